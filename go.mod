@@ -1,0 +1,3 @@
+module callboard
+
+go 1.26.8
