@@ -1,0 +1,273 @@
+package descriptor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits that keep a hostile file from exhausting memory or time. A real
+// descriptor is a few kilobytes; these are far above that.
+const (
+	// MaxFileSize is the largest descriptor file Parse accepts.
+	MaxFileSize = 4 << 20
+	// maxDepth bounds nesting of the converted value; yaml.v3 itself stops
+	// at 10000, which is deeper than any JSON consumer should see.
+	maxDepth = 1000
+	// maxExpansion is how many values aliases may add beyond the document's
+	// own nodes. Backstage's YAML library caps alias use for the same reason
+	// ("billion laughs").
+	maxExpansion = 100_000
+)
+
+// Doc is one YAML document of a descriptor file.
+type Doc struct {
+	File string         // the file name as given to Parse
+	Line int            // line of the document start
+	Raw  map[string]any // JSON-compatible: map[string]any, []any, string, float64, bool, nil
+
+	node    *yaml.Node           // the document's root mapping, for LineOf
+	skipped map[string][2]string // field -> {key, target} of placeholders deliberately not read
+}
+
+// Parse splits a multi-document YAML stream into docs, converting each the
+// way Backstage's YAML library (YAML 1.2 core schema) would: timestamps and
+// other YAML 1.1 types stay strings, numbers become float64, ".inf" and
+// ".nan" become null (as JSON.stringify writes them). Merge keys ("<<") are
+// supported. Empty and null documents are skipped. Problems cover syntax
+// errors, duplicate keys, non-mapping documents, oversized files and alias
+// bombs; Parse never panics.
+func Parse(file string, data []byte) (docs []*Doc, problems []Problem) {
+	if len(data) > MaxFileSize {
+		return nil, []Problem{{File: file, Message: fmt.Sprintf(
+			"file is %d bytes; descriptors may be at most %d bytes (split it into several files)", len(data), MaxFileSize)}}
+	}
+	defer func() {
+		// yaml.v3 has panicked on malformed input before; a bad file must
+		// never take the caller down.
+		if r := recover(); r != nil {
+			problems = append(problems, Problem{File: file, Message: fmt.Sprintf("cannot parse YAML: %v", r)})
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// The decoder cannot resume after a syntax error: later
+			// documents are lost, as they are in Backstage.
+			problems = append(problems, yamlProblem(file, err))
+			break
+		}
+		d, ps := convertDoc(file, &n)
+		problems = append(problems, ps...)
+		if d != nil {
+			docs = append(docs, d)
+		}
+	}
+	return docs, problems
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlProblem turns a yaml.v3 error ("yaml: line 3: did not find ...") into
+// a Problem with the line split out.
+func yamlProblem(file string, err error) Problem {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{File: file, Line: line, Message: "invalid YAML: " + m[2]}
+	}
+	return Problem{File: file, Message: "invalid YAML: " + trimPrefix(msg, "yaml: ")}
+}
+
+func trimPrefix(s, p string) string {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// convertDoc converts one document node. It returns nil for empty and null
+// documents, which Backstage skips silently.
+func convertDoc(file string, n *yaml.Node) (*Doc, []Problem) {
+	root := n
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		root = n.Content[0]
+	}
+	c := &converter{file: file, budget: countNodes(root, 0) + maxExpansion}
+	v := c.value(root, "", 0)
+	if len(c.problems) > 0 {
+		return nil, c.problems
+	}
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return &Doc{File: file, Line: n.Line, Raw: v, node: resolveAlias(root)}, nil
+	default:
+		return nil, []Problem{{File: file, Line: root.Line, Message: fmt.Sprintf(
+			"a descriptor document must be a mapping (an entity object), not %s; remove the leading \"- \" if this is a list of entities and separate them with \"---\"", jsonTypeName(v))}}
+	}
+}
+
+// countNodes counts the nodes of the tree without following aliases, so the
+// expansion budget scales with the document's own size.
+func countNodes(n *yaml.Node, depth int) int {
+	if n == nil || depth > maxDepth {
+		return 0
+	}
+	total := 1
+	for _, c := range n.Content {
+		total += countNodes(c, depth+1)
+	}
+	return total
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// converter turns yaml.Node trees into JSON-compatible values, collecting
+// problems instead of failing at the first.
+type converter struct {
+	file     string
+	budget   int                 // values left to produce; aliases draw from it
+	visiting map[*yaml.Node]bool // anchors being expanded, to catch cycles
+	problems []Problem
+	stopped  bool // budget or depth exhausted: stop producing values
+}
+
+func (c *converter) fail(n *yaml.Node, field, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	c.problems = append(c.problems, Problem{File: c.file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *converter) value(n *yaml.Node, field string, depth int) any {
+	if c.stopped {
+		return nil
+	}
+	c.budget--
+	if c.budget < 0 {
+		c.stopped = true
+		c.fail(n, field, "aliases expand to too many values (more than %d); this looks like an alias bomb", maxExpansion)
+		return nil
+	}
+	if depth > maxDepth {
+		c.stopped = true
+		c.fail(n, field, "nested more than %d levels deep", maxDepth)
+		return nil
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return c.value(n.Content[0], field, depth)
+	case yaml.AliasNode:
+		if n.Alias == nil || c.visiting[n.Alias] {
+			c.fail(n, field, "alias *%s refers to a value that contains it", n.Value)
+			return nil
+		}
+		if c.visiting == nil {
+			c.visiting = map[*yaml.Node]bool{}
+		}
+		c.visiting[n.Alias] = true
+		v := c.value(n.Alias, field, depth+1)
+		delete(c.visiting, n.Alias)
+		return v
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, item := range n.Content {
+			out = append(out, c.value(item, field+"["+strconv.Itoa(i)+"]", depth+1))
+		}
+		return out
+	case yaml.MappingNode:
+		return c.mapping(n, field, depth)
+	case yaml.ScalarNode:
+		return scalar(n)
+	}
+	c.fail(n, field, "unsupported YAML node")
+	return nil
+}
+
+// mapping converts a mapping node. Explicit keys win over merged ("<<")
+// keys regardless of order, as YAML's merge-key spec says; a key written
+// twice is an error, as in Backstage's parser ("Map keys must be unique").
+func (c *converter) mapping(n *yaml.Node, field string, depth int) map[string]any {
+	out := make(map[string]any, len(n.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.AliasNode {
+			k = resolveAlias(k)
+		}
+		if k == nil || k.Kind != yaml.ScalarNode {
+			c.fail(n.Content[i], field, "mapping keys must be plain strings, not nested lists or mappings")
+			continue
+		}
+		if k.Value == "<<" && (k.Tag == "!!merge" || k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0) {
+			merges = append(merges, v)
+			continue
+		}
+		sub := join(field, k.Value)
+		if _, dup := out[k.Value]; dup {
+			c.fail(k, sub, "key %q appears more than once in this mapping; keys must be unique", k.Value)
+			continue
+		}
+		out[k.Value] = c.value(v, sub, depth+1)
+	}
+	for _, m := range merges {
+		c.merge(out, m, field, depth)
+	}
+	return out
+}
+
+// merge adds the keys of a "<<" value (a mapping, an alias of one, or a list
+// of those) that out does not have yet.
+func (c *converter) merge(out map[string]any, m *yaml.Node, field string, depth int) {
+	src := []*yaml.Node{m}
+	if r := resolveAlias(m); r != nil && r.Kind == yaml.SequenceNode {
+		src = r.Content
+	}
+	for _, s := range src {
+		v := c.value(s, field, depth+1)
+		mv, ok := v.(map[string]any)
+		if !ok {
+			if !c.stopped {
+				c.fail(s, field, "a merge key (<<) must refer to a mapping or a list of mappings")
+			}
+			continue
+		}
+		for k, x := range mv {
+			if _, has := out[k]; !has {
+				out[k] = x
+			}
+		}
+	}
+}
+
+// join appends a key to a dotted field path.
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
