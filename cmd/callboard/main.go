@@ -59,3 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
 }
+
+func versionString() string {
+	if callboard.Commit != "" {
+		return callboard.Version + " (" + callboard.Commit + ")"
+	}
+	return callboard.Version
+}

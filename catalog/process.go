@@ -1,0 +1,256 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"callboard"
+)
+
+// roots returns the generated Location entities of every static and
+// registered location.
+func (s *Service) roots(ctx context.Context) ([]*callboard.Entity, error) {
+	var out []*callboard.Entity
+	for _, l := range s.opts.Locations {
+		out = append(out, rootEntity(l.Type, l.Target))
+	}
+	locs, err := s.store.Locations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range locs {
+		out = append(out, rootEntity(l.Type, l.Target))
+	}
+	return out, nil
+}
+
+func parentOf(root *callboard.Entity) parentLoc {
+	return parentLoc{ref: root.Ref().String(), spec: locationOf(root),
+		origin: root.Annotation(callboard.AnnotationManagedByOriginLocation)}
+}
+
+// ProcessAll reads every location and applies what changed. With force,
+// every file is read again; otherwise files whose size and modification
+// time did not change are skipped. Failures are recorded on the Location
+// entities, not returned; only store errors are.
+func (s *Service) ProcessAll(ctx context.Context, force bool) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	start := time.Now()
+	roots, err := s.roots(ctx)
+	if err != nil {
+		return err
+	}
+	parents := make([]parentLoc, len(roots))
+	for i, r := range roots {
+		parents[i] = parentOf(r)
+	}
+	w := s.walk(ctx, parents, force, false)
+	b := newBatch()
+	s.mu.Lock()
+	s.apply(ctx, b, roots, w)
+	if force {
+		s.dropStaleRoots(b, roots)
+	}
+	s.mu.Unlock()
+	if err := s.flush(ctx, b); err != nil {
+		s.log.Error("catalog: store write failed", "err", err)
+		return err
+	}
+	if len(b.puts)+len(b.deletes) > 0 {
+		s.log.Info("catalog: processed", "files", len(w.reads), "written", len(b.puts),
+			"deleted", len(b.deletes), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// dropStaleRoots deletes generated root Locations that no static or
+// registered location backs any more, with everything only they emitted.
+func (s *Service) dropStaleRoots(b *batch, roots []*callboard.Entity) {
+	keep := map[string]bool{}
+	for _, r := range roots {
+		keep[r.Ref().String()] = true
+	}
+	b.eager = true
+	for id, n := range s.g.nodes {
+		if n.kind == "location" && len(n.parents) == 0 && !keep[s.g.refs[id]] {
+			s.deleteNode(b, n)
+		}
+	}
+	s.settleOrphans(context.Background(), b)
+	b.eager = false
+}
+
+// refreshRef re-reads the file an entity came from (and, for a Location,
+// its targets), whatever the file's modification time.
+func (s *Service) refreshRef(ctx context.Context, ref string) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	s.mu.RLock()
+	n, ok := s.g.lookup(ref)
+	var parents []parentLoc
+	if ok {
+		for _, p := range n.parents {
+			if pn := s.g.nodes[p]; pn != nil && pn.loc != nil {
+				parents = append(parents, s.parentFor(p, pn))
+			}
+		}
+		if n.loc != nil {
+			parents = append(parents, s.parentFor(n.id, n))
+		}
+	}
+	s.mu.RUnlock()
+	if len(parents) == 0 {
+		return
+	}
+	w := s.walk(ctx, parents, true, false)
+	b := newBatch()
+	s.mu.Lock()
+	s.apply(ctx, b, nil, w)
+	s.mu.Unlock()
+	if err := s.flush(ctx, b); err != nil {
+		s.log.Error("catalog: store write failed", "err", err)
+	}
+}
+
+// parentFor rebuilds the walk root of a known Location node. The caller
+// holds s.mu.
+func (s *Service) parentFor(id int32, n *node) parentLoc {
+	origin := ""
+	if root := s.rootOf(id, 0); root >= 0 {
+		origin = s.g.nodes[root].locationKey
+	}
+	return parentLoc{ref: s.g.refs[id], spec: n.loc, origin: origin}
+}
+
+// rootOf follows first parents up to the node without parents.
+func (s *Service) rootOf(id int32, depth int) int32 {
+	n := s.g.nodes[id]
+	if n == nil || depth > 32 {
+		return -1
+	}
+	if len(n.parents) == 0 {
+		return id
+	}
+	return s.rootOf(n.parents[0], depth+1)
+}
+
+// Refresh schedules the entity for processing now, as POST /refresh does.
+func (s *Service) Refresh(ctx context.Context, ref string) error {
+	r, err := callboard.ParseRef(ref, "", "")
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	_, ok := s.g.lookup(r.String())
+	s.mu.RUnlock()
+	if !ok {
+		return callboard.Errorf(callboard.NotFound, "No entity named '%s' found, with kind '%s' in namespace '%s'", r.Name, r.Kind, r.Namespace)
+	}
+	select {
+	case s.refresh <- r.String():
+	default:
+		go s.refreshRef(context.WithoutCancel(ctx), r.String())
+	}
+	return nil
+}
+
+// flush writes a batch to the store, then to the index.
+func (s *Service) flush(ctx context.Context, b *batch) error {
+	if len(b.puts) == 0 && len(b.deletes) == 0 && len(b.touched) == 0 {
+		return nil
+	}
+	puts := make([]*callboard.StoredEntity, 0, len(b.puts))
+	var missing []string
+	for _, se := range b.puts {
+		puts = append(puts, se)
+		if se.Entity == nil {
+			missing = append(missing, se.UID)
+		}
+	}
+	if len(missing) > 0 {
+		stored, err := s.store.EntitiesByUID(ctx, missing)
+		if err != nil {
+			return err
+		}
+		byUID := map[string]*callboard.Entity{}
+		for _, st := range stored {
+			if st != nil {
+				byUID[st.UID] = st.Entity
+			}
+		}
+		kept := puts[:0]
+		for _, se := range puts {
+			if se.Entity == nil {
+				se.Entity = byUID[se.UID]
+			}
+			if se.Entity != nil {
+				kept = append(kept, se)
+			}
+		}
+		puts = kept
+	}
+	finals := make([]*callboard.Entity, 0, len(puts))
+	s.mu.RLock()
+	for i, se := range puts {
+		e := *se.Entity
+		e.Metadata.UID, e.Metadata.Etag = se.UID, newEtag()
+		e.Relations, e.Status = nil, nil
+		if n, ok := s.g.lookup(se.Ref); ok {
+			if items := append(append([]callboard.StatusItem{}, n.own...), n.locErrs...); len(items) > 0 {
+				e.Status = &callboard.Status{Items: items}
+			}
+		}
+		c := *se
+		c.Entity = &e
+		puts[i] = &c
+		finals = append(finals, s.final(&c))
+	}
+	s.mu.RUnlock()
+	for i := 0; i < len(puts); i += putChunk {
+		if err := s.store.PutEntities(ctx, puts[i:min(i+putChunk, len(puts))]); err != nil {
+			return fmt.Errorf("write entities: %w", err)
+		}
+	}
+	if len(b.deletes) > 0 {
+		refs := make([]string, 0, len(b.deletes))
+		for ref := range b.deletes {
+			refs = append(refs, ref)
+		}
+		if err := s.store.DeleteEntities(ctx, refs); err != nil {
+			return fmt.Errorf("delete entities: %w", err)
+		}
+	}
+	s.idx.PutMany(finals)
+	for _, uid := range b.deletes {
+		s.idx.Delete(uid)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for id := range b.touched {
+		ref := s.g.refs[id]
+		if n := s.g.nodes[id]; n != nil && b.puts[ref] == nil {
+			s.idx.SetRelations(n.uid, s.g.relations(ref))
+		}
+	}
+	return nil
+}
+
+// final returns the entity as served: stored body plus relations and the
+// orphan annotation. The caller holds s.mu for reading.
+func (s *Service) final(se *callboard.StoredEntity) *callboard.Entity {
+	e := *se.Entity
+	e.Metadata.UID = se.UID
+	e.Relations = s.g.relations(se.Ref)
+	n, ok := s.g.lookup(se.Ref)
+	if (ok && n.orphan) || (!ok && se.Orphan) {
+		ann := make(map[string]string, len(e.Metadata.Annotations)+1)
+		for k, v := range e.Metadata.Annotations {
+			ann[k] = v
+		}
+		ann[callboard.AnnotationOrphan] = "true"
+		e.Metadata.Annotations = ann
+	}
+	return &e
+}

@@ -1,0 +1,200 @@
+// Package catalog is the software catalog: it reads locations, validates and
+// processes entities, keeps their relations, and answers queries through an
+// in-memory index backed by the entity store. Writes go through one
+// processing loop; reads are concurrent.
+package catalog
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"callboard"
+	"callboard/index"
+)
+
+// Options configures a Service. The zero value of each field is usable.
+type Options struct {
+	// Locations are the static locations from catalog.locations.
+	Locations []StaticLocation
+	// Rules are catalog.rules; nil means Backstage's default (Component,
+	// API and Location from any location).
+	Rules []Rule
+	// Readonly refuses location writes, as catalog.readonly does.
+	Readonly bool
+	// OrphanStrategy is "delete" (default) or "keep".
+	OrphanStrategy string
+	// ProcessingInterval is how often every location is re-read in full;
+	// 0 means 2 minutes.
+	ProcessingInterval time.Duration
+	// WatchInterval is how often file locations are checked for changes;
+	// 0 means 1 s.
+	WatchInterval time.Duration
+	// Reader reads targets; nil reads local files only.
+	Reader *Reader
+	// Logger receives processing events; nil discards them.
+	Logger *slog.Logger
+	// Workers is the number of parallel readers/parsers; 0 means 4.
+	Workers int
+}
+
+// StaticLocation is an entry of catalog.locations.
+type StaticLocation struct {
+	Type   string
+	Target string
+	Rules  []Rule
+}
+
+// Rule allows kinds, optionally only from matching locations.
+type Rule struct {
+	Allow     []string
+	Locations []RuleLocation
+}
+
+// RuleLocation matches a location by type and exact target or glob pattern.
+type RuleLocation struct {
+	Type    string
+	Exact   string
+	Pattern string
+}
+
+// Service is the catalog. Build it with New, start processing with Run.
+type Service struct {
+	store callboard.EntityStore
+	idx   *index.Index
+	opts  Options
+	log   *slog.Logger
+
+	runMu sync.Mutex   // one writer: processing runs and mutations
+	mu    sync.RWMutex // guards g and files
+	g     *graph
+	files map[string]fileState // "type:target" -> last seen state
+
+	refresh chan string // refs to refresh soon
+	ready   chan struct{}
+	readyMu sync.Once
+}
+
+// fileState is what the watcher compares to notice a changed file.
+type fileState struct {
+	modTime time.Time
+	size    int64
+}
+
+// New returns a catalog over store. Call Load (or Run) before querying.
+func New(store callboard.EntityStore, opts Options) *Service {
+	if opts.OrphanStrategy == "" {
+		opts.OrphanStrategy = "delete"
+	}
+	if opts.ProcessingInterval <= 0 {
+		opts.ProcessingInterval = 2 * time.Minute
+	}
+	if opts.WatchInterval <= 0 {
+		opts.WatchInterval = time.Second
+	}
+	if opts.Reader == nil {
+		opts.Reader = &Reader{}
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: store, idx: index.New(), opts: opts, log: log,
+		g: newGraph(), files: map[string]fileState{},
+		refresh: make(chan string, 256), ready: make(chan struct{}),
+	}
+}
+
+// Ready is closed when the first full processing of every location is done.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
+
+// Run loads the stored catalog, processes every location, and then keeps
+// the catalog fresh until ctx ends: file locations are checked every
+// WatchInterval, everything is re-read every ProcessingInterval, and
+// refresh requests are handled as they come.
+func (s *Service) Run(ctx context.Context) error {
+	if s.idx.Len() == 0 {
+		if err := s.Load(ctx); err != nil {
+			return err
+		}
+	}
+	s.ProcessAll(ctx, true)
+	s.readyMu.Do(func() { close(s.ready) })
+	watch := time.NewTicker(s.opts.WatchInterval)
+	defer watch.Stop()
+	full := time.NewTicker(s.opts.ProcessingInterval)
+	defer full.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-watch.C:
+			s.ProcessAll(ctx, false)
+		case <-full.C:
+			s.ProcessAll(ctx, true)
+		case ref := <-s.refresh:
+			s.refreshRef(ctx, ref)
+		}
+	}
+}
+
+// Load builds the in-memory graph and index from the store.
+func (s *Service) Load(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var batch []*callboard.Entity
+	err := s.store.ScanEntities(ctx, func(se *callboard.StoredEntity) error {
+		s.loadNode(se)
+		batch = append(batch, se.Entity)
+		if len(batch) == 1000 {
+			s.idx.PutMany(batch)
+			batch = batch[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.idx.PutMany(batch)
+	for id, n := range s.g.nodes {
+		s.idx.SetRelations(n.uid, s.g.relations(s.g.refs[id]))
+	}
+	return nil
+}
+
+// loadNode adds a stored entity to the graph.
+func (s *Service) loadNode(se *callboard.StoredEntity) {
+	id := s.g.id(se.Ref)
+	n := &node{id: id, uid: se.UID, kind: lower(se.Entity.Kind), locationKey: se.LocationKey,
+		hash: se.Hash, orphan: se.Orphan, edges: se.Edges}
+	if st := se.Entity.Status; st != nil {
+		for _, it := range st.Items {
+			// A Location's items come from reading its targets; its own
+			// descriptor problems would have kept it out of the store.
+			if n.kind == "location" {
+				n.locErrs = append(n.locErrs, it)
+			} else {
+				n.own = append(n.own, it)
+			}
+		}
+	}
+	for _, p := range se.Parents {
+		n.parents = append(n.parents, s.g.id(p))
+	}
+	if n.kind == "location" {
+		n.loc = locationOf(se.Entity)
+	}
+	s.g.nodes[id] = n
+	s.g.setEdges(id, nil, se.Edges)
+	file := se.Entity.Annotation(callboard.AnnotationManagedByLocation)
+	for _, p := range n.parents {
+		s.g.addChild(p, file, id)
+	}
+}

@@ -1,0 +1,342 @@
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"callboard"
+	"callboard/descriptor"
+)
+
+// locSpec is what reading a Location entity needs.
+type locSpec struct {
+	typ      string   // type of its targets
+	targets  []string // resolved, may hold globs
+	optional bool     // spec.presence: optional
+}
+
+// locationOf returns the read spec of a Location entity, resolving its
+// targets against the file it came from.
+func locationOf(e *callboard.Entity) *locSpec {
+	selfType, selfTarget, _ := strings.Cut(e.Annotation(callboard.AnnotationManagedByLocation), ":")
+	typ := e.SpecString("type")
+	if typ == "" {
+		typ = selfType
+	}
+	sp := &locSpec{typ: typ, optional: e.SpecString("presence") == "optional"}
+	raw := e.SpecStrings("targets")
+	if t := e.SpecString("target"); t != "" {
+		raw = append([]string{t}, raw...)
+	}
+	for _, t := range raw {
+		if typ == selfType && selfTarget != "" && selfTarget != t {
+			if r, err := resolveTarget(typ, selfTarget, t); err == nil {
+				t = r
+			}
+		}
+		sp.targets = append(sp.targets, t)
+	}
+	return sp
+}
+
+// parentLoc is a Location entity whose targets are being read.
+type parentLoc struct {
+	ref    string
+	spec   *locSpec
+	origin string // managed-by-origin-location its children inherit
+	depth  int
+}
+
+// fileRead is the result of reading one target file for one parent.
+type fileRead struct {
+	parent    parentLoc
+	file      string // "type:target", the children's managed-by-location
+	typ       string
+	target    string
+	unchanged bool                 // the file did not change; keep its children
+	err       error                // the file could not be read: keep its children
+	problems  []descriptor.Problem // file-level problems (syntax)
+	docs      []*docResult
+}
+
+// docResult is one processed document.
+type docResult struct {
+	ref      string            // "" when even the ref could not be read
+	entity   *callboard.Entity // nil when rejected
+	edges    []callboard.Edge
+	own      []callboard.StatusItem // problems stored on the entity
+	rejected []descriptor.Problem   // problems that kept it out
+	hash     string
+}
+
+// walkResult is what one walk over location trees found.
+type walkResult struct {
+	reads []*fileRead
+	// expanded lists, per walked parent, every file its targets matched.
+	expanded map[string]map[string]bool
+}
+
+// walk reads the targets of roots and, recursively, of the Location
+// entities found in them. Unchanged files (same size and mtime) are not
+// read again unless force is set; their known child Locations are still
+// walked so that new files under globs are found. A dry walk does not
+// remember the files it read.
+func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool) *walkResult {
+	res := &walkResult{expanded: map[string]map[string]bool{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.opts.Workers)
+	var visit func(p parentLoc)
+	visit = func(p parentLoc) {
+		defer wg.Done()
+		if p.depth > 32 {
+			return // a Location cycle; the second visit adds nothing
+		}
+		mu.Lock()
+		if _, seen := res.expanded[p.ref]; seen {
+			mu.Unlock()
+			return
+		}
+		res.expanded[p.ref] = map[string]bool{}
+		mu.Unlock()
+		for _, t := range p.spec.targets {
+			files, err := s.opts.Reader.Expand(p.spec.typ, t)
+			if err != nil || (len(files) == 0 && !p.spec.optional && strings.ContainsAny(t, "*?[")) {
+				// An empty glob is not an error in Backstage; a broken one is.
+				if err != nil {
+					mu.Lock()
+					res.reads = append(res.reads, &fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err})
+					mu.Unlock()
+				}
+				continue
+			}
+			for _, f := range files {
+				key := p.spec.typ + ":" + f
+				mu.Lock()
+				res.expanded[p.ref][key] = true
+				mu.Unlock()
+				wg.Add(1)
+				sem <- struct{}{}
+				go func(f string) {
+					defer wg.Done()
+					fr := s.readFile(ctx, p, f, force, dry)
+					<-sem
+					mu.Lock()
+					res.reads = append(res.reads, fr)
+					mu.Unlock()
+					for _, child := range s.childLocations(fr) {
+						wg.Add(1)
+						go visit(child)
+					}
+				}(f)
+			}
+		}
+	}
+	for _, r := range roots {
+		wg.Add(1)
+		go visit(r)
+	}
+	wg.Wait()
+	sort.Slice(res.reads, func(i, j int) bool {
+		a, b := res.reads[i], res.reads[j]
+		if a.parent.depth != b.parent.depth {
+			return a.parent.depth < b.parent.depth
+		}
+		if a.parent.ref != b.parent.ref {
+			return a.parent.ref < b.parent.ref
+		}
+		return a.file < b.file
+	})
+	return res
+}
+
+// childLocations returns the Location entities a file read yields, to be
+// walked in turn. For an unchanged file they come from the graph.
+func (s *Service) childLocations(fr *fileRead) []parentLoc {
+	var out []parentLoc
+	if fr.unchanged || fr.err != nil {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		pid, ok := s.g.ids[fr.parent.ref]
+		if !ok {
+			return nil
+		}
+		for _, c := range s.g.children[pid][fr.file] {
+			if n := s.g.nodes[c]; n != nil && n.loc != nil {
+				out = append(out, parentLoc{ref: s.g.refs[c], spec: n.loc, origin: fr.parent.origin, depth: fr.parent.depth + 1})
+			}
+		}
+		return out
+	}
+	for _, d := range fr.docs {
+		if d.entity != nil && d.ref != "" && strings.HasPrefix(d.ref, "location:") {
+			out = append(out, parentLoc{ref: d.ref, spec: locationOf(d.entity), origin: fr.parent.origin, depth: fr.parent.depth + 1})
+		}
+	}
+	return out
+}
+
+// readFile reads, parses and processes one target file of parent p.
+func (s *Service) readFile(ctx context.Context, p parentLoc, target string, force, dry bool) *fileRead {
+	typ := p.spec.typ
+	fr := &fileRead{parent: p, file: typ + ":" + target, typ: typ, target: target}
+	var st fileState
+	if typ == TypeFile {
+		if fi, err := os.Stat(target); err == nil {
+			st = fileState{modTime: fi.ModTime(), size: fi.Size()}
+		}
+	}
+	s.mu.RLock()
+	prev, known := s.files[fr.file]
+	s.mu.RUnlock()
+	if !force && known && typ != TypeURL && prev == st {
+		fr.unchanged = true
+		return fr
+	}
+	data, err := s.opts.Reader.Read(ctx, typ, target)
+	if err != nil {
+		if callboard.ErrorKind(err) == callboard.NotFound && p.spec.optional {
+			fr.docs = nil // an optional location that is absent emits nothing
+			return fr
+		}
+		fr.err = err
+		return fr
+	}
+	docs, problems := descriptor.Parse(target, data)
+	fr.problems = problems
+	for _, d := range docs {
+		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
+	}
+	if len(problems) == 0 && !dry {
+		s.mu.Lock()
+		s.files[fr.file] = st
+		s.mu.Unlock()
+	}
+	return fr
+}
+
+// processDoc resolves placeholders, validates, annotates and derives the
+// relations of one document.
+func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Doc) *docResult {
+	res := &docResult{ref: rawRef(d.Raw)}
+	var placeholderProblems []descriptor.Problem
+	if hasPlaceholder(d.Raw) {
+		var prev *callboard.Entity
+		if res.ref != "" {
+			if se, err := s.store.Entity(ctx, res.ref); err == nil {
+				prev = se.Entity
+			}
+		}
+		read := func(ctx context.Context, t string) ([]byte, error) {
+			return s.opts.Reader.ReadPlaceholder(ctx, fr.typ, t)
+		}
+		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, read, prev)
+	}
+	e, problems := descriptor.Validate(d)
+	if e == nil && len(placeholderProblems) > 0 && res.ref != "" {
+		// The entity is kept, with the last good value or none, so that it
+		// can be found, owned and fixed.
+		e = decodeRaw(d.Raw)
+	}
+	if e == nil {
+		res.rejected = append(placeholderProblems, problems...)
+		if len(res.rejected) == 0 {
+			res.rejected = []descriptor.Problem{{File: fr.target, Line: d.Line, Message: "entity could not be read"}}
+		}
+		return res
+	}
+	res.ref = e.Ref().String()
+	if e.Metadata.Namespace == "" {
+		e.Metadata.Namespace = callboard.DefaultNamespace
+	}
+	e.Metadata.UID, e.Metadata.Etag = "", ""
+	e.Relations, e.Status = nil, nil
+	e.SetAnnotation(callboard.AnnotationManagedByLocation, fr.file)
+	e.SetAnnotation(callboard.AnnotationManagedByOriginLocation, fr.parent.origin)
+	if fr.typ == TypeURL {
+		annotateURL(e, fr.target)
+	}
+	edges, edgeProblems := descriptor.Edges(e)
+	res.entity, res.edges = e, edges
+	for _, p := range append(append(placeholderProblems, problems...), edgeProblems...) {
+		res.own = append(res.own, statusItem("InputError", p.String()))
+	}
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(e)
+	_ = json.NewEncoder(h).Encode(res.own)
+	res.hash = hex.EncodeToString(h.Sum(nil)[:16])
+	return res
+}
+
+// annotateURL adds the view/edit/source links Backstage derives for
+// descriptors read from a URL, unless the descriptor sets them.
+func annotateURL(e *callboard.Entity, target string) {
+	set := func(k, v string) {
+		if e.Annotation(k) == "" {
+			e.SetAnnotation(k, v)
+		}
+	}
+	set(callboard.AnnotationViewURL, target)
+	if strings.Contains(target, "github.com/") && strings.Contains(target, "/blob/") {
+		set(callboard.AnnotationEditURL, strings.Replace(target, "/blob/", "/edit/", 1))
+	}
+	if i := strings.LastIndexByte(target, '/'); i > 0 {
+		set(callboard.AnnotationSourceLocation, "url:"+target[:i+1])
+	}
+}
+
+func statusItem(name, msg string) callboard.StatusItem {
+	return callboard.StatusItem{Type: callboard.StatusProcessing, Level: "error", Message: msg,
+		Error: &callboard.SerializedError{Name: name, Message: msg}}
+}
+
+// rawRef reads the canonical ref of an unvalidated document, or "".
+func rawRef(raw map[string]any) string {
+	kind, _ := raw["kind"].(string)
+	md, _ := raw["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	ns, _ := md["namespace"].(string)
+	if kind == "" || name == "" {
+		return ""
+	}
+	return callboard.EntityRef{Kind: kind, Namespace: ns, Name: name}.String()
+}
+
+func hasPlaceholder(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if strings.HasPrefix(k, "$") || hasPlaceholder(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if hasPlaceholder(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeRaw converts a document to an entity without validating it.
+func decodeRaw(raw map[string]any) *callboard.Entity {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil
+	}
+	var e callboard.Entity
+	if json.Unmarshal(b, &e) != nil {
+		return nil
+	}
+	return &e
+}
+
+func lower(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"callboard"
+)
+
+type locationBody struct {
+	Type   string `json:"type"`
+	Target string `json:"target"`
+}
+
+func (s *Server) handleLocationCreate(w http.ResponseWriter, r *http.Request) error {
+	var body locationBody
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	dry := isTrue(r.URL.Query().Get("dryRun"))
+	loc, entities, exists, err := s.catalog.AddLocation(r.Context(), body.Type, body.Target, dry)
+	if err != nil {
+		return err
+	}
+	resp := map[string]any{"location": loc, "entities": entities}
+	if dry {
+		resp["exists"] = exists
+	}
+	if entities == nil {
+		resp["entities"] = []any{}
+	}
+	return writeJSON(w, http.StatusCreated, resp)
+}
+
+// isTrue reads Backstage's boolean query values.
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "yes", "1", "on":
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleLocations(w http.ResponseWriter, r *http.Request) error {
+	locs, err := s.catalog.Locations(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]callboard.Location, len(locs))
+	for i, l := range locs {
+		out[i] = map[string]callboard.Location{"data": l}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleLocation(w http.ResponseWriter, r *http.Request) error {
+	loc, err := s.catalog.Location(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}
+
+func (s *Server) handleLocationDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := s.catalog.DeleteLocation(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleLocationByEntity(w http.ResponseWriter, r *http.Request) error {
+	loc, err := s.catalog.LocationByEntity(r.Context(), pathRef(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}
+
+func (s *Server) handleAnalyzeLocation(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Location        locationBody `json:"location"`
+		CatalogFilename string       `json:"catalogFilename"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	res, err := s.catalog.AnalyzeLocation(r.Context(), body.Location.Type, body.Location.Target, body.CatalogFilename)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
