@@ -44,7 +44,11 @@ type testCatalog struct {
 
 func newTestCatalog(t *testing.T, opts catalog.Options) *testCatalog {
 	t.Helper()
-	db := storetest.Open(t)
+	return newTestCatalogOn(t, storetest.Open(t), opts)
+}
+
+func newTestCatalogOn(t *testing.T, db *store.DB, opts catalog.Options) *testCatalog {
+	t.Helper()
 	if opts.Rules == nil {
 		opts.Rules = allKinds
 	}
@@ -111,9 +115,17 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
+// TestCompatExamples loads Backstage's examples on every store backend and
+// checks the relations Backstage would produce.
 func TestCompatExamples(t *testing.T) {
 	dir := filepath.Join(compatDir(t), "backstage-examples")
-	c := newTestCatalog(t, catalog.Options{Locations: []catalog.StaticLocation{
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testCompatExamples(t, b.Open(t), dir) })
+	}
+}
+
+func testCompatExamples(t *testing.T, db *store.DB, dir string) {
+	c := newTestCatalogOn(t, db, catalog.Options{Locations: []catalog.StaticLocation{
 		{Type: "file", Target: filepath.Join(dir, "all.yaml")},
 		{Type: "file", Target: filepath.Join(dir, "acme-corp.yaml")},
 	}})

@@ -71,6 +71,7 @@ type Service struct {
 	g     *graph
 	files map[string]fileState // "type:target" -> last seen state
 
+	loaded  bool        // Load ran; it must not run twice
 	refresh chan string // refs to refresh soon
 	ready   chan struct{}
 	readyMu sync.Once
@@ -118,10 +119,8 @@ func (s *Service) Ready() <-chan struct{} { return s.ready }
 // WatchInterval, everything is re-read every ProcessingInterval, and
 // refresh requests are handled as they come.
 func (s *Service) Run(ctx context.Context) error {
-	if s.idx.Len() == 0 {
-		if err := s.Load(ctx); err != nil {
-			return err
-		}
+	if err := s.Load(ctx); err != nil {
+		return err
 	}
 	s.ProcessAll(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
@@ -143,10 +142,15 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// Load builds the in-memory graph and index from the store.
+// Load builds the in-memory graph and index from the store. Only the first
+// call does anything.
 func (s *Service) Load(ctx context.Context) error {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
+	if s.loaded {
+		return nil
+	}
+	s.loaded = true
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var batch []*callboard.Entity
