@@ -1,0 +1,194 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"callboard"
+)
+
+// dialect is the complete list of differences between SQLite and PostgreSQL
+// that the query code needs to know. Query methods use its fields and never
+// compare driver names. Schema differences live in migrations/<name>/.
+type dialect struct {
+	// name is "sqlite" or "postgres": the value of (*DB).Dialect and the
+	// folder of the dialect's migrations.
+	name string
+	// open returns the pool for write transactions and the pool for reads;
+	// they may be the same pool.
+	open func(dsn string) (write, read *sql.DB, err error)
+	// rebind rewrites the "?" placeholders of shared SQL into the dialect's.
+	rebind func(query string) string
+	// maxParams is the most bind parameters one statement may carry.
+	maxParams int
+	// maxRows caps the rows of one multi-row INSERT, below what maxParams
+	// allows: past a few hundred rows, bigger statements stop paying off.
+	maxRows int
+	// isUniqueErr reports whether err is a unique or primary key violation.
+	isUniqueErr func(error) bool
+	// migrateLock runs first in the migration transaction so that processes
+	// opening one database at once apply each migration once; "" for none.
+	migrateLock string
+	// migrationsTable creates the table of applied migration versions.
+	migrationsTable string
+	// checkpoint, run on a read connection after write transactions, moves
+	// the WAL into the database off the writer's path; "" for none.
+	checkpoint string
+}
+
+// rowsPerInsert is the number of rows of cols columns that one multi-row
+// statement carries.
+func (d *dialect) rowsPerInsert(cols int) int {
+	return min(d.maxRows, d.maxParams/cols)
+}
+
+// dialects maps the driver names Open accepts to their dialect.
+var dialects = map[string]*dialect{
+	"sqlite":     &sqliteDialect,
+	"sqlite3":    &sqliteDialect,
+	"postgres":   &postgresDialect,
+	"postgresql": &postgresDialect,
+	"pg":         &postgresDialect,
+}
+
+var sqliteDialect = dialect{
+	name:      "sqlite",
+	open:      openSQLite,
+	rebind:    func(q string) string { return q },
+	maxParams: 32766, // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+	maxRows:   500,
+	isUniqueErr: func(err error) bool {
+		var e *sqlite.Error
+		if !errors.As(err, &e) {
+			return false
+		}
+		c := e.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	},
+	migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    TEXT PRIMARY KEY,
+		applied_at TIMESTAMP NOT NULL
+	)`,
+	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
+}
+
+var postgresDialect = dialect{
+	name:      "postgres",
+	open:      openPostgres,
+	rebind:    rebindDollar,
+	maxParams: 65535, // the wire protocol's int16 parameter count
+	maxRows:   2000,
+	isUniqueErr: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23505" // unique_violation
+	},
+	// The lock key is per schema: test schemas migrate in parallel.
+	migrateLock: `SELECT pg_advisory_xact_lock(hashtext('callboard.migrate.' || coalesce(current_schema(), '')))`,
+	migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    TEXT PRIMARY KEY,
+		applied_at TIMESTAMPTZ NOT NULL
+	)`,
+}
+
+// sqlitePragmas apply to every SQLite connection. busy_timeout covers other
+// processes; inside this one, writes are serialised by the one-connection
+// write pool. journal_mode uses the _journal_mode key, which modernc applies
+// after the _pragma list, so that a page_size given in the DSN can still take
+// effect on a new database. Times are written as
+// "2006-01-02 15:04:05.999999999-07:00" and read back as time.Time from
+// TIMESTAMP columns.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_journal_mode=WAL&_pragma=synchronous(NORMAL)" +
+	"&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=journal_size_limit(67108864)&_time_format=sqlite"
+
+// sqliteWritePragmas apply to the write connection only: a page cache that
+// holds a large batch's indexes, the write lock taken when a transaction
+// begins (no SQLITE_BUSY when a reader's transaction would upgrade), and
+// automatic checkpoints only as a backstop to the background ones
+// (dialect.checkpoint), which keep checkpoint I/O off the writer.
+const sqliteWritePragmas = "&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_txlock=immediate"
+
+// openSQLite opens a file database as two pools: one connection that takes
+// the write lock when its transactions begin (so writers queue in Go instead
+// of failing with SQLITE_BUSY), and several read-only connections that WAL
+// lets read while a write is in progress. ":memory:" gets one pool of one
+// connection, since each connection to it would be a separate database.
+func openSQLite(dsn string) (write, read *sql.DB, err error) {
+	if dsn == "" {
+		return nil, nil, callboard.Errorf(callboard.Invalid, "sqlite: empty database path")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	base := dsn + sep + sqlitePragmas
+	memory := strings.HasPrefix(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
+
+	write, err = sql.Open("sqlite", base+sqliteWritePragmas)
+	if err != nil {
+		return nil, nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if memory {
+		return write, write, nil
+	}
+	read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return write, read, nil
+}
+
+// openPostgres opens one pool for reads and writes.
+func openPostgres(dsn string) (write, read *sql.DB, err error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxIdleConns(10)
+	return db, db, nil
+}
+
+// rebindDollar numbers the "?" placeholders of q as $1, $2, …, leaving
+// question marks inside quoted strings and identifiers alone.
+func rebindDollar(q string) string {
+	if strings.IndexByte(q, '?') < 0 {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + len(q)/4)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"callboard"
+)
+
+// CreateLocation stores a new location with a fresh ID. Errors: Conflict if
+// one with the same type and target exists; Internal.
+func (db *DB) CreateLocation(ctx context.Context, typ, target string) (callboard.Location, error) {
+	loc := callboard.Location{ID: uuid.NewString(), Type: typ, Target: target}
+	_, err := db.write.ExecContext(ctx,
+		db.d.rebind(`INSERT INTO locations (id, type, target, created_at) VALUES (?, ?, ?, ?)`),
+		loc.ID, typ, target, time.Now().UTC())
+	if err != nil {
+		return callboard.Location{}, db.classify(err, "location "+typ+":"+target)
+	}
+	return loc, nil
+}
+
+// Locations lists every registered location, oldest first. Errors: Internal.
+func (db *DB) Locations(ctx context.Context) ([]callboard.Location, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, type, target FROM locations ORDER BY seq`)
+	if err != nil {
+		return nil, db.classify(err, "locations")
+	}
+	defer rows.Close()
+	locs := []callboard.Location{}
+	for rows.Next() {
+		var l callboard.Location
+		if err := rows.Scan(&l.ID, &l.Type, &l.Target); err != nil {
+			return nil, db.classify(err, "locations")
+		}
+		locs = append(locs, l)
+	}
+	return locs, db.classify(rows.Err(), "locations")
+}
+
+// Location returns one location by ID. Errors: NotFound, Internal.
+func (db *DB) Location(ctx context.Context, id string) (callboard.Location, error) {
+	l := callboard.Location{ID: id}
+	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT type, target FROM locations WHERE id = ?`), id).
+		Scan(&l.Type, &l.Target)
+	if err != nil {
+		return callboard.Location{}, db.classify(err, "location "+id)
+	}
+	return l, nil
+}
+
+// DeleteLocation removes a location by ID. Errors: NotFound, Internal.
+func (db *DB) DeleteLocation(ctx context.Context, id string) error {
+	res, err := db.write.ExecContext(ctx, db.d.rebind(`DELETE FROM locations WHERE id = ?`), id)
+	if err != nil {
+		return db.classify(err, "location "+id)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.classify(err, "location "+id)
+	}
+	if n == 0 {
+		return callboard.Errorf(callboard.NotFound, "location %s not found", id)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// maxIn is the most values one IN list carries; longer lists are split.
+const maxIn = 512
+
+// inList returns "IN (?, ?, …)" for n values rounded up to a power of two,
+// so that each query has few distinct texts (and prepared statements);
+// padArgs fills the extra places.
+func inList(n int) (string, int) {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	var b strings.Builder
+	b.Grow(6 + 2*size)
+	b.WriteString(" IN (?")
+	for range size - 1 {
+		b.WriteString(",?")
+	}
+	b.WriteByte(')')
+	return b.String(), size
+}
+
+// inArgs returns vals as arguments padded to size by repeating the last,
+// which leaves the meaning of an IN list unchanged.
+func inArgs(vals []string, size int) []any {
+	args := make([]any, size)
+	for i := range args {
+		args[i] = vals[min(i, len(vals)-1)]
+	}
+	return args
+}
+
+// queryIn runs head + " IN (…)" + tail for vals in chunks and calls fn for
+// each row; head ends with the column that vals match.
+func (db *DB) queryIn(ctx context.Context, q querier, head, tail string, vals []string, fn func(*sql.Rows) error) error {
+	for lo := 0; lo < len(vals); lo += maxIn {
+		chunk := vals[lo:min(lo+maxIn, len(vals))]
+		in, size := inList(len(chunk))
+		rows, err := q.QueryContext(ctx, db.d.rebind(head+in+tail), inArgs(chunk, size)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteIn runs head + " IN (…)" for vals in chunks.
+func (db *DB) deleteIn(ctx context.Context, q querier, head string, vals []string) error {
+	for lo := 0; lo < len(vals); lo += maxIn {
+		chunk := vals[lo:min(lo+maxIn, len(vals))]
+		in, size := inList(len(chunk))
+		if _, err := q.ExecContext(ctx, db.d.rebind(head+in), inArgs(chunk, size)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execRows runs a statement over n rows of cols columns, as many rows per
+// statement as the dialect allows: head + " VALUES (?, …), (?, …)…" + tail.
+// appendRow appends row i's values to args. ready, if not nil, is called
+// with the end of each chunk of rows before the chunk is sent. The
+// full-size statement is prepared once per call.
+func (db *DB) execRows(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int,
+	ready func(hi int) error, appendRow func(args []any, i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	per := db.d.rowsPerInsert(cols)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, min(per, n)*cols)
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		if ready != nil {
+			if err := ready(hi); err != nil {
+				return err
+			}
+		}
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			args = appendRow(args, i)
+		}
+		var err error
+		if hi-lo < per {
+			_, err = tx.ExecContext(ctx, db.d.rebind(valuesSQL(head, tail, cols, hi-lo)), args...)
+		} else {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, db.d.rebind(valuesSQL(head, tail, cols, per))); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valuesSQL returns head + " VALUES (?,…),(?,…)…" + tail for rows rows.
+func valuesSQL(head, tail string, cols, rows int) string {
+	var b strings.Builder
+	b.Grow(len(head) + len(tail) + 8 + rows*(2*cols+2))
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?")
+		for range cols - 1 {
+			b.WriteString(",?")
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(tail)
+	return b.String()
+}
