@@ -161,13 +161,14 @@ type AncestryItem struct {
 }
 
 // DeleteEntity removes an entity by uid. Like Backstage, an entity that a
-// location still emits comes back on the next refresh of that location.
+// location still emits comes back on the next refresh of that location, and
+// an unknown uid is not an error.
 func (s *Service) DeleteEntity(ctx context.Context, uid string) error {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	ref, ok := s.idx.RefByUID(uid)
 	if !ok {
-		return callboard.Errorf(callboard.NotFound, "No entity with uid %s", uid)
+		return nil
 	}
 	b := newBatch()
 	s.mu.Lock()

@@ -1,0 +1,37 @@
+# Everyday commands for callboard. CI runs .ci/run, which calls these.
+.PHONY: run test fuzz bench-catalog catalog-client
+SHELL := /bin/bash
+
+# FUZZTIME is how long each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 10s
+# BENCH_ARGS are passed to `callboard bench catalog`, e.g. BENCH_ARGS='-n 100000'.
+BENCH_ARGS ?= -n 10000
+
+# run serves the portal with the demo catalog on http://localhost:7007.
+run:
+	go run ./cmd/callboard serve
+
+# test runs every Go test with the race detector. Set
+# CALLBOARD_TEST_POSTGRES_URL to run the store suite on PostgreSQL too.
+test:
+	go test -race ./...
+
+# fuzz runs each Fuzz target in the module for FUZZTIME.
+fuzz:
+	@set -eo pipefail; \
+	go test -list '^Fuzz' ./... | awk ' \
+		/^Fuzz/ { names[n++] = $$1; next } \
+		/^ok/ { for (i = 0; i < n; i++) print $$2, names[i]; n = 0 }' | \
+	while read -r pkg name; do \
+		echo "--- fuzz $$pkg $$name ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	done
+
+# bench-catalog measures ingest, queries and memory on a generated org.
+bench-catalog:
+	go run ./cmd/callboard bench catalog $(BENCH_ARGS)
+
+# catalog-client checks the API with Backstage's @backstage/catalog-client
+# (needs node and npm).
+catalog-client:
+	bash tests/catalog-client/run.sh
