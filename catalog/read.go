@@ -107,6 +107,11 @@ func (s *Service) Facets(ctx context.Context, facets []string, f index.Filter) m
 	return s.idx.Facets(facets, f)
 }
 
+// FacetsWhere counts values per facet among entities matching f and p.
+func (s *Service) FacetsWhere(ctx context.Context, facets []string, f index.Filter, p *index.Predicate) map[string][]index.FacetCount {
+	return s.idx.FacetsWhere(facets, f, p)
+}
+
 // Len returns how many entities the catalog holds.
 func (s *Service) Len() int { return s.idx.Len() }
 

@@ -20,6 +20,12 @@ type FacetCount struct {
 // possibly empty but never nil, for each facet string exactly as requested.
 // A filter condition with an empty key matches nothing.
 func (x *Index) Facets(facets []string, f Filter) map[string][]FacetCount {
+	return x.FacetsWhere(facets, f, nil)
+}
+
+// FacetsWhere is Facets over the documents matching both f and p (nil
+// matches everything).
+func (x *Index) FacetsWhere(facets []string, f Filter, p *Predicate) map[string][]FacetCount {
 	out := make(map[string][]FacetCount, len(facets))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -28,6 +34,9 @@ func (x *Index) Facets(facets []string, f Filter) map[string][]FacetCount {
 	all := false
 	if f.validate() == nil {
 		m, all = x.match(f)
+		if p != nil {
+			m, all = x.and(m, all, p)
+		}
 	}
 	var b *bitset
 	if !all && len(m) > 0 {

@@ -12,11 +12,12 @@ import (
 
 // Query is a list query: filter, full-text search, order and page.
 type Query struct {
-	Filter   Filter
-	Order    []Order // nil: by uid ascending, Backstage's default
-	FullText FullText
-	Offset   int
-	Limit    int // 0: no limit
+	Filter    Filter
+	Predicate *Predicate // nil matches everything; ANDed with Filter
+	Order     []Order    // nil: by uid ascending, Backstage's default
+	FullText  FullText
+	Offset    int
+	Limit     int // 0: no limit
 }
 
 // Order sorts by the lowercased value of one search key, such as
@@ -65,6 +66,9 @@ func (x *Index) Query(q Query) (Page, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m, all := x.match(q.Filter)
+	if q.Predicate != nil {
+		m, all = x.and(m, all, q.Predicate)
+	}
 	if term := strings.ToLower(strings.TrimSpace(q.FullText.Term)); term != "" {
 		m, all = x.fullText(term, textFields(q), m, all), false
 	}
@@ -210,4 +214,16 @@ func (x *Index) page(s *sortOrder, m []int32, all bool, from, to int) []int32 {
 		seen++
 	}
 	return out
+}
+
+// and narrows a match (m, all) to the documents p also selects.
+func (x *Index) and(m []int32, all bool, p *Predicate) ([]int32, bool) {
+	pm, pAll := x.eval(p)
+	switch {
+	case pAll:
+		return m, all
+	case all:
+		return pm, false
+	}
+	return intersect(m, pm), false
 }
