@@ -1,5 +1,5 @@
 // Package web serves callboard over HTTP: the Backstage-compatible JSON API
-// under /api and, later, the portal's pages.
+// under /api and the portal's server-rendered pages everywhere else.
 package web
 
 import (
@@ -18,6 +18,13 @@ type Options struct {
 	// Tokens are static bearer tokens for machines
 	// (backend.auth.externalAccess, type static): token -> subject.
 	Tokens map[string]string
+	// EntityTabs and EntityCards are the entity page's plugin slots: a
+	// feature adds a tab or an Overview card by listing it here.
+	EntityTabs  []EntityTab
+	EntityCards []EntityCard
+	// TemplateDir, when set, rereads the page templates from this folder
+	// (web/templates in a checkout) on every request, for template work.
+	TemplateDir string
 }
 
 // Server is the HTTP handler of callboard.
@@ -26,11 +33,22 @@ type Server struct {
 	catalog *catalog.Service
 	opts    Options
 	mux     *http.ServeMux
+	ui      *ui
+	csrf    *http.CrossOriginProtection
 }
 
-// NewServer returns the handler serving every route in routes.go.
+// NewServer returns the handler serving every route in routes.go. It
+// panics on a template that does not parse or a plugin tab whose ID is
+// taken: both are programmer errors found at startup.
 func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 	s := &Server{log: log, catalog: cat, opts: opts, mux: http.NewServeMux()}
+	u, err := newUI(opts.TemplateDir)
+	if err != nil {
+		panic(err)
+	}
+	s.ui = u
+	s.csrf = s.newCSRF()
+	checkTabs(opts.EntityTabs)
 	s.routes(s.mux)
 	return s
 }

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"callboard"
+	"callboard/index"
+)
+
+// entityRow is one entity as lists and tables show it.
+type entityRow struct {
+	Ref, URL, Name, Title, Kind, Namespace string
+	Type, Lifecycle, Description            string
+	Owner, System                           refLink
+	Tags                                    []string
+	MoreTags                                int
+}
+
+// refLink is a reference shown short, linking to its page, with the full
+// ref for the tooltip.
+type refLink struct {
+	Ref, Short, URL string
+}
+
+func linkTo(ref, defaultKind string) refLink {
+	if ref == "" {
+		return refLink{}
+	}
+	return refLink{Ref: ref, Short: shortRef(ref, defaultKind), URL: entityURL(ref)}
+}
+
+// rowOf builds the list view of an entity.
+func rowOf(e *callboard.Entity) entityRow {
+	ref := e.Ref()
+	row := entityRow{
+		Ref: ref.String(), URL: refURL(ref), Name: e.Metadata.Name, Title: e.Metadata.Title,
+		Kind: e.Kind, Namespace: ref.Namespace, Type: e.SpecString("type"), Lifecycle: e.SpecString("lifecycle"),
+		Description: e.Metadata.Description,
+	}
+	for _, r := range e.Relations {
+		if r.Type == callboard.RelationOwnedBy && row.Owner.Ref == "" {
+			row.Owner = linkTo(r.TargetRef, "group")
+		}
+	}
+	if sys := e.SpecString("system"); sys != "" {
+		if r, err := callboard.ParseRef(sys, "system", ref.Namespace); err == nil {
+			row.System = linkTo(r.String(), "system")
+		}
+	}
+	row.Tags = e.Metadata.Tags
+	if len(row.Tags) > 3 {
+		row.MoreTags = len(row.Tags) - 3
+		row.Tags = row.Tags[:3]
+	}
+	return row
+}
+
+func rowsOf(es []*callboard.Entity) []entityRow {
+	out := make([]entityRow, 0, len(es))
+	for _, e := range es {
+		if e != nil {
+			out = append(out, rowOf(e))
+		}
+	}
+	return out
+}
+
+// searchFields are what the home search matches: name and title first,
+// then description, tags and owner.
+var (
+	searchNameFields = []string{"metadata.name", "metadata.title"}
+	searchAllFields  = []string{"metadata.name", "metadata.title", "metadata.description", "metadata.tags", "relations.ownedby"}
+)
+
+// search finds up to limit entities for term: matches on name or title
+// first, then matches on any other searched field, each group by name.
+func (s *Server) search(ctx context.Context, term string, limit int) ([]entityRow, int, error) {
+	term = strings.TrimSpace(term)
+	if term == "" {
+		return nil, 0, nil
+	}
+	byName := []index.Order{{Field: "metadata.name"}}
+	first, _, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: limit,
+		FullText: index.FullText{Term: term, Fields: searchNameFields}})
+	if err != nil {
+		return nil, 0, err
+	}
+	rest, total, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: limit,
+		FullText: index.FullText{Term: term, Fields: searchAllFields}})
+	if err != nil {
+		return nil, 0, err
+	}
+	seen := make(map[string]bool, len(first))
+	out := first
+	for _, e := range first {
+		seen[e.Metadata.UID] = true
+	}
+	for _, e := range rest {
+		if len(out) >= limit {
+			break
+		}
+		if !seen[e.Metadata.UID] {
+			out = append(out, e)
+		}
+	}
+	return rowsOf(out), total, nil
+}
+
+type homeView struct {
+	Kinds      []index.FacetCount
+	Total      int
+	Team       refLink
+	TeamRows   []entityRow
+	TeamTotal  int
+	TeamKinds  []index.FacetCount
+	TeamURL    string
+	Teams      []refLink // choices for the picker
+	TeamsTotal int       // all groups; the picker lists at most maxTeams
+}
+
+const maxTeams = 300
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := homeView{Total: s.catalog.Len()}
+	v.Kinds = s.catalog.Facets(ctx, []string{"kind"}, nil)["kind"]
+	groups, total, err := s.catalog.Query(ctx, index.Query{
+		Filter: index.Filter{{{Key: "kind", Values: []string{"group"}}}},
+		Order:  []index.Order{{Field: "metadata.name"}}, Limit: maxTeams,
+	})
+	if err != nil {
+		return err
+	}
+	v.TeamsTotal = total
+	for _, g := range groups {
+		v.Teams = append(v.Teams, linkTo(g.Ref().String(), "group"))
+	}
+	if team := teamCookie(r); team != "" {
+		ref, _ := callboard.ParseRef(team, "group", "")
+		v.Team = linkTo(ref.String(), "group")
+		owned := index.Filter{{{Key: "relations.ownedby", Values: []string{ref.String()}}}}
+		es, n, err := s.catalog.Query(ctx, index.Query{Filter: owned, Order: []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: 12})
+		if err != nil {
+			return err
+		}
+		v.TeamRows, v.TeamTotal = rowsOf(es), n
+		v.TeamKinds = s.catalog.Facets(ctx, []string{"kind"}, owned)["kind"]
+		v.TeamURL = "/catalog?owner=" + url.QueryEscape(ref.String())
+	}
+	return s.render(w, r, http.StatusOK, "home", "", &page{
+		Title: "Home", Subtitle: "Find who owns what, where it runs and what it depends on", Nav: "home", Data: v,
+	})
+}
+
+// handleTeamSet stores the "my team" choice in a cookie (until sign-in
+// exists) and returns to the home page.
+func (s *Server) handleTeamSet(w http.ResponseWriter, r *http.Request) error {
+	team := strings.TrimSpace(r.PostFormValue("team"))
+	if team == "" {
+		http.SetCookie(w, &http.Cookie{Name: teamCookieName, Value: "", Path: "/", MaxAge: -1})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	ref, err := callboard.ParseRef(team, "group", "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.catalog.Entity(r.Context(), ref); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: teamCookieName, Value: url.QueryEscape(ref.String()), Path: "/",
+		Expires: time.Now().AddDate(1, 0, 0), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, "/?notice=team", http.StatusSeeOther)
+	return nil
+}
+
+type searchView struct {
+	Term  string
+	Rows  []entityRow
+	Total int
+	More  string // the catalog view with every match
+}
+
+// handleSearch answers the top bar and home search: a full page, or with
+// ?partial=1 just the result list for the type-ahead script.
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
+	term := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(term) > 200 {
+		term = term[:200]
+	}
+	limit := 50
+	partial := r.URL.Query().Get("partial") != ""
+	if partial {
+		limit = 8
+	}
+	rows, total, err := s.search(r.Context(), term, limit)
+	if err != nil {
+		return err
+	}
+	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?q=" + url.QueryEscape(term)}
+	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "home", Query: term, Data: v}
+	if partial {
+		w.Header().Set("Cache-Control", "no-store")
+		return s.render(w, r, http.StatusOK, "search", "results", p)
+	}
+	return s.render(w, r, http.StatusOK, "search", "", p)
+}

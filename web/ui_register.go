@@ -1,0 +1,211 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"callboard"
+	"callboard/catalog"
+	"callboard/index"
+)
+
+type registerView struct {
+	Target   string
+	Type     string
+	Error    string
+	Preview  []entityRow // what registering would import
+	Exists   bool        // the location is registered already
+	Writable bool
+}
+
+// locationOf reads what a user pasted: an http(s) URL is a url location,
+// anything else an absolute file path on the server.
+func locationOf(target string) (typ, cleaned string, err error) {
+	target = strings.TrimSpace(target)
+	if target == "" {
+		return "", "", callboard.Errorf(callboard.Invalid, "paste the URL or path of a catalog-info.yaml")
+	}
+	if u, perr := url.Parse(target); perr == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		if u.Host == "" {
+			return "", "", callboard.Errorf(callboard.Invalid, "%q is not a complete URL", target)
+		}
+		return catalog.TypeURL, target, nil
+	}
+	if strings.Contains(target, "://") {
+		return "", "", callboard.Errorf(callboard.Invalid, "only http(s) URLs and file paths can be registered, not %q", target)
+	}
+	if !filepath.IsAbs(target) {
+		return "", "", callboard.Errorf(callboard.Invalid, "a file path must be absolute (start with /), got %q", target)
+	}
+	return catalog.TypeFile, filepath.Clean(target), nil
+}
+
+func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
+	v := registerView{Target: r.URL.Query().Get("target"), Writable: s.opts.Dev}
+	return s.renderRegister(w, r, http.StatusOK, v)
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
+	return s.render(w, r, status, "register", "", &page{
+		Title: "Register an existing component", Nav: "create",
+		Subtitle: "Import the entities of a catalog-info.yaml: paste its URL or path, check what it holds, confirm",
+		Data:     v,
+	})
+}
+
+// userError reports whether err is the user's to fix (shown inline in the
+// form) rather than the server's.
+func userError(err error) bool {
+	switch callboard.ErrorKind(err) {
+	case callboard.Invalid, callboard.NotFound, callboard.Conflict, callboard.Upstream, callboard.Forbidden:
+		return true
+	}
+	return false
+}
+
+// handleRegisterAnalyze shows what registering the location would import,
+// without storing anything (the dry run of POST /locations).
+func (s *Server) handleRegisterAnalyze(w http.ResponseWriter, r *http.Request) error {
+	v := registerView{Target: r.PostFormValue("target"), Writable: true}
+	typ, target, err := locationOf(v.Target)
+	if err == nil {
+		v.Type, v.Target = typ, target
+		var ents []*callboard.Entity
+		_, ents, v.Exists, err = s.catalog.AddLocation(r.Context(), typ, target, true)
+		for _, e := range ents {
+			if !strings.EqualFold(e.Kind, "location") || len(ents) == 1 {
+				v.Preview = append(v.Preview, rowOf(e))
+			}
+		}
+	}
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		v.Error = callboard.ErrorMessage(err)
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, v)
+	}
+	return s.renderRegister(w, r, http.StatusOK, v)
+}
+
+// handleRegister registers the location and lands on its first entity.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
+	v := registerView{Target: r.PostFormValue("target"), Writable: true}
+	typ, target, err := locationOf(v.Target)
+	var ents []*callboard.Entity
+	if err == nil {
+		_, ents, _, err = s.catalog.AddLocation(r.Context(), typ, target, false)
+	}
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		v.Error = callboard.ErrorMessage(err)
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, v)
+	}
+	dest := "/catalog?notice=registered"
+	for _, e := range ents {
+		if !strings.EqualFold(e.Kind, "location") {
+			dest = refURL(e.Ref()) + "?notice=registered"
+			break
+		}
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+	return nil
+}
+
+type unregisterView struct {
+	Entity   entityRow
+	Location callboard.Location
+	Rows     []entityRow // entities that came from the location
+	Total    int
+	More     int
+	Writable bool
+}
+
+// handleUnregisterPage shows the location an entity came from and what
+// unregistering it removes, with the confirm button.
+func (s *Server) handleUnregisterPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+	e, err := s.catalog.Entity(ctx, ref)
+	if err != nil {
+		return err
+	}
+	loc, err := s.catalog.LocationByEntity(ctx, ref)
+	if err != nil {
+		return err
+	}
+	key := "metadata.annotations." + callboard.AnnotationManagedByOriginLocation
+	es, total, err := s.catalog.Query(ctx, index.Query{
+		Filter: index.Filter{{{Key: key, Values: []string{loc.Type + ":" + loc.Target}}}},
+		Order:  []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: relCap,
+	})
+	if err != nil {
+		return err
+	}
+	v := unregisterView{Entity: rowOf(e), Location: loc, Rows: rowsOf(es), Total: total, More: total - len(es), Writable: s.opts.Dev}
+	return s.render(w, r, http.StatusOK, "unregister", "", &page{
+		Title: "Unregister location", Nav: "catalog", Data: v,
+		Subtitle: "Stop reading a location and remove the entities that came only from it",
+	})
+}
+
+func (s *Server) handleUnregister(w http.ResponseWriter, r *http.Request) error {
+	if err := s.catalog.DeleteLocation(r.Context(), r.PostFormValue("location")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/catalog?notice=unregistered", http.StatusSeeOther)
+	return nil
+}
+
+// handleDeleteOrphan deletes an orphaned entity; entities that a location
+// still emits are refused (they would come back on the next read).
+func (s *Server) handleDeleteOrphan(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+	e, err := s.catalog.Entity(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if e.Annotation(callboard.AnnotationOrphan) != "true" {
+		return callboard.Errorf(callboard.Invalid, "%s is not an orphan: a location still provides it, so unregister that location instead", ref)
+	}
+	if err := s.catalog.DeleteEntity(ctx, e.Metadata.UID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/catalog?notice=deleted", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleRefreshEntity(w http.ResponseWriter, r *http.Request) error {
+	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+	if err := s.catalog.Refresh(r.Context(), ref.String()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, refURL(ref)+"?notice=refreshed", http.StatusSeeOther)
+	return nil
+}
+
+// handleSoon is the page of a section that another feature fills.
+func (s *Server) handleSoon(title, nav, text string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.render(w, r, http.StatusOK, "soon", "", &page{Title: title, Subtitle: text, Nav: nav, Data: text})
+	}
+}
+
+type settingsView struct {
+	Version string
+	Dev     bool
+	Team    refLink
+}
+
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
+	v := settingsView{Version: callboard.Version, Dev: s.opts.Dev}
+	if t := teamCookie(r); t != "" {
+		v.Team = linkTo(t, "group")
+	}
+	return s.render(w, r, http.StatusOK, "settings", "", &page{Title: "Settings", Subtitle: "How this portal shows things to you", Nav: "settings", Data: v})
+}
