@@ -33,6 +33,8 @@ Usage:
   callboard serve [--config app-config.yaml]...   run the portal on :7007
   callboard catalog validate [--format text|json] PATH...
                                                   check catalog-info.yaml files
+  callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-json]
+                                                  measure ingest, queries and memory
   callboard version                               print the version
 `
 
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 1 && args[1] == "validate" {
 			return runValidate(ctx, args[2:], stdout, stderr)
 		}
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil
