@@ -167,22 +167,22 @@ func (s *Service) upsert(b *batch, d *docResult, pid int32, file string) int32 {
 		}
 		return id
 	}
-	var oldEdges []callboard.Edge
+	var oldEdges []cedge
 	if n == nil {
-		n = &node{id: id, uid: uuid.NewString()}
+		n = &node{id: id, uid: newUID()}
 		s.g.nodes[id] = n
 	} else {
 		oldEdges = n.edges
 	}
 	n.kind, n.locationKey, n.hash, n.orphan = lower(d.entity.Kind), file, d.hash, false
-	n.edges, n.own = d.edges, d.own
+	n.edges, n.own = s.g.compact(d.edges), d.own
 	if pid >= 0 {
 		n.addParent(pid)
 	}
 	if n.kind == "location" {
 		n.loc = locationOf(d.entity)
 	}
-	for _, t := range s.g.setEdges(id, oldEdges, d.edges) {
+	for _, t := range s.g.setEdges(id, oldEdges, n.edges) {
 		b.touched[t] = true
 	}
 	s.rewriteEntity(b, n, d.entity)
@@ -197,7 +197,7 @@ func (s *Service) rewriteEntity(b *batch, n *node, e *callboard.Entity) {
 			e = p.Entity
 		}
 	}
-	se := &callboard.StoredEntity{UID: n.uid, Ref: ref, Entity: e, Edges: n.edges,
+	se := &callboard.StoredEntity{UID: n.uid, Ref: ref, Entity: e, Edges: s.g.expand(n.edges),
 		LocationKey: n.locationKey, Hash: n.hash, Orphan: n.orphan}
 	for _, p := range n.parents {
 		se.Parents = append(se.Parents, s.g.refs[p])
@@ -316,6 +316,15 @@ func errorName(err error) string {
 		return "NotAllowedError"
 	}
 	return "Error"
+}
+
+// newUID returns a time-ordered UUID (v7), so that entities written
+// together land next to each other in the store's indexes.
+func newUID() string {
+	if u, err := uuid.NewV7(); err == nil {
+		return u.String()
+	}
+	return uuid.NewString()
 }
 
 func newEtag() string {

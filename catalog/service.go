@@ -177,7 +177,7 @@ func (s *Service) Load(ctx context.Context) error {
 func (s *Service) loadNode(se *callboard.StoredEntity) {
 	id := s.g.id(se.Ref)
 	n := &node{id: id, uid: se.UID, kind: lower(se.Entity.Kind), locationKey: se.LocationKey,
-		hash: se.Hash, orphan: se.Orphan, edges: se.Edges}
+		hash: se.Hash, orphan: se.Orphan, edges: s.g.compact(se.Edges)}
 	if st := se.Entity.Status; st != nil {
 		for _, it := range st.Items {
 			// A Location's items come from reading its targets; its own
@@ -196,7 +196,7 @@ func (s *Service) loadNode(se *callboard.StoredEntity) {
 		n.loc = locationOf(se.Entity)
 	}
 	s.g.nodes[id] = n
-	s.g.setEdges(id, nil, se.Edges)
+	s.g.setEdges(id, nil, n.edges)
 	file := se.Entity.Annotation(callboard.AnnotationManagedByLocation)
 	for _, p := range n.parents {
 		s.g.addChild(p, file, id)

@@ -42,6 +42,9 @@ type dialect struct {
 	// checkpoint, run on a read connection after write transactions, moves
 	// the WAL into the database off the writer's path; "" for none.
 	checkpoint string
+	// analyze refreshes the planner's statistics after bulk writes, so that
+	// a freshly loaded catalog is not planned as an empty one; "" for none.
+	analyze string
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -96,6 +99,9 @@ var postgresDialect = dialect{
 		version    TEXT PRIMARY KEY,
 		applied_at TIMESTAMPTZ NOT NULL
 	)`,
+	// Without statistics, IN lists over entity_edges are planned as
+	// sequential scans until autovacuum gets to the tables.
+	analyze: `ANALYZE entities, entity_edges, entity_parents`,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other

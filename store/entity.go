@@ -18,7 +18,7 @@ import (
 	"callboard"
 )
 
-// entityColumns are the columns every entity query reads, in scanEntity's order.
+// entityColumns are the columns every entity query reads, in scanRaw's order.
 const entityColumns = `uid, ref, body, edges, parents, location_key, hash, orphan, updated_at`
 
 // upsertEntity is the head and tail of the multi-row entity upsert. A
@@ -53,6 +53,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	}
 	defer enc.close()
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	written := 0
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		refs := make([]string, len(rows))
 		for i := range rows {
@@ -80,6 +81,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		if err := db.apply(ctx, tx, &ch); err != nil {
 			return err
 		}
+		written = len(rows) + ch.len()
 		return db.execRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
 			func(args []any, i int) []any {
 				r := &rows[i]
@@ -93,6 +95,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	if err != nil {
 		return db.classify(err, "put entities")
 	}
+	db.wrote(written)
 	for i := range rows {
 		rows[i].se.UID = rows[i].uid
 	}
@@ -148,6 +151,11 @@ type (
 type changes struct {
 	delEdges, addEdges     []edgeRow
 	delParents, addParents []parentRow
+}
+
+// len is the number of rows c changes.
+func (c *changes) len() int {
+	return len(c.delEdges) + len(c.addEdges) + len(c.delParents) + len(c.addParents)
 }
 
 // diff adds to c what turns the stored edges and parents of ref into the
@@ -243,6 +251,7 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 		return nil
 	}
 	refs = lowerAll(refs)
+	written := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.storedState(ctx, tx, refs)
 		if err != nil {
@@ -255,9 +264,14 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 		if err := db.deleteIn(ctx, tx, `DELETE FROM entities WHERE ref`, refs); err != nil {
 			return err
 		}
+		written = len(old) + ch.len()
 		return db.apply(ctx, tx, &ch)
 	})
-	return db.classify(err, "delete entities")
+	if err != nil {
+		return db.classify(err, "delete entities")
+	}
+	db.wrote(written)
+	return nil
 }
 
 // Entity returns the entity with the given ref (case-insensitive).

@@ -19,6 +19,7 @@ func (db *DB) CreateLocation(ctx context.Context, typ, target string) (callboard
 	if err != nil {
 		return callboard.Location{}, db.classify(err, "location "+typ+":"+target)
 	}
+	db.wrote(1)
 	return loc, nil
 }
 
@@ -64,5 +65,6 @@ func (db *DB) DeleteLocation(ctx context.Context, id string) error {
 	if n == 0 {
 		return callboard.Errorf(callboard.NotFound, "location %s not found", id)
 	}
+	db.wrote(1)
 	return nil
 }

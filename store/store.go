@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"callboard"
 )
@@ -24,11 +25,15 @@ type DB struct {
 	write *sql.DB // write transactions; on SQLite a single connection
 	read  *sql.DB // queries; the same pool as write on PostgreSQL
 
-	// The background checkpointer, when the dialect has one: kick asks for
-	// a checkpoint, stop ends the goroutine, which closes done.
+	// The background maintainer, when the dialect needs one: kick asks
+	// for a checkpoint or analyze, stop ends the goroutine, which closes done.
 	kick, stop, done chan struct{}
-	closeOnce        sync.Once
-	closeErr         error
+	checkpoint       string       // the dialect's, if the database has a WAL
+	written          atomic.Int64 // rows written since the last analyze
+	analyzed         int64        // rows written up to the last analyze; the maintainer's
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Interface guards.
@@ -58,32 +63,53 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.checkpoint != "" && read != write {
+	if read != write {
+		db.checkpoint = d.checkpoint // ":memory:" has no WAL
+	}
+	if db.checkpoint != "" || d.analyze != "" {
 		db.kick, db.stop, db.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
-		go db.checkpointer()
+		go db.maintain()
 	}
 	return db, nil
 }
 
-// checkpointer runs the dialect's checkpoint whenever a write asks for one.
-// Errors are ignored: the write connection's automatic checkpoints remain.
-func (db *DB) checkpointer() {
+// minAnalyze is the fewest rows written between two analyzes; past it, the
+// catalog has to grow by half again.
+const minAnalyze = 5000
+
+// maintain runs the dialect's checkpoint after writes, and its analyze
+// after bulk writes, off the writers' path. Errors are ignored: the write
+// connection's automatic checkpoints and autovacuum remain.
+func (db *DB) maintain() {
 	defer close(db.done)
+	ctx := context.Background()
 	for {
 		select {
 		case <-db.stop:
 			return
 		case <-db.kick:
-			_, _ = db.read.ExecContext(context.Background(), db.d.checkpoint)
+		}
+		if db.checkpoint != "" {
+			_, _ = db.read.ExecContext(ctx, db.checkpoint)
+		}
+		if n := db.written.Load(); db.d.analyze != "" && n >= max(minAnalyze, db.analyzed/2) {
+			db.written.Add(-n)
+			db.analyzed += n
+			_, _ = db.write.ExecContext(ctx, db.d.analyze)
 		}
 	}
 }
 
-// kickCheckpoint asks the checkpointer, if any, for a checkpoint.
-func (db *DB) kickCheckpoint() {
+// wrote records that a transaction wrote rows and asks the maintainer, if
+// any, to run.
+func (db *DB) wrote(rows int) {
+	if db.kick == nil {
+		return
+	}
+	db.written.Add(int64(rows))
 	select {
 	case db.kick <- struct{}{}:
-	default: // one is pending already, or there is no checkpointer
+	default: // a run is pending already
 	}
 }
 
@@ -152,6 +178,5 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.kickCheckpoint()
 	return nil
 }
