@@ -42,6 +42,10 @@ type EntityStore interface {
 	// EntitiesByUID returns the entities with the given uids, in the order
 	// given; a missing uid yields a nil element.
 	EntitiesByUID(ctx context.Context, uids []string) ([]*StoredEntity, error)
+	// EntityBodies returns the stored JSON bodies of the entities with the
+	// given uids, in the order given; a missing uid yields nil. It skips
+	// decoding, for readers that pass the JSON on.
+	EntityBodies(ctx context.Context, uids []string) ([][]byte, error)
 	// ScanEntities calls fn for every stored entity, in no particular order,
 	// stopping at the first error fn returns.
 	ScanEntities(ctx context.Context, fn func(*StoredEntity) error) error

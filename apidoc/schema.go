@@ -33,7 +33,10 @@ func (s *schemaView) Label() string {
 	if s == nil {
 		return ""
 	}
-	if s.Name != "" && !strings.Contains(s.Type, s.Name) {
+	// A named object or enum reads best by name; a named plain value
+	// ("sentAt") by what it is ("string (date-time)").
+	named := s.Expandable() || s.Recursive || len(s.Notes) > 0 && strings.HasPrefix(s.Notes[0], "one of:")
+	if s.Name != "" && named && !strings.Contains(s.Type, s.Name) {
 		return s.Name
 	}
 	return s.Type
@@ -144,7 +147,7 @@ func (b *schemas) properties(sv *schemaView, m *omap, stack []string) {
 	if props == nil {
 		return
 	}
-	for _, k := range props.keys {
+	for _, k := range props.ks() {
 		sv.Fields = append(sv.Fields, fieldView{Name: k, Required: slices.Contains(req, k), Schema: b.view(props.get(k), stack)})
 	}
 }

@@ -218,3 +218,11 @@ func refName(ref string) string {
 	}
 	return ref
 }
+
+// ks returns the keys in document order; none for a nil map.
+func (m *omap) ks() []string {
+	if m == nil {
+		return nil
+	}
+	return m.keys
+}

@@ -6,7 +6,7 @@
 //
 // The output is styled with CSS classes ("node kind-component", "edge",
 // "focus") whose colours come from the page's CSS variables when it defines
-// them (--cb-kind-<kind>, --cb-surface, --cb-text, --cb-muted, --cb-border,
+// them (--cb-kind-<kind>, --cb-surface, --cb-text, --cb-muted, --cb-graph-edge,
 // --cb-accent, --cb-accent-soft), with light and dark defaults built in.
 //
 // The layout is the classic Sugiyama pipeline in a few lines each: cycles

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"callboard"
 	"callboard/graph"
@@ -312,5 +314,48 @@ func writePreview(t *testing.T, name, svg string) {
 	page := `<!doctype html><meta charset="utf-8"><meta name="color-scheme" content="light dark"><body style="margin:16px;font-family:system-ui">` + svg
 	if err := os.WriteFile(filepath.Join(*preview, name+".html"), []byte(page), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRenderSixtyNodesNoOverlap draws a dense 60-node graph and checks that
+// no two node boxes overlap and that every label is clear of the others.
+func TestRenderSixtyNodesNoOverlap(t *testing.T) {
+	var nodes []graph.Node
+	kinds := []string{"component", "api", "resource", "system", "group"}
+	for i := range 60 {
+		k := kinds[i%len(kinds)]
+		nodes = append(nodes, graph.Node{Ref: fmt.Sprintf("%s:default/n%02d", k, i), Kind: k, Name: fmt.Sprintf("node-%02d", i), URL: "/x", Focus: i == 0})
+	}
+	var edges []graph.Edge
+	for i := range 60 {
+		for _, d := range []int{1, 7, 13} {
+			if j := (i*31 + d*17) % 60; j != i {
+				edges = append(edges, graph.Edge{From: nodes[i].Ref, To: nodes[j].Ref, Label: "dependsOn"})
+			}
+		}
+	}
+	start := time.Now()
+	svg := string(graph.Render(nodes, edges, graph.Options{}))
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Render of 60 nodes took %v", d)
+	}
+	checkSVG(t, svg, nodes)
+	writePreview(t, "sixty", svg)
+	type box struct{ x, y, w, h float64 }
+	var boxes []box
+	for _, m := range regexp.MustCompile(`<rect class="box" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"`).FindAllStringSubmatch(svg, -1) {
+		var b box
+		fmt.Sscan(m[1]+" "+m[2]+" "+m[3]+" "+m[4], &b.x, &b.y, &b.w, &b.h)
+		boxes = append(boxes, b)
+	}
+	if len(boxes) != 60 {
+		t.Fatalf("found %d node boxes, want 60", len(boxes))
+	}
+	for i, a := range boxes {
+		for _, b := range boxes[i+1:] {
+			if a.x < b.x+b.w && b.x < a.x+a.w && a.y < b.y+b.h && b.y < a.y+a.h {
+				t.Errorf("nodes overlap: %+v and %+v", a, b)
+			}
+		}
 	}
 }

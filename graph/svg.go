@@ -3,8 +3,8 @@ package graph
 import (
 	"fmt"
 	"hash/fnv"
-	"math"
 	"html/template"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -37,9 +37,9 @@ const style = `.cb-graph{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"
 .cb-graph .name{fill:var(--cb-text,#111827);font-size:13px;font-weight:500}
 .cb-graph .focus .name{font-weight:700}
 .cb-graph .title{fill:var(--cb-muted,#6b7280);font-size:11px}
-.cb-graph .edge path{fill:none;stroke:var(--cb-border,#9ca3af);stroke-width:1.25}
-.cb-graph .arrow{fill:var(--cb-border,#9ca3af)}
-.cb-graph .label{fill:var(--cb-muted,#6b7280);font-size:11px;paint-order:stroke;stroke:var(--cb-bg,#fff);stroke-width:4px;stroke-linejoin:round}
+.cb-graph .edge path{fill:none;stroke:var(--cb-graph-edge,#9ca3af);stroke-width:1.25}
+.cb-graph .arrow{fill:var(--cb-graph-edge,#9ca3af)}
+.cb-graph .label{fill:var(--cb-muted,#6b7280);font-size:11px;paint-order:stroke;stroke:var(--cb-surface,#fff);stroke-width:4px;stroke-linejoin:round}
 .cb-graph .kind-component{--k:var(--cb-kind-component,#2563eb)}
 .cb-graph .kind-api{--k:var(--cb-kind-api,#7c3aed)}
 .cb-graph .kind-resource{--k:var(--cb-kind-resource,#0f766e)}
@@ -53,9 +53,9 @@ const style = `.cb-graph{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"
 .cb-graph .node.focus rect.box{fill:var(--cb-accent-soft,#1e3a5f)}
 .cb-graph .name{fill:var(--cb-text,#e5e7eb)}
 .cb-graph .title,.cb-graph .label{fill:var(--cb-muted,#9ca3af)}
-.cb-graph .label{stroke:var(--cb-bg,#111827)}
-.cb-graph .edge path{stroke:var(--cb-border,#6b7280)}
-.cb-graph .arrow{fill:var(--cb-border,#6b7280)}
+.cb-graph .label{stroke:var(--cb-surface,#1f2937)}
+.cb-graph .edge path{stroke:var(--cb-graph-edge,#6b7280)}
+.cb-graph .arrow{fill:var(--cb-graph-edge,#6b7280)}
 .cb-graph .kind-component{--k:var(--cb-kind-component,#60a5fa)}
 .cb-graph .kind-api{--k:var(--cb-kind-api,#a78bfa)}
 .cb-graph .kind-resource{--k:var(--cb-kind-resource,#2dd4bf)}
@@ -222,8 +222,8 @@ func curveY(xa, ya, xb, yb, x float64) float64 {
 
 type label struct {
 	x, y, top, w float64
-	gap       int
-	text      string
+	gap          int
+	text         string
 }
 
 // edges writes every edge path and returns the labels, spread vertically

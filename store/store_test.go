@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -258,6 +259,13 @@ func testEntitiesByUID(t *testing.T, db *store.DB) {
 	want := []string{"component:default/e2", "<nil>", "component:default/e0", "component:default/e2"}
 	if diff := cmp.Diff(want, refs); diff != "" {
 		t.Errorf("EntitiesByUID refs (-want +got):\n%s", diff)
+	}
+	bodies, err := db.EntityBodies(t.Context(), []string{"uid-2", "missing", "uid-0"})
+	if err != nil {
+		t.Fatalf("EntityBodies: %v", err)
+	}
+	if len(bodies) != 3 || bodies[1] != nil || !json.Valid(bodies[0]) || !strings.Contains(string(bodies[0]), `"name":"e2"`) {
+		t.Errorf("EntityBodies = %q, want e2's JSON, nil, e0's JSON", bodies)
 	}
 	if got, err := db.EntitiesByUID(t.Context(), nil); err != nil || len(got) != 0 {
 		t.Errorf("EntitiesByUID(nil) = %v, %v; want empty", got, err)
