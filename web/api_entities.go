@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -49,7 +50,7 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) error {
 	if query.Limit, err = intParam(q, "limit", 0, 1); err != nil {
 		return err
 	}
-	items, total, err := s.catalog.Query(r.Context(), query)
+	items, total, err := s.catalog.QueryRaw(r.Context(), query)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,9 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) error {
 		u.RawQuery = v.Encode()
 		w.Header().Set("Link", "<"+u.RequestURI()+">; rel=\"next\"")
 	}
-	return writeJSON(w, http.StatusOK, project(items, fields))
+	var buf bytes.Buffer
+	writeRawList(&buf, projectRaw(items, fields))
+	return writeRaw(w, http.StatusOK, &buf)
 }
 
 var legacyOrder = regexp.MustCompile(`^(asc|desc):(.+)$`)
@@ -103,13 +106,13 @@ func (s *Server) handleEntitiesByQuery(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	query.Limit = limit
-	items := []*callboard.Entity{}
+	items := []json.RawMessage{}
 	total := 0
 	if limit == 0 {
 		query.Limit = 1 // only the count is wanted
-		_, total, err = s.catalog.Query(r.Context(), query)
+		_, total, err = s.catalog.QueryRaw(r.Context(), query)
 	} else {
-		items, total, err = s.catalog.Query(r.Context(), query)
+		items, total, err = s.catalog.QueryRaw(r.Context(), query)
 	}
 	if err != nil {
 		return err
@@ -125,9 +128,7 @@ func (s *Server) handleEntitiesByQuery(w http.ResponseWriter, r *http.Request) e
 		p.Offset, p.Total = max(0, c.Offset-limit), total
 		pageInfo["prevCursor"] = p.encode()
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"items": project(items, fields), "totalItems": total, "pageInfo": pageInfo,
-	})
+	return writePage(w, projectRaw(items, fields), total, pageInfo)
 }
 
 func (s *Server) handleEntitiesByRefs(w http.ResponseWriter, r *http.Request) error {

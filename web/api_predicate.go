@@ -84,7 +84,7 @@ func (s *Server) handleEntitiesByPredicate(w http.ResponseWriter, r *http.Reques
 	if c.FullText != nil {
 		q.FullText = index.FullText{Term: c.FullText.Term, Fields: c.FullText.Fields}
 	}
-	items, total, err := s.catalog.Query(r.Context(), q)
+	items, total, err := s.catalog.QueryRaw(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -106,9 +106,7 @@ func (s *Server) handleEntitiesByPredicate(w http.ResponseWriter, r *http.Reques
 	for _, f := range body.Fields {
 		fields = append(fields, splitComma(f)...)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"items": project(items, fields), "totalItems": total, "pageInfo": pageInfo,
-	})
+	return writePage(w, projectRaw(items, fields), total, pageInfo)
 }
 
 func (s *Server) handleEntityFacetsByPredicate(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,94 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"callboard/index"
+)
+
+// RawEntitiesByUID returns the served JSON of the entities with the given
+// uids, in order, nil where missing: the stored body with the relations
+// spliced in. List endpoints use it so that a page of entities is never
+// decoded and encoded again.
+func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.RawMessage, error) {
+	bodies, err := s.store.EntityBodies(ctx, uids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.RawMessage, len(bodies))
+	var orphans []int
+	s.mu.RLock()
+	for i, b := range bodies {
+		if b == nil {
+			continue
+		}
+		ref, ok := s.idx.RefByUID(uids[i])
+		if !ok {
+			continue // deleted since the store read
+		}
+		if n, ok := s.g.lookup(ref); ok && n.orphan {
+			orphans = append(orphans, i)
+			continue
+		}
+		rels, err := json.Marshal(s.g.relations(ref))
+		if err != nil {
+			s.mu.RUnlock()
+			return nil, err
+		}
+		out[i] = splice(b, rels)
+	}
+	s.mu.RUnlock()
+	if len(orphans) > 0 {
+		// Orphans carry an annotation that is not in the stored body.
+		ids := make([]string, len(orphans))
+		for j, i := range orphans {
+			ids[j] = uids[i]
+		}
+		es, err := s.EntitiesByUID(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range orphans {
+			if es[j] != nil {
+				if out[i], err = json.Marshal(es[j]); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// splice appends "relations" to a JSON object.
+func splice(body, rels []byte) json.RawMessage {
+	body = bytes.TrimRight(body, " \t\r\n")
+	out := make([]byte, 0, len(body)+len(rels)+14)
+	out = append(out, body[:len(body)-1]...)
+	if len(body) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"relations":`...)
+	out = append(out, rels...)
+	return append(out, '}')
+}
+
+// QueryRaw is Query returning the served JSON of each entity.
+func (s *Service) QueryRaw(ctx context.Context, q index.Query) ([]json.RawMessage, int, error) {
+	page, err := s.idx.Query(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	raws, err := s.RawEntitiesByUID(ctx, page.UIDs)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := raws[:0]
+	for _, r := range raws {
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, page.Total, nil
+}
