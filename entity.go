@@ -2,6 +2,7 @@ package callboard
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -99,29 +100,49 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the named fields and keeps every other key in Extra.
+// The object is split into keys once and each value decoded once.
 func (m *Metadata) UnmarshalJSON(b []byte) error {
-	var f metadataFields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
+	var f Metadata
 	for k, raw := range all {
-		if metadataKnown[k] {
-			continue
+		var err error
+		switch k {
+		case "uid":
+			err = json.Unmarshal(raw, &f.UID)
+		case "etag":
+			err = json.Unmarshal(raw, &f.Etag)
+		case "name":
+			err = json.Unmarshal(raw, &f.Name)
+		case "namespace":
+			err = json.Unmarshal(raw, &f.Namespace)
+		case "title":
+			err = json.Unmarshal(raw, &f.Title)
+		case "description":
+			err = json.Unmarshal(raw, &f.Description)
+		case "labels":
+			err = json.Unmarshal(raw, &f.Labels)
+		case "annotations":
+			err = json.Unmarshal(raw, &f.Annotations)
+		case "tags":
+			err = json.Unmarshal(raw, &f.Tags)
+		case "links":
+			err = json.Unmarshal(raw, &f.Links)
+		default:
+			var v any
+			err = json.Unmarshal(raw, &v)
+			if f.Extra == nil {
+				f.Extra = map[string]any{}
+			}
+			f.Extra[k] = v
 		}
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("metadata.%s: %w", k, err)
 		}
-		if f.Extra == nil {
-			f.Extra = map[string]any{}
-		}
-		f.Extra[k] = v
 	}
-	*m = Metadata(f)
+	*m = f
 	return nil
 }
 
