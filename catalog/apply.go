@@ -23,12 +23,22 @@ type batch struct {
 	touched map[int32]bool                     // relations changed
 	locErrs map[int32][]callboard.StatusItem   // per walked Location
 	removed map[[2]int32]bool                  // (parent, child) links to re-check
+	walked  map[int32]bool                     // Locations whose targets were read
 	eager   bool                               // delete orphans whatever the strategy
 }
 
 func newBatch() *batch {
 	return &batch{puts: map[string]*callboard.StoredEntity{}, deletes: map[string]string{},
-		touched: map[int32]bool{}, locErrs: map[int32][]callboard.StatusItem{}, removed: map[[2]int32]bool{}}
+		touched: map[int32]bool{}, locErrs: map[int32][]callboard.StatusItem{}, removed: map[[2]int32]bool{},
+		walked: map[int32]bool{}}
+}
+
+// flushed forgets the writes of b once they are in the store, keeping what
+// the rest of the run needs (problems, walked Locations, orphan checks).
+func (b *batch) flushed() {
+	b.puts = map[string]*callboard.StoredEntity{}
+	b.deletes = map[string]string{}
+	b.touched = map[int32]bool{}
 }
 
 // rootEntity is the Location entity Backstage generates for a registered or
@@ -58,19 +68,26 @@ func rootDoc(e *callboard.Entity) *docResult {
 	return d
 }
 
-// apply records a walk's results in the graph and returns the batch of
-// writes to flush. The caller holds runMu and s.mu.
+// apply records a walk's results in the graph and queues the writes in b.
+// The caller holds runMu and s.mu.
 func (s *Service) apply(ctx context.Context, b *batch, roots []*callboard.Entity, w *walkResult) {
+	s.applyRoots(b, roots)
+	s.applyReads(ctx, b, w.reads)
+	s.finish(ctx, b, w)
+}
+
+// applyRoots stores the generated root Locations.
+func (s *Service) applyRoots(b *batch, roots []*callboard.Entity) {
 	for _, e := range roots {
 		s.upsert(b, rootDoc(e), -1, e.Annotation(callboard.AnnotationManagedByLocation))
 	}
-	walked := map[int32]bool{}
-	for ref := range w.expanded {
-		walked[s.g.id(ref)] = true
-	}
-	for _, fr := range w.reads {
+}
+
+// applyReads records file reads: entities, children, problems.
+func (s *Service) applyReads(ctx context.Context, b *batch, reads []*fileRead) {
+	for _, fr := range reads {
 		pid := s.g.id(fr.parent.ref)
-		walked[pid] = true
+		b.walked[pid] = true
 		if fr.unchanged {
 			continue
 		}
@@ -94,28 +111,25 @@ func (s *Service) apply(ctx context.Context, b *batch, roots []*callboard.Entity
 		}
 		s.setChildren(b, pid, fr.file, old, kids)
 	}
-	// Files a walked Location no longer lists emit nothing any more.
+}
+
+// finish ends a walk: files a walked Location no longer lists emit nothing
+// any more, entities left without a parent are settled, and each walked
+// Location gets the problems found reading its targets.
+func (s *Service) finish(ctx context.Context, b *batch, w *walkResult) {
 	for ref, files := range w.expanded {
 		pid := s.g.id(ref)
+		b.walked[pid] = true
 		for file, kids := range s.g.children[pid] {
-			if !files[file] && !hasReadError(w, ref, file) {
+			if !files[file] && !w.failed[ref+"\x00"+file] {
 				s.setChildren(b, pid, file, kids, nil)
 			}
 		}
 	}
 	s.settleOrphans(ctx, b)
-	for pid := range walked {
+	for pid := range b.walked {
 		s.setLocationErrors(ctx, b, pid, b.locErrs[pid])
 	}
-}
-
-func hasReadError(w *walkResult, parent, file string) bool {
-	for _, fr := range w.reads {
-		if fr.parent.ref == parent && fr.file == file && fr.err != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // applyDoc applies one document read from fr; it returns the id of the

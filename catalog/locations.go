@@ -39,7 +39,7 @@ func (s *Service) AddLocation(ctx context.Context, typ, target string, dryRun bo
 		return loc, nil, false, err
 	}
 	root := rootEntity(typ, target)
-	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, false)
+	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, false, nil)
 	b := newBatch()
 	s.mu.Lock()
 	s.apply(ctx, b, []*callboard.Entity{root}, w)
@@ -73,7 +73,7 @@ func (s *Service) AddLocation(ctx context.Context, typ, target string, dryRun bo
 // dryRun reads a location without storing anything.
 func (s *Service) dryRun(ctx context.Context, typ, target string) ([]*callboard.Entity, error) {
 	root := rootEntity(typ, target)
-	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, true)
+	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, true, nil)
 	out := []*callboard.Entity{root}
 	var problems []string
 	for _, fr := range w.reads {

@@ -46,24 +46,64 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	for i, r := range roots {
 		parents[i] = parentOf(r)
 	}
-	w := s.walk(ctx, parents, force, false)
+	// Reads stream in and are applied and written in chunks, so that the
+	// memory of a first ingest is bounded whatever the catalog's size.
+	reads := make(chan *fileRead, 64)
+	walked := make(chan *walkResult, 1)
+	go func() {
+		walked <- s.walk(ctx, parents, force, false, reads)
+		close(reads)
+	}()
 	b := newBatch()
 	s.mu.Lock()
-	s.apply(ctx, b, roots, w)
+	s.applyRoots(b, roots)
+	s.mu.Unlock()
+	var chunk []*fileRead
+	files, written, deleted, pending := 0, 0, 0, 0
+	var flushErr error
+	apply := func() {
+		s.mu.Lock()
+		s.applyReads(ctx, b, chunk)
+		s.mu.Unlock()
+		written, deleted = written+len(b.puts), deleted+len(b.deletes)
+		if err := s.flush(ctx, b); err != nil && flushErr == nil {
+			flushErr = err
+		}
+		b.flushed()
+		chunk, pending = chunk[:0], 0
+	}
+	for fr := range reads {
+		files++
+		chunk = append(chunk, fr)
+		if pending += len(fr.docs); pending >= applyChunk {
+			apply()
+		}
+	}
+	apply()
+	w := <-walked
+	s.mu.Lock()
+	s.finish(ctx, b, w)
 	if force {
 		s.dropStaleRoots(b, roots)
 	}
 	s.mu.Unlock()
-	if err := s.flush(ctx, b); err != nil {
-		s.log.Error("catalog: store write failed", "err", err)
-		return err
+	written, deleted = written+len(b.puts), deleted+len(b.deletes)
+	if err := s.flush(ctx, b); err != nil && flushErr == nil {
+		flushErr = err
 	}
-	if len(b.puts)+len(b.deletes) > 0 {
-		s.log.Info("catalog: processed", "files", len(w.reads), "written", len(b.puts),
-			"deleted", len(b.deletes), "took", time.Since(start).Round(time.Millisecond))
+	if flushErr != nil {
+		s.log.Error("catalog: store write failed", "err", flushErr)
+		return flushErr
+	}
+	if written+deleted > 0 {
+		s.log.Info("catalog: processed", "files", files, "written", written,
+			"deleted", deleted, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
+
+// applyChunk is how many read entities are applied and written at once.
+const applyChunk = 5000
 
 // dropStaleRoots deletes generated root Locations that no static or
 // registered location backs any more, with everything only they emitted.
@@ -104,7 +144,7 @@ func (s *Service) refreshRef(ctx context.Context, ref string) {
 	if len(parents) == 0 {
 		return
 	}
-	w := s.walk(ctx, parents, true, false)
+	w := s.walk(ctx, parents, true, false, nil)
 	b := newBatch()
 	s.mu.Lock()
 	s.apply(ctx, b, nil, w)

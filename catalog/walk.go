@@ -77,9 +77,22 @@ type docResult struct {
 
 // walkResult is what one walk over location trees found.
 type walkResult struct {
-	reads []*fileRead
+	reads []*fileRead // empty when the reads were streamed
 	// expanded lists, per walked parent, every file its targets matched.
 	expanded map[string]map[string]bool
+	// failed holds parent+"\x00"+file for every read that failed.
+	failed map[string]bool
+}
+
+// add records a read: sent to out when streaming, else kept in reads.
+// The caller holds the walk's mutex, except when sending.
+func (res *walkResult) add(fr *fileRead, out chan<- *fileRead) {
+	if fr.err != nil {
+		res.failed[fr.parent.ref+"\x00"+fr.file] = true
+	}
+	if out == nil {
+		res.reads = append(res.reads, fr)
+	}
 }
 
 // walk reads the targets of roots and, recursively, of the Location
@@ -87,8 +100,12 @@ type walkResult struct {
 // read again unless force is set; their known child Locations are still
 // walked so that new files under globs are found. A dry walk does not
 // remember the files it read.
-func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool) *walkResult {
-	res := &walkResult{expanded: map[string]map[string]bool{}}
+//
+// With out set, each read is sent there as soon as it is done (a file
+// before the files of the Locations it holds) instead of being collected,
+// so that a large catalog is applied in bounded chunks.
+func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, out chan<- *fileRead) *walkResult {
+	res := &walkResult{expanded: map[string]map[string]bool{}, failed: map[string]bool{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.opts.Workers)
@@ -110,9 +127,13 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool) 
 			if err != nil || (len(files) == 0 && !p.spec.optional && strings.ContainsAny(t, "*?[")) {
 				// An empty glob is not an error in Backstage; a broken one is.
 				if err != nil {
+					fr := &fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err}
 					mu.Lock()
-					res.reads = append(res.reads, &fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err})
+					res.add(fr, out)
 					mu.Unlock()
+					if out != nil {
+						out <- fr
+					}
 				}
 				continue
 			}
@@ -128,8 +149,11 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool) 
 					fr := s.readFile(ctx, p, f, force, dry)
 					<-sem
 					mu.Lock()
-					res.reads = append(res.reads, fr)
+					res.add(fr, out)
 					mu.Unlock()
+					if out != nil {
+						out <- fr
+					}
 					for _, child := range s.childLocations(fr) {
 						wg.Add(1)
 						go visit(child)
