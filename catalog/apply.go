@@ -14,7 +14,7 @@ import (
 )
 
 // putChunk is how many entities one store write carries.
-const putChunk = 2000
+const putChunk = 20000
 
 // batch collects the writes of one processing run.
 type batch struct {

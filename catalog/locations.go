@@ -15,6 +15,9 @@ import (
 // the entities that would be produced are returned, or an Invalid error
 // listing every problem.
 func (s *Service) AddLocation(ctx context.Context, typ, target string, dryRun bool) (callboard.Location, []*callboard.Entity, bool, error) {
+	if err := s.Load(ctx); err != nil {
+		return callboard.Location{}, nil, false, err
+	}
 	if typ != TypeURL && typ != TypeFile {
 		return callboard.Location{}, nil, false, callboard.Errorf(callboard.Invalid, "location type must be url or file, not %q", typ)
 	}
@@ -134,6 +137,9 @@ func (s *Service) Location(ctx context.Context, id string) (callboard.Location, 
 // DeleteLocation unregisters a location and deletes, at once, every entity
 // that exists only because of it.
 func (s *Service) DeleteLocation(ctx context.Context, id string) error {
+	if err := s.Load(ctx); err != nil {
+		return err
+	}
 	if s.opts.Readonly {
 		return callboard.Errorf(callboard.Forbidden, "This operation not allowed in readonly mode")
 	}

@@ -35,6 +35,9 @@ func parentOf(root *callboard.Entity) parentLoc {
 // time did not change are skipped. Failures are recorded on the Location
 // entities, not returned; only store errors are.
 func (s *Service) ProcessAll(ctx context.Context, force bool) error {
+	if err := s.Load(ctx); err != nil {
+		return err
+	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	start := time.Now()
@@ -103,7 +106,7 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 }
 
 // applyChunk is how many read entities are applied and written at once.
-const applyChunk = 5000
+const applyChunk = 20000
 
 // dropStaleRoots deletes generated root Locations that no static or
 // registered location backs any more, with everything only they emitted.
@@ -125,6 +128,9 @@ func (s *Service) dropStaleRoots(b *batch, roots []*callboard.Entity) {
 // refreshRef re-reads the file an entity came from (and, for a Location,
 // its targets), whatever the file's modification time.
 func (s *Service) refreshRef(ctx context.Context, ref string) {
+	if err := s.Load(ctx); err != nil {
+		return
+	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	s.mu.RLock()

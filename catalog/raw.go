@@ -13,6 +13,9 @@ import (
 // spliced in. List endpoints use it so that a page of entities is never
 // decoded and encoded again.
 func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.RawMessage, error) {
+	if err := s.waitLoaded(ctx); err != nil {
+		return nil, err
+	}
 	bodies, err := s.store.EntityBodies(ctx, uids)
 	if err != nil {
 		return nil, err
@@ -76,6 +79,9 @@ func splice(body, rels []byte) json.RawMessage {
 
 // QueryRaw is Query returning the served JSON of each entity.
 func (s *Service) QueryRaw(ctx context.Context, q index.Query) ([]json.RawMessage, int, error) {
+	if err := s.waitLoaded(ctx); err != nil {
+		return nil, 0, err
+	}
 	page, err := s.idx.Query(q)
 	if err != nil {
 		return nil, 0, err

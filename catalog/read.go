@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"sort"
 
 	"callboard"
 	"callboard/index"
@@ -18,9 +19,42 @@ func (s *Service) Entity(ctx context.Context, ref callboard.EntityRef) (*callboa
 	if err != nil {
 		return nil, err
 	}
+	select {
+	case <-s.loadedCh:
+	default:
+		return s.finalFromStore(ctx, se)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.final(se), nil
+}
+
+// finalFromStore assembles the served entity from the store alone, for
+// lookups that arrive while Load builds the graph.
+func (s *Service) finalFromStore(ctx context.Context, se *callboard.StoredEntity) (*callboard.Entity, error) {
+	edges, err := s.store.EdgesFrom(ctx, []string{se.Ref})
+	if err != nil {
+		return nil, err
+	}
+	e := *se.Entity
+	e.Metadata.UID = se.UID
+	e.Relations = make([]callboard.Relation, 0, len(edges))
+	seen := map[callboard.Relation]bool{}
+	for _, ed := range edges {
+		r := callboard.Relation{Type: ed.Type, TargetRef: ed.Target}
+		if !seen[r] {
+			seen[r] = true
+			e.Relations = append(e.Relations, r)
+		}
+	}
+	sort.Slice(e.Relations, func(i, j int) bool {
+		a, b := e.Relations[i], e.Relations[j]
+		return a.Type < b.Type || (a.Type == b.Type && a.TargetRef < b.TargetRef)
+	})
+	if se.Orphan {
+		e.SetAnnotation(callboard.AnnotationOrphan, "true")
+	}
+	return &e, nil
 }
 
 // EntityByUID returns the entity with the given uid, or NotFound.
@@ -37,6 +71,9 @@ func (s *Service) EntityByUID(ctx context.Context, uid string) (*callboard.Entit
 
 // EntitiesByUID returns entities in the order of uids, nil where missing.
 func (s *Service) EntitiesByUID(ctx context.Context, uids []string) ([]*callboard.Entity, error) {
+	if err := s.waitLoaded(ctx); err != nil {
+		return nil, err
+	}
 	stored, err := s.store.EntitiesByUID(ctx, uids)
 	if err != nil {
 		return nil, err
@@ -55,6 +92,9 @@ func (s *Service) EntitiesByUID(ctx context.Context, uids []string) ([]*callboar
 // EntitiesByRefs returns entities in the order of refs, nil where missing,
 // unparsable, or not matching f (an empty filter matches all).
 func (s *Service) EntitiesByRefs(ctx context.Context, refs []string, f index.Filter) ([]*callboard.Entity, error) {
+	if err := s.waitLoaded(ctx); err != nil {
+		return nil, err
+	}
 	uids := make([]string, len(refs))
 	for i, r := range refs {
 		ref, err := callboard.ParseRef(r, "", "")
@@ -85,6 +125,9 @@ func (s *Service) EntitiesByRefs(ctx context.Context, refs []string, f index.Fil
 
 // Query returns one page of entities matching q, and the total count.
 func (s *Service) Query(ctx context.Context, q index.Query) ([]*callboard.Entity, int, error) {
+	if err := s.waitLoaded(ctx); err != nil {
+		return nil, 0, err
+	}
 	page, err := s.idx.Query(q)
 	if err != nil {
 		return nil, 0, err
@@ -104,11 +147,13 @@ func (s *Service) Query(ctx context.Context, q index.Query) ([]*callboard.Entity
 
 // Facets counts entity values per facet among entities matching f.
 func (s *Service) Facets(ctx context.Context, facets []string, f index.Filter) map[string][]index.FacetCount {
+	_ = s.waitLoaded(ctx)
 	return s.idx.Facets(facets, f)
 }
 
 // FacetsWhere counts values per facet among entities matching f and p.
 func (s *Service) FacetsWhere(ctx context.Context, facets []string, f index.Filter, p *index.Predicate) map[string][]index.FacetCount {
+	_ = s.waitLoaded(ctx)
 	return s.idx.FacetsWhere(facets, f, p)
 }
 
@@ -169,6 +214,9 @@ type AncestryItem struct {
 // location still emits comes back on the next refresh of that location, and
 // an unknown uid is not an error.
 func (s *Service) DeleteEntity(ctx context.Context, uid string) error {
+	if err := s.Load(ctx); err != nil {
+		return err
+	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	ref, ok := s.idx.RefByUID(uid)

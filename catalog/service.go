@@ -71,10 +71,11 @@ type Service struct {
 	g     *graph
 	files map[string]fileState // "type:target" -> last seen state
 
-	loaded  bool        // Load ran; it must not run twice
-	refresh chan string // refs to refresh soon
-	ready   chan struct{}
-	readyMu sync.Once
+	loaded   bool          // Load ran; it must not run twice
+	loadedCh chan struct{} // closed when Load is done
+	refresh  chan string   // refs to refresh soon
+	ready    chan struct{}
+	readyMu  sync.Once
 }
 
 // fileState is what the watcher compares to notice a changed file.
@@ -107,7 +108,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
 		g: newGraph(), files: map[string]fileState{},
-		refresh: make(chan string, 256), ready: make(chan struct{}),
+		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }
 
@@ -142,8 +143,23 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// Loaded is closed when the graph and index are built from the store.
+// Until then lookups by name read the store directly and list queries wait.
+func (s *Service) Loaded() <-chan struct{} { return s.loadedCh }
+
+// waitLoaded blocks a list query until Load is done or ctx ends.
+func (s *Service) waitLoaded(ctx context.Context) error {
+	select {
+	case <-s.loadedCh:
+		return nil
+	case <-ctx.Done():
+		return callboard.Wrap(callboard.Upstream, ctx.Err(), "the catalog is still loading")
+	}
+}
+
 // Load builds the in-memory graph and index from the store. Only the first
-// call does anything.
+// call does anything. The server starts answering before it ends: see
+// Loaded.
 func (s *Service) Load(ctx context.Context) error {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
@@ -151,6 +167,7 @@ func (s *Service) Load(ctx context.Context) error {
 		return nil
 	}
 	s.loaded = true
+	defer close(s.loadedCh)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var batch []*callboard.Entity

@@ -347,11 +347,8 @@ func (b *bench) startup(ctx context.Context, dbase *database) error {
 	defer b.release()
 	cat := catalog.New(db, catalogOptions(""))
 	loadStart := time.Now()
-	if err := cat.Load(ctx); err != nil {
-		stop()
-		return fmt.Errorf("startup: load: %w", err)
-	}
-	b.rep.StartupLoad = time.Since(loadStart)
+	loadErr := make(chan error, 1)
+	go func() { loadErr <- cat.Load(ctx) }() // as serve does: answer while the index builds
 	b.cat = cat
 	if err := b.serve(web.NewServer(slog.New(slog.DiscardHandler), cat, web.Options{Dev: true})); err != nil {
 		return err
@@ -364,9 +361,14 @@ func (b *bench) startup(ctx context.Context, dbase *database) error {
 		return fmt.Errorf("startup: by-name %s answered %d", b.org.last, status)
 	}
 	b.rep.Startup = time.Since(start)
+	if err := <-loadErr; err != nil {
+		stop()
+		return fmt.Errorf("startup: load: %w", err)
+	}
+	b.rep.StartupLoad = time.Since(loadStart)
 	stop()
-	fmt.Fprintf(b.out, "  startup    open + load %d entities + first by-name answer: %s ms (load %s ms)\n",
-		cat.Len(), millis(b.rep.Startup), millis(b.rep.StartupLoad))
+	fmt.Fprintf(b.out, "  startup    open + first by-name answer: %s ms; index of %d entities ready after %s ms\n",
+		millis(b.rep.Startup), cat.Len(), millis(b.rep.StartupLoad))
 	return nil
 }
 

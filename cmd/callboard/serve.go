@@ -66,10 +66,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The catalog loads its index in the background (cat.Run): lookups by
+	// name answer from the store at once, list queries wait for the index.
 	cat := catalog.New(db, opts)
-	if err := cat.Load(ctx); err != nil {
-		return fmt.Errorf("load catalog: %w", err)
-	}
 	webOpts, err := webOptions(cfg, *dev)
 	if err != nil {
 		return err
@@ -79,8 +78,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another callboard running? set backend.listen.port)", cfg.Backend.Listen.Addr(), err)
 	}
-	fmt.Fprintf(stdout, "callboard %s listening on http://localhost:%d (database: %s, %d entities stored)\n",
-		versionString(), ln.Addr().(*net.TCPAddr).Port, cfg.Backend.Database.Driver(), cat.Len())
+	fmt.Fprintf(stdout, "callboard %s listening on http://localhost:%d (database: %s)\n",
+		versionString(), ln.Addr().(*net.TCPAddr).Port, cfg.Backend.Database.Driver())
 	if webOpts.Dev {
 		fmt.Fprintln(stdout, "dev mode: write endpoints need no token; do not expose this instance")
 	}
@@ -105,6 +104,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		cancel()
 	}()
 	go func() {
+		select {
+		case <-cat.Loaded():
+			fmt.Fprintf(stdout, "loaded %d stored entities; reading locations\n", cat.Len())
+		case <-ctx.Done():
+			return
+		}
 		select {
 		case <-cat.Ready():
 			fmt.Fprintf(stdout, "catalog ready: %d entities\n", cat.Len())
