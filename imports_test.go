@@ -1,0 +1,40 @@
+package callboard_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// forbidden lists, per package, the module packages it must not import
+// (STYLE.md 2.1): data flows one way, and the domain depends on nothing.
+var forbidden = map[string][]string{
+	"callboard":            {"callboard/"},
+	"callboard/config":     {"callboard/"},
+	"callboard/descriptor": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
+	"callboard/index":      {"callboard/store", "callboard/web", "callboard/catalog", "callboard/descriptor"},
+	"callboard/catalog":    {"callboard/store", "callboard/web", "callboard/config"},
+	"callboard/store":      {"callboard/catalog", "callboard/web", "callboard/index", "callboard/descriptor", "callboard/config"},
+	"callboard/graph":      {"callboard/store", "callboard/web", "callboard/catalog"},
+	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
+	"callboard/web":        {"callboard/store", "callboard/config"},
+}
+
+// TestImportRules checks the package dependency table with go list.
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := fields[0], fields[1:]
+		for _, imp := range imports {
+			for _, bad := range forbidden[pkg] {
+				if imp == strings.TrimSuffix(bad, "/") || strings.HasPrefix(imp, bad) && (strings.HasSuffix(bad, "/") || strings.HasPrefix(imp, bad+"/")) {
+					t.Errorf("%s imports %s; STYLE.md 2.1 forbids it", pkg, imp)
+				}
+			}
+		}
+	}
+}
