@@ -76,7 +76,7 @@ type entityView struct {
 	APIs                                 []relGroup // APIs tab: provided and consumed, or for an API its providers/consumers
 	Definition                           template.HTML
 	DefinitionText, DefinitionType       string
-	DefinitionSummary                    template.HTML
+	DefinitionSummary                    string
 	Profile                              profileView
 	OwnedKinds                           []ownedKind
 	Owned                                []entityRow

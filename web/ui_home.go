@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,10 +16,10 @@ import (
 // entityRow is one entity as lists and tables show it.
 type entityRow struct {
 	Ref, URL, Name, Title, Kind, Namespace string
-	Type, Lifecycle, Description            string
-	Owner, System                           refLink
-	Tags                                    []string
-	MoreTags                                int
+	Type, Lifecycle, Description           string
+	Owner, System                          refLink
+	Tags                                   []string
+	MoreTags                               int
 }
 
 // refLink is a reference shown short, linking to its page, with the full
@@ -76,27 +78,43 @@ var (
 	searchAllFields  = []string{"metadata.name", "metadata.title", "metadata.description", "metadata.tags", "relations.ownedby"}
 )
 
+// searchPool is how many name/title matches search ranks before cutting
+// to the requested limit.
+const searchPool = 100
+
 // search finds up to limit entities for term: matches on name or title
-// first, then matches on any other searched field, each group by name.
+// first, ranked (exact, then prefix, then word start, then anywhere; kinds
+// people look for before users and locations; shorter first), then
+// matches on description, tags or owner. total counts every match.
 func (s *Server) search(ctx context.Context, term string, limit int) ([]entityRow, int, error) {
 	term = strings.TrimSpace(term)
 	if term == "" {
 		return nil, 0, nil
 	}
 	byName := []index.Order{{Field: "metadata.name"}}
-	first, _, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: limit,
+	first, _, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: searchPool,
 		FullText: index.FullText{Term: term, Fields: searchNameFields}})
 	if err != nil {
 		return nil, 0, err
 	}
-	rest, total, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: limit,
+	lt := strings.ToLower(term)
+	slices.SortStableFunc(first, func(a, b *callboard.Entity) int {
+		if c := cmp.Compare(matchRank(a, lt), matchRank(b, lt)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)); c != 0 {
+			return c
+		}
+		return cmp.Compare(len(a.Metadata.Name), len(b.Metadata.Name))
+	})
+	out := first[:min(len(first), limit)]
+	rest, total, err := s.catalog.Query(ctx, index.Query{Order: byName, Limit: limit + len(out),
 		FullText: index.FullText{Term: term, Fields: searchAllFields}})
 	if err != nil {
 		return nil, 0, err
 	}
-	seen := make(map[string]bool, len(first))
-	out := first
-	for _, e := range first {
+	seen := make(map[string]bool, len(out))
+	for _, e := range out {
 		seen[e.Metadata.UID] = true
 	}
 	for _, e := range rest {
@@ -108,6 +126,41 @@ func (s *Server) search(ctx context.Context, term string, limit int) ([]entityRo
 		}
 	}
 	return rowsOf(out), total, nil
+}
+
+// matchRank scores how well an entity's name or title matches a
+// lowercased term: 0 exact, 1 prefix, 2 at a word start, 3 anywhere.
+func matchRank(e *callboard.Entity, term string) int {
+	best := 3
+	for _, v := range []string{strings.ToLower(e.Metadata.Name), strings.ToLower(e.Metadata.Title)} {
+		switch i := strings.Index(v, term); {
+		case v == term:
+			return 0
+		case i == 0:
+			best = min(best, 1)
+		case i > 0 && strings.ContainsRune(" -_./:", rune(v[i-1])):
+			best = min(best, 2)
+		}
+	}
+	return best
+}
+
+// kindRank orders kinds in search results: what people usually look for
+// first.
+func kindRank(kind string) int {
+	switch strings.ToLower(kind) {
+	case "component":
+		return 0
+	case "api":
+		return 1
+	case "system", "group":
+		return 2
+	case "resource", "domain":
+		return 3
+	case "user":
+		return 4
+	}
+	return 5
 }
 
 type homeView struct {

@@ -123,6 +123,7 @@ type unregisterView struct {
 	Total    int
 	More     int
 	Writable bool
+	Static   string // the origin of an entity from a configured location
 }
 
 // handleUnregisterPage shows the location an entity came from and what
@@ -135,6 +136,15 @@ func (s *Server) handleUnregisterPage(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	loc, err := s.catalog.LocationByEntity(ctx, ref)
+	if callboard.ErrorKind(err) == callboard.NotFound {
+		// Static locations (catalog.locations in app-config) are not
+		// registered, so there is nothing to unregister here.
+		v := unregisterView{Entity: rowOf(e), Static: e.Annotation(callboard.AnnotationManagedByOriginLocation)}
+		return s.render(w, r, http.StatusOK, "unregister", "", &page{
+			Title: "Unregister location", Nav: "catalog", Data: v,
+			Subtitle: "Stop reading a location and remove the entities that came only from it",
+		})
+	}
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"callboard"
+	"callboard/apidoc"
 )
 
 //go:embed templates static
@@ -49,6 +50,7 @@ func newUI(dir string) (*ui, error) {
 		}
 		return nil
 	})
+	h.Write([]byte(apidoc.CSS()))
 	u.version = hex.EncodeToString(h.Sum(nil))[:10]
 	pages, err := u.parse()
 	if err != nil {
@@ -136,7 +138,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
@@ -219,6 +221,9 @@ func (s *Server) newCSRF() *http.CrossOriginProtection {
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("path")
 	b, err := fs.ReadFile(s.ui.static, name)
+	if name == "apidoc.css" {
+		b, err = []byte(apidoc.CSS()), nil
+	}
 	if err != nil || strings.HasSuffix(name, ".md") {
 		return callboard.Errorf(callboard.NotFound, "no static file %s", name)
 	}

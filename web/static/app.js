@@ -1,0 +1,155 @@
+// callboard: progressive enhancement only. Every page works without this
+// file; with it, search suggests as you type, catalog filters and entity
+// tabs update without a full reload, and "/" focuses the search box.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // ---- type-ahead on every form[data-typeahead] ----
+  function typeahead(form) {
+    var input = form.querySelector("input[type=search]");
+    var list = form.querySelector(".typeahead");
+    var status = form.querySelector("[data-status]");
+    if (!input || !list || input.dataset.ready) return;
+    input.dataset.ready = "1";
+    var timer = 0, ctrl = null, active = -1, last = null;
+
+    function options() { return Array.prototype.slice.call(list.querySelectorAll("[role=option]")); }
+    function close() {
+      list.hidden = true; active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function select(i) {
+      var opts = options();
+      if (!opts.length) return;
+      active = (i + opts.length) % opts.length;
+      opts.forEach(function (o, j) { o.setAttribute("aria-selected", j === active ? "true" : "false"); });
+      input.setAttribute("aria-activedescendant", opts[active].id);
+      opts[active].scrollIntoView({ block: "nearest" });
+    }
+    function fetchNow() {
+      var q = input.value.trim();
+      if (q === last) { if (q) { list.hidden = false; input.setAttribute("aria-expanded", "true"); } return; }
+      last = q;
+      if (!q) { close(); list.innerHTML = ""; return; }
+      if (ctrl) ctrl.abort();
+      ctrl = new AbortController();
+      fetch("/search?partial=1&q=" + encodeURIComponent(q), { signal: ctrl.signal, headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          if (input.value.trim() !== q) return;
+          list.innerHTML = html;
+          list.setAttribute("data-q", q);
+          // Give options ids unique to this list.
+          options().forEach(function (o, i) { o.id = list.id + "-" + i; });
+          list.hidden = false; active = -1;
+          input.setAttribute("aria-expanded", "true");
+          if (status) {
+            var n = list.querySelectorAll(".ta-item").length;
+            status.textContent = n ? n + " suggestions, use the arrow keys" : "No matches";
+          }
+        })
+        .catch(function () { /* aborted or offline: the form still submits */ });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchNow, 90); });
+    input.addEventListener("focus", function () { if (input.value.trim() && list.innerHTML) fetchNow(); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        if (list.hidden && list.innerHTML && input.value.trim() === last) {
+          list.hidden = false; input.setAttribute("aria-expanded", "true"); select(0);
+        } else if (list.hidden) { fetchNow(); } else { select(active + 1); }
+      }
+      else if (e.key === "ArrowUp") { e.preventDefault(); select(active - 1); }
+      else if (e.key === "Escape") { if (!list.hidden) { e.preventDefault(); close(); } }
+      else if (e.key === "Enter" && active >= 0 && !list.hidden) {
+        e.preventDefault();
+        window.location.href = options()[active].getAttribute("href");
+      }
+    });
+    // Enter on a highlighted suggestion opens it instead of the search page.
+    form.addEventListener("submit", function (e) {
+      if (active >= 0 && !list.hidden && options()[active]) {
+        e.preventDefault();
+        window.location.href = options()[active].getAttribute("href");
+      }
+    });
+    form.addEventListener("focusout", function () {
+      setTimeout(function () { if (!form.contains(document.activeElement)) close(); }, 150);
+    });
+  }
+
+  // ---- soft navigation: swap <main> for catalog filters and entity tabs ----
+  function swap(url, push, focusSel) {
+    var main = document.getElementById("main");
+    var panel = document.querySelector(".results, #tab-panel");
+    if (panel) panel.classList.add("loading");
+    return fetch(url, { headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (!r.ok || (r.headers.get("Content-Type") || "").indexOf("text/html") < 0) throw new Error("http");
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var next = doc.getElementById("main");
+        if (!next) throw new Error("no main");
+        main.innerHTML = next.innerHTML;
+        document.title = doc.title;
+        if (push) history.pushState({ soft: true }, "", url);
+        init(main);
+        var f = focusSel && main.querySelector(focusSel);
+        if (f) f.focus();
+      })
+      .catch(function () { window.location.href = url; });
+  }
+
+  function softLinks(root) {
+    root.querySelectorAll(".catalog a[href^='/'], .tabs a[data-tab], .seg a").forEach(function (a) {
+      if (a.dataset.soft) return;
+      a.dataset.soft = "1";
+      a.addEventListener("click", function (e) {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        var href = a.getAttribute("href");
+        var inCatalog = a.closest(".catalog");
+        // Entity links in the table are real page changes.
+        if (inCatalog && !/^\/(catalog|apis)(\?|$)/.test(href)) return;
+        e.preventDefault();
+        swap(href, true, a.hasAttribute("data-tab") ? ".tabs a[aria-current]" : null);
+      });
+    });
+    root.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      if (form.dataset.ready) return;
+      form.dataset.ready = "1";
+      function go() {
+        var params = new URLSearchParams(new FormData(form));
+        // Drop empty values so one view keeps one URL.
+        Array.from(params.keys()).forEach(function (k) { if (!params.get(k)) params.delete(k); });
+        var qs = params.toString();
+        swap(form.getAttribute("action") + (qs ? "?" + qs : ""), true, "#results-h");
+      }
+      form.addEventListener("change", function (e) { if (e.target.type === "checkbox") go(); });
+      form.addEventListener("submit", function (e) { e.preventDefault(); go(); });
+    });
+    var details = root.querySelector(".filters-toggle");
+    if (details && window.matchMedia("(max-width: 900px)").matches && !details.dataset.ready) {
+      details.dataset.ready = "1";
+      details.open = false;
+    }
+  }
+
+  function init(root) {
+    root.querySelectorAll("form[data-typeahead]").forEach(typeahead);
+    softLinks(root);
+  }
+
+  window.addEventListener("popstate", function () { swap(location.pathname + location.search, false); });
+  document.addEventListener("keydown", function (e) {
+    var t = e.target.tagName;
+    if (e.key === "/" && t !== "INPUT" && t !== "TEXTAREA" && t !== "SELECT" && !e.target.isContentEditable) {
+      var box = document.querySelector("#home-q, #s-q, #top-q");
+      if (box) { e.preventDefault(); box.focus(); }
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+})();
