@@ -150,6 +150,12 @@ func (x *Index) put(e *callboard.Entity) {
 		return
 	}
 
+	x.setRows(o, ids)
+}
+
+// setRows replaces the rows of document o with the sorted, distinct ids,
+// touching only the posting lists of rows that changed.
+func (x *Index) setRows(o int32, ids []int32) {
 	d := &x.docs[o]
 	if slices.Equal(d.rows, ids) {
 		return // nothing searchable changed; caches stay valid

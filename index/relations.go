@@ -33,26 +33,7 @@ func (x *Index) SetRelations(uid string, rels []callboard.Relation) {
 		}
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if slices.Equal(d.rows, ids) {
-		return
-	}
-	old := d.rows
-	i, j := 0, 0
-	for i < len(old) || j < len(ids) {
-		switch {
-		case j == len(ids) || (i < len(old) && old[i] < ids[j]):
-			x.removeDoc(old[i], o)
-			i++
-		case i == len(old) || ids[j] < old[i]:
-			x.addDoc(ids[j], o)
-			j++
-		default:
-			i, j = i+1, j+1
-		}
-	}
-	d.rows = ids
-	x.gen++
+	x.setRows(o, slices.Compact(ids))
 }
 
 // isRelationPair reports whether pair id is a relations.<type> row.
