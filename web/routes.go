@@ -24,6 +24,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE "+c+"/locations/{id}", s.write(s.handleLocationDelete))
 	mux.Handle("GET "+c+"/locations/by-entity/{kind}/{namespace}/{name}", s.api(s.handleLocationByEntity))
 	mux.Handle("POST "+c+"/analyze-location", s.write(s.handleAnalyzeLocation))
+
+	// TechDocs: Backstage's techdocs-backend routes (api_techdocs.go).
+	const td = "/api/techdocs"
+	mux.Handle("GET "+td+"/metadata/techdocs/{namespace}/{kind}/{name}", s.api(s.handleDocsMetadata))
+	mux.Handle("GET "+td+"/metadata/entity/{namespace}/{kind}/{name}", s.api(s.handleDocsEntityMetadata))
+	mux.Handle("GET "+td+"/static/docs/{namespace}/{kind}/{name}/{path...}", s.api(s.handleDocsStatic))
+	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.api(s.handleDocsSync))
+
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))

@@ -3,11 +3,13 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"callboard"
 	"callboard/catalog"
 )
 
@@ -25,6 +27,13 @@ type Options struct {
 	// TemplateDir, when set, rereads the page templates from this folder
 	// (web/templates in a checkout) on every request, for template work.
 	TemplateDir string
+	// Docs serves published TechDocs sites under /api/techdocs; when nil
+	// those routes answer NotFound.
+	Docs DocsReader
+	// DocsSync, when set (techdocs.builder: local), brings the entity's docs
+	// up to date for /api/techdocs/sync and reports whether it rebuilt
+	// them. Nil means techdocs.builder: external: never updated here.
+	DocsSync func(ctx context.Context, ref callboard.EntityRef) (updated bool, err error)
 }
 
 // Server is the HTTP handler of callboard.
