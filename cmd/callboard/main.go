@@ -35,6 +35,7 @@ Usage:
                                                   check catalog-info.yaml files
   callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-json]
                                                   measure ingest, queries and memory
+  callboard docs generate|serve|publish ...       build, preview and publish TechDocs sites
   callboard version                               print the version
 `
 
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "docs":
+		return runDocs(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil

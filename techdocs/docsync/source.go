@@ -1,0 +1,132 @@
+package docsync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"callboard"
+)
+
+// Source is where an entity's docs live: a directory of a location type
+// that Open understands.
+type Source struct {
+	// Type is the location type: "file" or "embedded" (the demo tree).
+	Type string
+	// Dir is the docs directory: an absolute slash path for files, a
+	// slash path inside the embedded tree for "embedded".
+	Dir string
+}
+
+// ResolveSource finds the docs source of e from its backstage.io/techdocs-ref
+// annotation, as Backstage's getLocationForEntity does: "dir:" refs are
+// relative to the directory of the entity's source location
+// (backstage.io/source-location, else backstage.io/managed-by-location).
+// A missing or malformed annotation, or a dir that leaves the entity's
+// directory ("dir:../.."), is Invalid; url: sources are Invalid with a
+// "not supported yet" message.
+func ResolveSource(e *callboard.Entity) (Source, error) {
+	ann := e.Annotation(callboard.AnnotationTechDocsRef)
+	typ, target, ok := strings.Cut(ann, ":")
+	if !ok || strings.TrimSpace(target) == "" {
+		return Source{}, callboard.Errorf(callboard.Invalid, "%s has no valid %s annotation (want dir:. or url:https://...)", e.Ref(), callboard.AnnotationTechDocsRef)
+	}
+	target = strings.TrimSpace(target)
+	switch typ {
+	case "url":
+		return Source{}, callboard.Errorf(callboard.Invalid,
+			"%s: %s %s: building docs from url: sources is not supported yet; use dir: with a file location, or build in CI (callboard docs generate) and set techdocs.builder: external",
+			e.Ref(), callboard.AnnotationTechDocsRef, ann)
+	case "dir":
+	default:
+		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s type %q is not supported: use dir: or url:", e.Ref(), callboard.AnnotationTechDocsRef, typ)
+	}
+	loc := e.Annotation(callboard.AnnotationSourceLocation)
+	if loc == "" {
+		loc = e.Annotation(callboard.AnnotationManagedByLocation)
+	}
+	locType, locTarget, _ := strings.Cut(loc, ":")
+	switch locType {
+	case "file", "embedded":
+	case "url":
+		return Source{}, callboard.Errorf(callboard.Invalid,
+			"%s: docs next to a url location (%s) are not supported yet; build them in CI (callboard docs generate) and set techdocs.builder: external", e.Ref(), loc)
+	default:
+		return Source{}, callboard.Errorf(callboard.Invalid, "%s: cannot resolve %s against location %q", e.Ref(), callboard.AnnotationTechDocsRef, loc)
+	}
+	if strings.ContainsAny(target, "\\\x00") || path.IsAbs(target) {
+		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s %q must be a relative folder", e.Ref(), callboard.AnnotationTechDocsRef, ann)
+	}
+	rel := path.Clean(target)
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s %q leaves the entity's folder", e.Ref(), callboard.AnnotationTechDocsRef, ann)
+	}
+	base := path.Dir(strings.ReplaceAll(locTarget, "\\", "/"))
+	return Source{Type: locType, Dir: path.Join(base, rel)}, nil
+}
+
+// docsDirLine finds docs_dir in mkdocs.yml without a YAML parser: configs
+// often carry !!python tags a strict parser refuses, and only this key
+// matters for the hash.
+var docsDirLine = regexp.MustCompile(`(?m)^docs_dir:\s*['"]?([^'"#\r\n]+?)['"]?\s*(#.*)?$`)
+
+// hashVersion changes when what the hash covers changes, so every site is
+// rebuilt once.
+const hashVersion = "docsync/1"
+
+// HashTree returns a hash of what a build reads from fsys: mkdocs.yml (or
+// mkdocs.yaml) and every file under its docs_dir, names and contents. It
+// also covers the callboard version, so a new builder rebuilds every site.
+// A source without mkdocs.yml is Invalid.
+func HashTree(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(hashVersion + "\x00" + callboard.Version + "\x00"))
+	var cfg []byte
+	var err error
+	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml"} {
+		if cfg, err = fs.ReadFile(fsys, name); err == nil {
+			h.Write([]byte(name + "\x00"))
+			h.Write(cfg)
+			break
+		}
+	}
+	if err != nil {
+		return "", callboard.Errorf(callboard.Invalid, "no mkdocs.yml in the docs source")
+	}
+	docsDir := "docs"
+	if m := docsDirLine.FindSubmatch(cfg); m != nil {
+		docsDir = strings.TrimSpace(string(m[1]))
+	}
+	docsDir = path.Clean(docsDir)
+	if path.IsAbs(docsDir) || docsDir == ".." || strings.HasPrefix(docsDir, "../") {
+		return "", callboard.Errorf(callboard.Invalid, "mkdocs.yml: docs_dir %q must be a folder inside the source directory", docsDir)
+	}
+	var names []string
+	err = fs.WalkDir(fsys, docsDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
+			names = append(names, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", callboard.Wrap(callboard.Invalid, err, "read docs_dir %q", docsDir)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", callboard.Wrap(callboard.Invalid, err, "read %s", n)
+		}
+		sum := sha256.Sum256(b)
+		h.Write([]byte(n + "\x00"))
+		h.Write(sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,4 @@
+package example
+
+// Hello says hello.
+func Hello() string { return "hello" }

@@ -1,0 +1,264 @@
+package techdocs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Metadata is techdocs_metadata.json as Backstage's techdocs-cli writes it.
+type Metadata struct {
+	SiteName        string   `json:"site_name"`
+	SiteDescription string   `json:"site_description"`
+	Etag            string   `json:"etag"`
+	BuildTimestamp  int64    `json:"build_timestamp"` // milliseconds since the epoch
+	Files           []string `json:"files"`
+}
+
+// SearchIndex is search/search_index.json in MkDocs' lunr shape, which
+// Backstage's search collator reads.
+type SearchIndex struct {
+	Config SearchConfig `json:"config"`
+	Docs   []SearchDoc  `json:"docs"`
+}
+
+// SearchConfig is the search plugin's config as MkDocs records it.
+type SearchConfig struct {
+	Indexing        string   `json:"indexing"`
+	Lang            []string `json:"lang"`
+	MinSearchLength int      `json:"min_search_length"`
+	PrebuildIndex   bool     `json:"prebuild_index"`
+	Separator       string   `json:"separator"`
+}
+
+// SearchDoc is one page or section in the search index.
+type SearchDoc struct {
+	Location string `json:"location"`
+	Title    string `json:"title"`
+	Text     string `json:"text"`
+}
+
+// Paths of the files Write adds besides pages and assets.
+const (
+	MetadataFile    = "techdocs_metadata.json"
+	SearchIndexFile = "search/search_index.json"
+	StyleSheetFile  = "assets/stylesheets/callboard.css"
+)
+
+// SearchIndex builds the site's search index: one entry per page with its
+// whole text, then one per heading with the text under it.
+func (s *Site) SearchIndex() SearchIndex {
+	idx := SearchIndex{
+		Config: SearchConfig{Indexing: "full", Lang: []string{"en"}, MinSearchLength: 3, Separator: `[\s\-]+`},
+		Docs:   []SearchDoc{},
+	}
+	for _, p := range s.Pages {
+		loc := linkURL(p.URL)
+		idx.Docs = append(idx.Docs, SearchDoc{Location: loc, Title: p.Title, Text: p.Text})
+		for _, sec := range p.Sections {
+			idx.Docs = append(idx.Docs, SearchDoc{Location: loc + "#" + sec.ID, Title: sec.Title, Text: sec.Text})
+		}
+	}
+	return idx
+}
+
+// Write lays the site out in outDir as Backstage's techdocs-cli does: one
+// index.html per page (a standalone page whose <article class="md-content__inner
+// md-typeset"> holds the sanitized fragment, see ExtractContent), the
+// assets copied from docs_dir, the stylesheet, search/search_index.json
+// and techdocs_metadata.json (written last). assets is the docs_dir to copy
+// from; nil uses the tree the site was built from. Existing files in outDir
+// are overwritten, others are left alone.
+func Write(site *Site, assets fs.FS, outDir string) error {
+	if assets == nil {
+		assets = site.docs
+	}
+	var files []string
+	put := func(name string, data []byte) error {
+		dst := filepath.Join(outDir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return err
+		}
+		files = append(files, name)
+		return nil
+	}
+	for i := range site.Pages {
+		p := &site.Pages[i]
+		var buf bytes.Buffer
+		if err := RenderStandalone(&buf, site, p, LayoutOptions{}); err != nil {
+			return fmt.Errorf("render %s: %w", p.Path, err)
+		}
+		if err := put(p.URL, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	for _, a := range site.Assets {
+		real, err := safePath(assets, a)
+		if err != nil {
+			continue // Build already warned
+		}
+		data, err := fs.ReadFile(assets, real)
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", a, err)
+		}
+		if err := put(a, data); err != nil {
+			return err
+		}
+	}
+	if err := put(StyleSheetFile, StyleSheet()); err != nil {
+		return err
+	}
+	idx, err := json.Marshal(site.SearchIndex())
+	if err != nil {
+		return err
+	}
+	if err := put(SearchIndexFile, idx); err != nil {
+		return err
+	}
+	files = append(files, MetadataFile)
+	sort.Strings(files)
+	meta, err := json.MarshalIndent(Metadata{
+		SiteName:        site.Name,
+		SiteDescription: site.Description,
+		Etag:            site.Etag,
+		BuildTimestamp:  site.BuildTime.UnixMilli(),
+		Files:           files,
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return put(MetadataFile, meta)
+}
+
+// ExtractContent returns the page fragment inside a built page's
+// <article class="md-content__inner md-typeset">, the element both
+// callboard and mkdocs-material write, so the portal can embed pages built
+// by either. ok is false when the page has no such article.
+func ExtractContent(page []byte) (content []byte, ok bool) {
+	start := bytes.Index(page, []byte(`<article class="md-content__inner md-typeset"`))
+	if start < 0 {
+		return nil, false
+	}
+	gt := bytes.IndexByte(page[start:], '>')
+	end := bytes.LastIndex(page, []byte("</article>"))
+	if gt < 0 || end < start+gt {
+		return nil, false
+	}
+	return page[start+gt+1 : end], true
+}
+
+// LayoutOptions tune RenderStandalone.
+type LayoutOptions struct {
+	// Head is added to <head>: `callboard docs serve` puts its live-reload
+	// script there.
+	Head template.HTML
+}
+
+// RenderStandalone writes p as a complete HTML page with the site's nav, the
+// page's TOC and an edit link, with every URL relative to the page. It is
+// what Write stores and what `callboard docs serve` shows.
+func RenderStandalone(w io.Writer, site *Site, p *Page, opts LayoutOptions) error {
+	dir := path.Dir(p.URL)
+	data := layoutData{
+		Site:  site,
+		Page:  p,
+		CSS:   relURL(dir, StyleSheetFile),
+		Home:  relURL(dir, ""),
+		Nav:   layoutNav(site.Nav, dir, linkURL(p.URL)),
+		Head:  opts.Head,
+		Title: p.Title,
+	}
+	if site.Name != "" && site.Name != p.Title {
+		data.Title = p.Title + " - " + site.Name
+	}
+	return layout.Execute(w, data)
+}
+
+type layoutData struct {
+	Site  *Site
+	Page  *Page
+	CSS   string
+	Home  string
+	Title string
+	Nav   []layoutItem
+	Head  template.HTML
+}
+
+type layoutItem struct {
+	Title, Href      string
+	Active, External bool
+	Children         []layoutItem
+}
+
+func layoutNav(items []NavItem, dir, current string) []layoutItem {
+	out := make([]layoutItem, 0, len(items))
+	for _, it := range items {
+		li := layoutItem{Title: it.Title, External: it.External, Children: layoutNav(it.Children, dir, current)}
+		switch {
+		case it.External:
+			li.Href = it.URL
+		case it.Children == nil:
+			li.Href = relURL(dir, it.URL)
+			li.Active = it.URL == current
+		}
+		out = append(out, li)
+	}
+	return out
+}
+
+var layout = template.Must(template.New("page").Parse(strings.TrimSpace(`
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+{{with .Site.Description}}<meta name="description" content="{{.}}">{{end}}
+<link rel="stylesheet" href="{{.CSS}}">
+<style>
+body { margin: 0; background: #fff; }
+.md-container { display: grid; grid-template-columns: 240px minmax(0, 1fr) 220px; gap: 2em; max-width: 1300px; margin: 0 auto; padding: 0 1.5em; }
+.md-header { background: #24292f; color: #fff; padding: .8em 1.5em; font: 600 1.1em system-ui, sans-serif; }
+.md-header a { color: #fff; text-decoration: none; }
+.md-nav { font: .9em/1.5 system-ui, sans-serif; padding-top: 1.5em; }
+.md-nav ul { list-style: none; margin: 0; padding-left: .9em; }
+.md-nav > ul { padding-left: 0; }
+.md-nav a { color: #1f2328; text-decoration: none; display: block; padding: .15em 0; }
+.md-nav a.md-nav__link--active { color: #0969da; font-weight: 600; }
+.md-nav .md-nav__title { font-weight: 600; color: #59636e; margin: .6em 0 .2em; display: block; }
+.md-content { padding: 1.5em 0 4em; }
+.md-source-edit { float: right; font: .85em system-ui, sans-serif; }
+@media (max-width: 900px) { .md-container { grid-template-columns: 1fr; } .md-sidebar--secondary { display: none; } }
+</style>
+{{.Head}}
+</head>
+<body>
+<header class="md-header"><a href="{{.Home}}">{{.Site.Name}}</a></header>
+<div class="md-container">
+<nav class="md-nav md-nav--primary md-sidebar md-sidebar--primary" aria-label="Navigation">{{template "nav" .Nav}}</nav>
+<main class="md-main"><div class="md-content" data-md-component="content">
+{{with .Page.EditURL}}<a class="md-source-edit md-content__button" href="{{.}}" title="Edit this page">Edit this page</a>{{end}}
+<article class="md-content__inner md-typeset">
+{{.Page.HTML}}
+</article>
+</div></main>
+<nav class="md-nav md-nav--secondary md-sidebar md-sidebar--secondary" aria-label="Table of contents">
+{{if .Page.TOC}}<span class="md-nav__title">On this page</span>{{template "toc" .Page.TOC}}{{end}}
+</nav>
+</div>
+</body>
+</html>
+{{define "nav"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item">{{if .Children}}<span class="md-nav__title">{{.Title}}</span>{{template "nav" .Children}}{{else}}<a class="md-nav__link{{if .Active}} md-nav__link--active{{end}}" href="{{.Href}}"{{if .External}} rel="noopener"{{end}}>{{.Title}}</a>{{end}}</li>{{end}}</ul>{{end}}
+{{define "toc"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item"><a class="md-nav__link" href="#{{.ID}}">{{.Title}}</a>{{if .Children}}{{template "toc" .Children}}{{end}}</li>{{end}}</ul>{{end}}
+`) + "\n"))
