@@ -59,6 +59,9 @@ type EntityStore interface {
 	Locations(ctx context.Context) ([]Location, error)
 	// Location returns one location by ID, or NotFound.
 	Location(ctx context.Context, id string) (Location, error)
+	// UpdateLocation changes a location's type and target, keeping its ID;
+	// NotFound for an unknown ID, Conflict for a duplicate.
+	UpdateLocation(ctx context.Context, id, typ, target string) (Location, error)
 	// DeleteLocation removes a location by ID, or returns NotFound.
 	DeleteLocation(ctx context.Context, id string) error
 

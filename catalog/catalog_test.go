@@ -376,6 +376,16 @@ func TestRegisterAndUnregisterLocation(t *testing.T) {
 	if err != nil || got.ID != loc.ID {
 		t.Errorf("LocationByEntity = %+v, %v; want %s", got, err, loc.ID)
 	}
+	// Pointing the location at another file keeps its id and swaps the entities.
+	other := filepath.Join(dir, "other.yaml")
+	writeFile(t, other, component("svc-other", "team-a", "service"))
+	if _, err := c.UpdateLocation(t.Context(), loc.ID, "file", other); err != nil {
+		t.Fatal(err)
+	}
+	mustEntity(t, c, "component:svc-other")
+	if _, err := c.Entity(t.Context(), callboard.MustParseRef("component:svc-a")); callboard.ErrorKind(err) != callboard.NotFound {
+		t.Errorf("svc-a after UpdateLocation: %v, want NotFound", err)
+	}
 	if err := c.DeleteLocation(t.Context(), loc.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -239,3 +239,40 @@ func matchesLocation(locs []RuleLocation, typ, target string) bool {
 	}
 	return false
 }
+
+// UpdateLocation points a registered location at a new type and target,
+// keeping its ID: what only the old target emitted is deleted and the new
+// target is read at once.
+func (s *Service) UpdateLocation(ctx context.Context, id, typ, target string) (callboard.Location, error) {
+	if err := s.Load(ctx); err != nil {
+		return callboard.Location{}, err
+	}
+	if s.opts.Readonly {
+		return callboard.Location{}, callboard.Errorf(callboard.Forbidden, "This operation not allowed in readonly mode")
+	}
+	if typ != TypeURL && typ != TypeFile {
+		return callboard.Location{}, callboard.Errorf(callboard.Invalid, "location type must be url or file, not %q", typ)
+	}
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	old, err := s.Location(ctx, id)
+	if err != nil {
+		return old, err
+	}
+	loc, err := s.store.UpdateLocation(ctx, id, typ, target)
+	if err != nil {
+		return loc, err
+	}
+	root := rootEntity(typ, target)
+	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, false, nil)
+	b := newBatch()
+	s.mu.Lock()
+	s.apply(ctx, b, []*callboard.Entity{root}, w)
+	if n, ok := s.g.lookup(rootEntity(old.Type, old.Target).Ref().String()); ok && (old.Type != typ || old.Target != target) {
+		b.eager = true
+		s.deleteNode(b, n)
+		s.settleOrphans(ctx, b)
+	}
+	s.mu.Unlock()
+	return loc, s.flush(ctx, b)
+}

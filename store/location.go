@@ -68,3 +68,22 @@ func (db *DB) DeleteLocation(ctx context.Context, id string) error {
 	db.wrote(1)
 	return nil
 }
+
+// UpdateLocation changes the type and target of a location, keeping its ID.
+// Errors: NotFound for an unknown ID; Conflict when another location has
+// that type and target; Internal.
+func (db *DB) UpdateLocation(ctx context.Context, id, typ, target string) (callboard.Location, error) {
+	res, err := db.write.ExecContext(ctx, db.d.rebind(`UPDATE locations SET type = ?, target = ? WHERE id = ?`), typ, target, id)
+	if err != nil {
+		return callboard.Location{}, db.classify(err, "location "+id)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return callboard.Location{}, db.classify(err, "location "+id)
+	}
+	if n == 0 {
+		return callboard.Location{}, callboard.Errorf(callboard.NotFound, "location %s not found", id)
+	}
+	db.wrote(1)
+	return callboard.Location{ID: id, Type: typ, Target: target}, nil
+}

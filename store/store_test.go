@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ func TestEntityStore(t *testing.T) {
 				{"NotFound", testNotFound},
 				{"Concurrent", testConcurrent},
 				{"LargeBatch", testLargeBatch},
+				{"UnencodableBody", testUnencodableBody},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -434,6 +436,16 @@ func testLocations(t *testing.T, db *store.DB) {
 	if err := db.DeleteLocation(ctx, created[1].ID); callboard.ErrorKind(err) != callboard.NotFound {
 		t.Errorf("DeleteLocation(deleted) error = %v, want NotFound", err)
 	}
+	moved, err := db.UpdateLocation(t.Context(), created[0].ID, "url", "https://example.com/moved.yaml")
+	if err != nil || moved.ID != created[0].ID || moved.Target != "https://example.com/moved.yaml" {
+		t.Errorf("UpdateLocation = %+v, %v", moved, err)
+	}
+	if got, err := db.Location(t.Context(), created[0].ID); err != nil || got.Target != "https://example.com/moved.yaml" {
+		t.Errorf("Location after update = %+v, %v", got, err)
+	}
+	if _, err := db.UpdateLocation(t.Context(), "nope", "url", "x"); callboard.ErrorKind(err) != callboard.NotFound {
+		t.Errorf("UpdateLocation(unknown) = %v, want NotFound", err)
+	}
 }
 
 func testNotFound(t *testing.T, db *store.DB) {
@@ -544,6 +556,28 @@ func testLargeBatch(t *testing.T, db *store.DB) {
 	}
 	if got := mustEdgesFrom(t, db, "group:default/team", "system:default/s"); len(got) != 0 {
 		t.Errorf("EdgesFrom after deleting all = %d edges, want 0", len(got))
+	}
+}
+
+// testUnencodableBody puts a large batch with one body that JSON cannot
+// encode, far from the start: the put fails as Invalid and writes nothing.
+func testUnencodableBody(t *testing.T, db *store.DB) {
+	es := make([]*callboard.StoredEntity, 20000)
+	for i := range es {
+		ref := fmt.Sprint("component:default/e", i)
+		es[i] = newEntity(fmt.Sprint("e", i), fmt.Sprint("uid-", i),
+			edge(ref, callboard.RelationOwnedBy, "group:default/team"))
+	}
+	es[15000].Entity.Spec = map[string]any{"bad": math.NaN()}
+	err := db.PutEntities(t.Context(), es)
+	if k := callboard.ErrorKind(err); k != callboard.Invalid {
+		t.Fatalf("PutEntities with a NaN in a spec: kind %q (%v), want %q", k, err, callboard.Invalid)
+	}
+	if _, err := db.Entity(t.Context(), es[0].Ref); callboard.ErrorKind(err) != callboard.NotFound {
+		t.Errorf("Entity after the failed put: %v, want NotFound", err)
+	}
+	if got := mustEdgesFrom(t, db, "component:default/e0"); len(got) != 0 {
+		t.Errorf("EdgesFrom after the failed put = %v, want none", got)
 	}
 }
 

@@ -91,3 +91,15 @@ func (s *Server) handleAnalyzeLocation(w http.ResponseWriter, r *http.Request) e
 	}
 	return writeJSON(w, http.StatusOK, res)
 }
+
+func (s *Server) handleLocationUpdate(w http.ResponseWriter, r *http.Request) error {
+	var body locationBody
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	loc, err := s.catalog.UpdateLocation(r.Context(), r.PathValue("id"), body.Type, body.Target)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}
