@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"callboard"
 )
@@ -29,7 +30,7 @@ type entityRow struct {
 // share a ref, sorted by ref. Everything but the body is filled at once; the
 // bodies, the bulk of the work, are encoded by the returned encoder on every
 // CPU while the caller writes the rest.
-func encodeEntities(entities []*callboard.StoredEntity, chunk int) ([]entityRow, *encoder, error) {
+func encodeEntities(entities []*callboard.StoredEntity) ([]entityRow, *encoder, error) {
 	rows := make([]entityRow, 0, len(entities))
 	at := make(map[string]int, len(entities))
 	for _, se := range entities {
@@ -60,50 +61,89 @@ func encodeEntities(entities []*callboard.StoredEntity, chunk int) ([]entityRow,
 	for i := range rows {
 		rows[i].encodeRelations(&buf)
 	}
-	return rows, startEncoder(rows, chunk), nil
+	return rows, startEncoder(rows), nil
 }
 
-// encoder encodes the bodies of rows in chunks, in the background.
+// encodeChunk is the number of rows an encoder worker encodes at a time;
+// encodeAhead the most rows encoded but not yet written: 2048 bodies of a
+// few KB: a window that keeps the workers ahead of the writer without
+// holding a large put's bodies at once.
+const (
+	encodeChunk = 128
+	encodeAhead = 2048
+)
+
+// encoder encodes the bodies of rows in the background, on every CPU, in
+// chunks of encodeChunk rows, at most encodeAhead rows ahead of the rows
+// that wait has returned: the bodies written already can be collected while
+// the rest are encoded, so a large put never holds all of its bodies.
 type encoder struct {
-	chunk int
-	ready []chan struct{} // closed when chunk k is encoded
-	errs  []error         // errs[k]: the first error of chunk k
-	wg    sync.WaitGroup
+	todo   chan int        // chunks to encode, in order; closed when all are queued
+	ready  []chan struct{} // closed when chunk k is encoded
+	errs   []error         // errs[k]: the first error of chunk k
+	queued int             // chunks sent to todo
+	waited int             // chunks that wait has seen encoded
+	window int
+	wg     sync.WaitGroup
 }
 
-func startEncoder(rows []entityRow, chunk int) *encoder {
-	n := (len(rows) + chunk - 1) / chunk
-	e := &encoder{chunk: chunk, ready: make([]chan struct{}, n), errs: make([]error, n)}
+func startEncoder(rows []entityRow) *encoder {
+	n := (len(rows) + encodeChunk - 1) / encodeChunk
+	workers := min(runtime.GOMAXPROCS(0), n)
+	e := &encoder{ready: make([]chan struct{}, n), errs: make([]error, n), window: encodeAhead / encodeChunk}
+	e.todo = make(chan int, e.window)
 	for k := range e.ready {
 		e.ready[k] = make(chan struct{})
 	}
-	workers := min(runtime.GOMAXPROCS(0), n)
-	for w := range workers {
+	for range workers {
 		e.wg.Go(func() {
-			for k := w; k < n; k += workers {
-				for i := k * chunk; i < min((k+1)*chunk, len(rows)) && e.errs[k] == nil; i++ {
+			for k := range e.todo {
+				for i := k * encodeChunk; i < min((k+1)*encodeChunk, len(rows)) && e.errs[k] == nil; i++ {
 					e.errs[k] = rows[i].encodeBody()
 				}
 				close(e.ready[k])
 			}
 		})
 	}
+	e.queue()
 	return e
 }
 
-// wait blocks until the rows before hi are encoded.
+// queue sends the chunks that the window allows to the workers.
+func (e *encoder) queue() {
+	if e.queued == len(e.ready) {
+		return
+	}
+	for ; e.queued < min(e.waited+e.window, len(e.ready)); e.queued++ {
+		e.todo <- e.queued // never blocks: todo holds a window
+	}
+	if e.queued == len(e.ready) {
+		close(e.todo)
+	}
+}
+
+// wait blocks until the rows before hi are encoded. Calls come from one
+// goroutine, with hi never decreasing.
 func (e *encoder) wait(hi int) error {
-	for k := 0; k*e.chunk < hi; k++ {
-		<-e.ready[k]
-		if e.errs[k] != nil {
-			return e.errs[k]
+	for ; e.waited*encodeChunk < hi; e.waited++ {
+		<-e.ready[e.waited]
+		if err := e.errs[e.waited]; err != nil {
+			return err
 		}
+		e.queue()
 	}
 	return nil
 }
 
-// close waits for the workers, which read the caller's entities.
-func (e *encoder) close() { e.wg.Wait() }
+// close stops the encoding and waits for the workers, which read the
+// caller's entities. The encoder is not used afterwards.
+func (e *encoder) close() {
+	if e.queued < len(e.ready) {
+		e.queued = len(e.ready)
+		close(e.todo)
+	}
+	e.wg.Wait()
+}
 
 // encodeBody fills r.body.
 func (r *entityRow) encodeBody() error {
@@ -113,7 +153,9 @@ func (r *entityRow) encodeBody() error {
 	if err != nil {
 		return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
 	}
-	r.body = string(body)
+	// The bytes are body's alone and never written again: a string can
+	// share them instead of copying a kilobyte or more per entity.
+	r.body = unsafe.String(unsafe.SliceData(body), len(body))
 	return nil
 }
 

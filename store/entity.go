@@ -46,8 +46,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	if len(entities) == 0 {
 		return nil
 	}
-	chunk := db.d.rowsPerInsert(upsertEntityCols)
-	rows, enc, err := encodeEntities(entities, chunk)
+	rows, enc, err := encodeEntities(entities)
 	if err != nil {
 		return err
 	}
@@ -74,6 +73,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		}
 		// Edges and parents first: meanwhile the bodies are being encoded.
 		var ch changes
+		ch.grow(rows, old)
 		for i := range rows {
 			r := &rows[i]
 			ch.diff(r.ref, old[r.ref], r.edges, r.parents)
@@ -85,8 +85,10 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		return db.execRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
 			func(args []any, i int) []any {
 				r := &rows[i]
-				return append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,
+				args = append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,
 					r.se.LocationKey, r.se.Hash, r.se.Orphan, now)
+				r.body = "" // args holds it until it is written; then it is garbage
+				return args
 			})
 	})
 	if err != nil && db.d.isUniqueErr(err) {
@@ -158,6 +160,20 @@ func (c *changes) len() int {
 	return len(c.delEdges) + len(c.addEdges) + len(c.delParents) + len(c.addParents)
 }
 
+// grow makes room in c for the rows that putting rows over old adds: all
+// of them for a new entity, which is the bulk of a large put.
+func (c *changes) grow(rows []entityRow, old map[string]stored) {
+	var edges, parents int
+	for i := range rows {
+		if _, ok := old[rows[i].ref]; !ok {
+			edges += len(rows[i].edges)
+			parents += len(rows[i].parents)
+		}
+	}
+	c.addEdges = slices.Grow(c.addEdges, edges)
+	c.addParents = slices.Grow(c.addParents, parents)
+}
+
 // diff adds to c what turns the stored edges and parents of ref into the
 // given ones. Unchanged rows are not rewritten.
 func (c *changes) diff(ref string, old stored, edges []callboard.Edge, parents []string) {
@@ -218,6 +234,11 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, c *changes) error {
 		slices.SortFunc(es, func(a, b edgeRow) int {
 			return cmp.Or(strings.Compare(a.source, b.source), strings.Compare(a.typ, b.typ),
 				strings.Compare(a.target, b.target), strings.Compare(a.origin, b.origin))
+		})
+	}
+	for _, ps := range [][]parentRow{c.delParents, c.addParents} {
+		slices.SortFunc(ps, func(a, b parentRow) int {
+			return cmp.Or(strings.Compare(a.child, b.child), strings.Compare(a.parent, b.parent))
 		})
 	}
 	edgeArgs := func(es []edgeRow) func([]any, int) []any {

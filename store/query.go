@@ -85,7 +85,8 @@ func (db *DB) deleteIn(ctx context.Context, q querier, head string, vals []strin
 // statement as the dialect allows: head + " VALUES (?, …), (?, …)…" + tail.
 // appendRow appends row i's values to args. ready, if not nil, is called
 // with the end of each chunk of rows before the chunk is sent. The
-// full-size statement is prepared once per call.
+// full-size statement is prepared once per call. ctx is checked before
+// each statement; statements run without it when the dialect says so.
 func (db *DB) execRows(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int,
 	ready func(hi int) error, appendRow func(args []any, i int) []any) error {
 	if n == 0 {
@@ -98,8 +99,15 @@ func (db *DB) execRows(ctx context.Context, tx *sql.Tx, head, tail string, cols,
 			full.Close()
 		}
 	}()
+	execCtx := ctx
+	if db.d.detachExec {
+		execCtx = context.WithoutCancel(ctx)
+	}
 	args := make([]any, 0, min(per, n)*cols)
 	for lo := 0; lo < n; lo += per {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		hi := min(lo+per, n)
 		if ready != nil {
 			if err := ready(hi); err != nil {
@@ -112,14 +120,14 @@ func (db *DB) execRows(ctx context.Context, tx *sql.Tx, head, tail string, cols,
 		}
 		var err error
 		if hi-lo < per {
-			_, err = tx.ExecContext(ctx, db.d.rebind(valuesSQL(head, tail, cols, hi-lo)), args...)
+			_, err = tx.ExecContext(execCtx, db.d.rebind(valuesSQL(head, tail, cols, hi-lo)), args...)
 		} else {
 			if full == nil {
 				if full, err = tx.PrepareContext(ctx, db.d.rebind(valuesSQL(head, tail, cols, per))); err != nil {
 					return err
 				}
 			}
-			_, err = full.ExecContext(ctx, args...)
+			_, err = full.ExecContext(execCtx, args...)
 		}
 		if err != nil {
 			return err
