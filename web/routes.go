@@ -54,7 +54,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /catalog-import", s.form(s.handleRegister))
 	mux.Handle("POST /settings/team", s.csrf.Handler(s.page(s.handleTeamSet)))
 	mux.Handle("GET /settings", s.page(s.handleSettings))
-	mux.Handle("GET /docs", s.page(s.handleSoon("Docs", "docs", "Technical documentation written next to the code, rendered here. TechDocs is coming soon.")))
+	// TechDocs reader (ui_docs.go); its Docs tab joins the entity tabs.
+	s.addDocsTab()
+	mux.Handle("GET /docs", s.page(s.handleDocsIndex))
+	mux.Handle("GET /docs/{namespace}/{kind}/{name}", s.page(s.handleDocsRoot))
+	mux.Handle("GET /docs/{namespace}/{kind}/{name}/{path...}", s.page(s.handleDocsPage))
+	mux.Handle("GET /static/techdocs.css", s.page(s.handleDocsCSS))
 	mux.Handle("GET /create", s.page(s.handleSoon("Create", "create", "Start a new component from a template. The software templates are coming soon; meanwhile, register an existing component.")))
 	mux.Handle("GET /static/{path...}", s.page(s.handleStatic))
 	mux.Handle("/", s.page(s.handlePageNotFound))

@@ -25,6 +25,7 @@ var assets embed.FS
 // own "content" without clashing.
 var pageFiles = []string{
 	"home", "search", "catalog", "entity", "register", "unregister", "error", "soon", "settings",
+	"docs", "docs_index",
 }
 
 // ui holds the parsed templates and the static assets of the portal.

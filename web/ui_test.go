@@ -76,7 +76,7 @@ func TestPages(t *testing.T) {
 		{"user", "/catalog/default/user/chen.jing", 200, []string{"Groups"}, nil},
 		{"register", "/catalog-import", 200, []string{`name="target"`, "Analyze"}, nil},
 		{"unregister static", "/catalog/default/component/payment-service/unregister", 200, []string{"cannot be unregistered here"}, nil},
-		{"docs soon", "/docs", 200, []string{"Coming soon"}, nil},
+		{"docs index", "/docs", 200, []string{"payment-service", "No docs publisher"}, nil},
 		{"create soon", "/create", 200, []string{"Coming soon"}, nil},
 		{"settings", "/settings", 200, []string{"dev mode"}, nil},
 		{"static css", "/static/app.css", 200, []string{"--cb-accent"}, nil},

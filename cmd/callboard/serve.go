@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,10 +16,14 @@ import (
 	"sync"
 	"time"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/demo"
+	"callboard/index"
 	"callboard/store"
+	"callboard/techdocs/docsync"
+	"callboard/techdocs/publish"
 	"callboard/web"
 )
 
@@ -73,6 +78,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// TechDocs: the publisher, and the syncer that builds docs in the
+	// background (serveDocs below).
+	syncer, cleanupDocs, err := serveDocs(ctx, cfg, cat, opts.Reader, log)
+	if err != nil {
+		return err
+	}
+	defer cleanupDocs()
+	webOpts.Docs = syncer
+	if syncer.Builder() == docsync.BuilderLocal {
+		webOpts.DocsSync = syncer.Sync
+	}
 	srv := &http.Server{Handler: web.NewServer(log, cat, webOpts), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Backend.Listen.Addr())
 	if err != nil {
@@ -87,8 +103,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Add(2)
+	errc := make(chan error, 3)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -102,6 +118,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			errc <- err
 		}
 		cancel()
+	}()
+	go func() {
+		defer wg.Done()
+		// Docs are synced once the catalog has read its locations.
+		select {
+		case <-cat.Ready():
+		case <-ctx.Done():
+			return
+		}
+		if err := syncer.Run(ctx); err != nil {
+			errc <- err
+		}
 	}()
 	go func() {
 		select {
@@ -216,4 +244,116 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// techdocsConfig is Backstage's techdocs section. callboard builds docs
+// in-process, so the generator's settings are accepted and ignored.
+type techdocsConfig struct {
+	Builder   string           `yaml:"builder"` // local (default) | external
+	Generator map[string]any   `yaml:"generator"`
+	Publisher publisherSection `yaml:"publisher"`
+	// SyncInterval is how often sources are checked for changes
+	// (callboard's key; default 1m).
+	SyncInterval                       config.Duration `yaml:"syncInterval"`
+	LegacyUseCaseSensitiveTripletPaths bool            `yaml:"legacyUseCaseSensitiveTripletPaths"`
+	// Keys of Backstage's techdocs plugins that callboard does not use.
+	RequestURL any `yaml:"requestUrl"`
+	StorageURL any `yaml:"storageUrl"`
+	Cache      any `yaml:"cache"`
+	Sanitizer  any `yaml:"sanitizer"`
+}
+
+// publisherSection is techdocs.publisher with the keys of Backstage's
+// publishers that callboard accepts but does not use (accountId, the other
+// storage types), so a Backstage config decodes strictly.
+type publisherSection struct {
+	Type  string              `yaml:"type"`
+	Local publish.LocalConfig `yaml:"local"`
+	AWSS3 struct {
+		publish.S3Config `yaml:",inline"`
+		AccountID        string `yaml:"accountId"`
+		MaxAttempts      any    `yaml:"maxAttempts"`
+	} `yaml:"awsS3"`
+	GoogleGCS        any `yaml:"googleGcs"`
+	AzureBlobStorage any `yaml:"azureBlobStorage"`
+	OpenStackSwift   any `yaml:"openStackSwift"`
+}
+
+// serveDocs reads the techdocs section and builds the publisher and the
+// docs syncer. Without techdocs.publisher, sites are published locally:
+// in callboard-docs/ next to the SQLite file (so a restart serves them at
+// once and rebuilds nothing), in a temp dir removed at exit when SQLite is
+// in memory, and in ./callboard-docs with PostgreSQL. The returned func
+// removes that temp dir.
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, log *slog.Logger) (*docsync.Syncer, func(), error) {
+	var tc techdocsConfig
+	if err := cfg.Decode("techdocs", &tc); err != nil {
+		return nil, nil, err
+	}
+	if runIn, ok := tc.Generator["runIn"]; ok {
+		log.Warn("techdocs.generator.runIn is ignored: callboard builds docs in-process, without Docker or MkDocs", "runIn", runIn)
+	}
+	cleanup := func() {}
+	pc := publish.Config{Type: tc.Publisher.Type, Local: tc.Publisher.Local, AWSS3: tc.Publisher.AWSS3.S3Config}
+	pc.LegacyUseCaseSensitiveTripletPaths = tc.LegacyUseCaseSensitiveTripletPaths
+	if (pc.Type == "" || pc.Type == "local") && pc.Local.PublishDirectory == "" {
+		db := cfg.Backend.Database
+		switch {
+		case db.Driver() == "sqlite" && db.Path != ":memory:" && db.Path != "":
+			pc.Local.PublishDirectory = filepath.Join(filepath.Dir(db.Path), "callboard-docs")
+		case db.Driver() == "sqlite":
+			dir, err := os.MkdirTemp("", "callboard-docs-")
+			if err != nil {
+				return nil, nil, err
+			}
+			pc.Local.PublishDirectory = dir
+			cleanup = func() { os.RemoveAll(dir) }
+		default:
+			pc.Local.PublishDirectory = "callboard-docs"
+		}
+	}
+	pub, err := publish.New(ctx, pc)
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("techdocs.publisher: %w", err)
+	}
+	documented := index.Filter{{{Key: "metadata.annotations." + callboard.AnnotationTechDocsRef}}}
+	syncer, err := docsync.New(docsync.Options{
+		Builder:   tc.Builder,
+		Interval:  time.Duration(tc.SyncInterval),
+		Publisher: pub,
+		Logger:    log,
+		Open:      docsOpener(reader),
+		Entity:    cat.Entity,
+		Entities: func(ctx context.Context) ([]*callboard.Entity, error) {
+			es, _, err := cat.Query(ctx, index.Query{Filter: documented})
+			return es, err
+		},
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return syncer, cleanup, nil
+}
+
+// docsOpener opens docs sources the catalog can read: local folders, and
+// the embedded demo tree.
+func docsOpener(reader *catalog.Reader) docsync.Opener {
+	return func(ctx context.Context, src docsync.Source) (fs.FS, error) {
+		switch src.Type {
+		case catalog.TypeFile:
+			dir := filepath.FromSlash(src.Dir)
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, callboard.Errorf(callboard.Invalid, "docs folder %s does not exist", src.Dir)
+			}
+			return os.DirFS(dir), nil
+		case catalog.TypeEmbedded:
+			if reader.Embedded == nil {
+				return nil, callboard.Errorf(callboard.Invalid, "no embedded tree in this build")
+			}
+			return fs.Sub(reader.Embedded, strings.TrimPrefix(src.Dir, "/"))
+		}
+		return nil, callboard.Errorf(callboard.Invalid, "docs from %s locations are not supported yet", src.Type)
+	}
 }
