@@ -61,18 +61,31 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	s.mu.Lock()
 	s.applyRoots(b, roots)
 	s.mu.Unlock()
+	// One writer goroutine flushes chunks in order while the next chunk is
+	// read and applied: parsing and store writes overlap on two cores.
+	flushes := make(chan *batch, 1)
+	flushDone := make(chan error, 1)
+	go func() {
+		var first error
+		for fb := range flushes {
+			if err := s.flush(ctx, fb); err != nil && first == nil {
+				first = err
+			}
+		}
+		flushDone <- first
+	}()
+	handOff := func() {
+		flushes <- &batch{puts: b.puts, deletes: b.deletes, touched: b.touched}
+		b.flushed()
+	}
 	var chunk []*fileRead
 	files, written, deleted, pending := 0, 0, 0, 0
-	var flushErr error
 	apply := func() {
 		s.mu.Lock()
 		s.applyReads(ctx, b, chunk)
 		s.mu.Unlock()
 		written, deleted = written+len(b.puts), deleted+len(b.deletes)
-		if err := s.flush(ctx, b); err != nil && flushErr == nil {
-			flushErr = err
-		}
-		b.flushed()
+		handOff()
 		chunk, pending = chunk[:0], 0
 	}
 	for fr := range reads {
@@ -91,9 +104,9 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	}
 	s.mu.Unlock()
 	written, deleted = written+len(b.puts), deleted+len(b.deletes)
-	if err := s.flush(ctx, b); err != nil && flushErr == nil {
-		flushErr = err
-	}
+	handOff()
+	close(flushes)
+	flushErr := <-flushDone
 	if flushErr != nil {
 		s.log.Error("catalog: store write failed", "err", flushErr)
 		return flushErr
@@ -106,7 +119,7 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 }
 
 // applyChunk is how many read entities are applied and written at once.
-const applyChunk = 20000
+const applyChunk = 5000
 
 // dropStaleRoots deletes generated root Locations that no static or
 // registered location backs any more, with everything only they emitted.
