@@ -14,28 +14,12 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/index"
+	"callboard/internal/compattest"
 	"callboard/store"
 	"callboard/store/storetest"
 )
 
 var allKinds = []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}}
-
-// compatDir returns shared/compat, skipping when it is absent on a user's
-// clone and failing when it is absent in CI.
-func compatDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../shared/compat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared/compat is missing at %s: CI needs it", dir)
-		}
-		t.Skipf("shared/compat not found at %s", dir)
-	}
-	return dir
-}
 
 type testCatalog struct {
 	*catalog.Service
@@ -118,7 +102,7 @@ func writeFile(t *testing.T, path, content string) {
 // TestCompatExamples loads Backstage's examples on every store backend and
 // checks the relations Backstage would produce.
 func TestCompatExamples(t *testing.T) {
-	dir := filepath.Join(compatDir(t), "backstage-examples")
+	dir := compattest.Dir(t, "backstage-examples")
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) { testCompatExamples(t, b.Open(t), dir) })
 	}

@@ -12,23 +12,16 @@ import (
 
 	"callboard/demo"
 	"callboard/descriptor"
+	"callboard/internal/compattest"
 )
-
-// compatSchemas is where the shared tree keeps Backstage's JSON schemas
-// (catalog-model/*.schema.json and kinds/*). They are not part of the repo,
-// so the test skips when they are missing, except in CI.
-const compatSchemas = "../../shared/compat/schemas"
 
 // mustCompileSchemas compiles the Entity schema and every kind schema, with
 // ids resolved the way Backstage registers them (by bare $id).
 func mustCompileSchemas(t *testing.T) (entity *jsonschema.Schema, kinds []*jsonschema.Schema) {
 	t.Helper()
-	if _, err := os.Stat(compatSchemas); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Backstage schemas missing: %v", err)
-		}
-		t.Skipf("Backstage schemas missing: %v", err)
-	}
+	// Backstage's JSON schemas (catalog-model/*.schema.json and kinds/*),
+	// read in place from shared/compat.
+	compatSchemas := compattest.Dir(t, "schemas")
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	var ids []string

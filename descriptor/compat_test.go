@@ -13,21 +13,13 @@ import (
 
 	"callboard"
 	"callboard/descriptor"
+	"callboard/internal/compattest"
 )
 
-// compatDir returns shared/compat, which holds Backstage's own examples and
-// schemas. It is read in place, never copied: without it the test skips,
-// unless CI=true, where its absence is a failure.
+// compatDir returns shared/compat, read in place, never copied.
 func compatDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "compat")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("compat data missing at %s: %v", dir, err)
-		}
-		t.Skipf("compat data missing at %s", dir)
-	}
-	return dir
+	return compattest.Dir(t)
 }
 
 // compatFiles lists the YAML files under compat/<sub>. The OpenAPI
