@@ -125,7 +125,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.ProcessAll(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
-	watch := time.NewTicker(s.opts.WatchInterval)
+	watch := time.NewTimer(s.opts.WatchInterval)
 	defer watch.Stop()
 	full := time.NewTicker(s.opts.ProcessingInterval)
 	defer full.Stop()
@@ -134,7 +134,11 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-watch.C:
+			// Checking tens of thousands of files takes a while: never
+			// spend more than a tenth of the time on it.
+			start := time.Now()
 			s.ProcessAll(ctx, false)
+			watch.Reset(max(s.opts.WatchInterval, 10*time.Since(start)))
 		case <-full.C:
 			s.ProcessAll(ctx, true)
 		case ref := <-s.refresh:
