@@ -80,6 +80,13 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error) http.
 // caller outside dev mode.
 func (s *Server) write(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		// A browser on another site must not drive the API with a simple
+		// (text/plain) POST, which needs no preflight: in dev mode that would
+		// let any page register locations. Non-browser clients send no
+		// Origin or Sec-Fetch-Site and pass.
+		if err := s.csrf.Check(r); err != nil {
+			return callboard.Errorf(callboard.Forbidden, "cross-origin request refused")
+		}
 		if !s.authorized(r) {
 			return callboard.Errorf(callboard.Unauthenticated,
 				"this endpoint changes the catalog and needs a token: send Authorization: Bearer <token> from backend.auth.externalAccess")

@@ -58,3 +58,21 @@ func TestHostileInputNeverFails500(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossOriginWriteRefused: a page on another site cannot register a
+// location through a simple POST, even in dev mode.
+func TestCrossOriginWriteRefused(t *testing.T) {
+	srv := newTestServer(t, web.Options{Dev: true}, 1)
+	req, _ := http.NewRequest("POST", srv.URL+"/api/catalog/locations", strings.NewReader(`{"type":"file","target":"/etc/hostname"}`))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: status %d, want 403", resp.StatusCode)
+	}
+}
