@@ -324,6 +324,8 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		Publisher: pub,
 		Logger:    log,
 		Open:      docsOpener(reader),
+		// url: docs sources are cloned only from backend.reading.allow hosts.
+		AllowHost: docsync.HostList(reader.AllowHosts),
 		Entity:    cat.Entity,
 		Entities: func(ctx context.Context) ([]*callboard.Entity, error) {
 			es, _, err := cat.Query(ctx, index.Query{Filter: documented})

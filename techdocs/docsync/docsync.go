@@ -5,6 +5,10 @@
 // is stored in the published techdocs_metadata.json (callboard_source_hash),
 // so a restart does not rebuild anything that is current.
 //
+// Sources in git repositories (url: refs, and dir: refs of entities read
+// from url: locations) are shallow clones kept in a work dir, fetched again
+// on later syncs; hosts must be allowed (backend.reading.allow).
+//
 // With techdocs.builder: external nothing is built: the portal serves what
 // CI published. The package does not import the catalog; it receives
 // functions that list entities and open their directories.
@@ -62,6 +66,30 @@ type Options struct {
 	Entity func(ctx context.Context, ref callboard.EntityRef) (*callboard.Entity, error)
 	// Logger receives build failures and publishes; nil discards.
 	Logger *slog.Logger
+
+	// Git sources (url: refs, and dir: refs next to url: locations) are
+	// cloned with the git binary into WorkDir/git, one shallow clone per
+	// repository and branch, and fetched again on each sync.
+	//
+	// WorkDir holds the clones (in WorkDir/git); empty is
+	// callboard/docsync in the user's cache dir (os.UserCacheDir).
+	WorkDir string
+	// AllowHost reports whether a repository host (host or host:port) may
+	// be read: backend.reading.allow (see HostList). Nil allows none.
+	AllowHost func(host string) bool
+	// AllowFileRepos allows file:// repositories (tests, self-hosted
+	// mirrors on the same machine).
+	AllowFileRepos bool
+	// Token returns a token for a repository host, sent as a Bearer
+	// Authorization header; nil or "" clones anonymously.
+	Token func(host string) string
+	// GitTimeout bounds one git command; zero is DefaultGitTimeout.
+	GitTimeout time.Duration
+	// GitFreshness is how long a fetched clone is used without fetching
+	// again; zero is DefaultGitFreshness, negative fetches on every sync.
+	GitFreshness time.Duration
+	// GitBinary is the git executable; empty is "git" on PATH.
+	GitBinary string
 }
 
 // Status is what is known about an entity's docs builds in this process.
@@ -89,9 +117,11 @@ type Syncer struct {
 	opts Options
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	locks  map[string]*sync.Mutex // per entity: one build at a time
-	status map[string]*entry
+	mu       sync.Mutex
+	locks    map[string]*sync.Mutex // per entity: one build at a time
+	gitLocks map[string]*sync.Mutex // per clone: one reader at a time
+	fetched  map[string]time.Time   // per clone: last clone or fetch
+	status   map[string]*entry
 }
 
 type entry struct {
@@ -118,11 +148,18 @@ func New(opts Options) (*Syncer, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
+	if opts.WorkDir == "" {
+		d, err := defaultWorkDir()
+		if err != nil {
+			return nil, fmt.Errorf("docsync: work dir: %w", err)
+		}
+		opts.WorkDir = d
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{opts: opts, log: log, locks: map[string]*sync.Mutex{}, status: map[string]*entry{}}, nil
+	return &Syncer{opts: opts, log: log, locks: map[string]*sync.Mutex{}, gitLocks: map[string]*sync.Mutex{}, fetched: map[string]time.Time{}, status: map[string]*entry{}}, nil
 }
 
 // Builder returns "local" or "external".
@@ -196,6 +233,20 @@ func (s *Syncer) lock(k string) *sync.Mutex {
 	return l
 }
 
+// gitLock returns the lock of a clone directory: entities sharing a
+// repository take turns to fetch and read it. It is taken after the
+// entity lock.
+func (s *Syncer) gitLock(dir string) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.gitLocks[dir]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.gitLocks[dir] = l
+	}
+	return l
+}
+
 // update changes the entity's status under the lock.
 func (s *Syncer) update(k string, fn func(e *entry)) {
 	s.mu.Lock()
@@ -253,11 +304,23 @@ func (s *Syncer) build(ctx context.Context, e *callboard.Entity, k string) (upda
 	if err != nil {
 		return false, "", nil, err
 	}
-	fsys, err := s.opts.Open(ctx, src)
-	if err != nil {
+	var fsys fs.FS
+	if src.Type == TypeGit {
+		l := s.gitLock(s.gitDir(src))
+		l.Lock()
+		defer l.Unlock()
+		var release func()
+		if fsys, release, err = s.openGit(ctx, src); err != nil {
+			return false, "", nil, err
+		}
+		defer release()
+	} else if fsys, err = s.opts.Open(ctx, src); err != nil {
 		return false, "", nil, err
 	}
 	hash, err = HashTree(fsys)
+	if err != nil && src.Type == TypeGit {
+		return false, "", nil, fmt.Errorf("docs from %s (folder %s): %w", src.Repo, src.Dir, err)
+	}
 	if err != nil {
 		return false, "", nil, err
 	}

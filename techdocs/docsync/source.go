@@ -13,13 +13,21 @@ import (
 )
 
 // Source is where an entity's docs live: a directory of a location type
-// that Open understands.
+// that Open understands, or (Type "git") a folder of a git repository the
+// Syncer clones itself.
 type Source struct {
-	// Type is the location type: "file" or "embedded" (the demo tree).
+	// Type is the location type: "file", "embedded" (the demo tree) or
+	// TypeGit.
 	Type string
 	// Dir is the docs directory: an absolute slash path for files, a
-	// slash path inside the embedded tree for "embedded".
+	// slash path inside the embedded tree for "embedded", a clean relative
+	// slash path inside the repository ("." for its root) for git.
 	Dir string
+	// Repo is the clone URL of a git source (https://host/org/repo,
+	// file:///srv/repo.git); Branch its branch or tag, empty for the
+	// remote's default branch.
+	Repo   string
+	Branch string
 }
 
 // ResolveSource finds the docs source of e from its backstage.io/techdocs-ref
@@ -27,8 +35,9 @@ type Source struct {
 // relative to the directory of the entity's source location
 // (backstage.io/source-location, else backstage.io/managed-by-location).
 // A missing or malformed annotation, or a dir that leaves the entity's
-// directory ("dir:../.."), is Invalid; url: sources are Invalid with a
-// "not supported yet" message.
+// directory ("dir:../.."), is Invalid. url: refs, and dir: refs next to a
+// url: location, resolve to a git source (see ParseRepoURL); whether its
+// host may be read is checked when the Syncer clones it.
 func ResolveSource(e *callboard.Entity) (Source, error) {
 	ann := e.Annotation(callboard.AnnotationTechDocsRef)
 	typ, target, ok := strings.Cut(ann, ":")
@@ -38,9 +47,11 @@ func ResolveSource(e *callboard.Entity) (Source, error) {
 	target = strings.TrimSpace(target)
 	switch typ {
 	case "url":
-		return Source{}, callboard.Errorf(callboard.Invalid,
-			"%s: %s %s: building docs from url: sources is not supported yet; use dir: with a file location, or build in CI (callboard docs generate) and set techdocs.builder: external",
-			e.Ref(), callboard.AnnotationTechDocsRef, ann)
+		src, err := ParseRepoURL(target)
+		if err != nil {
+			return Source{}, callboard.Wrap(callboard.Invalid, err, "%s: %s", e.Ref(), callboard.AnnotationTechDocsRef)
+		}
+		return src, nil
 	case "dir":
 	default:
 		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s type %q is not supported: use dir: or url:", e.Ref(), callboard.AnnotationTechDocsRef, typ)
@@ -51,10 +62,7 @@ func ResolveSource(e *callboard.Entity) (Source, error) {
 	}
 	locType, locTarget, _ := strings.Cut(loc, ":")
 	switch locType {
-	case "file", "embedded":
-	case "url":
-		return Source{}, callboard.Errorf(callboard.Invalid,
-			"%s: docs next to a url location (%s) are not supported yet; build them in CI (callboard docs generate) and set techdocs.builder: external", e.Ref(), loc)
+	case "file", "embedded", "url":
 	default:
 		return Source{}, callboard.Errorf(callboard.Invalid, "%s: cannot resolve %s against location %q", e.Ref(), callboard.AnnotationTechDocsRef, loc)
 	}
@@ -64,6 +72,16 @@ func ResolveSource(e *callboard.Entity) (Source, error) {
 	rel := path.Clean(target)
 	if rel == ".." || strings.HasPrefix(rel, "../") {
 		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s %q leaves the entity's folder", e.Ref(), callboard.AnnotationTechDocsRef, ann)
+	}
+	if locType == "url" {
+		// The location is a file in a repository (…/blob/main/svc/catalog-info.yaml):
+		// the docs are in the same repository, next to it.
+		src, err := ParseRepoURL(locTarget)
+		if err != nil {
+			return Source{}, callboard.Wrap(callboard.Invalid, err, "%s: cannot resolve %s against location %q", e.Ref(), callboard.AnnotationTechDocsRef, loc)
+		}
+		src.Dir = path.Join(path.Dir(src.Dir), rel)
+		return src, nil
 	}
 	base := path.Dir(strings.ReplaceAll(locTarget, "\\", "/"))
 	return Source{Type: locType, Dir: path.Join(base, rel)}, nil
