@@ -2,6 +2,7 @@ package techdocs
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"testing"
 )
@@ -26,4 +27,34 @@ func BenchmarkHighlight(b *testing.B) {
 			sanitize(buf)
 		}
 	})
+}
+
+func TestHighlightCacheKeysEveryOption(t *testing.T) {
+	b := &builder{cfg: &config{}}
+	code := "a: 1\nb: 2\n"
+	variants := []fenceInfo{
+		{lang: "yaml"},
+		{lang: "yml"},
+		{lang: "yaml", title: "x.yaml"},
+		{lang: "yaml", linenums: 3},
+		{lang: "yaml", hlLines: [][2]int{{2, 2}}},
+		{lang: "yaml", hlLines: [][2]int{{1, 2}}},
+	}
+	seen := map[string]bool{}
+	for _, fi := range variants {
+		var want bytes.Buffer
+		highlightCode(&want, code, fi, false)
+		for range 2 { // the second call is served from the cache
+			if got := b.highlight(code, fi); !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("%+v: cached highlight differs:\n%s\nwant\n%s", fi, got, want.Bytes())
+			}
+		}
+		seen[codeKey(code, fi)] = true
+	}
+	if len(seen) != len(variants) || len(b.codes) != len(variants) {
+		t.Errorf("%d keys, %d cached, want %d", len(seen), len(b.codes), len(variants))
+	}
+	if codeKey("x", fenceInfo{lang: "a", title: "b"}) == codeKey("x", fenceInfo{lang: "ab"}) {
+		t.Error("codeKey is ambiguous")
+	}
 }

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"io"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
 	chtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -208,12 +211,8 @@ func (r *nodeRenderer) fencedCode(w util.BufWriter, src []byte, node ast.Node, e
 
 // highlightCode writes pymdownx.highlight's wrapper around chroma's
 // class-based output: <div class="highlight"><pre class="chroma">...
-func highlightCode(w util.BufWriter, code string, fi fenceInfo, linenums bool) {
-	lexer := lexers.Get(fi.lang)
-	if lexer == nil {
-		lexer = lexers.Fallback
-	}
-	lexer = chroma.Coalesce(lexer)
+func highlightCode(w codeWriter, code string, fi fenceInfo, linenums bool) {
+	lexer := lexerFor(fi.lang)
 	opts := []chtml.Option{chtml.WithClasses(true), chtml.PreventSurroundingPre(false)}
 	if fi.linenums > 0 || linenums {
 		start := fi.linenums
@@ -245,6 +244,40 @@ func highlightCode(w util.BufWriter, code string, fi fenceInfo, linenums bool) {
 		fmt.Fprintf(w, "<pre><code>%s</code></pre>", html.EscapeString(code))
 	}
 	w.WriteString("</div>\n")
+}
+
+// codeWriter is what highlightCode writes to: goldmark's bufio.Writer, or
+// a bytes.Buffer directly.
+type codeWriter interface {
+	io.Writer
+	io.StringWriter
+}
+
+// lexerCache maps a fence's language to its coalesced lexer, so each block
+// skips the registry lookup (which, for a name that is no lexer's, tries
+// every lexer's filename globs) and the Coalesce wrapper. Languages come
+// from authors, so the cache is bounded: past lexerCacheMax names, new
+// ones are looked up each time.
+var (
+	lexerCache     sync.Map // string -> chroma.Lexer
+	lexerCacheSize atomic.Int32
+)
+
+const lexerCacheMax = 1024
+
+func lexerFor(lang string) chroma.Lexer {
+	if l, ok := lexerCache.Load(lang); ok {
+		return l.(chroma.Lexer)
+	}
+	lexer := lexers.Get(lang)
+	if lexer == nil {
+		lexer = lexers.Fallback
+	}
+	lexer = chroma.Coalesce(lexer)
+	if lexerCacheSize.Add(1) <= lexerCacheMax {
+		lexerCache.Store(lang, lexer)
+	}
+	return lexer
 }
 
 // codeAttr marks a fenced block highlighted by the transformer.

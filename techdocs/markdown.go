@@ -1,7 +1,6 @@
 package techdocs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"html/template"
@@ -212,16 +211,13 @@ func (transformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 		if fi.lang == "mermaid" {
 			continue
 		}
-		var code, out bytes.Buffer
+		var code bytes.Buffer
 		for i := 0; i < f.Lines().Len(); i++ {
 			seg := f.Lines().At(i)
 			code.Write(seg.Value(src))
 		}
-		w := bufio.NewWriter(&out)
-		highlightCode(w, code.String(), fi, ps.b.cfg.LineNumbers)
-		w.Flush()
 		f.SetAttributeString(codeAttr, []byte(strconv.Itoa(len(ps.codes))))
-		ps.codes = append(ps.codes, out.Bytes())
+		ps.codes = append(ps.codes, ps.b.highlight(code.String(), fi))
 	}
 	for _, li := range items {
 		li.SetAttributeString("class", []byte("task-list-item"))
@@ -581,6 +577,12 @@ func plainText(doc ast.Node, src []byte) (string, []Section) {
 			cur.WriteString(s)
 		}
 	}
+	writeBytes := func(b []byte) {
+		all.Write(b)
+		if cur != nil {
+			cur.Write(b)
+		}
+	}
 	var texts []*strings.Builder
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -599,7 +601,7 @@ func plainText(doc ast.Node, src []byte) (string, []Section) {
 			all.WriteString(title + " ")
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
-			write(string(n.Segment.Value(src)))
+			writeBytes(n.Segment.Value(src))
 			if n.SoftLineBreak() || n.HardLineBreak() {
 				write(" ")
 			}
@@ -609,7 +611,7 @@ func plainText(doc ast.Node, src []byte) (string, []Section) {
 			lines := n.Lines()
 			for i := 0; i < lines.Len(); i++ {
 				seg := lines.At(i)
-				write(string(seg.Value(src)))
+				writeBytes(seg.Value(src))
 			}
 			return ast.WalkSkipChildren, nil
 		case *Admonition:
@@ -627,6 +629,15 @@ func plainText(doc ast.Node, src []byte) (string, []Section) {
 	return collapseSpace(all.String()), sections
 }
 
+// collapseSpace is strings.Join(strings.Fields(s), " ") without the slice.
 func collapseSpace(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	for f := range strings.FieldsSeq(s) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
 }

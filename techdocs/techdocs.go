@@ -14,6 +14,7 @@
 package techdocs
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"html/template"
@@ -21,6 +22,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -275,6 +277,54 @@ type builder struct {
 	pages    map[string]int  // source path -> index in Site.Pages
 	assets   map[string]bool // asset paths relative to docs_dir
 	warnings []Warning
+
+	codeMu sync.Mutex
+	codes  map[string][]byte // highlighted blocks by codeKey, shared by pages
+}
+
+// highlight returns the highlighted HTML of a fenced block. Identical
+// blocks (same code and fence options), common where pages repeat a
+// snippet, are highlighted once per build; the result is read-only.
+func (b *builder) highlight(code string, fi fenceInfo) []byte {
+	key := codeKey(code, fi)
+	b.codeMu.Lock()
+	out, ok := b.codes[key]
+	b.codeMu.Unlock()
+	if ok {
+		return out
+	}
+	var buf bytes.Buffer
+	highlightCode(&buf, code, fi, b.cfg.LineNumbers)
+	out = buf.Bytes()
+	b.codeMu.Lock()
+	if b.codes == nil {
+		b.codes = map[string][]byte{}
+	}
+	b.codes[key] = out
+	b.codeMu.Unlock()
+	return out
+}
+
+// codeKey identifies a fenced block by everything highlightCode reads.
+func codeKey(code string, fi fenceInfo) string {
+	var k strings.Builder
+	k.Grow(len(code) + len(fi.lang) + len(fi.title) + 16)
+	k.WriteString(strconv.Itoa(len(fi.lang)))
+	k.WriteByte(':')
+	k.WriteString(fi.lang)
+	k.WriteString(strconv.Itoa(len(fi.title)))
+	k.WriteByte(':')
+	k.WriteString(fi.title)
+	k.WriteString(strconv.Itoa(fi.linenums))
+	for _, r := range fi.hlLines {
+		k.WriteByte(',')
+		k.WriteString(strconv.Itoa(r[0]))
+		k.WriteByte('-')
+		k.WriteString(strconv.Itoa(r[1]))
+	}
+	k.WriteByte(';')
+	k.WriteString(code)
+	return k.String()
 }
 
 // warn records a warning on the config file.

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Metadata is techdocs_metadata.json as Backstage's techdocs-cli writes it.
@@ -82,26 +84,61 @@ func Write(site *Site, assets fs.FS, outDir string) error {
 		assets = site.docs
 	}
 	var files []string
-	put := func(name string, data []byte) error {
+	write := func(name string, data []byte) error {
 		dst := filepath.Join(outDir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return os.WriteFile(dst, data, 0o644)
+	}
+	put := func(name string, data []byte) error {
+		if err := write(name, data); err != nil {
 			return err
 		}
 		files = append(files, name)
 		return nil
 	}
+	// The search index is encoded while the pages are written.
+	var idx []byte
+	var idxErr error
+	idxDone := make(chan struct{})
+	go func() {
+		defer close(idxDone)
+		idx, idxErr = json.Marshal(site.SearchIndex())
+	}()
+	// Pages (each renders the whole nav) are rendered and written in
+	// parallel; the first failing page in site order is reported.
+	errs := make([]error, len(site.Pages))
+	navs := &navCache{}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(len(site.Pages), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for i := range next {
+				p := &site.Pages[i]
+				buf.Reset()
+				if err := renderStandalone(&buf, site, p, LayoutOptions{}, navs); err != nil {
+					errs[i] = fmt.Errorf("render %s: %w", p.Path, err)
+					continue
+				}
+				errs[i] = write(p.URL, buf.Bytes())
+			}
+		}()
+	}
 	for i := range site.Pages {
-		p := &site.Pages[i]
-		var buf bytes.Buffer
-		if err := RenderStandalone(&buf, site, p, LayoutOptions{}); err != nil {
-			return fmt.Errorf("render %s: %w", p.Path, err)
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	<-idxDone
+	for i := range site.Pages {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		if err := put(p.URL, buf.Bytes()); err != nil {
-			return err
-		}
+		files = append(files, site.Pages[i].URL)
 	}
 	for _, a := range site.Assets {
 		real, err := safePath(assets, a)
@@ -119,9 +156,8 @@ func Write(site *Site, assets fs.FS, outDir string) error {
 	if err := put(StyleSheetFile, StyleSheet()); err != nil {
 		return err
 	}
-	idx, err := json.Marshal(site.SearchIndex())
-	if err != nil {
-		return err
+	if idxErr != nil {
+		return idxErr
 	}
 	if err := put(SearchIndexFile, idx); err != nil {
 		return err
@@ -169,15 +205,25 @@ type LayoutOptions struct {
 // page's TOC and an edit link, with every URL relative to the page. It is
 // what Write stores and what `callboard docs serve` shows.
 func RenderStandalone(w io.Writer, site *Site, p *Page, opts LayoutOptions) error {
+	return renderStandalone(w, site, p, opts, nil)
+}
+
+// renderStandalone is RenderStandalone; navs, when not nil, caches each
+// directory's nav for Write.
+func renderStandalone(w io.Writer, site *Site, p *Page, opts LayoutOptions, navs *navCache) error {
 	dir := path.Dir(p.URL)
+	nav, err := navs.render(site, dir, linkURL(p.URL))
+	if err != nil {
+		return err
+	}
 	data := layoutData{
-		Site:  site,
-		Page:  p,
-		CSS:   relURL(dir, StyleSheetFile),
-		Home:  relURL(dir, ""),
-		Nav:   layoutNav(site.Nav, dir, linkURL(p.URL)),
-		Head:  opts.Head,
-		Title: p.Title,
+		Site:    site,
+		Page:    p,
+		CSS:     relURL(dir, StyleSheetFile),
+		Home:    relURL(dir, ""),
+		NavHTML: nav,
+		Head:    opts.Head,
+		Title:   p.Title,
 	}
 	if site.Name != "" && site.Name != p.Title {
 		data.Title = p.Title + " - " + site.Name
@@ -186,13 +232,102 @@ func RenderStandalone(w io.Writer, site *Site, p *Page, opts LayoutOptions) erro
 }
 
 type layoutData struct {
-	Site  *Site
-	Page  *Page
-	CSS   string
-	Home  string
-	Title string
-	Nav   []layoutItem
-	Head  template.HTML
+	Site    *Site
+	Page    *Page
+	CSS     string
+	Home    string
+	Title   string
+	NavHTML template.HTML // the "nav" template of the page's layoutNav
+	Head    template.HTML
+}
+
+// navCache holds, per page directory, the nav with no link active: every
+// page renders the whole nav, and in one directory the navs differ only in
+// which links are active. A nil cache renders the nav each time.
+type navCache struct {
+	mu   sync.Mutex
+	dirs map[string]string
+}
+
+// render returns the "nav" template's output for a page in dir whose link
+// URL is current, byte for byte what executing it on layoutNav gives.
+func (c *navCache) render(site *Site, dir, current string) (template.HTML, error) {
+	items := layoutNav(site.Nav, dir, current)
+	if c == nil {
+		s, err := execTemplate("nav", items)
+		return template.HTML(s), err
+	}
+	c.mu.Lock()
+	base, ok := c.dirs[dir]
+	c.mu.Unlock()
+	if !ok {
+		// "\x00" is no page's link URL, so no link is active.
+		var err error
+		if base, err = execTemplate("nav", layoutNav(site.Nav, dir, "\x00")); err != nil {
+			return "", err
+		}
+		c.mu.Lock()
+		if c.dirs == nil {
+			c.dirs = map[string]string{}
+		}
+		c.dirs[dir] = base
+		c.mu.Unlock()
+	}
+	// Mark the active links: each is the inactive link's markup with the
+	// active class. Should the inactive markup occur other than once per
+	// active link, render the nav in full instead.
+	type link struct {
+		Title, Href      string
+		Active, External bool
+	}
+	active := map[link]int{}
+	var walk func([]layoutItem) bool
+	walk = func(items []layoutItem) bool {
+		for _, it := range items {
+			if it.Active {
+				if len(it.Children) > 0 {
+					return false
+				}
+				active[link{Title: it.Title, Href: it.Href, Active: true, External: it.External}]++
+			}
+			if !walk(it.Children) {
+				return false
+			}
+		}
+		return true
+	}
+	out := base
+	if walk(items) {
+		for it, n := range active {
+			on, err := execTemplate("navlink", it)
+			if err != nil {
+				return "", err
+			}
+			it.Active = false
+			off, err := execTemplate("navlink", it)
+			if err != nil {
+				return "", err
+			}
+			if strings.Count(out, off) != n {
+				out = ""
+				break
+			}
+			out = strings.ReplaceAll(out, off, on)
+		}
+	} else {
+		out = ""
+	}
+	if out == "" {
+		s, err := execTemplate("nav", items)
+		return template.HTML(s), err
+	}
+	return template.HTML(out), nil
+}
+
+func execTemplate(name string, data any) (string, error) {
+	var b strings.Builder
+	err := layout.ExecuteTemplate(&b, name, data)
+	return b.String(), err
 }
 
 type layoutItem struct {
@@ -246,7 +381,7 @@ body { margin: 0; background: #fff; }
 <body>
 <header class="md-header"><a href="{{.Home}}">{{.Site.Name}}</a></header>
 <div class="md-container">
-<nav class="md-nav md-nav--primary md-sidebar md-sidebar--primary" aria-label="Navigation">{{template "nav" .Nav}}</nav>
+<nav class="md-nav md-nav--primary md-sidebar md-sidebar--primary" aria-label="Navigation">{{.NavHTML}}</nav>
 <main class="md-main"><div class="md-content" data-md-component="content">
 {{with .Page.EditURL}}<a class="md-source-edit md-content__button" href="{{.}}" title="Edit this page">Edit this page</a>{{end}}
 <article class="md-content__inner md-typeset">
@@ -259,6 +394,6 @@ body { margin: 0; background: #fff; }
 </div>
 </body>
 </html>
-{{define "nav"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item">{{if .Children}}<span class="md-nav__title">{{.Title}}</span>{{template "nav" .Children}}{{else}}<a class="md-nav__link{{if .Active}} md-nav__link--active{{end}}" href="{{.Href}}"{{if .External}} rel="noopener"{{end}}>{{.Title}}</a>{{end}}</li>{{end}}</ul>{{end}}
+{{define "nav"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item">{{if .Children}}<span class="md-nav__title">{{.Title}}</span>{{template "nav" .Children}}{{else}}{{template "navlink" .}}{{end}}</li>{{end}}</ul>{{end}}{{define "navlink"}}<a class="md-nav__link{{if .Active}} md-nav__link--active{{end}}" href="{{.Href}}"{{if .External}} rel="noopener"{{end}}>{{.Title}}</a>{{end}}
 {{define "toc"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item"><a class="md-nav__link" href="#{{.ID}}">{{.Title}}</a>{{if .Children}}{{template "toc" .Children}}{{end}}</li>{{end}}</ul>{{end}}
 `) + "\n"))
