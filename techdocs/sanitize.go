@@ -41,3 +41,11 @@ func newPolicy() *bluemonday.Policy {
 func sanitize(b []byte) []byte {
 	return policy.SanitizeBytes(b)
 }
+
+// Sanitize cleans HTML with the same policy the builder uses. The portal
+// runs every published page through it, since a site in the bucket may
+// have been built elsewhere (by techdocs-cli): pages we built pass through
+// unchanged, others lose anything that runs code.
+func Sanitize(b []byte) []byte {
+	return policy.SanitizeBytes(b)
+}

@@ -11,12 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 
 	"callboard"
@@ -348,7 +346,7 @@ func readPage(raw []byte, links linkResolver, v *docsView) {
 	if !ok {
 		content = raw // not a MkDocs page: show what sanitizing leaves
 	}
-	v.HTML, v.PageTitle = rewriteLinks(docsPolicy.SanitizeBytes(content), links)
+	v.HTML, v.PageTitle = rewriteLinks(techdocs.Sanitize(content), links)
 	doc, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
 		return
@@ -651,34 +649,6 @@ func attrOf(t html.Token, key string) string {
 	}
 	return ""
 }
-
-// docsPolicy is the techdocs builder's sanitizing policy (techdocs/sanitize.go):
-// pages built by us pass through unchanged, pages built elsewhere (a
-// techdocs-cli site in the bucket) lose anything that runs code.
-var docsPolicy = func() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.RequireNoFollowOnLinks(false)
-	p.AllowAttrs("class").Matching(regexp.MustCompile(`^[\w\- ]+$`)).Globally()
-	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[\w\-:.]+$`)).Globally()
-	p.AllowElements("details", "summary", "abbr", "mark", "kbd", "sub", "sup", "del", "s", "ins",
-		"dl", "dt", "dd", "figure", "figcaption", "label", "input", "span", "div", "pre", "code", "hr", "br")
-	p.AllowAttrs("open").OnElements("details")
-	p.AllowAttrs("title").OnElements("abbr", "a", "img", "span")
-	p.AllowAttrs("type").Matching(regexp.MustCompile(`^(radio|checkbox)$`)).OnElements("input")
-	p.AllowAttrs("checked", "disabled").OnElements("input")
-	p.AllowAttrs("name").Matching(regexp.MustCompile(`^__tabbed_\d+$`)).OnElements("input")
-	p.AllowAttrs("for").Matching(regexp.MustCompile(`^[\w\-:.]+$`)).OnElements("label")
-	p.AllowAttrs("data-tabs").Matching(regexp.MustCompile(`^\d+:\d+$`)).OnElements("div")
-	p.AllowAttrs("role").Matching(regexp.MustCompile(`^doc-[a-z]+$`)).OnElements("a", "div", "section", "li")
-	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td", "p", "img", "div")
-	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^\d+(%|px)?$`)).OnElements("img", "td", "th")
-	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^(lazy|eager)$`)).OnElements("img")
-	p.AllowAttrs("tabindex").Matching(regexp.MustCompile(`^0$`)).OnElements("pre")
-	p.AllowDataURIImages()
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.AllowRelativeURLs(true)
-	return p
-}()
 
 // searchIndex is search/search_index.json as MkDocs and our builder write it.
 type searchIndex struct {
