@@ -76,26 +76,10 @@ func TestBrowserDocs(t *testing.T) {
 		t.Errorf("after the hit, URL = %s", loc)
 	}
 
-	pages := []struct{ name, path, wait string }{
+	shootPages(t, ctx, u, dir, "docs-", []shotPage{
 		{"index", "/docs", "table.docs-list"},
 		{"extensions", "/docs/default/component/fulltree-service/extensions/", ".docs-article"},
 		{"setup", "/docs/default/component/fulltree-service/guide/setup/", ".docs-article"},
 		{"reader", "/docs/default/component/payment-service/", ".docs-article"},
-	}
-	for _, scheme := range []string{"light", "dark"} {
-		for _, size := range []struct {
-			name string
-			w, h int64
-		}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
-			for _, p := range pages {
-				step(t, ctx, p.name+" "+scheme+" "+size.name,
-					chromedp.EmulateViewport(size.w, size.h),
-					colorScheme(scheme),
-					chromedp.Navigate(u+p.path),
-					chromedp.WaitVisible(css(p.wait)),
-				)
-				shot(p.name + "-" + scheme + "-" + size.name)
-			}
-		}
-	}
+	})
 }

@@ -246,7 +246,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	ctx := newBrowser(t)
 	srv, _ := newDemoServer(t, web.Options{Dev: true})
 	dir := artifacts(t)
-	pages := []struct{ name, path, wait string }{
+	pages := []shotPage{
 		{"home", "/", ".hero"},
 		{"search", "/search?q=pay", ".rowlist"},
 		{"catalog", "/catalog?kind=component", "table.entities"},
@@ -260,6 +260,16 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"register", "/catalog-import", "#target"},
 		{"error", "/catalog/default/component/nope", ".errorpage"},
 	}
+	shootPages(t, ctx, srv.URL, dir, "", pages)
+}
+
+// shotPage is a page to screenshot: its name, path and an element to wait for.
+type shotPage struct{ name, path, wait string }
+
+// shootPages saves each page in light and dark, at desktop and phone width,
+// as dir/<prefix><name>-<scheme>-<size>.png.
+func shootPages(t *testing.T, ctx context.Context, base, dir, prefix string, pages []shotPage) {
+	t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
 		for _, size := range []struct {
 			name string
@@ -269,11 +279,11 @@ func TestBrowserScreenshots(t *testing.T) {
 				step(t, ctx, p.name+" "+scheme+" "+size.name,
 					chromedp.EmulateViewport(size.w, size.h),
 					colorScheme(scheme),
-					chromedp.Navigate(srv.URL+p.path),
+					chromedp.Navigate(base+p.path),
 					chromedp.WaitVisible(css(p.wait)),
 				)
 				png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-				name := filepath.Join(dir, p.name+"-"+scheme+"-"+size.name+".png")
+				name := filepath.Join(dir, prefix+p.name+"-"+scheme+"-"+size.name+".png")
 				if err := os.WriteFile(name, png, 0o644); err != nil {
 					t.Fatal(err)
 				}
