@@ -49,6 +49,10 @@ type dialect struct {
 	// analyze refreshes the planner's statistics after bulk writes, so that
 	// a freshly loaded catalog is not planned as an empty one; "" for none.
 	analyze string
+	// claimTask selects the ID of the oldest open task for ClaimTask's
+	// UPDATE. PostgreSQL locks the row and skips rows other claimers hold;
+	// SQLite needs nothing: its one write connection serialises claims.
+	claimTask string
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -93,6 +97,7 @@ var sqliteDialect = dialect{
 		applied_at TIMESTAMP NOT NULL
 	)`,
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
+	claimTask:  `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1`,
 }
 
 var postgresDialect = dialect{
@@ -113,7 +118,8 @@ var postgresDialect = dialect{
 	)`,
 	// Without statistics, IN lists over entity_edges are planned as
 	// sequential scans until autovacuum gets to the tables.
-	analyze: `ANALYZE entities, entity_edges, entity_parents`,
+	analyze:   `ANALYZE entities, entity_edges, entity_parents`,
+	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other
