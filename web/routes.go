@@ -60,7 +60,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /docs/{namespace}/{kind}/{name}", s.page(s.handleDocsRoot))
 	mux.Handle("GET /docs/{namespace}/{kind}/{name}/{path...}", s.page(s.handleDocsPage))
 	mux.Handle("GET /static/techdocs.css", s.page(s.handleDocsCSS))
-	mux.Handle("GET /create", s.page(s.handleSoon("Create", "create", "Start a new component from a template. The software templates are coming soon; meanwhile, register an existing component.")))
+	// Software templates (ui_create*.go): the template list, a template's
+	// form (it posts to /api/scaffolder/v2/tasks), the task list and a task.
+	mux.Handle("GET /create", s.page(s.handleCreatePage))
+	mux.Handle("GET /create/templates/{namespace}/{name}", s.page(s.handleCreateForm))
+	mux.Handle("GET /create/tasks", s.page(s.handleTaskList))
+	mux.Handle("GET /create/tasks/{id}", s.page(s.handleTaskPage))
 	mux.Handle("GET /static/{path...}", s.page(s.handleStatic))
 	mux.Handle("/", s.page(s.handlePageNotFound))
 }

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"callboard"
+	"callboard/index"
+)
+
+// The Create pages join the page sets parsed at startup (ui_render.go).
+func init() {
+	pageFiles = append(pageFiles, "create", "create_form", "create_task", "create_tasks")
+}
+
+// createFacets are the filters of the Create page, all in the URL.
+var createFacets = []facetDef{
+	{Param: "type", Key: "spec.type", Label: "Type"},
+	{Param: "owner", Key: "relations.ownedby", Label: "Owner", RefKind: "group"},
+	{Param: "tag", Key: "metadata.tags", Label: "Tags"},
+}
+
+// createLimit bounds the cards on one page; the text filter narrows more.
+const createLimit = 200
+
+// templateCard is one template on the Create page.
+type templateCard struct {
+	Ref, Name, Title, Description, Type, URL string
+	Owner                                    refLink
+	Tags                                     []string
+}
+
+type createView struct {
+	Text     string
+	Facets   []facetView
+	Cards    []templateCard
+	Total    int
+	Filtered bool
+	Empty    bool // no templates at all in the catalog
+	ClearURL string
+}
+
+// createParams reads the Create page's filters from the query string.
+func createParams(q url.Values) (text string, sel map[string][]string) {
+	text = strings.TrimSpace(q.Get("q"))
+	if len(text) > 200 {
+		text = text[:200]
+	}
+	sel = map[string][]string{}
+	for _, f := range createFacets {
+		for _, v := range q[f.Param] {
+			if v = strings.TrimSpace(v); v != "" && !slices.Contains(sel[f.Param], v) {
+				sel[f.Param] = append(sel[f.Param], v)
+			}
+		}
+	}
+	return text, sel
+}
+
+// createFilter is kind=template plus the selected facets, leaving out
+// the facet named except (for its own counts).
+func createFilter(sel map[string][]string, except string) index.Filter {
+	set := []index.Condition{{Key: "kind", Values: []string{"template"}}}
+	for _, f := range createFacets {
+		if f.Param != except && len(sel[f.Param]) > 0 {
+			set = append(set, index.Condition{Key: f.Key, Values: sel[f.Param]})
+		}
+	}
+	return index.Filter{set}
+}
+
+func createURL(text string, sel map[string][]string) string {
+	v := url.Values{}
+	for _, f := range createFacets {
+		for _, s := range sel[f.Param] {
+			v.Add(f.Param, s)
+		}
+	}
+	if text != "" {
+		v.Set("q", text)
+	}
+	if e := v.Encode(); e != "" {
+		return "/create?" + e
+	}
+	return "/create"
+}
+
+// handleCreatePage lists the catalog's templates as cards, filtered by
+// type, owner, tags and text.
+func (s *Server) handleCreatePage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	text, sel := createParams(r.URL.Query())
+	q := index.Query{Filter: createFilter(sel, ""), Limit: createLimit,
+		Order: []index.Order{{Field: "metadata.title"}, {Field: "metadata.name"}}}
+	if text != "" {
+		q.FullText = index.FullText{Term: text, Fields: searchAllFields}
+	}
+	es, total, err := s.catalog.Query(ctx, q)
+	if err != nil {
+		return err
+	}
+	v := createView{Text: text, Total: total, ClearURL: "/create"}
+	v.Filtered = text != "" || len(sel) > 0
+	for _, e := range es {
+		v.Cards = append(v.Cards, cardOf(e))
+	}
+	if total == 0 && v.Filtered {
+		_, all, err := s.catalog.Query(ctx, index.Query{Filter: createFilter(nil, ""), Limit: 1})
+		if err != nil {
+			return err
+		}
+		v.Empty = all == 0
+	} else {
+		v.Empty = total == 0
+	}
+	for _, f := range createFacets {
+		counts := s.catalog.Facets(ctx, []string{f.Key}, createFilter(sel, f.Param))[f.Key]
+		fv := facetView{Param: f.Param, Label: f.Label}
+		for _, c := range counts {
+			checked := slices.ContainsFunc(sel[f.Param], func(x string) bool { return strings.EqualFold(x, c.Value) })
+			label := c.Value
+			if f.RefKind != "" {
+				label = shortRef(c.Value, f.RefKind)
+			}
+			fv.Values = append(fv.Values, facetValue{Value: c.Value, Label: label, Title: c.Value, Count: c.Count, Checked: checked})
+		}
+		if len(sel[f.Param]) > 0 {
+			fv.ClearURL = createURL(text, withoutKey(sel, f.Param))
+		}
+		v.Facets = append(v.Facets, fv)
+	}
+	return s.render(w, r, http.StatusOK, "create", "", &page{
+		Title: "Create", Nav: "create",
+		Subtitle: "Start a new component from a software template: pick one, fill in the form, watch it run",
+		Data:     v,
+	})
+}
+
+// cardOf builds the Create page's view of a template.
+func cardOf(e *callboard.Entity) templateCard {
+	ref := e.Ref()
+	c := templateCard{
+		Ref: ref.String(), Name: e.Metadata.Name, Title: e.Metadata.Title, Description: e.Metadata.Description,
+		Type: e.SpecString("type"), Tags: e.Metadata.Tags,
+		URL: "/create/templates/" + url.PathEscape(strings.ToLower(ref.Namespace)) + "/" + url.PathEscape(ref.Name),
+	}
+	if c.Title == "" {
+		c.Title = c.Name
+	}
+	for _, rel := range e.Relations {
+		if rel.Type == callboard.RelationOwnedBy {
+			c.Owner = linkTo(rel.TargetRef, "group")
+			break
+		}
+	}
+	return c
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"callboard"
+)
+
+const tasksPageSize = 50
+
+type taskRow struct {
+	ID, Short, URL, Status, CreatedBy string
+	CreatedAt                         time.Time
+	Template                          refLink
+}
+
+type taskListView struct {
+	Mine      bool
+	Subject   string // the signed-in principal; "" when there is no sign-in
+	Rows      []taskRow
+	Total     int
+	Page      int
+	PrevURL   string
+	NextURL   string
+	MineURL   string
+	AllURL    string
+	Anonymous bool
+}
+
+// handleTaskList lists scaffolder tasks, newest first: the caller's own
+// (owned=mine) or everyone's, read from GET /api/scaffolder/v2/tasks.
+func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := taskListView{Page: 1, Subject: callboard.PrincipalFrom(r.Context()).Subject, MineURL: "/create/tasks?owned=mine", AllURL: "/create/tasks"}
+	v.Anonymous = v.Subject == ""
+	v.Mine = q.Get("owned") == "mine" && !v.Anonymous
+	if raw := q.Get("page"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 100_000 {
+			return callboard.Errorf(callboard.Invalid, "page must be a whole number of at least 1, not %q", raw)
+		}
+		v.Page = n
+	}
+	api := url.Values{"limit": {strconv.Itoa(tasksPageSize)}, "offset": {strconv.Itoa((v.Page - 1) * tasksPageSize)}, "order": {"desc:created_at"}}
+	if v.Mine {
+		api.Set("createdBy", v.Subject)
+	}
+	var list struct {
+		Tasks      []apiTask `json:"tasks"`
+		TotalTasks int       `json:"totalTasks"`
+	}
+	if err := s.apiGet(r, "/api/scaffolder/v2/tasks?"+api.Encode(), &list); err != nil {
+		return err
+	}
+	// Newest first even if the API ignored the order.
+	slices.SortStableFunc(list.Tasks, func(a, b apiTask) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	v.Total = list.TotalTasks
+	for _, t := range list.Tasks {
+		row := taskRow{ID: t.ID, Short: shortID(t.ID), URL: "/create/tasks/" + url.PathEscape(t.ID), Status: t.Status, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
+		if ref := t.Spec.TemplateInfo.EntityRef; ref != "" {
+			row.Template = linkTo(ref, "template")
+			if title := t.Spec.TemplateInfo.Entity.Metadata.Title; title != "" {
+				row.Template.Short = title
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	at := func(p int) string {
+		u := url.Values{}
+		if v.Mine {
+			u.Set("owned", "mine")
+		}
+		if p > 1 {
+			u.Set("page", strconv.Itoa(p))
+		}
+		if e := u.Encode(); e != "" {
+			return "/create/tasks?" + e
+		}
+		return "/create/tasks"
+	}
+	if v.Page > 1 {
+		v.PrevURL = at(v.Page - 1)
+	}
+	if v.Page*tasksPageSize < v.Total {
+		v.NextURL = at(v.Page + 1)
+	}
+	return s.render(w, r, http.StatusOK, "create_tasks", "", &page{
+		Title: "Tasks", Nav: "create", Data: v,
+		Subtitle: "Every run of a software template, newest first",
+	})
+}

@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"callboard/catalog"
+	"callboard/demo"
+	"callboard/internal/compattest"
+	"callboard/store/storetest"
+	"callboard/web"
+)
+
+// newCreateServer serves the demo catalog (its groups and users feed the
+// owner picker) plus Backstage's example templates from shared/compat.
+func newCreateServer(t testing.TB, opts web.Options) *httptest.Server {
+	t.Helper()
+	dir := compattest.Dir(t, "templates")
+	locs := []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}}
+	for _, name := range []string{"create-go-service", "docs-template", "react-ssr-template", "springboot-grpc-template"} {
+		locs = append(locs, catalog.StaticLocation{Type: catalog.TypeFile, Target: filepath.Join(dir, name, "template.yaml")})
+	}
+	cat := catalog.New(storetest.Open(t), catalog.Options{
+		Reader:    &catalog.Reader{Embedded: demo.FS()},
+		Locations: locs,
+		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
+	})
+	if err := cat.ProcessAll(t.Context(), false); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.NewServer(slog.New(slog.DiscardHandler), cat, opts))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCreatePages(t *testing.T) {
+	srv := newCreateServer(t, web.Options{Dev: true})
+	tests := []struct {
+		name, path string
+		status     int
+		want, not  []string
+	}{
+		{name: "list", path: "/create", status: 200,
+			want: []string{"创建 Go 微服务", "Documentation Template", "Spring Boot gRPC Service", `href="/create/templates/default/create-go-service"`, `name="tag" value="go"`, "4 templates"}},
+		{name: "tag filter", path: "/create?tag=go", status: 200,
+			want: []string{"创建 Go 微服务", "1 template"}, not: []string{"Documentation Template"}},
+		{name: "owner filter", path: "/create?owner=group:default/platform-team", status: 200,
+			want: []string{"创建 Go 微服务"}, not: []string{"React SSR Template"}},
+		{name: "text search", path: "/create?q=documentation", status: 200,
+			want: []string{"Documentation Template"}, not: []string{"创建 Go 微服务"}},
+		{name: "no match", path: "/create?q=zzzz-nothing", status: 200, want: []string{"No template matches"}},
+		{name: "form", path: "/create/templates/default/create-go-service", status: 200,
+			want: []string{
+				`data-template-ref="template:default/create-go-service"`, "服务基本信息", "技术选型", "代码仓库",
+				`data-path="name"`, `data-pattern="^[a-z][a-z0-9-]*[a-z0-9]$"`, `data-maxlength="50"`, "autofocus",
+				`data-widget="owner"`, `&#34;allowArbitraryValues&#34;:false`, `data-widget="checkboxes"`, `value="&#34;staging&#34;"`,
+				`data-widget="integer"`, `value="8080"`, `data-widget="select"`, `value="my-github-org"`, "/static/create.js",
+			}},
+		{name: "form repo picker", path: "/create/templates/default/docs-template", status: 200,
+			want: []string{`data-widget="repourl"`, `data-part="host"`, "<option>github.com</option>", `data-widget="entityname"`, `&#34;allowedKinds&#34;:[&#34;Group&#34;]`}},
+		{name: "missing template", path: "/create/templates/default/nope", status: 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := getPage(t, srv, tc.path)
+			if status != tc.status {
+				t.Fatalf("GET %s = %d, want %d; body %.300s", tc.path, status, tc.status, body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET %s: body lacks %q", tc.path, w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(body, n) {
+					t.Errorf("GET %s: body has %q, want it filtered out", tc.path, n)
+				}
+			}
+		})
+	}
+}
+
+// TestCreateFormOrder: the properties of a page come in required order,
+// then the rest by name (the catalog keeps no YAML key order).
+func TestCreateFormOrder(t *testing.T) {
+	srv := newCreateServer(t, web.Options{Dev: true})
+	_, body := getPage(t, srv, "/create/templates/default/create-go-service")
+	order := []string{`data-path="name"`, `data-path="description"`, `data-path="owner"`, `data-path="deployEnvs"`, `data-path="repoOrg"`, `data-path="repoVisibility"`}
+	last := -1
+	for _, o := range order {
+		i := strings.Index(body, o)
+		if i < last {
+			t.Errorf("%s at %d comes before the previous field (at %d)", o, i, last)
+		}
+		last = i
+	}
+}
