@@ -18,6 +18,9 @@ var forbidden = map[string][]string{
 	"callboard/graph":      {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/web":        {"callboard/store", "callboard/config"},
+	// Template rendering and parameter schemas use only the domain root and libraries.
+	"callboard/scaffold/render": {"callboard/"},
+	"callboard/scaffold/params": {"callboard/"},
 }
 
 // TestImportRules checks the package dependency table with go list.

@@ -1,0 +1,319 @@
+// Package render renders Backstage template expressions the way the
+// Backstage scaffolder does (Nunjucks with `${{ }}` variable delimiters):
+// step inputs with Value and String, step conditions with Truthy, and
+// fetch:template skeletons with Tree.
+//
+// It runs on gonja (a Jinja2 engine) and closes the gaps that matter for
+// Backstage templates: output is printed as JavaScript prints it (true, not
+// True; 8080, not 8080.0), lookups on undefined values give undefined instead
+// of an error, bare keys in object literals are strings ({ defaultKind: "x" }),
+// and the Backstage and Nunjucks filters gonja lacks are registered. Templates
+// cannot include, import or extend files: there is nothing to load.
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"callboard"
+
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	pkgerrors "github.com/pkg/errors"
+)
+
+// syntax is the delimiter and whitespace setup of one renderer.
+type syntax struct {
+	compat       bool // cookiecutter: {{ }} instead of ${{ }}
+	trimBlocks   bool
+	lstripBlocks bool
+}
+
+// stepSyntax is what step inputs, `if` and output use.
+var stepSyntax = syntax{}
+
+func (s syntax) config() *config.Config {
+	c := config.New()
+	if !s.compat {
+		c.VariableStartString = "${{"
+	}
+	c.KeepTrailingNewline = true // Nunjucks keeps the final newline; Jinja drops it
+	c.TrimBlocks = s.trimBlocks
+	c.LeftStripBlocks = s.lstripBlocks
+	return c
+}
+
+// Value renders every string inside v (maps and slices, recursively) with
+// scope and returns a new value; v is not modified. As in Backstage, a string
+// that is exactly one `${{ expr }}` keeps the expression's type (number, bool,
+// list, object), other strings render to strings, and a string that renders
+// to nothing (empty, or an undefined expression) is undefined: its map key is
+// dropped, a slice element or the top-level result becomes nil. Errors name
+// the path of the failing string, e.g. "values.name: line 1: ...".
+func Value(v any, scope map[string]any) (any, error) {
+	out, _, err := value(v, scope, "")
+	return out, err
+}
+
+// value returns the rendered value and whether it is defined.
+func value(v any, scope map[string]any, path string) (any, bool, error) {
+	switch t := v.(type) {
+	case string:
+		return renderValue(t, scope, path)
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			r, ok, err := value(x, scope, join(path, k))
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				m[k] = r
+			}
+		}
+		return m, true, nil
+	case []any:
+		s := make([]any, len(t))
+		for i, x := range t {
+			r, _, err := value(x, scope, join(path, strconv.Itoa(i)))
+			if err != nil {
+				return nil, false, err
+			}
+			s[i] = r
+		}
+		return s, true, nil
+	}
+	return v, true, nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func renderValue(s string, scope map[string]any, path string) (any, bool, error) {
+	wrap := func(err error) error {
+		if path == "" {
+			return err
+		}
+		return callboard.Wrap(callboard.Invalid, err, "%s", path)
+	}
+	if !strings.Contains(s, "${{") && !strings.Contains(s, "{%") && !strings.Contains(s, "{#") {
+		if s == "" {
+			return nil, false, nil
+		}
+		return s, true, nil
+	}
+	t, err := compile("", s, stepSyntax)
+	if err != nil {
+		return nil, false, wrap(err)
+	}
+	if out := t.single(); out != nil {
+		v, err := t.eval(out, scope)
+		if err != nil {
+			return nil, false, wrap(err)
+		}
+		if v == nil {
+			return nil, false, nil
+		}
+		return v, true, nil
+	}
+	r, err := t.render(scope)
+	if err != nil {
+		return nil, false, wrap(err)
+	}
+	if r == "" {
+		return nil, false, nil
+	}
+	return r, true, nil
+}
+
+// String renders one template string with scope and returns the text, values
+// printed as JavaScript prints them.
+func String(s string, scope map[string]any) (string, error) {
+	t, err := compile("", s, stepSyntax)
+	if err != nil {
+		return "", err
+	}
+	return t.render(scope)
+}
+
+// Truthy reports whether a rendered `if` value lets a step run. It follows
+// Backstage's isTruthy, which is JavaScript truthiness except that an empty
+// list is false: nil, false, 0, NaN and "" are false, and so is []; every
+// other value is true, including the string "false" (a condition written as
+// exactly `${{ expr }}` renders to a bool, not to a string).
+func Truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case []any:
+		return len(t) > 0
+	case float64:
+		return t != 0 && t == t
+	case float32:
+		return t != 0 && t == t
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case int32:
+		return t != 0
+	case uint:
+		return t != 0
+	case uint64:
+		return t != 0
+	}
+	return true
+}
+
+// template is a parsed and rewritten gonja template.
+type template struct {
+	name string
+	t    *exec.Template
+	cfg  *config.Config
+	env  *exec.Environment
+}
+
+// compile parses src (named name in errors) and rewrites its tree for
+// Nunjucks semantics (see rewrite.go).
+func compile(name, src string, s syntax) (*template, error) {
+	cfg := s.config()
+	env := environment(s.compat)
+	// The memory loader holds this template only, so include, import and
+	// extends cannot read files.
+	loader, err := loaders.NewMemoryLoader(map[string]string{"/template": src})
+	if err != nil {
+		return nil, callboard.Wrap(callboard.Internal, err, "template loader")
+	}
+	t, err := exec.NewTemplate("/template", cfg, loader, env)
+	if err != nil {
+		return nil, templateError(name, err)
+	}
+	rewrite(t.Root())
+	return &template{name: name, t: t, cfg: cfg, env: env}, nil
+}
+
+func (t *template) render(scope map[string]any) (string, error) {
+	var buf bytes.Buffer
+	if err := t.t.Execute(&buf, exec.NewContext(scope)); err != nil {
+		return "", templateError(t.name, err)
+	}
+	return buf.String(), nil
+}
+
+// single returns the template's only node when it is one output expression,
+// Backstage's isSingleTemplateString.
+func (t *template) single() *nodes.Output {
+	root := t.t.Root()
+	if len(root.Nodes) != 1 {
+		return nil
+	}
+	out, _ := root.Nodes[0].(*nodes.Output)
+	return out
+}
+
+// eval evaluates a single output node to a Go value.
+func (t *template) eval(out *nodes.Output, scope map[string]any) (any, error) {
+	env := *t.env
+	env.Context = t.env.Context.Inherit().Update(exec.NewContext(scope))
+	e := &exec.Evaluator{Environment: &env, Config: t.cfg}
+	expr := unwrapOutput(out.Expression)
+	if out.Condition != nil {
+		c := e.Eval(out.Condition)
+		if c.IsError() {
+			return nil, exprError(t.name, out.Condition, c)
+		}
+		if c.IsNil() || !c.IsTrue() {
+			if out.Alternative == nil {
+				return nil, nil
+			}
+			expr = unwrapOutput(out.Alternative)
+		}
+	}
+	v := e.Eval(expr)
+	if v.IsError() {
+		return nil, exprError(t.name, expr, v)
+	}
+	return goValue(v), nil
+}
+
+// rootCause follows pkg/errors causes, Unwrap chains and gonja's *Value
+// wrappers (a *Value holding an error is itself an error) to the first error.
+func rootCause(err error) error {
+	for {
+		next := pkgerrors.Cause(err)
+		if u := errors.Unwrap(next); u != nil {
+			next = u
+		}
+		if v, ok := next.(*exec.Value); ok {
+			if inner, ok := v.Interface().(error); ok && inner != nil {
+				next = inner
+			}
+		}
+		if next == err {
+			return err
+		}
+		err = next
+	}
+}
+
+var lineRE = regexp.MustCompile(`(?i)\bline:? (\d+)`)
+
+// templateError turns a gonja error into an Invalid error naming the
+// template and line, without gonja's dump of the whole source.
+func templateError(name string, err error) error {
+	cause := rootCause(err)
+	line := ""
+	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+		line = "line " + m[1]
+	}
+	msg := cleanMessage(cause.Error())
+	switch {
+	case name != "" && line != "":
+		return callboard.Errorf(callboard.Invalid, "%s: %s: %s", name, line, msg)
+	case name != "":
+		return callboard.Errorf(callboard.Invalid, "%s: %s", name, msg)
+	case line != "":
+		return callboard.Errorf(callboard.Invalid, "%s: %s", line, msg)
+	}
+	return callboard.Errorf(callboard.Invalid, "%s", msg)
+}
+
+func exprError(name string, n nodes.Node, v *exec.Value) error {
+	line := 0
+	if p := n.Position(); p != nil {
+		line = p.Line
+	}
+	return templateError(name, fmt.Errorf("line %d: %w", line, errors.New(v.Error())))
+}
+
+// gonja flattens errors to text at each filter call and prints its parser
+// structures into them; these patterns take that noise out.
+var (
+	filterNoiseRE   = regexp.MustCompile(`unable to evaluate filter &\{<Token[^>]*>.*?\}: `)
+	ourFilterRE     = regexp.MustCompile(`invalid call to filter '__cb_\w+': `)
+	filterCallRE    = regexp.MustCompile(`invalid call to filter '(\w+)': `)
+	parseTemplateRE = regexp.MustCompile(`(?s)^failed to parse template '.*': `)
+)
+
+// cleanMessage makes a gonja message readable: no parser dumps, no echo of
+// the whole source, no mention of the rewrite's internal filters.
+func cleanMessage(s string) string {
+	s = parseTemplateRE.ReplaceAllString(s, "")
+	s = filterNoiseRE.ReplaceAllString(s, "")
+	s = ourFilterRE.ReplaceAllString(s, "")
+	return filterCallRE.ReplaceAllString(s, "filter $1: ")
+}

@@ -1,0 +1,2 @@
+// Package main is ${{ values.name | replace("-", "") }}.
+package main

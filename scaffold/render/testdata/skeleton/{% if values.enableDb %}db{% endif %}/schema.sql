@@ -1,0 +1,1 @@
+CREATE TABLE ${{ values.name | replace("-", "_") }} (id int);
