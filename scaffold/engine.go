@@ -1,0 +1,310 @@
+package scaffold
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"callboard"
+	"callboard/scaffold/render"
+)
+
+// recorder receives what an execution reports: the task's log and the state
+// of its steps. The runner writes them to the TaskStore; a dry run keeps
+// them in memory.
+type recorder interface {
+	// log records a log event: body {message, stepId?, status?}.
+	log(stepID, status, message string)
+	// putStep records a step's state.
+	putStep(s callboard.TaskStep) error
+}
+
+// execution runs the steps of one task spec.
+type execution struct {
+	actions   *Actions
+	spec      *TaskSpec
+	taskID    string
+	workspace string
+	secrets   map[string]string
+	dryRun    bool
+	// prior holds the steps stored by earlier runs of this task; completed
+	// and skipped ones are not run again.
+	prior map[string]callboard.TaskStep
+	rec   recorder
+	mask  *masker
+
+	scope map[string]any
+	done  []doneStep // completed steps, in order, for rollback
+}
+
+// doneStep is a completed step and the undo states its runs recorded.
+type doneStep struct {
+	step Step
+	undo []json.RawMessage
+}
+
+// errStepFailed marks an error that a step returned, as opposed to one of
+// the engine itself.
+type stepError struct {
+	stepID string
+	err    error
+}
+
+func (e *stepError) Error() string { return fmt.Sprintf("step %s failed: %v", e.stepID, e.err) }
+func (e *stepError) Unwrap() error { return e.err }
+
+// run executes the steps in order and renders the output. On a step's
+// failure it returns the error with the completed steps in x.done; the
+// caller decides about rollback.
+func (x *execution) run(ctx context.Context) (map[string]any, error) {
+	x.mask = newMasker(x.secrets)
+	x.scope = x.newScope()
+	for _, st := range x.spec.Steps {
+		if err := ctx.Err(); err != nil {
+			return nil, context.Cause(ctx)
+		}
+		if err := x.runStep(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	out, err := render.Value(map[string]any(x.spec.Output), x.scope)
+	if err != nil {
+		return nil, callboard.Wrap(callboard.Invalid, err, "render the template's output")
+	}
+	m, _ := out.(map[string]any)
+	return m, nil
+}
+
+func (x *execution) newScope() map[string]any {
+	secrets := map[string]any{}
+	for k, v := range x.secrets {
+		secrets[k] = v
+	}
+	user := map[string]any{"ref": x.spec.User.Ref}
+	if x.spec.User.Entity != nil {
+		user["entity"] = toMap(x.spec.User.Entity)
+	}
+	params := x.spec.Parameters
+	if params == nil {
+		params = map[string]any{}
+	}
+	return map[string]any{
+		"parameters": params,
+		"secrets":    secrets,
+		"user":       user,
+		"steps":      map[string]any{},
+		"context":    map[string]any{"task": map[string]any{"id": x.taskID}},
+		"templateInfo": map[string]any{
+			"entityRef": x.spec.TemplateInfo.EntityRef,
+			"baseUrl":   x.spec.TemplateInfo.BaseURL,
+			"entity":    x.spec.TemplateInfo.Entity,
+		},
+	}
+}
+
+// toMap turns a value into its JSON object form, for templates.
+func toMap(v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+func (x *execution) setOutput(id string, out map[string]any) {
+	if out == nil {
+		out = map[string]any{}
+	}
+	x.scope["steps"].(map[string]any)[id] = map[string]any{"output": out}
+}
+
+func (x *execution) runStep(ctx context.Context, st Step) error {
+	name := st.Name
+	if name == "" {
+		name = st.ID
+	}
+	if p, ok := x.prior[st.ID]; ok && (p.Status == "completed" || p.Status == "skipped") {
+		var out map[string]any
+		_ = json.Unmarshal(p.Output, &out)
+		x.setOutput(st.ID, out)
+		if p.Status == "completed" {
+			var undo []json.RawMessage
+			_ = json.Unmarshal(p.Undo, &undo)
+			x.done = append(x.done, doneStep{step: st, undo: undo})
+		}
+		x.rec.log(st.ID, p.Status, fmt.Sprintf("Step %s was %s by an earlier run; not running it again", name, p.Status))
+		return nil
+	}
+	if st.If != nil {
+		cond, err := render.Value(st.If, x.scope)
+		if err != nil {
+			return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "render `if` of step %s", st.ID))
+		}
+		if !render.Truthy(cond) {
+			x.setOutput(st.ID, nil)
+			x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping step %s: its condition is false", name))
+			return x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "skipped"})
+		}
+	}
+	act, ok := x.actions.byID[st.Action]
+	if !ok {
+		return x.fail(ctx, st, callboard.Errorf(callboard.Invalid, "action %q is not registered (known: %v)", st.Action, x.actions.IDs()))
+	}
+	if x.dryRun && !act.dryRun {
+		x.setOutput(st.ID, nil)
+		input, _ := render.Value(map[string]any(st.Input), x.scope)
+		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; it would get input %s",
+			name, st.Action, x.mask.apply(jsonString(input))))
+		return nil
+	}
+	iterations, err := x.iterations(st)
+	if err != nil {
+		return x.fail(ctx, st, err)
+	}
+	x.rec.log(st.ID, "processing", fmt.Sprintf("Beginning step %s", name))
+	if err := x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "processing"}); err != nil {
+		return err
+	}
+	start := time.Now()
+	outputs := map[string]any{}
+	var undo []json.RawMessage
+	for _, it := range iterations {
+		if it != nil {
+			x.scope["each"] = it
+		}
+		rendered, err := render.Value(map[string]any(st.Input), x.scope)
+		delete(x.scope, "each")
+		if err != nil {
+			return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "render the input of step %s", st.ID))
+		}
+		input, _ := rendered.(map[string]any)
+		sc := x.stepContext(ctx, st.ID)
+		if err := act.run(sc, input); err != nil {
+			return x.fail(ctx, st, err)
+		}
+		for k, v := range sc.outputs {
+			if st.Each != nil {
+				list, _ := outputs[k].([]any)
+				outputs[k] = append(list, v)
+			} else {
+				outputs[k] = v
+			}
+		}
+		if sc.hasUndo {
+			b, err := json.Marshal(sc.undo)
+			if err != nil {
+				return x.fail(ctx, st, callboard.Wrap(callboard.Internal, err, "encode the undo state of step %s", st.ID))
+			}
+			undo = append(undo, b)
+		}
+	}
+	outJSON, err := json.Marshal(outputs)
+	if err != nil {
+		return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "step %s set an output that is not JSON", st.ID))
+	}
+	var undoJSON json.RawMessage
+	if len(undo) > 0 {
+		undoJSON, _ = json.Marshal(undo)
+	}
+	if err := x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "completed", Output: outJSON, Undo: undoJSON}); err != nil {
+		return err
+	}
+	x.setOutput(st.ID, outputs)
+	x.done = append(x.done, doneStep{step: st, undo: undo})
+	x.rec.log(st.ID, "completed", fmt.Sprintf("Finished step %s in %s", name, time.Since(start).Round(time.Millisecond)))
+	return nil
+}
+
+// iterations returns the `each` items of a step as {key, value} scopes, or
+// one nil item for a step without each.
+func (x *execution) iterations(st Step) ([]map[string]any, error) {
+	if st.Each == nil {
+		return []map[string]any{nil}, nil
+	}
+	v, err := render.Value(st.Each, x.scope)
+	if err != nil {
+		return nil, callboard.Wrap(callboard.Invalid, err, "render `each` of step %s", st.ID)
+	}
+	var out []map[string]any
+	switch v := v.(type) {
+	case []any:
+		for i, item := range v {
+			out = append(out, map[string]any{"key": fmt.Sprint(i), "value": item})
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, map[string]any{"key": k, "value": v[k]})
+		}
+	default:
+		return nil, callboard.Errorf(callboard.Invalid, "`each` of step %s must give a list or an object, not %s", st.ID, jsonType(v))
+	}
+	return out, nil
+}
+
+func (x *execution) stepContext(ctx context.Context, stepID string) *stepContext {
+	return &stepContext{
+		ctx: ctx, workspace: x.workspace, dryRun: x.dryRun, mask: x.mask,
+		user:     callboard.TaskUser{Ref: x.spec.User.Ref, Entity: x.spec.User.Entity},
+		template: callboard.TemplateInfo{EntityRef: x.spec.TemplateInfo.EntityRef, BaseURL: x.spec.TemplateInfo.BaseURL},
+		logf:     func(msg string) { x.rec.log(stepID, "", msg) },
+	}
+}
+
+// fail records a failed step. A step stopped because the worker is
+// stopping is left as processing, to run again after the restart.
+func (x *execution) fail(ctx context.Context, st Step, err error) error {
+	if errors.Is(context.Cause(ctx), errStopping) {
+		return errStopping
+	}
+	x.rec.log(st.ID, "failed", x.mask.apply(err.Error()))
+	_ = x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "failed"})
+	return &stepError{stepID: st.ID, err: err}
+}
+
+// rollback runs the undo hooks of the completed steps in reverse order.
+// Undo runs even when the task was cancelled, on a context of its own.
+func (x *execution) rollback(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	if len(x.done) == 0 {
+		return
+	}
+	x.rec.log("", "", fmt.Sprintf("Rolling back %d completed step(s)", len(x.done)))
+	for i := len(x.done) - 1; i >= 0; i-- {
+		d := x.done[i]
+		act := x.actions.byID[d.step.Action]
+		status := "rolledback"
+		switch {
+		case act == nil || act.undo == nil:
+			x.rec.log(d.step.ID, "", fmt.Sprintf("Step %s (%s) has nothing to undo", d.step.ID, d.step.Action))
+		case len(d.undo) == 0:
+			x.rec.log(d.step.ID, "", fmt.Sprintf("Step %s recorded nothing to undo", d.step.ID))
+		default:
+			for j := len(d.undo) - 1; j >= 0; j-- {
+				sc := x.stepContext(ctx, d.step.ID)
+				if err := act.undo(sc, d.undo[j]); err != nil {
+					status = "completed" // still in effect
+					x.rec.log(d.step.ID, "", x.mask.apply(fmt.Sprintf("Undoing step %s failed: %s", d.step.ID, err.Error())))
+					continue
+				}
+				x.rec.log(d.step.ID, "", fmt.Sprintf("Undid step %s", d.step.ID))
+			}
+		}
+		_ = x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: d.step.ID, Status: status})
+	}
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
