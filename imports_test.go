@@ -19,9 +19,15 @@ var forbidden = map[string][]string{
 	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/web":        {"callboard/store", "callboard/config"},
 	// Template rendering and parameter schemas use only the domain root and libraries.
-	"callboard/scaffold/render": {"callboard/"},
-	"callboard/scaffold/params": {"callboard/"},
+	"callboard/scaffold/render": leafForbidden,
+	"callboard/scaffold/params": leafForbidden,
 }
+
+// leafForbidden is every module package except the domain root: for leaf
+// libraries such as the template renderer and the parameter schemas.
+var leafForbidden = []string{"callboard/store", "callboard/web", "callboard/catalog", "callboard/config",
+	"callboard/index", "callboard/descriptor", "callboard/graph", "callboard/apidoc", "callboard/techdocs",
+	"callboard/scaffold", "callboard/cmd", "callboard/internal", "callboard/integration", "callboard/auth"}
 
 // TestImportRules checks the package dependency table with go list.
 func TestImportRules(t *testing.T) {
