@@ -116,7 +116,7 @@ func (b *Builtins) unpublishGit(sc callboard.StepContext, state json.RawMessage)
 		return callboard.Wrap(callboard.Internal, err, "create git directory")
 	}
 	defer os.RemoveAll(gitDir)
-	g := &git{ctx: sc.Context(), dir: gitDir, workTree: gitDir, token: b.undoToken(sc)}
+	g := &git{ctx: sc.Context(), dir: gitDir, token: b.undoToken(sc)}
 	if _, err := g.run("init", "--quiet", "--bare"); err != nil {
 		return callboard.Wrap(callboard.Internal, err, "git init")
 	}
@@ -163,19 +163,24 @@ func (b *Builtins) gitRemote(in PublishGitInput) (string, error) {
 type git struct {
 	ctx      context.Context
 	dir      string
-	workTree string
+	workTree string // "" for none
 	token    string
 	env      []string
 }
 
 func (g *git) run(args ...string) (string, error) {
-	pre := []string{"--git-dir", g.dir, "--work-tree", g.workTree}
-	if g.token != "" {
-		auth := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + g.token))
-		pre = append(pre, "-c", "http.extraHeader=Authorization: Basic "+auth)
+	pre := []string{"--git-dir", g.dir}
+	if g.workTree != "" {
+		pre = append(pre, "--work-tree", g.workTree)
 	}
 	cmd := exec.CommandContext(g.ctx, "git", append(pre, args...)...)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull)
+	if g.token != "" {
+		// In the environment, not the arguments, which other users can see.
+		auth := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + g.token))
+		cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader",
+			"GIT_CONFIG_VALUE_0=Authorization: Basic "+auth)
+	}
 	cmd.Env = append(cmd.Env, g.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -20,6 +20,8 @@ type recorder interface {
 	log(stepID, status, message string)
 	// putStep records a step's state.
 	putStep(s callboard.TaskStep) error
+	// stepInput records a step's rendered input, secrets masked.
+	stepInput(stepID string, input map[string]any)
 }
 
 // execution runs the steps of one task spec.
@@ -149,12 +151,20 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 		}
 	}
 	act, ok := x.actions.byID[st.Action]
+	if !ok && x.dryRun {
+		input, _ := render.Value(map[string]any(st.Input), x.scope)
+		x.recordInput(st.ID, input)
+		x.setOutput(st.ID, nil)
+		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: action %s is not registered on this server", name, st.Action))
+		return nil
+	}
 	if !ok {
 		return x.fail(ctx, st, callboard.Errorf(callboard.Invalid, "action %q is not registered (known: %v)", st.Action, x.actions.IDs()))
 	}
 	if x.dryRun && !act.dryRun {
 		x.setOutput(st.ID, nil)
 		input, _ := render.Value(map[string]any(st.Input), x.scope)
+		x.recordInput(st.ID, input)
 		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; it would get input %s",
 			name, st.Action, x.mask.apply(jsonString(input))))
 		return nil
@@ -180,6 +190,7 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 			return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "render the input of step %s", st.ID))
 		}
 		input, _ := rendered.(map[string]any)
+		x.recordInput(st.ID, input)
 		sc := x.stepContext(ctx, st.ID)
 		if err := act.run(sc, input); err != nil {
 			return x.fail(ctx, st, err)
@@ -298,6 +309,15 @@ func (x *execution) rollback(ctx context.Context) {
 			}
 		}
 		_ = x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: d.step.ID, Status: status})
+	}
+}
+
+// recordInput passes a step's rendered input, secrets masked, to the
+// recorder.
+func (x *execution) recordInput(stepID string, input any) {
+	var masked map[string]any
+	if json.Unmarshal([]byte(x.mask.apply(jsonString(input))), &masked) == nil {
+		x.rec.stepInput(stepID, masked)
 	}
 }
 

@@ -352,6 +352,8 @@ func (s *storeRecorder) putStep(st callboard.TaskStep) error {
 	return s.store.PutTaskStep(s.ctx, st)
 }
 
+func (s *storeRecorder) stepInput(string, map[string]any) {}
+
 func appendEvent(ctx context.Context, store callboard.TaskStore, id, typ string, body map[string]any) {
 	b, _ := json.Marshal(body)
 	_, _ = store.AppendEvent(ctx, id, typ, b)

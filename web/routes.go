@@ -33,6 +33,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+td+"/static/docs/{namespace}/{kind}/{name}/{path...}", s.api(s.handleDocsStatic))
 	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.api(s.handleDocsSync))
 
+	// Scaffolder: Backstage's scaffolder-backend routes (api_scaffolder.go).
+	const sc = "/api/scaffolder/v2"
+	mux.Handle("GET "+sc+"/templates/{namespace}/{kind}/{name}/parameter-schema", s.api(s.handleTemplateParameterSchema))
+	mux.Handle("GET "+sc+"/actions", s.api(s.handleActionList))
+	mux.Handle("POST "+sc+"/tasks", s.write(s.handleTaskCreate))
+	mux.Handle("GET "+sc+"/tasks", s.api(s.handleTasks))
+	mux.Handle("GET "+sc+"/tasks/{id}", s.api(s.handleTaskGet))
+	mux.Handle("GET "+sc+"/tasks/{id}/events", s.api(s.handleTaskEvents))
+	mux.Handle("GET "+sc+"/tasks/{id}/eventstream", s.api(s.handleTaskEventStream))
+	mux.Handle("POST "+sc+"/tasks/{id}/cancel", s.write(s.handleTaskCancel))
+	mux.Handle("POST "+sc+"/tasks/{id}/retry", s.write(s.handleTaskRetry))
+	mux.Handle("POST "+sc+"/dry-run", s.write(s.handleDryRun))
+
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))

@@ -11,6 +11,7 @@ import (
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/scaffold"
 )
 
 // Options are the server's settings.
@@ -34,6 +35,8 @@ type Options struct {
 	// up to date for /api/techdocs/sync and reports whether it rebuilt
 	// them. Nil means techdocs.builder: external: never updated here.
 	DocsSync func(ctx context.Context, ref callboard.EntityRef) (updated bool, err error)
+	// Scaffolder serves /api/scaffolder; nil answers NotFound there.
+	Scaffolder *scaffold.Service
 }
 
 // Server is the HTTP handler of callboard.

@@ -89,6 +89,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if syncer.Builder() == docsync.BuilderLocal {
 		webOpts.DocsSync = syncer.Sync
 	}
+	// The scaffolder: its runner starts with the other goroutines below.
+	scaffolder, runner, err := newScaffolder(cfg, db, cat, opts.Reader, log)
+	if err != nil {
+		return err
+	}
+	webOpts.Scaffolder = scaffolder
 	srv := &http.Server{Handler: web.NewServer(log, cat, webOpts), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Backend.Listen.Addr())
 	if err != nil {
@@ -130,6 +136,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := syncer.Run(ctx); err != nil {
 			errc <- err
 		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := runner.Run(ctx); err != nil {
+			select {
+			case errc <- err:
+			default:
+			}
+		}
+		cancel()
 	}()
 	go func() {
 		select {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"callboard/catalog"
+	"callboard/config"
+	"callboard/scaffold"
+	"callboard/store"
+)
+
+// newActions builds the scaffolder's action registry: every action a
+// template may name, in one place.
+func newActions(b *scaffold.Builtins) *scaffold.Actions {
+	actions := scaffold.NewActions()
+	// fetch:plain, fetch:plain:file, fetch:template, fs:delete, fs:rename,
+	// debug:log, debug:wait, catalog:register, catalog:write,
+	// catalog:fetch and publish:git.
+	scaffold.AddBuiltins(actions, b)
+
+	// Integration actions are functions func(callboard.StepContext, In) error
+	// with a typed input struct; register each here, with its undo hook, when
+	// the integration is configured. For GitHub (integration/github):
+	//
+	//	scaffold.Add(actions, "publish:github", gh.Publish,
+	//		scaffold.WithUndo(gh.UndoPublish), scaffold.WithDescription("..."))
+	//	scaffold.Add(actions, "publish:github:pull-request", gh.PullRequest)
+	//	scaffold.Add(actions, "github:repo:create", gh.CreateRepo, scaffold.WithUndo(gh.DeleteRepo))
+	//	scaffold.Add(actions, "github:actions:dispatch", gh.DispatchWorkflow)
+	return actions
+}
+
+// scaffolderConfig is the scaffolder section: Backstage's keys
+// (defaultAuthor, defaultCommitMessage) and callboard's.
+type scaffolderConfig struct {
+	// Workers is how many tasks run at once (default 2).
+	Workers int `yaml:"workers"`
+	// SecretsKey encrypts task secrets in the database, so tasks that use
+	// secrets resume after a restart; without it secrets stay in memory.
+	SecretsKey string `yaml:"secretsKey"`
+	Git        struct {
+		// AllowHosts lists the hosts publish:git may push to.
+		AllowHosts []string `yaml:"allowHosts"`
+		// AllowFileRemotes lets publish:git push to file:// remotes.
+		AllowFileRemotes bool `yaml:"allowFileRemotes"`
+	} `yaml:"git"`
+	// Backstage keys accepted and not used.
+	DefaultAuthor        any `yaml:"defaultAuthor"`
+	DefaultCommitMessage any `yaml:"defaultCommitMessage"`
+	Concurrency          any `yaml:"concurrentTasksLimit"`
+}
+
+// newScaffolder builds the scaffolder service and its runner from the
+// config. Workspaces live under backend.workingDirectory (Backstage's key)
+// or next to the SQLite file, so that a restart finds them and resumes.
+func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reader *catalog.Reader, log *slog.Logger) (*scaffold.Service, *scaffold.Runner, error) {
+	var sc scaffolderConfig
+	if err := cfg.Decode("scaffolder", &sc); err != nil {
+		return nil, nil, err
+	}
+	fetcher := &scaffold.URLFetcher{AllowHosts: reader.AllowHosts, Embedded: reader.Embedded}
+	actions := newActions(&scaffold.Builtins{Fetcher: fetcher, Catalog: cat,
+		GitAllowHosts: sc.Git.AllowHosts, AllowFileRemotes: sc.Git.AllowFileRemotes})
+	var box *scaffold.SecretBox
+	if sc.SecretsKey != "" {
+		var err error
+		if box, err = scaffold.NewSecretBox(sc.SecretsKey); err != nil {
+			return nil, nil, err
+		}
+	}
+	workDir := cfg.String("backend.workingDirectory")
+	if workDir == "" {
+		workDir = filepath.Join(os.TempDir(), "callboard-tasks")
+		if d := cfg.Backend.Database; d.Driver() == "sqlite" && d.Path != "" && d.Path != ":memory:" {
+			workDir = filepath.Join(filepath.Dir(d.Path), "callboard-tasks")
+		}
+	} else {
+		workDir = filepath.Join(workDir, "callboard-tasks")
+	}
+	runner := scaffold.NewRunner(db, actions, scaffold.RunnerOptions{
+		Workers: sc.Workers, WorkDir: workDir, Secrets: box, Logger: log})
+	return scaffold.NewService(db, actions, runner, cat, box), runner, nil
+}
