@@ -77,7 +77,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// form (it posts to /api/scaffolder/v2/tasks), the task list and a task.
 	mux.Handle("GET /create", s.page(s.handleCreatePage))
 	mux.Handle("GET /create/templates/{namespace}/{name}", s.page(s.handleCreateForm))
-	mux.Handle("GET /create/tasks", s.page(s.handleTaskList))
+	mux.Handle("GET /create/tasks", s.page(s.handleTasksPage))
 	mux.Handle("GET /create/tasks/{id}", s.page(s.handleTaskPage))
 	mux.Handle("GET /static/{path...}", s.page(s.handleStatic))
 	mux.Handle("/", s.page(s.handlePageNotFound))

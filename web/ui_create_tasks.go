@@ -31,11 +31,11 @@ type taskListView struct {
 	Anonymous bool
 }
 
-// handleTaskList lists scaffolder tasks, newest first: the caller's own
+// handleTasksPage lists scaffolder tasks, newest first: the caller's own
 // (owned=mine) or everyone's, read from GET /api/scaffolder/v2/tasks.
-func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleTasksPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := taskListView{Page: 1, Subject: callboard.PrincipalFrom(r.Context()).Subject, MineURL: "/create/tasks?owned=mine", AllURL: "/create/tasks"}
+	v := taskListView{Page: 1, Subject: s.taskSubject(r), MineURL: "/create/tasks?owned=mine", AllURL: "/create/tasks"}
 	v.Anonymous = v.Subject == ""
 	v.Mine = q.Get("owned") == "mine" && !v.Anonymous
 	if raw := q.Get("page"); raw != "" {
@@ -92,4 +92,16 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 		Title: "Tasks", Nav: "create", Data: v,
 		Subtitle: "Every run of a software template, newest first",
 	})
+}
+
+// taskSubject is who "mine" means: the signed-in principal, or in dev mode
+// Backstage's guest, whom the task API records as the creator there.
+func (s *Server) taskSubject(r *http.Request) string {
+	if p := callboard.PrincipalFrom(r.Context()); !p.Anonymous() {
+		return p.Subject
+	}
+	if s.opts.Dev {
+		return "user:development/guest"
+	}
+	return ""
 }

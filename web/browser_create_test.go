@@ -1,0 +1,128 @@
+package web_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"callboard/web"
+)
+
+// TestBrowserCreate fills the brief's create-go-service form in real
+// Chromium: the owner through the picker's type-ahead, the checkboxes, the
+// review, then Create; and the docs template's repository picker.
+// Screenshots of each stage go to test-artifacts/create-*.png.
+func TestBrowserCreate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	ctx := newBrowser(t)
+	srv := newCreateServer(t, web.Options{Dev: true})
+	u := srv.URL
+	dir := artifacts(t)
+	shot := func(name string) {
+		t.Helper()
+		png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(dir, "create-"+name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	step(t, ctx, "templates",
+		chromedp.EmulateViewport(1440, 900),
+		colorScheme("light"),
+		chromedp.Navigate(u+"/create"),
+		chromedp.WaitVisible(css(".tcards")),
+		chromedp.Click(css(`input[name="tag"][value="go"]`)),
+		chromedp.WaitVisible(css(`label.fv.on input[name="tag"][value="go"]`)),
+	)
+	if text := get(t, ctx, "cards", chromedp.Text(css(".tcards"))); !strings.Contains(text, "创建 Go 微服务") || strings.Contains(text, "Documentation Template") {
+		t.Errorf("cards tagged go = %q, want only the Go service template", text)
+	}
+	step(t, ctx, "open the template",
+		chromedp.Click(css(`.tcards a[href="/create/templates/default/create-go-service"]`)),
+		chromedp.WaitVisible(css(`.wpage.current [data-path="name"] input`)),
+	)
+
+	// Page 1: the name is checked before Next lets us on.
+	step(t, ctx, "invalid name",
+		chromedp.SendKeys(css("#f-name"), "Bad Name"),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css("#f-name-err")),
+	)
+	if text := get(t, ctx, "error", chromedp.Text(css("#form-errors"))); !strings.Contains(text, "pattern") || !strings.Contains(text, "服务描述 is required") {
+		t.Errorf("errors after Next with a bad name and no description = %q", text)
+	}
+	shot("form-errors-light-desktop")
+	step(t, ctx, "page 1",
+		chromedp.SendKeys(css("#f-name"), strings.Repeat(kb.Backspace, len("Bad Name"))),
+		chromedp.SendKeys(css("#f-name"), "payment-ledger"),
+		chromedp.SendKeys(css("#f-description"), "记账服务"),
+		chromedp.SendKeys(css("#f-owner"), "platf"),
+		chromedp.WaitVisible(css(`#f-owner-list[data-q="platf"] .ta-item`)),
+	)
+	if text := get(t, ctx, "owner suggestions", chromedp.Text(css("#f-owner-list"))); !strings.Contains(text, "group:default/platform-team") {
+		t.Errorf("owner suggestions for platf = %q, want platform-team", text)
+	}
+	shot("owner-picker-light-desktop")
+	step(t, ctx, "pick the owner",
+		chromedp.SendKeys(css("#f-owner"), kb.ArrowDown),
+		chromedp.SendKeys(css("#f-owner"), kb.Enter),
+		chromedp.WaitNotVisible(css("#f-owner-list")),
+	)
+	if v := get(t, ctx, "owner value", chromedp.Value(css("#f-owner"))); v != "group:default/platform-team" {
+		t.Errorf("owner = %q, want group:default/platform-team", v)
+	}
+	step(t, ctx, "page 2",
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css(`.wpage.current [data-path="deployEnvs"]`)),
+		chromedp.Click(css(`[data-path="deployEnvs"] input[value='"dev"']`)),
+		chromedp.Click(css(`[data-path="deployEnvs"] input[value='"production"']`)),
+		chromedp.Click(css(`#f-enableKafka`)),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css(`.wpage.current [data-path="repoOrg"]`)),
+		chromedp.Click(css("[data-review]")),
+		chromedp.WaitVisible(css("#review-list dd")),
+	)
+	review := get(t, ctx, "review", chromedp.Text(css("#review-list")))
+	for _, want := range []string{"payment-ledger", "记账服务", "group:default/platform-team", "8080", "dev, production", "my-github-org", "private"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("review = %q, want %q in it", review, want)
+		}
+	}
+	shot("review-light-desktop")
+	// No task API is served yet: the refusal shows at the top of the form.
+	step(t, ctx, "create",
+		chromedp.Click(css("[data-create]")),
+		chromedp.WaitVisible(css("#form-errors:not([hidden])")),
+	)
+	if text := get(t, ctx, "refusal", chromedp.Text(css("#form-errors"))); !strings.Contains(text, "404") {
+		t.Errorf("after Create without a task API: %q, want the 404 shown", text)
+	}
+
+	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo.
+	step(t, ctx, "docs template",
+		chromedp.Navigate(u+"/create/templates/default/docs-template"),
+		chromedp.WaitVisible(css("#f-name")),
+		chromedp.SendKeys(css("#f-name"), "ledger-docs"),
+		chromedp.SendKeys(css("#f-description"), "Docs for the ledger"),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css(`.wpage.current #f-repoUrl-owner`)),
+		chromedp.SendKeys(css("#f-repoUrl-owner"), "acme"),
+		chromedp.SendKeys(css("#f-repoUrl-repo"), "ledger-docs"),
+	)
+	if text := get(t, ctx, "repo preview", chromedp.Text(css("[data-path=repoUrl] [data-preview]"))); text != "github.com?owner=acme&repo=ledger-docs" {
+		t.Errorf("repo url = %q, want github.com?owner=acme&repo=ledger-docs", text)
+	}
+	shot("repo-picker-light-desktop")
+
+	shootPages(t, ctx, u, dir, "create-", []shotPage{
+		{"list", "/create", ".tcards"},
+		{"form", "/create/templates/default/create-go-service", ".wpage.current"},
+		{"tasks", "/create/tasks", "main"},
+	})
+}
