@@ -1,29 +1,48 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
+	"io/fs"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"callboard/catalog"
 	"callboard/demo"
 	"callboard/internal/compattest"
+	"callboard/scaffold"
 	"callboard/store/storetest"
 	"callboard/web"
 )
 
-// newCreateServer serves the demo catalog (its groups and users feed the
-// owner picker) plus Backstage's example templates from shared/compat.
-func newCreateServer(t testing.TB, opts web.Options) *httptest.Server {
+// createEnv is a portal with a working scaffolder: the demo catalog (its
+// groups and users feed the owner picker), Backstage's example templates
+// from shared/compat, and testdata/create/local-go-service, whose
+// publish:git pushes to repositories under Root.
+type createEnv struct {
+	srv  *httptest.Server
+	cat  *catalog.Service
+	Root string // where local-go-service's repositories live
+}
+
+// newCreateServer starts the portal and a task runner until the test ends.
+func newCreateServer(t testing.TB, opts web.Options) *createEnv {
 	t.Helper()
 	dir := compattest.Dir(t, "templates")
+	env := &createEnv{Root: t.TempDir()}
 	locs := []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}}
 	for _, name := range []string{"create-go-service", "docs-template", "react-ssr-template", "springboot-grpc-template"} {
 		locs = append(locs, catalog.StaticLocation{Type: catalog.TypeFile, Target: filepath.Join(dir, name, "template.yaml")})
 	}
-	cat := catalog.New(storetest.Open(t), catalog.Options{
+	locs = append(locs, catalog.StaticLocation{Type: catalog.TypeFile, Target: localTemplate(t, env.Root)})
+	db := storetest.Open(t)
+	cat := catalog.New(db, catalog.Options{
 		Reader:    &catalog.Reader{Embedded: demo.FS()},
 		Locations: locs,
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
@@ -31,22 +50,80 @@ func newCreateServer(t testing.TB, opts web.Options) *httptest.Server {
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.NewServer(slog.New(slog.DiscardHandler), cat, opts))
-	t.Cleanup(srv.Close)
-	return srv
+	env.cat = cat
+	actions := scaffold.NewActions()
+	scaffold.AddBuiltins(actions, &scaffold.Builtins{Catalog: cat, AllowFileRemotes: true})
+	runner := scaffold.NewRunner(db, actions, scaffold.RunnerOptions{WorkDir: t.TempDir(),
+		PollInterval: 50 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := runner.Run(ctx); err != nil {
+			t.Errorf("Runner.Run: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	opts.Scaffolder = scaffold.NewService(db, actions, runner, cat, nil)
+	env.srv = httptest.NewServer(web.NewServer(slog.New(slog.DiscardHandler), cat, opts))
+	t.Cleanup(env.srv.Close)
+	return env
+}
+
+// localTemplate copies testdata/create/local-go-service to a temporary
+// folder with @ROOT@ set to root, and returns its template.yaml.
+func localTemplate(t testing.TB, root string) string {
+	t.Helper()
+	src := filepath.Join("testdata", "create", "local-go-service")
+	dst := filepath.Join(t.TempDir(), "local-go-service")
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), bytes.ReplaceAll(b, []byte("@ROOT@"), []byte(root)), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dst, "template.yaml")
+}
+
+// newPushTarget makes Root/owner/repo a git repository that accepts a
+// push to its checked-out branch and updates its files, so the catalog
+// can read what publish:git pushed.
+func (e *createEnv) newPushTarget(t testing.TB, owner, repo string) string {
+	t.Helper()
+	dir := filepath.Join(e.Root, owner, repo)
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main", dir},
+		{"-C", dir, "config", "receive.denyCurrentBranch", "updateInstead"},
+	} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
 }
 
 func TestCreatePages(t *testing.T) {
-	srv := newCreateServer(t, web.Options{Dev: true})
+	srv := newCreateServer(t, web.Options{Dev: true}).srv
 	tests := []struct {
 		name, path string
 		status     int
 		want, not  []string
 	}{
 		{name: "list", path: "/create", status: 200,
-			want: []string{"创建 Go 微服务", "Documentation Template", "Spring Boot gRPC Service", `href="/create/templates/default/create-go-service"`, `name="tag" value="go"`, "4 templates"}},
+			want: []string{"创建 Go 微服务", "Documentation Template", "Spring Boot gRPC Service", `href="/create/templates/default/create-go-service"`, `name="tag" value="go"`, "5 templates"}},
 		{name: "tag filter", path: "/create?tag=go", status: 200,
-			want: []string{"创建 Go 微服务", "1 template"}, not: []string{"Documentation Template"}},
+			want: []string{"创建 Go 微服务", "2 templates"}, not: []string{"Documentation Template"}},
 		{name: "owner filter", path: "/create?owner=group:default/platform-team", status: 200,
 			want: []string{"创建 Go 微服务"}, not: []string{"React SSR Template"}},
 		{name: "text search", path: "/create?q=documentation", status: 200,
@@ -86,7 +163,7 @@ func TestCreatePages(t *testing.T) {
 // TestCreateFormOrder: the properties of a page come in required order,
 // then the rest by name (the catalog keeps no YAML key order).
 func TestCreateFormOrder(t *testing.T) {
-	srv := newCreateServer(t, web.Options{Dev: true})
+	srv := newCreateServer(t, web.Options{Dev: true}).srv
 	_, body := getPage(t, srv, "/create/templates/default/create-go-service")
 	order := []string{`data-path="name"`, `data-path="description"`, `data-path="owner"`, `data-path="deployEnvs"`, `data-path="repoOrg"`, `data-path="repoVisibility"`}
 	last := -1

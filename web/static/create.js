@@ -357,7 +357,8 @@
       var m = (b.error && b.error.message) || res.text || ("HTTP " + res.status);
       problems.push({ msg: m });
     }
-    summarize(problems, res.status === 400 ? "The server refused these values" : "The task was not created (HTTP " + res.status + ")");
+    var fieldErrs = Array.isArray(b.errors) && b.errors.length;
+    summarize(problems, fieldErrs ? "The server refused these values" : "The task was not created (HTTP " + res.status + ")");
     var first = problems.filter(function (p) { return p.ff; })[0];
     if (first) goTo(first.page, focusTarget(first.ff));
     else $("#form-errors").focus();

@@ -1,0 +1,6 @@
+// ${{ values.name }}: ${{ values.description }}
+package main
+
+const port = ${{ values.httpPort }}
+
+func main() {}
