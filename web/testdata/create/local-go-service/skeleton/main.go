@@ -1,6 +1,0 @@
-// ${{ values.name }}: ${{ values.description }}
-package main
-
-const port = ${{ values.httpPort }}
-
-func main() {}
