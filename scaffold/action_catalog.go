@@ -61,6 +61,11 @@ type catalogUndo struct {
 func (b *Builtins) catalogRegister(sc callboard.StepContext, in CatalogRegisterInput) error {
 	target := in.CatalogInfoURL
 	if target == "" {
+		if in.RepoContentsURL == "" && sc.DryRun() {
+			// The URL usually comes from a publish step a dry run skips.
+			sc.Logf("Would register the catalog-info file of the published repository; its URL is known only after a real publish")
+			return nil
+		}
 		if in.RepoContentsURL == "" {
 			return callboard.Errorf(callboard.Invalid, "input needs catalogInfoUrl, or repoContentsUrl (with catalogInfoPath)")
 		}
