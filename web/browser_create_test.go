@@ -106,6 +106,68 @@ func TestBrowserCreate(t *testing.T) {
 		t.Errorf("after Create: %q, want the refusal naming publish:github", text)
 	}
 
+	// The same form on local-go-service runs to the end: fill, review,
+	// create, watch the steps finish, follow the link to the new entity.
+	env.newPushTarget(t, "acme", "ledger-service")
+	step(t, ctx, "local template",
+		chromedp.Navigate(u+"/create/templates/default/local-go-service"),
+		chromedp.WaitVisible(css("#f-name")),
+		chromedp.SendKeys(css("#f-name"), "ledger-service"),
+		chromedp.SendKeys(css("#f-description"), "记账服务"),
+		chromedp.SendKeys(css("#f-owner"), "payments"),
+		chromedp.WaitVisible(css(`#f-owner-list[data-q="payments"] .ta-item`)),
+		chromedp.Click(css("#f-owner-list .ta-item")),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css(`.wpage.current [data-path="deployEnvs"]`)),
+		chromedp.Click(css(`[data-path="deployEnvs"] input[value='"staging"']`)),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css(`.wpage.current #f-repoUrl-owner`)),
+		chromedp.SendKeys(css("#f-repoUrl-owner"), "acme"),
+		chromedp.SendKeys(css("#f-repoUrl-repo"), "ledger-service"),
+		chromedp.Click(css("[data-review]")),
+		chromedp.WaitVisible(css("#review-list dd")),
+	)
+	review = get(t, ctx, "review", chromedp.Text(css("#review-list")))
+	for _, want := range []string{"ledger-service", "group:default/payments-team", "预发", "git.local?owner=acme&repo=ledger-service"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("review = %q, want %q in it", review, want)
+		}
+	}
+	step(t, ctx, "create the task",
+		chromedp.Click(css("[data-create]")),
+		chromedp.WaitVisible(css("#task")),
+	)
+	shot("task-running-light-desktop")
+	step(t, ctx, "task finishes",
+		chromedp.WaitVisible(css(`#task-result a[data-entity]`)),
+	)
+	steps := get(t, ctx, "steps", chromedp.Text(css(".tsteps")))
+	for _, want := range []string{"初始化代码模板", "推送到 git 仓库", "注册到 Catalog", "completed"} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps = %q, want %q", steps, want)
+		}
+	}
+	if strings.Contains(steps, "failed") {
+		t.Errorf("steps = %q, want none failed", steps)
+	}
+	result := get(t, ctx, "result", chromedp.Text(css("#task-result")))
+	if !strings.Contains(result, "ledger-service") || !strings.Contains(result, "staging") || strings.Contains(result, "alert(") {
+		t.Errorf("result = %q, want the output text rendered, without the script", result)
+	}
+	shot("task-done-light-desktop")
+	taskURL := get(t, ctx, "task url", chromedp.Location())
+	step(t, ctx, "open the entity",
+		chromedp.Click(css(`#task-result a[data-entity]`)),
+		chromedp.WaitVisible(css(".entity-head h1")),
+	)
+	if loc := get(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/catalog/default/component/ledger-service") {
+		t.Errorf("the output link led to %s, want the new component's page", loc)
+	}
+	if text := get(t, ctx, "entity", chromedp.Text(css("main"))); !strings.Contains(text, "payments-team") {
+		t.Errorf("entity page = %.300q, want the owner chosen in the form", text)
+	}
+	taskPath := strings.TrimPrefix(taskURL, u)
+
 	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo.
 	step(t, ctx, "docs template",
 		chromedp.Navigate(u+"/create/templates/default/docs-template"),
@@ -125,6 +187,7 @@ func TestBrowserCreate(t *testing.T) {
 	shootPages(t, ctx, u, dir, "create-", []shotPage{
 		{"list", "/create", ".tcards"},
 		{"form", "/create/templates/default/create-go-service", ".wpage.current"},
-		{"tasks", "/create/tasks", "main"},
+		{"tasks", "/create/tasks", "table.tasks"},
+		{"task", taskPath, "#task-result a[data-entity]"},
 	})
 }
