@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -72,11 +73,43 @@ func ourFilters() map[string]exec.FilterFunction {
 		"string": func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
 			return passErr(in, func() *exec.Value { return exec.AsValue(jsString(in)) })
 		},
-		"reverse": filterReverse,
+		"reverse":   filterReverse,
+		"urlencode": filterURLEncode,
 		"nl2br": func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
 			return passErr(in, func() *exec.Value { return exec.AsValue(strings.ReplaceAll(jsString(in), "\n", "<br />\n")) })
 		},
 	}
+}
+
+// filterURLEncode is Nunjucks's urlencode: encodeURIComponent for a
+// string, k=v pairs joined by & for an object.
+func filterURLEncode(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	if in.IsDict() {
+		var parts []string
+		for _, k := range in.Keys() {
+			v, _ := in.GetItem(k.Interface())
+			parts = append(parts, encodeURIComponent(jsString(k))+"="+encodeURIComponent(jsString(v)))
+		}
+		return exec.AsValue(strings.Join(parts, "&"))
+	}
+	return exec.AsValue(encodeURIComponent(jsString(in)))
+}
+
+// encodeURIComponent escapes everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ).
+func encodeURIComponent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // filterReverse reverses a list or a string; gonja's sorts in descending

@@ -189,7 +189,8 @@ type template struct {
 
 // compile parses src (named name in errors) and rewrites its tree for
 // Nunjucks semantics (see rewrite.go).
-func compile(name, src string, s syntax) (*template, error) {
+func compile(name, src string, s syntax) (t *template, err error) {
+	defer recovered(name, &err)
 	cfg := s.config()
 	env := environment(s.compat)
 	// The memory loader holds this template only, so include, import and
@@ -198,15 +199,24 @@ func compile(name, src string, s syntax) (*template, error) {
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Internal, err, "template loader")
 	}
-	t, err := exec.NewTemplate("/template", cfg, loader, env)
+	et, err := exec.NewTemplate("/template", cfg, loader, env)
 	if err != nil {
 		return nil, templateError(name, err)
 	}
-	rewrite(t.Root())
-	return &template{name: name, t: t, cfg: cfg, env: env}, nil
+	rewrite(et.Root())
+	return &template{name: name, t: et, cfg: cfg, env: env}, nil
 }
 
-func (t *template) render(scope map[string]any) (string, error) {
+// recovered turns a panic inside gonja (reflection on unexpected input)
+// into an Invalid error: bad templates must not take the server down.
+func recovered(name string, err *error) {
+	if r := recover(); r != nil {
+		*err = templateError(name, fmt.Errorf("template engine failed: %v", r))
+	}
+}
+
+func (t *template) render(scope map[string]any) (_ string, err error) {
+	defer recovered(t.name, &err)
 	var buf bytes.Buffer
 	if err := t.t.Execute(&buf, exec.NewContext(scope)); err != nil {
 		return "", templateError(t.name, err)
@@ -226,7 +236,8 @@ func (t *template) single() *nodes.Output {
 }
 
 // eval evaluates a single output node to a Go value.
-func (t *template) eval(out *nodes.Output, scope map[string]any) (any, error) {
+func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err error) {
+	defer recovered(t.name, &err)
 	env := *t.env
 	env.Context = t.env.Context.Inherit().Update(exec.NewContext(scope))
 	e := &exec.Evaluator{Environment: &env, Config: t.cfg}

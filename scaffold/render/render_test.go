@@ -1,7 +1,11 @@
 package render_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"callboard/scaffold/render"
@@ -106,6 +110,23 @@ func TestValueKeepsTypes(t *testing.T) {
 		{"in", "${{ 'dev' in parameters.deployEnvs }}", true},
 		{"not", "${{ not parameters.enableDb }}", true},
 		{"empty list", "${{ parameters.items }}", []any{}},
+		{"raw", "{% raw %}${{ parameters.name }}{% endraw %}", "${{ parameters.name }}"},
+		{"set", "{% set slug = parameters.bare ~ '-' ~ parameters.name %}${{ slug | upper }}", "PLATFORM-PAYMENT-SERVICE"},
+		{"macro", "{% macro tag(x) %}<${{ x }}>{% endmacro %}${{ tag(parameters.bare) }}", "<platform>"},
+		{"comment", "a{# hidden #}b", "ab"},
+		{"whitespace control", "{%- if true -%}  x  {%- endif -%}", "x"},
+		{"dict literal", "${{ {'a': parameters.httpPort, 'b': [1, 'two']} }}", map[string]any{"a": float64(8080), "b": []any{1, "two"}}},
+		{"list literal", "${{ [parameters.bare, parameters.enableKafka] }}", []any{"platform", true}},
+		{"entity ref of user", "${{ user.ref | parseEntityRef | pick('kind') }}", "user"},
+		{"dump indent", "${{ {'a': 1} | dump(2) }}x", "{\n  \"a\": 1\n}x"},
+		{"dump bool number list", "${{ [true, 1.5, 2, none] | dump }}x", "[true,1.5,2,null]x"},
+		{"string methods", "${{ parameters.name.upper().lower() }}", "payment-service"},
+		{"urlencode object", "${{ {'q': 'a b', 'x': '&'} | urlencode }}", "q=a%20b&x=%26"},
+		{"split", "${{ parameters.name.split('-') | last }}", "service"},
+		{"wordcount truncate", "${{ 'one two three' | wordcount }}", 3},
+		{"selectattr", "${{ [{'n': 'a', 'on': true}, {'n': 'b', 'on': false}] | selectattr('on') | map(attribute='n') | join(',') }}", "a"},
+		{"urlencode", "${{ 'a b&c' | urlencode }}", "a%20b%26c"},
+		{"indent", "${{ 'a\nb' | indent(2) }}x", "a\n  bx"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,5 +223,56 @@ func TestIfCondition(t *testing.T) {
 		if got := render.Truthy(v); got != tc.want {
 			t.Errorf("if %v: Truthy(%#v) = %v, want %v", tc.cond, v, got, tc.want)
 		}
+	}
+}
+
+func TestWhitespaceOptions(t *testing.T) {
+	src := t.TempDir()
+	write(t, src, "f.txt", "a\n    {% if values.on %}\n    b\n    {% endif %}\nc\n")
+	tests := []struct {
+		trim, lstrip bool
+		want         string
+	}{
+		{false, false, "a\n    \n    b\n    \nc\n"},
+		{true, false, "a\n        b\n    c\n"},
+		{true, true, "a\n    b\nc\n"},
+	}
+	for _, tc := range tests {
+		dst := t.TempDir()
+		if _, err := render.Tree(os.DirFS(src), dst, render.TreeOptions{Values: map[string]any{"on": true}, TrimBlocks: tc.trim, LstripBlocks: tc.lstrip}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dst, "f.txt"))
+		if string(got) != tc.want {
+			t.Errorf("trimBlocks=%v lstripBlocks=%v: %q, want %q", tc.trim, tc.lstrip, got, tc.want)
+		}
+	}
+}
+
+// TestConcurrent renders from many goroutines: the shared environment must
+// hold no per-render state (run with -race).
+func TestConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := scope()
+			s["parameters"].(map[string]any)["name"] = fmt.Sprintf("svc-%d", i)
+			got, err := render.Value(map[string]any{"n": "${{ parameters.name | upper }}", "p": "${{ parameters.httpPort }}"}, s)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if want := fmt.Sprintf("SVC-%d", i); got.(map[string]any)["n"] != want {
+				errs <- fmt.Errorf("got %v, want %s", got, want)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
