@@ -184,7 +184,20 @@ func TestBrowserCreate(t *testing.T) {
 	}
 	shot("repo-picker-light-desktop")
 
+	// A failing task, watched live: the error and the rolled-back push.
+	failID, _ := failingTask(t, env)
+	step(t, ctx, "failed task",
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(u+"/create/tasks/"+failID),
+		chromedp.WaitVisible(css("#task-result .banner.bad")),
+		chromedp.WaitVisible(css(`.tstep.st-rolledback[data-step="publish"]`)),
+	)
+	if text := get(t, ctx, "failure", chromedp.Text(css("#task-result"))); !strings.Contains(text, "already exists") {
+		t.Errorf("failed task result = %q, want the register error", text)
+	}
+
 	shootPages(t, ctx, u, dir, "create-", []shotPage{
+		{"task-failed", "/create/tasks/" + failID, "#task-result .banner.bad"},
 		{"list", "/create", ".tcards"},
 		{"form", "/create/templates/default/create-go-service", ".wpage.current"},
 		{"tasks", "/create/tasks", "table.tasks"},

@@ -166,11 +166,16 @@ func taskViewOf(t apiTask, events []apiEvent) taskView {
 			continue
 		}
 		st := &v.Steps[i]
+		if b.Status == "" && strings.HasPrefix(b.Message, "Undid step ") {
+			// The runner reports a rollback as a log line of the step.
+			b.Status = "rolledback"
+		}
 		if b.Status != "" {
 			st.Status = b.Status
 			switch b.Status {
 			case "processing":
 				st.Started = e.CreatedAt
+			case "rolledback":
 			default:
 				st.Ended = e.CreatedAt
 			}
@@ -226,6 +231,9 @@ func outputOf(raw json.RawMessage) ([]outputLink, []outputText) {
 	var links []outputLink
 	for _, l := range out.Links {
 		ol := outputLink{Title: l.Title, Icon: linkIcon(l.Icon)}
+		if strings.EqualFold(l.Icon, "catalog") {
+			ol.Icon = "catalog"
+		}
 		switch {
 		case l.EntityRef != "":
 			if _, err := callboard.ParseRef(l.EntityRef, "component", ""); err != nil {

@@ -3,8 +3,11 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -174,4 +177,91 @@ func TestCreateFormOrder(t *testing.T) {
 		}
 		last = i
 	}
+}
+
+// postTask starts a task through the API as a script would.
+func postTask(t *testing.T, srv *httptest.Server, body string) string {
+	t.Helper()
+	resp, err := http.Post(srv.URL+"/api/scaffolder/v2/tasks", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ ID string }
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &out) != nil || out.ID == "" {
+		t.Fatalf("POST /v2/tasks = %d %s", resp.StatusCode, b)
+	}
+	return out.ID
+}
+
+// waitTask polls the task API until the task is done.
+func waitTask(t *testing.T, srv *httptest.Server, id string) string {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, body := getPage(t, srv, "/api/scaffolder/v2/tasks/"+id)
+		var task struct{ Status string }
+		if err := json.Unmarshal([]byte(body), &task); err != nil {
+			t.Fatalf("task %s: %v in %s", id, err, body)
+		}
+		if task.Status == "completed" || task.Status == "failed" || task.Status == "cancelled" {
+			return task.Status
+		}
+	}
+	t.Fatalf("task %s did not finish", id)
+	return ""
+}
+
+// TestCreateTaskPages: a task whose registration fails shows the error and
+// the pushed branch rolled back; the task list finds it under "mine".
+func TestCreateTaskPages(t *testing.T) {
+	env := newCreateServer(t, web.Options{Dev: true})
+	id, bare := failingTask(t, env)
+	if status := waitTask(t, env.srv, id); status != "failed" {
+		t.Fatalf("task status = %s, want failed", status)
+	}
+	status, body := getPage(t, env.srv, "/create/tasks/"+id)
+	if status != 200 {
+		t.Fatalf("task page = %d: %.300s", status, body)
+	}
+	for _, want := range []string{
+		"The task failed", `class="tstep st-completed" data-step="fetch-base"`, `class="tstep st-rolledback" data-step="publish"`,
+		"rolled back", `class="tstep st-failed" data-step="register"`, "Undid step publish", `data-done="true"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("task page lacks %q", want)
+		}
+	}
+	if out, err := exec.Command("git", "-C", bare, "branch", "--list", "main").CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "" {
+		t.Errorf("main in the bare repository after rollback = %q (%v), want it deleted", out, err)
+	}
+
+	_, list := getPage(t, env.srv, "/create/tasks?owned=mine")
+	for _, want := range []string{`href="/create/tasks/` + id + `"`, "failed", "user:development/guest", `aria-current="page">Mine`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("task list (mine) lacks %q", want)
+		}
+	}
+	if status, _ := getPage(t, env.srv, "/create/tasks/no-such-task"); status != 404 {
+		t.Errorf("unknown task page = %d, want 404", status)
+	}
+}
+
+// failingTask starts a local-go-service task whose push succeeds but whose
+// catalog-info.yaml is registered already, so catalog:register fails after
+// publish:git and the push is undone. It returns the task and the repository.
+func failingTask(t *testing.T, env *createEnv) (id, repo string) {
+	t.Helper()
+	repo = filepath.Join(env.Root, "acme", "broken")
+	for _, args := range [][]string{{"init", "-q", "--bare", "-b", "main", repo}, {"-C", repo, "config", "receive.denyDeleteCurrent", "ignore"}} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if _, _, _, err := env.cat.AddLocation(t.Context(), catalog.TypeFile, filepath.Join(repo, "catalog-info.yaml"), false); err != nil {
+		t.Fatalf("register the location first: %v", err)
+	}
+	id = postTask(t, env.srv, `{"templateRef":"template:default/local-go-service","values":{"name":"broken-service",
+		"description":"will fail","owner":"group:default/payments-team","repoUrl":"git.local?owner=acme&repo=broken"}}`)
+	return id, repo
 }

@@ -519,13 +519,17 @@
         if (b.message) appendLine($("#task-log"), b.message);
         return;
       }
+      // The runner reports a rollback as a log line of the step.
+      if (!b.status && /^Undid step /.test(b.message || "")) b.status = "rolledback";
       if (b.status) {
         li.className = "tstep st-" + b.status;
         $(".sticon", li).innerHTML = iconFor(b.status);
-        $(".tstep-status", li).textContent = b.status;
+        $(".tstep-status", li).textContent = b.status === "rolledback" ? "rolled back" : b.status;
         var at = e.createdAt ? Date.parse(e.createdAt) : Date.now();
         if (b.status === "processing") {
           li.dataset.started = at;
+          $("details", li).open = true;
+        } else if (b.status === "rolledback") {
           $("details", li).open = true;
         } else if (li.dataset.started) {
           $(".tstep-dur", li).textContent = fmtDur(Math.max(0, at - +li.dataset.started));
