@@ -47,7 +47,7 @@ func newEnvironment(compat bool) *exec.Environment {
 		Filters:           filters,
 		Tests:             exec.NewTestSet(map[string]exec.TestFunction{}).Update(builtins.Tests),
 		ControlStructures: builtins.ControlStructures,
-		Methods:           builtins.Methods,
+		Methods:           methods(),
 	}
 }
 
@@ -270,6 +270,23 @@ func filterParseEntityRef(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *e
 	}
 	if n, ok := p.KwArgs["defaultNamespace"]; ok {
 		ns = jsString(n)
+	}
+	if in.IsDict() {
+		// A ref given as {kind, namespace, name}: fill what it lacks.
+		name := jsString(lookup(in, exec.AsValue("name")))
+		if k := jsString(lookup(in, exec.AsValue("kind"))); k != "" {
+			kind = k
+		}
+		if n := jsString(lookup(in, exec.AsValue("namespace"))); n != "" {
+			ns = n
+		}
+		if name == "" || kind == "" {
+			return exec.AsValue(callboard.Errorf(callboard.Invalid, "Entity reference %s had missing or empty kind or name", jsString(in)))
+		}
+		if ns == "" {
+			ns = callboard.DefaultNamespace
+		}
+		return exec.AsValue(map[string]any{"kind": kind, "namespace": ns, "name": name})
 	}
 	s := jsString(in)
 	if s == "" {

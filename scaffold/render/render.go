@@ -13,8 +13,10 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,6 +90,23 @@ func value(v any, scope map[string]any, path string) (any, bool, error) {
 			s[i] = r
 		}
 		return s, true, nil
+	}
+	// Typed containers ([]string, map[string]string, named map types) are
+	// rendered as their plain JSON shapes.
+	rv := reflect.ValueOf(v)
+	switch {
+	case rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String:
+		m := make(map[string]any, rv.Len())
+		for it := rv.MapRange(); it.Next(); {
+			m[it.Key().String()] = it.Value().Interface()
+		}
+		return value(m, scope, path)
+	case rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8:
+		s := make([]any, rv.Len())
+		for i := range s {
+			s[i] = rv.Index(i).Interface()
+		}
+		return value(s, scope, path)
 	}
 	return v, true, nil
 }
@@ -175,6 +194,9 @@ func Truthy(v any) bool {
 		return t != 0
 	case uint64:
 		return t != 0
+	case json.Number:
+		f, err := t.Float64()
+		return err != nil || f != 0 && f == f
 	}
 	return true
 }
@@ -195,7 +217,7 @@ func compile(name, src string, s syntax) (t *template, err error) {
 	env := environment(s.compat)
 	// The memory loader holds this template only, so include, import and
 	// extends cannot read files.
-	loader, err := loaders.NewMemoryLoader(map[string]string{"/template": src})
+	loader, err := loaders.NewMemoryLoader(map[string]string{"/template": preprocess(src, s)})
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Internal, err, "template loader")
 	}

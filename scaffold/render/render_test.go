@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ func scope() map[string]any {
 			"nested":      map[string]any{"a": map[string]any{"b": []any{map[string]any{"c": "deep"}}}},
 			"empty":       "",
 			"items":       []any{},
+			"steps2":      map[string]any{"x": 1, "y": "z"},
 		},
 		"steps": map[string]any{
 			"publish": map[string]any{"output": map[string]any{"remoteUrl": "https://github.com/acme/payments", "repoContentsUrl": "https://github.com/acme/payments/blob/main"}},
@@ -110,6 +112,26 @@ func TestValueKeepsTypes(t *testing.T) {
 		{"in", "${{ 'dev' in parameters.deployEnvs }}", true},
 		{"not", "${{ not parameters.enableDb }}", true},
 		{"empty list", "${{ parameters.items }}", []any{}},
+		{"strict equal", "${{ parameters.name === 'payment-service' }}", true},
+		{"strict not equal", "${{ parameters.name !== 'payment-service' }}", false},
+		{"strict equal in string kept", "${{ 'a === b' }}", "a === b"},
+		{"elseif", "{% if parameters.enableDb %}a{% elseif parameters.enableKafka %}b{% endif %}", "b"},
+		{"raw keeps elseif", "{% raw %}{% elseif %} ==={% endraw %}", "{% elseif %} ==="},
+		{"js startsWith", "${{ parameters.name.startsWith('pay') }}", true},
+		{"js includes", "${{ parameters.name.includes('ment') }}", true},
+		{"js toUpperCase", "${{ parameters.bare.toUpperCase() }}", "PLATFORM"},
+		{"js padStart slice", "${{ '7'.padStart(3, '0') }}${{ parameters.name.slice(-7) }}", "007service"},
+		{"js list join", "${{ parameters.deployEnvs.join('+') }}", "dev+staging"},
+		{"js list includes", "${{ parameters.deployEnvs.includes('dev') }}", true},
+		{"replace method", "${{ parameters.name.replace('-', ' ') }}", "payment service"},
+		{"python methods kept", "${{ parameters.name.split('-') | first }}${{ parameters.name.endswith('ice') }}", "paymenttrue"},
+		{"for over object", "{% for k, v in parameters.steps2 %}${{ k }}=${{ v }};{% endfor %}", "x=1;y=z;"},
+		{"is defined", "${{ parameters.missing is defined }} ${{ parameters.name is defined }}", "false true"},
+		{"filter then attribute", "${{ (parameters.repoUrl | parseRepoUrl).owner }}", "acme"},
+		{"division", "${{ 7 / 2 }} ${{ 6 / 2 }} ${{ 7 // 2 }} ${{ 7 % 3 }}", "3.5 3 3 1"},
+		{"typed containers", map[string]string{"a": "${{ parameters.bare }}"}, map[string]any{"a": "platform"}},
+		{"typed slice", []string{"${{ parameters.httpPort }}", "x"}, []any{float64(8080), "x"}},
+		{"entity ref object", "${{ {'name': 'web', 'kind': 'Component'} | parseEntityRef }}", map[string]any{"kind": "Component", "namespace": "default", "name": "web"}},
 		{"raw", "{% raw %}${{ parameters.name }}{% endraw %}", "${{ parameters.name }}"},
 		{"set", "{% set slug = parameters.bare ~ '-' ~ parameters.name %}${{ slug | upper }}", "PLATFORM-PAYMENT-SERVICE"},
 		{"macro", "{% macro tag(x) %}<${{ x }}>{% endmacro %}${{ tag(parameters.bare) }}", "<platform>"},
@@ -190,7 +212,7 @@ func TestTruthy(t *testing.T) {
 	}{
 		{nil, false}, {false, false}, {true, true}, {"", false}, {"false", true}, {"no", true},
 		{0.0, false}, {1.0, true}, {0, false}, {3, true}, {[]any{}, false}, {[]any{1}, true},
-		{map[string]any{}, true},
+		{map[string]any{}, true}, {json.Number("0"), false}, {json.Number("2"), true},
 	}
 	for _, tc := range tests {
 		if got := render.Truthy(tc.in); got != tc.want {
