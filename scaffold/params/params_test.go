@@ -279,3 +279,19 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("Parse(nil) = %v, %v; want an empty form that accepts anything", f, err)
 	}
 }
+
+func TestSecretFields(t *testing.T) {
+	f := mustParse(t, `
+- properties:
+    token: {type: string, ui:field: Secret}
+    name: {type: string}
+- properties:
+    db:
+      type: object
+      properties:
+        password: {type: string, ui:field: Secret}
+`)
+	if diff := cmp.Diff([]string{"db/password", "token"}, f.SecretFields()); diff != "" {
+		t.Errorf("SecretFields (-want +got):\n%s", diff)
+	}
+}
