@@ -108,17 +108,25 @@ func TestBrowserCreate(t *testing.T) {
 
 	// The same form on local-go-service runs to the end: fill, review,
 	// create, watch the steps finish, follow the link to the new entity.
+	// First with the page's own name check removed: the API's check
+	// refuses the name, and the form shows that next to the field.
 	env.newPushTarget(t, "acme", "ledger-service")
 	step(t, ctx, "local template",
 		chromedp.Navigate(u+"/create/templates/default/local-go-service"),
 		chromedp.WaitVisible(css("#f-name")),
-		chromedp.SendKeys(css("#f-name"), "ledger-service"),
+	)
+	get(t, ctx, "drop the pattern", chromedp.Evaluate[bool](`document.querySelector('[data-path=name]').removeAttribute('data-pattern'), true`))
+	step(t, ctx, "fill",
+		chromedp.SendKeys(css("#f-name"), "Ledger"),
 		chromedp.SendKeys(css("#f-description"), "记账服务"),
 		chromedp.SendKeys(css("#f-owner"), "payments"),
 		chromedp.WaitVisible(css(`#f-owner-list[data-q="payments"] .ta-item`)),
 		chromedp.Click(css("#f-owner-list .ta-item")),
 		chromedp.Click(css("[data-next]")),
 		chromedp.WaitVisible(css(`.wpage.current [data-path="deployEnvs"]`)),
+		chromedp.SendKeys(css("#f-system"), "pay"),
+		chromedp.WaitVisible(css(`#f-system-list[data-q="pay"] .ta-item`)),
+		chromedp.Click(css("#f-system-list .ta-item")),
 		chromedp.Click(css(`[data-path="deployEnvs"] input[value='"staging"']`)),
 		chromedp.Click(css("[data-next]")),
 		chromedp.WaitVisible(css(`.wpage.current #f-repoUrl-owner`)),
@@ -127,8 +135,26 @@ func TestBrowserCreate(t *testing.T) {
 		chromedp.Click(css("[data-review]")),
 		chromedp.WaitVisible(css("#review-list dd")),
 	)
+	step(t, ctx, "server refuses the name",
+		chromedp.Click(css("[data-create]")),
+		chromedp.WaitVisible(css(`.wpage.current #f-name-err`)),
+	)
+	if text := get(t, ctx, "name error", chromedp.Text(css("#f-name-err"))); !strings.Contains(text, "服务名称") {
+		t.Errorf("server error next to the name = %q", text)
+	}
+	if text := get(t, ctx, "summary", chromedp.Text(css("#form-errors"))); !strings.Contains(text, "server refused") {
+		t.Errorf("summary = %q, want the server's refusal", text)
+	}
+	shot("server-error-light-desktop")
+	step(t, ctx, "fix the name",
+		chromedp.SendKeys(css("#f-name"), strings.Repeat(kb.Backspace, len("Ledger"))+"ledger-service"),
+		chromedp.Click(css("[data-next]")),
+		chromedp.Click(css("[data-next]")),
+		chromedp.Click(css("[data-review]")),
+		chromedp.WaitVisible(css("[data-create]")),
+	)
 	review = get(t, ctx, "review", chromedp.Text(css("#review-list")))
-	for _, want := range []string{"ledger-service", "group:default/payments-team", "预发", "git.local?owner=acme&repo=ledger-service"} {
+	for _, want := range []string{"ledger-service", "group:default/payments-team", "system:default/payment-system", "预发", "git.local?owner=acme&repo=ledger-service"} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review = %q, want %q in it", review, want)
 		}

@@ -141,6 +141,9 @@ func TestCreatePages(t *testing.T) {
 			}},
 		{name: "form repo picker", path: "/create/templates/default/docs-template", status: 200,
 			want: []string{`data-widget="repourl"`, `data-part="host"`, "<option>github.com</option>", `data-widget="entityname"`, `&#34;allowedKinds&#34;:[&#34;Group&#34;]`}},
+		{name: "form entity picker", path: "/create/templates/default/local-go-service", status: 200,
+			want: []string{`data-widget="entity"`, `&#34;catalogFilter&#34;:[{&#34;kind&#34;:&#34;System&#34;}]`, `placeholder="输入系统名称"`, "服务所属的系统,可选",
+				`value="&#34;staging&#34;">`, "预发", `data-widget="repourl"`, "<option>git.local</option>"}},
 		{name: "missing template", path: "/create/templates/default/nope", status: 404},
 	}
 	for _, tc := range tests {
