@@ -14,10 +14,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,7 +24,6 @@ import (
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
 	"github.com/nikolalohinski/gonja/v2/nodes"
-	pkgerrors "github.com/pkg/errors"
 )
 
 // syntax is the delimiter and whitespace setup of one renderer.
@@ -229,14 +225,6 @@ func compile(name, src string, s syntax) (t *template, err error) {
 	return &template{name: name, t: et, cfg: cfg, env: env}, nil
 }
 
-// recovered turns a panic inside gonja (reflection on unexpected input)
-// into an Invalid error: bad templates must not take the server down.
-func recovered(name string, err *error) {
-	if r := recover(); r != nil {
-		*err = templateError(name, fmt.Errorf("template engine failed: %v", r))
-	}
-}
-
 func (t *template) render(scope map[string]any) (_ string, err error) {
 	defer recovered(t.name, &err)
 	var buf bytes.Buffer
@@ -283,70 +271,3 @@ func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err err
 	return goValue(v), nil
 }
 
-// rootCause follows pkg/errors causes, Unwrap chains and gonja's *Value
-// wrappers (a *Value holding an error is itself an error) to the first error.
-func rootCause(err error) error {
-	for {
-		next := pkgerrors.Cause(err)
-		if u := errors.Unwrap(next); u != nil {
-			next = u
-		}
-		if v, ok := next.(*exec.Value); ok {
-			if inner, ok := v.Interface().(error); ok && inner != nil {
-				next = inner
-			}
-		}
-		if next == err {
-			return err
-		}
-		err = next
-	}
-}
-
-var lineRE = regexp.MustCompile(`(?i)\bline:? (\d+)`)
-
-// templateError turns a gonja error into an Invalid error naming the
-// template and line, without gonja's dump of the whole source.
-func templateError(name string, err error) error {
-	cause := rootCause(err)
-	line := ""
-	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
-		line = "line " + m[1]
-	}
-	msg := cleanMessage(cause.Error())
-	switch {
-	case name != "" && line != "":
-		return callboard.Errorf(callboard.Invalid, "%s: %s: %s", name, line, msg)
-	case name != "":
-		return callboard.Errorf(callboard.Invalid, "%s: %s", name, msg)
-	case line != "":
-		return callboard.Errorf(callboard.Invalid, "%s: %s", line, msg)
-	}
-	return callboard.Errorf(callboard.Invalid, "%s", msg)
-}
-
-func exprError(name string, n nodes.Node, v *exec.Value) error {
-	line := 0
-	if p := n.Position(); p != nil {
-		line = p.Line
-	}
-	return templateError(name, fmt.Errorf("line %d: %w", line, errors.New(v.Error())))
-}
-
-// gonja flattens errors to text at each filter call and prints its parser
-// structures into them; these patterns take that noise out.
-var (
-	filterNoiseRE   = regexp.MustCompile(`unable to evaluate filter &\{<Token[^>]*>.*?\}: `)
-	ourFilterRE     = regexp.MustCompile(`invalid call to filter '__cb_\w+': `)
-	filterCallRE    = regexp.MustCompile(`invalid call to filter '(\w+)': `)
-	parseTemplateRE = regexp.MustCompile(`(?s)^failed to parse template '.*': `)
-)
-
-// cleanMessage makes a gonja message readable: no parser dumps, no echo of
-// the whole source, no mention of the rewrite's internal filters.
-func cleanMessage(s string) string {
-	s = parseTemplateRE.ReplaceAllString(s, "")
-	s = filterNoiseRE.ReplaceAllString(s, "")
-	s = ourFilterRE.ReplaceAllString(s, "")
-	return filterCallRE.ReplaceAllString(s, "filter $1: ")
-}
