@@ -270,4 +270,3 @@ func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err err
 	}
 	return goValue(v), nil
 }
-
