@@ -181,6 +181,7 @@ func TestBrowserCreate(t *testing.T) {
 		t.Errorf("result = %q, want the output text rendered, without the script", result)
 	}
 	shot("task-done-light-desktop")
+	t.Logf("local-go-service ran in %s (first event to completion, from the task page)", get(t, ctx, "duration", chromedp.Text(css("#task-duration"))))
 	taskURL := get(t, ctx, "task url", chromedp.Location())
 	step(t, ctx, "open the entity",
 		chromedp.Click(css(`#task-result a[data-entity]`)),

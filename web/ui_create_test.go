@@ -268,3 +268,19 @@ func failingTask(t *testing.T, env *createEnv) (id, repo string) {
 		"description":"will fail","owner":"group:default/payments-team","repoUrl":"git.local?owner=acme&repo=broken"}}`)
 	return id, repo
 }
+
+// TestCreateReadOnly: without dev mode or sign-in the form explains why it
+// cannot create, and its Create button is disabled.
+func TestCreateReadOnly(t *testing.T) {
+	env := newCreateServer(t, web.Options{})
+	_, body := getPage(t, env.srv, "/create/templates/default/create-go-service")
+	for _, want := range []string{"Creating needs sign-in", `data-create hidden disabled`, `"templateRef": "template:default/create-go-service"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("read-only form lacks %q", want)
+		}
+	}
+	_, list := getPage(t, env.srv, "/create/tasks?owned=mine")
+	if !strings.Contains(list, `class="seg-off"`) || !strings.Contains(list, `aria-current="page">All`) {
+		t.Errorf("without sign-in the task list should offer only All: %.500s", list)
+	}
+}
