@@ -25,13 +25,14 @@ const (
 // reflective over exported fields; control structures (if, for, set, macro)
 // keep their expressions and bodies there.
 func rewrite(root *nodes.Template) {
-	w := &rewriter{seen: map[uintptr]bool{}, repl: map[nodes.Node]nodes.Node{}}
+	w := &rewriter{seen: map[uintptr]bool{}, repl: map[nodes.Node]nodes.Node{}, orig: map[nodes.Node]*nodes.GetAttribute{}}
 	w.walk(reflect.ValueOf(root))
 }
 
 type rewriter struct {
 	seen map[uintptr]bool
-	repl map[nodes.Node]nodes.Node // lookup node -> its replacement, so shared nodes stay shared
+	repl map[nodes.Node]nodes.Node          // lookup node -> its replacement, so shared nodes stay shared
+	orig map[nodes.Node]*nodes.GetAttribute // replacement -> the attribute lookup it stands for
 }
 
 var nodeType = reflect.TypeFor[nodes.Node]()
@@ -106,23 +107,11 @@ func (w *rewriter) fix(x any) {
 		// x.upper() is a method call on x: gonja needs Func to stay a
 		// GetAttribute whose receiver is Parent.
 		if f, ok := n.Func.(*nodes.FilteredExpression); ok {
-			if orig := w.original(f); orig != nil {
+			if orig := w.orig[f]; orig != nil {
 				n.Func = orig
 			}
 		}
 	}
-}
-
-// original returns the GetAttribute a replacement stands for.
-func (w *rewriter) original(r nodes.Node) nodes.Node {
-	for k, v := range w.repl {
-		if v == r {
-			if _, ok := k.(*nodes.GetAttribute); ok {
-				return k
-			}
-		}
-	}
-	return nil
 }
 
 // replace returns the replacement of a lookup node, or nil.
@@ -141,9 +130,11 @@ func (w *rewriter) replace(n nodes.Node) nodes.Node {
 		if l.Attribute == "" {
 			key = &nodes.Integer{Location: l.Location, Val: l.Index}
 		}
-		r = &nodes.FilteredExpression{Expression: target, Filters: []*nodes.FilterCall{
+		f := &nodes.FilteredExpression{Expression: target, Filters: []*nodes.FilterCall{
 			{Token: l.Location, Name: filterAttr, Args: []nodes.Expression{key}, Kwargs: map[string]nodes.Expression{}},
 		}}
+		w.orig[f] = l
+		r = f
 	case *nodes.GetItem:
 		target, ok := l.Node.(nodes.Expression)
 		arg, ok2 := l.Arg.(nodes.Expression)
