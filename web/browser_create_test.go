@@ -69,6 +69,9 @@ func TestBrowserCreate(t *testing.T) {
 	if text := get(t, ctx, "owner suggestions", chromedp.Text(css("#f-owner-list"))); !strings.Contains(text, "group:default/platform-team") {
 		t.Errorf("owner suggestions for platf = %q, want platform-team", text)
 	}
+	if text := get(t, ctx, "summary", chromedp.Text(css("#form-errors"))); strings.Contains(text, "服务描述") || strings.Contains(text, "pattern") {
+		t.Errorf("summary after fixing name and description = %q, want only the owner left", text)
+	}
 	shot("owner-picker-light-desktop")
 	step(t, ctx, "pick the owner",
 		chromedp.SendKeys(css("#f-owner"), kb.ArrowDown),

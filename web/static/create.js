@@ -151,9 +151,10 @@
   }
 
   // summarize lists problems at the top of the form, each a link to its field.
-  function summarize(problems, title) {
+  function summarize(problems, title, server) {
     var box = $("#form-errors");
     if (!box) return;
+    if (server) box.dataset.server = "1"; else delete box.dataset.server;
     var ul = $("ul", box);
     ul.innerHTML = "";
     if (!problems.length) { box.hidden = true; return; }
@@ -172,6 +173,21 @@
       ul.appendChild(li);
     });
     box.hidden = false;
+  }
+
+  // refreshSummary keeps the summary in step with the errors still shown
+  // next to fields, once the user fixes one.
+  function refreshSummary() {
+    var box = $("#form-errors");
+    if (!box || box.hidden || box.dataset.server) return;
+    var problems = [];
+    $$(".wpage", form).forEach(function (section) {
+      leafFields(section).forEach(function (ff) {
+        var err = $(".ferr", ff);
+        if (err && !err.hidden) problems.push({ ff: ff, msg: err.textContent, page: +section.dataset.page });
+      });
+    });
+    summarize(problems);
   }
 
   function validatePage(section) {
@@ -241,7 +257,10 @@
     // A field checks itself again once it was wrong.
     form.addEventListener("input", function (e) {
       var ff = e.target.closest(".ff");
-      if (ff && $(".ferr", ff) && !$(".ferr", ff).hidden) showError(ff, check(ff));
+      if (ff && $(".ferr", ff) && !$(".ferr", ff).hidden) {
+        showError(ff, check(ff));
+        refreshSummary();
+      }
       if (ff && ff.dataset.widget === "repourl") repoPreview(ff);
     });
     form.addEventListener("change", function (e) {
@@ -358,7 +377,7 @@
       problems.push({ msg: m });
     }
     var fieldErrs = Array.isArray(b.errors) && b.errors.length;
-    summarize(problems, fieldErrs ? "The server refused these values" : "The task was not created (HTTP " + res.status + ")");
+    summarize(problems, fieldErrs ? "The server refused these values" : "The task was not created (HTTP " + res.status + ")", true);
     var first = problems.filter(function (p) { return p.ff; })[0];
     if (first) goTo(first.page, focusTarget(first.ff));
     else $("#form-errors").focus();
