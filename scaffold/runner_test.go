@@ -179,3 +179,51 @@ func TestCancel(t *testing.T) {
 		t.Errorf("no completion event for the cancelled open task")
 	}
 }
+
+// TestSecretsSealed stores secrets encrypted when the service has a key: a
+// new runner with the same key (another process) reads them; the database
+// never holds them in clear.
+func TestSecretsSealed(t *testing.T) {
+	db := storetest.Open(t)
+	box, err := scaffold.NewSecretBox("a key from the config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := scaffold.NewActions()
+	scaffold.AddBuiltins(actions, &scaffold.Builtins{})
+	creator := scaffold.NewService(db, actions, nil, nil, box) // no runner: another process runs it
+	spec := map[string]any{"steps": []any{map[string]any{"id": "l", "action": "debug:log",
+		"input": map[string]any{"message": "pw=${{ secrets.password }} len=${{ secrets.password | length }}"}}}}
+	id := createSpecTask(t, &env{svc: creator}, spec, map[string]string{"password": "hunter2"})
+	sealed, _ := db.TaskSecrets(t.Context(), id)
+	if len(sealed) == 0 || strings.Contains(string(sealed), "hunter2") {
+		t.Fatalf("stored secrets = %q; want them sealed", sealed)
+	}
+	opts := testRunnerOptions(t.TempDir())
+	opts.Secrets = box
+	startRunner(t, scaffold.NewRunner(db, actions, opts))
+	task := waitTask(t, creator, id)
+	log := logText(eventsOf(t, creator, id))
+	if task.Status != callboard.TaskCompleted || !strings.Contains(log, "pw=*** len=7") || strings.Contains(log, "hunter2") {
+		t.Errorf("status = %s; log:\n%s", task.Status, log)
+	}
+}
+
+// TestEach runs a step once per item; its outputs are lists.
+func TestEach(t *testing.T) {
+	db := storetest.Open(t)
+	g := &gate{}
+	svc, _ := gateEnv(t, db, g, t.TempDir())
+	spec := map[string]any{
+		"steps": []any{map[string]any{"id": "g", "action": "test:gate", "each": []any{"a", "b", "c"},
+			"input": map[string]any{"name": "${{ each.value }}${{ each.key }}"}}},
+		"output": map[string]any{"all": "${{ steps.g.output.passed | join(',') }}"},
+	}
+	id := createSpecTask(t, &env{svc: svc}, spec, nil)
+	waitTask(t, svc, id)
+	evs := eventsOf(t, svc, id)
+	out, _ := evs[len(evs)-1]["output"].(map[string]any)
+	if out["all"] != "a0,b1,c2" {
+		t.Errorf("output = %v, want a0,b1,c2; log:\n%s", out, logText(evs))
+	}
+}
