@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"callboard"
 
@@ -86,4 +87,34 @@ func cleanMessage(s string) string {
 	s = filterNoiseRE.ReplaceAllString(s, "")
 	s = ourFilterRE.ReplaceAllString(s, "")
 	return filterCallRE.ReplaceAllString(s, "filter $1: ")
+}
+
+// redact replaces the values of scope["secrets"] in err's message with
+// "***": gonja and the filters quote values in their errors, and errors end
+// up in task logs.
+func redact(err error, scope map[string]any) error {
+	if err == nil {
+		return nil
+	}
+	secrets, _ := scope["secrets"].(map[string]any)
+	if len(secrets) == 0 {
+		if s, ok := scope["secrets"].(map[string]string); ok {
+			secrets = map[string]any{}
+			for k, v := range s {
+				secrets[k] = v
+			}
+		}
+	}
+	msg := err.Error()
+	changed := false
+	for _, v := range secrets {
+		if s, ok := v.(string); ok && s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "***")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return callboard.Errorf(callboard.ErrorKind(err), "%s", msg)
 }

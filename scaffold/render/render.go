@@ -227,9 +227,10 @@ func compile(name, src string, s syntax) (t *template, err error) {
 
 func (t *template) render(scope map[string]any) (_ string, err error) {
 	defer recovered(t.name, &err)
+	defer func() { err = redact(err, scope) }()
 	var buf bytes.Buffer
 	if err := t.t.Execute(&buf, exec.NewContext(scope)); err != nil {
-		return "", templateError(t.name, err)
+		return "", redact(templateError(t.name, err), scope)
 	}
 	return buf.String(), nil
 }
@@ -248,6 +249,7 @@ func (t *template) single() *nodes.Output {
 // eval evaluates a single output node to a Go value.
 func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err error) {
 	defer recovered(t.name, &err)
+	defer func() { err = redact(err, scope) }()
 	env := *t.env
 	env.Context = t.env.Context.Inherit().Update(exec.NewContext(scope))
 	e := &exec.Evaluator{Environment: &env, Config: t.cfg}
@@ -255,7 +257,7 @@ func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err err
 	if out.Condition != nil {
 		c := e.Eval(out.Condition)
 		if c.IsError() {
-			return nil, exprError(t.name, out.Condition, c)
+			return nil, redact(exprError(t.name, out.Condition, c), scope)
 		}
 		if c.IsNil() || !c.IsTrue() {
 			if out.Alternative == nil {
@@ -266,7 +268,7 @@ func (t *template) eval(out *nodes.Output, scope map[string]any) (_ any, err err
 	}
 	v := e.Eval(expr)
 	if v.IsError() {
-		return nil, exprError(t.name, expr, v)
+		return nil, redact(exprError(t.name, expr, v), scope)
 	}
 	return goValue(v), nil
 }

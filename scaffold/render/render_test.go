@@ -199,6 +199,20 @@ func TestValueErrors(t *testing.T) {
 	}
 }
 
+// TestErrorsHideSecrets: gonja quotes values in errors; secrets must not
+// reach task logs through them.
+func TestErrorsHideSecrets(t *testing.T) {
+	for _, in := range []string{"${{ secrets.token.foo() }}", "x ${{ secrets.token | parseRepoUrl }}", "{% if secrets.token.bad() %}{% endif %}"} {
+		_, err := render.Value(map[string]any{"in": in}, scope())
+		if err == nil {
+			t.Fatalf("Value(%q) succeeded, want an error", in)
+		}
+		if strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "***") {
+			t.Errorf("Value(%q) error %q shows the secret", in, err)
+		}
+	}
+}
+
 func TestString(t *testing.T) {
 	got, err := render.String("${{ parameters.name }} on ${{ parameters.httpPort }} kafka=${{ parameters.enableKafka }}", scope())
 	if err != nil {
