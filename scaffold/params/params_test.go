@@ -295,3 +295,25 @@ func TestSecretFields(t *testing.T) {
 		t.Errorf("SecretFields (-want +got):\n%s", diff)
 	}
 }
+
+// TestSchemaFeatures: unknown formats are ignored (templates use custom
+// ones), local $refs resolve, an explicit $schema is honoured.
+func TestSchemaFeatures(t *testing.T) {
+	f := mustParse(t, `
+$schema: http://json-schema.org/draft-07/schema#
+definitions:
+  port: {type: integer, maximum: 65535}
+properties:
+  ref: {type: string, format: entity-ref}
+  site: {type: string, format: uri}
+  port: {$ref: '#/definitions/port'}
+`)
+	errs := f.Validate(map[string]any{"ref": "anything", "site": "not a uri", "port": 70000})
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Field+" "+e.Keyword)
+	}
+	if diff := cmp.Diff([]string{"port maximum", "site format"}, got); diff != "" {
+		t.Errorf("Validate (-want +got):\n%s\n%v", diff, errs)
+	}
+}
