@@ -176,6 +176,9 @@ func lookup(in *exec.Value, key *exec.Value) *exec.Value {
 		if v, ok := in.GetItem(name); ok {
 			return v
 		}
+		if v, ok := jsonField(in, name); ok {
+			return v
+		}
 		if in.IsList() {
 			if i, err := strconv.Atoi(name); err == nil {
 				return lookup(in, exec.AsValue(i))
@@ -203,4 +206,28 @@ func lookup(in *exec.Value, key *exec.Value) *exec.Value {
 		}
 	}
 	return exec.AsValue(nil)
+}
+
+// jsonField finds a struct field by its JSON name (entity.metadata on a Go
+// struct), as the template would see the value serialized.
+func jsonField(in *exec.Value, name string) (*exec.Value, bool) {
+	rv := reflect.ValueOf(in.Interface())
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil, false
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	t := rv.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && (tag == name || tag == "" && strings.EqualFold(f.Name, name)) {
+			return exec.AsValue(rv.Field(i).Interface()), true
+		}
+	}
+	return nil, false
 }

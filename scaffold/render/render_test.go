@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"callboard"
 	"callboard/scaffold/render"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,6 +33,7 @@ func scope() map[string]any {
 			"empty":       "",
 			"items":       []any{},
 			"steps2":      map[string]any{"x": 1, "y": "z"},
+			"entity":      &callboard.Entity{Metadata: callboard.Metadata{Name: "web"}},
 		},
 		"steps": map[string]any{
 			"publish": map[string]any{"output": map[string]any{"remoteUrl": "https://github.com/acme/payments", "repoContentsUrl": "https://github.com/acme/payments/blob/main"}},
@@ -133,6 +135,7 @@ func TestValueKeepsTypes(t *testing.T) {
 		{"is defined", "${{ parameters.missing is defined }} ${{ parameters.name is defined }}", "false true"},
 		{"filter then attribute", "${{ (parameters.repoUrl | parseRepoUrl).owner }}", "acme"},
 		{"division", "${{ 7 / 2 }} ${{ 6 / 2 }} ${{ 7 // 2 }} ${{ 7 % 3 }}", "3.5 3 3 1"},
+		{"struct by json name", "${{ parameters.entity.metadata.name }}", "web"},
 		{"typed containers", map[string]string{"a": "${{ parameters.bare }}"}, map[string]any{"a": "platform"}},
 		{"typed slice", []string{"${{ parameters.httpPort }}", "x"}, []any{float64(8080), "x"}},
 		{"entity ref object", "${{ {'name': 'web', 'kind': 'Component'} | parseEntityRef }}", map[string]any{"kind": "Component", "namespace": "default", "name": "web"}},
