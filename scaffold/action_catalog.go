@@ -89,6 +89,14 @@ func (b *Builtins) catalogRegister(sc callboard.StepContext, in CatalogRegisterI
 	}
 	sc.Logf("Registering %s in the catalog", target)
 	loc, entities, _, err := b.Catalog.AddLocation(sc.Context(), typ, target, false)
+	if callboard.ErrorKind(err) == callboard.Conflict {
+		// Registered before (a retry, or by hand): not ours to undo. Read
+		// it without storing to name the entity.
+		sc.Logf("%s is already registered; keeping it", target)
+		_, entities, _, err = b.Catalog.AddLocation(sc.Context(), typ, target, true)
+		outputEntityRef(sc, entities)
+		return err
+	}
 	if err != nil {
 		if in.Optional {
 			sc.Logf("Not registered (optional): %s", callboard.ErrorMessage(err))
@@ -97,15 +105,23 @@ func (b *Builtins) catalogRegister(sc callboard.StepContext, in CatalogRegisterI
 		return err
 	}
 	sc.SetUndo(catalogUndo{LocationID: loc.ID, Target: target})
+	if ref := outputEntityRef(sc, entities); ref != "" {
+		sc.Logf("Registered %s", ref)
+	}
+	return nil
+}
+
+// outputEntityRef sets the entityRef output to the first entity that is
+// not a Location, as Backstage does, and returns it.
+func outputEntityRef(sc callboard.StepContext, entities []*callboard.Entity) string {
 	for _, e := range entities {
 		if !strings.EqualFold(e.Kind, "Location") {
 			ref := strings.ToLower(e.Ref().String())
 			sc.Output("entityRef", ref)
-			sc.Logf("Registered %s", ref)
-			break
+			return ref
 		}
 	}
-	return nil
+	return ""
 }
 
 func (b *Builtins) catalogUnregister(sc callboard.StepContext, state json.RawMessage) error {

@@ -259,6 +259,23 @@ func TestRollback(t *testing.T) {
 	if _, err := e.cat.Entity(t.Context(), callboard.MustParseRef("component:default/kept")); err != nil {
 		t.Errorf("entity with noRollback: %v", err)
 	}
+
+	// Registering a location that exists keeps it and names its entity.
+	again := e.values(t, "kept-again")
+	again["rawBase"] = vals["rawBase"]
+	id, err = e.svc.Create(t.Context(), scaffold.CreateRequest{TemplateRef: "template:default/git-service", Values: again}, callboard.Principal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task = waitTask(t, e.svc, id)
+	evs = eventsOf(t, e.svc, id)
+	if task.Status != callboard.TaskCompleted || !strings.Contains(logText(evs), "is already registered; keeping it") {
+		t.Fatalf("status = %s; log:\n%s", task.Status, logText(evs))
+	}
+	links := evs[len(evs)-1]["output"].(map[string]any)["links"].([]any)
+	if got := links[1].(map[string]any)["entityRef"]; got != "component:default/kept" {
+		t.Errorf("entityRef = %v, want component:default/kept", got)
+	}
 }
 
 // TestCreateInvalidValues names each bad field and stores no task.
