@@ -284,3 +284,8 @@ func TestCreateReadOnly(t *testing.T) {
 		t.Errorf("without sign-in the task list should offer only All: %.500s", list)
 	}
 }
+
+// The Create page over the generated org of ui_bench_test.go: the template
+// query and its facets must stay cheap however big the catalog is.
+func BenchmarkUICreate(b *testing.B)     { benchPage(b, "/create") }
+func BenchmarkUICreateText(b *testing.B) { benchPage(b, "/create?q=pay&tag=go") }
