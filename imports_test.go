@@ -18,6 +18,7 @@ var forbidden = map[string][]string{
 	"callboard/graph":      {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/web":        {"callboard/store", "callboard/config"},
+	"callboard/auth":       {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
 }
 
 // TestImportRules checks the package dependency table with go list.
