@@ -33,6 +33,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+td+"/static/docs/{namespace}/{kind}/{name}/{path...}", s.api(s.handleDocsStatic))
 	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.api(s.handleDocsSync))
 
+	mux.Handle("GET /api/audit/events", s.api(s.handleAuditEvents))
+
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))

@@ -34,6 +34,13 @@ type Options struct {
 	// up to date for /api/techdocs/sync and reports whether it rebuilt
 	// them. Nil means techdocs.builder: external: never updated here.
 	DocsSync func(ctx context.Context, ref callboard.EntityRef) (updated bool, err error)
+	// Authorizer decides permissions (auth/policy): catalog reads are
+	// narrowed to what the caller may read, writes are checked. Nil allows
+	// everything.
+	Authorizer callboard.Authorizer
+	// Audit records writes; nil keeps them in the log lines only, and
+	// GET /api/audit/events answers NotFound.
+	Audit callboard.AuditLog
 }
 
 // Server is the HTTP handler of callboard.
@@ -70,7 +77,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, errPanic)
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withPermissions(r))
 }
 
 // authorized reports whether r may write: in dev mode always, otherwise
