@@ -36,6 +36,7 @@ Usage:
   callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-json]
                                                   measure ingest, queries and memory
   callboard docs generate|serve|publish ...       build, preview and publish TechDocs sites
+  callboard policy test|check|default ...         test and check permission policies
   callboard version                               print the version
 `
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "docs":
 		return runDocs(ctx, args[1:], stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil
