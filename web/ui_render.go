@@ -99,14 +99,14 @@ func (u *ui) lookup(name string) (*template.Template, error) {
 // page is what every page template receives: the frame's fields and the
 // page's own Data.
 type page struct {
-	Title    string // page title, also the <title>
-	Subtitle string // one line under the title: what this page is
-	Nav      string // active sidebar item: home, catalog, apis, docs, create, settings
-	Query    string // the top bar search box's value
-	Writable bool   // the UI may offer writes (dev mode)
-	Static   string // version of the static assets
-	Team     string // the "my team" cookie, a group ref
-	Notice   string // a one-line message after a redirect
+	Title    string    // page title, also the <title>
+	Subtitle string    // one line under the title: what this page is
+	Nav      string    // active sidebar item: home, catalog, apis, docs, create, settings
+	Query    string    // the top bar search box's value
+	Writable bool      // the UI may offer writes (dev mode)
+	Static   string    // version of the static assets
+	Team     string    // the "my team" cookie, a group ref
+	Notice   string    // a one-line message after a redirect
 	User     *userChip // the signed-in user, for the header; nil for nobody
 	SignIn   bool      // sign-in is configured: offer it to nobody
 	Here     string    // this page's path, where sign-in returns to
