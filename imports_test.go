@@ -19,6 +19,9 @@ var forbidden = map[string][]string{
 	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/web":        {"callboard/store", "callboard/config"},
 	"callboard/auth":       {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
+
+	// The policy decides on root types only; web and the catalog apply it.
+	"callboard/auth/policy": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
 }
 
 // TestImportRules checks the package dependency table with go list.
