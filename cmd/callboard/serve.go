@@ -82,6 +82,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	sweepSessions, err := serveAuth(cfg, &webOpts, db, cat, log)
+	if err != nil {
+		return err
+	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background (serveDocs below).
 	syncer, cleanupDocs, err := serveDocs(ctx, cfg, cat, opts.Reader, log)
@@ -107,6 +111,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go watchPolicy(ctx)
+	go sweepSessions(ctx)
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	wg.Add(3)
