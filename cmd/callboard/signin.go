@@ -14,7 +14,6 @@ import (
 	"callboard/web"
 )
 
-
 // serveAuth builds sign-in from the auth section and sets the web
 // server's Authenticator. Without providers (and outside dev mode) there is
 // no sign-in and only backend.auth.externalAccess tokens authenticate. The
