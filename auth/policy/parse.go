@@ -172,6 +172,11 @@ func (p *parser) strMap(n *yaml.Node, field string) map[string]string {
 func (p *parser) refs(n *yaml.Node, field, kind string) []string {
 	var out []string
 	for i, s := range p.strs(n, field) {
+		if kind == "user" && strings.HasPrefix(s, "external:") {
+			// Machines: the subject of a backend.auth.externalAccess token.
+			out = append(out, s)
+			continue
+		}
 		ref, err := callboard.ParseRef(s, kind, callboard.DefaultNamespace)
 		if err != nil {
 			p.fail(n, fmt.Sprintf("%s[%d]", field, i), "%v", err)

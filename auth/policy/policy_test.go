@@ -44,7 +44,7 @@ rules:
     decision: allow
   - name: jane registers
     permission: catalog.location.*
-    user: { ref: [jane] }
+    user: { ref: [jane, "external:deployer"] }
     decision: allow
   - permission: "*"
     decision: deny
@@ -56,7 +56,8 @@ var (
 	admin      = callboard.Principal{Subject: "user:default/root", Ownership: []string{"user:default/root", "group:default/admins"}}
 	ci         = callboard.Principal{Subject: "external:ci", Service: true}
 	anonymous  = callboard.Principal{}
-	principals = map[string]callboard.Principal{"jane": jane, "bob": bob, "admin": admin, "ci": ci, "anonymous": anonymous}
+	deployer   = callboard.Principal{Subject: "external:deployer", Service: true}
+	principals = map[string]callboard.Principal{"jane": jane, "bob": bob, "admin": admin, "ci": ci, "anonymous": anonymous, "deployer": deployer}
 )
 
 func entity(kind, name, owner, lifecycle string, tags ...string) *callboard.Entity {
@@ -110,6 +111,7 @@ func TestDecide(t *testing.T) {
 		{"ci", callboard.PermLocationDelete, nil, false, ""},
 		{"jane", callboard.PermLocationDelete, nil, true, "jane registers"},
 		{"bob", callboard.PermLocationCreate, nil, false, ""},
+		{"deployer", callboard.PermLocationDelete, nil, true, "jane registers"},
 		// A resource permission asked without an entity matches no entity rule.
 		{"jane", callboard.PermEntityDelete, nil, false, ""},
 	}

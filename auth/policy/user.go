@@ -13,7 +13,7 @@ import (
 type UserCond struct {
 	Groups        []string // canonical group refs; the user is a member of one (Principal.Ownership)
 	Emails        []string // globs such as "*@example.com", lowercased
-	Refs          []string // canonical user refs; the user is one of them
+	Refs          []string // canonical user refs or "external:<subject>"; the caller is one of them
 	IsService     *bool    // a machine token (true) or a person (false)
 	Authenticated *bool    // signed in or holding a token (true), or anonymous (false)
 }
