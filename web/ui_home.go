@@ -202,7 +202,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	if p := callboard.PrincipalFrom(ctx); !p.Anonymous() && !p.Service && len(p.Ownership) > 0 {
 		v.Mine, owners = true, p.Ownership
 		for _, o := range owners {
-			v.Owners = append(v.Owners, linkTo(o, "group"))
+			l := linkTo(o, "group")
+			if strings.EqualFold(o, p.Subject) {
+				l.Short = "you"
+			}
+			v.Owners = append(v.Owners, l)
 		}
 	} else if team := teamCookie(r); team != "" {
 		ref, _ := callboard.ParseRef(team, "group", "")

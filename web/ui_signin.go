@@ -77,7 +77,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.render(w, r, http.StatusOK, "signin", "", &page{
-		Title: "Sign in", Subtitle: "Who you are decides what you own and what you may change", Data: v, Here: v.Redirect,
+		Title: "Sign in", Subtitle: "Who you are decides what you own and what you may change", Nav: "signin", Data: v, Here: v.Redirect,
 	})
 }
 
