@@ -129,17 +129,6 @@ func (s *Service) Authenticate(r *http.Request) (callboard.Principal, error) {
 	return sess.Principal, nil
 }
 
-// Current returns the session of r's cookie, for pages that show the
-// user's profile. ok is false when r has no live session.
-func (s *Service) Current(r *http.Request) (Session, bool) {
-	c, err := r.Cookie(CookieName)
-	if err != nil {
-		return Session{}, false
-	}
-	sess, err := s.session(r.Context(), c.Value)
-	return sess, err == nil
-}
-
 // Logout ends r's session, if any, and clears its cookie.
 func (s *Service) Logout(w http.ResponseWriter, r *http.Request) error {
 	s.clearCookie(w, r)
