@@ -201,6 +201,18 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 		"decision":     func(v *yaml.Node, f string) { decision = p.str(v, f) },
 		"user":         func(v *yaml.Node, f string) { r.User = p.user(v, f) },
 		"entity":       func(v *yaml.Node, f string) { r.Entity = p.entity(v, f) },
+		"when": func(v *yaml.Node, f string) {
+			src := p.str(v, f)
+			if src == "" {
+				return
+			}
+			w, err := compileWhen(src)
+			if err != nil {
+				p.fail(v, f, "%s", strings.ReplaceAll(err.Error(), "\n", "\n    "))
+				return
+			}
+			r.When = w
+		},
 	})
 	switch decision {
 	case "allow", "deny":
@@ -212,6 +224,13 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 	}
 	if len(r.Permissions) == 0 && len(r.ResourceType) == 0 {
 		p.fail(n, field+".permission", `missing; name permissions (globs such as "catalog.entity.*" allowed) or a resourceType`)
+	}
+	if r.When != nil && r.When.UsesEntity && r.appliesTo(callboard.PermEntityRead) {
+		p.fail(n, field+".when", "reads entity, but the rule applies to %s, whose lists are filtered in the query; "+
+			"use entity conditions (entity:) for reads", callboard.PermEntityRead)
+	}
+	if r.When != nil && r.When.UsesEntity && !r.onEntities() {
+		p.fail(n, field+".when", "reads entity, but none of the rule's permissions is decided per entity")
 	}
 	if r.Entity != nil && !r.onEntities() {
 		p.fail(n, field+".entity", "entity conditions never hold for these permissions: none of them is decided per entity (resource type %s)", callboard.ResourceEntity)

@@ -21,6 +21,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"callboard"
 )
@@ -39,6 +40,7 @@ type Rule struct {
 	Allow        bool
 	User         *UserCond   // nil: any user
 	Entity       *EntityCond // nil: any entity, or none
+	When         *When       // a CEL condition; nil: none
 	Line         int         // line of the rule in its file
 }
 
@@ -80,35 +82,100 @@ type Decision struct {
 	Rule  *Rule // nil: no rule matched (deny)
 }
 
-// Decide returns the decision for p holding perm on e (nil for none), with
-// the rule that made it.
-func (pol *Policy) Decide(p callboard.Principal, perm string, e *callboard.Entity) Decision {
-	for _, r := range pol.Rules {
-		if !r.appliesTo(perm) || !r.User.match(p) {
-			continue
-		}
-		if r.Entity != nil && (e == nil || !r.Entity.match(p, e)) {
-			continue
-		}
-		return Decision{Allow: r.Allow, Rule: r}
+// decider evaluates rules for one principal and permission, building the
+// CEL variables once.
+type decider struct {
+	p    callboard.Principal
+	perm string
+	in   *celInput
+}
+
+// userMatch reports whether r's user conditions, and its CEL condition
+// when it does not read the entity, hold.
+func (d *decider) userMatch(r *Rule) (bool, error) {
+	if !r.appliesTo(d.perm) || !r.User.match(d.p) {
+		return false, nil
 	}
-	return Decision{}
+	if r.When == nil || r.When.UsesEntity {
+		return true, nil
+	}
+	return r.When.eval(*d.input())
+}
+
+func (d *decider) input() *celInput {
+	if d.in == nil {
+		d.in = &celInput{
+			user: userMap(d.p.Subject, d.p.Ownership, d.p.Email, d.p.Service),
+			perm: map[string]string{"name": d.perm, "resourceType": callboard.Permissions[d.perm]},
+			now:  time.Now(),
+		}
+	}
+	return d.in
+}
+
+// Decide returns the decision for p holding perm on e (nil for none), with
+// the rule that made it. An error (a CEL condition that failed) means no
+// decision: callers deny.
+func (pol *Policy) Decide(p callboard.Principal, perm string, e *callboard.Entity) (Decision, error) {
+	d := &decider{p: p, perm: perm}
+	for _, r := range pol.Rules {
+		ok, err := d.userMatch(r)
+		if err != nil {
+			return Decision{}, ruleError(pol, r, err)
+		}
+		if !ok {
+			continue
+		}
+		if (r.Entity != nil || (r.When != nil && r.When.UsesEntity)) && e == nil {
+			continue
+		}
+		if r.Entity != nil && !r.Entity.match(p, e) {
+			continue
+		}
+		if r.When != nil && r.When.UsesEntity {
+			in := *d.input()
+			in.entity = entityMap(e)
+			if ok, err := r.When.eval(in); err != nil {
+				return Decision{}, ruleError(pol, r, err)
+			} else if !ok {
+				continue
+			}
+		}
+		return Decision{Allow: r.Allow, Rule: r}, nil
+	}
+	return Decision{}, nil
+}
+
+func ruleError(pol *Policy, r *Rule, err error) error {
+	return callboard.Wrap(callboard.Internal, err, "permission policy rule %s", r.label(pol.File))
 }
 
 // Authorize implements callboard.Authorizer.
 func (pol *Policy) Authorize(_ context.Context, p callboard.Principal, perm string, e *callboard.Entity) (bool, error) {
-	return pol.Decide(p, perm, e).Allow, nil
+	d, err := pol.Decide(p, perm, e)
+	return d.Allow, err
 }
 
 // EntityFilter implements callboard.Authorizer: the rules that apply to p
 // and perm, in order, become "allowed by rule i and matched by no earlier
-// rule", ORed together. An unconditional rule ends the list.
+// rule", ORed together. An unconditional rule ends the list. A rule whose
+// CEL condition reads the entity cannot be a filter: meeting one is an
+// error (Parse refuses them for catalog.entity.read).
 func (pol *Policy) EntityFilter(_ context.Context, p callboard.Principal, perm string) (callboard.EntityCondition, error) {
+	d := &decider{p: p, perm: perm}
 	var allowed []any
 	var earlier []any // entity predicates of earlier conditional rules, negated
 	for _, r := range pol.Rules {
-		if !r.appliesTo(perm) || !r.User.match(p) {
+		ok, err := d.userMatch(r)
+		if err != nil {
+			return callboard.EntityCondition{}, ruleError(pol, r, err)
+		}
+		if !ok {
 			continue
+		}
+		if r.When != nil && r.When.UsesEntity {
+			return callboard.EntityCondition{}, callboard.Errorf(callboard.Internal,
+				"permission policy rule %s reads entity in its when expression, so it cannot filter lists for %s", r.label(pol.File), perm)
 		}
 		if r.Entity == nil {
 			if r.Allow {

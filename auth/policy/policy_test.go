@@ -116,7 +116,10 @@ func TestDecide(t *testing.T) {
 		{"jane", callboard.PermEntityDelete, nil, false, ""},
 	}
 	for i, tc := range tests {
-		d := pol.Decide(principals[tc.who], tc.perm, tc.e)
+		d, err := pol.Decide(principals[tc.who], tc.perm, tc.e)
+		if err != nil {
+			t.Fatal(err)
+		}
 		rule := ""
 		if d.Rule != nil {
 			rule = d.Rule.Name
@@ -182,7 +185,7 @@ func TestFilterAgreesWithDecide(t *testing.T) {
 			}
 			var want []string
 			for _, e := range all {
-				if pol.Decide(p, perm, e).Allow {
+				if d, _ := pol.Decide(p, perm, e); d.Allow {
 					want = append(want, e.Metadata.UID)
 				}
 			}
@@ -270,15 +273,15 @@ func TestDefaultPolicy(t *testing.T) {
 		{padmin, callboard.PermAuditRead, nil, true},
 	}
 	for i, tc := range tests {
-		if got := pol.Decide(tc.p, tc.perm, tc.e).Allow; got != tc.want {
-			t.Errorf("%d: %s %s = %v, want %v", i, tc.p.Subject, tc.perm, got, tc.want)
+		if got, _ := pol.Decide(tc.p, tc.perm, tc.e); got.Allow != tc.want {
+			t.Errorf("%d: %s %s = %v, want %v", i, tc.p.Subject, tc.perm, got.Allow, tc.want)
 		}
 	}
 	dev, err := policy.Default(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !dev.Decide(anonymous, callboard.PermEntityDelete, theirs).Allow {
+	if d, _ := dev.Decide(anonymous, callboard.PermEntityDelete, theirs); !d.Allow {
 		t.Error("dev mode: anonymous may not delete")
 	}
 }

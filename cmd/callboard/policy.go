@@ -98,8 +98,12 @@ func runPolicyTest(policyFile, casesFile string, stdout io.Writer) error {
 		if entity == "" {
 			entity = "-"
 		}
+		got, by := word(r.Got.Allow), ruleName(policyFile, r.Got.Rule)
+		if r.Err != nil {
+			got, by = "error", r.Err.Error()
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", res, r.Line, r.Name, r.Permission, entity,
-			word(r.Allow), word(r.Got.Allow), ruleName(policyFile, r.Got.Rule))
+			word(r.Allow), got, by)
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d cases: %d passed, %d failed\n", len(results), len(results)-failed, failed)

@@ -232,14 +232,15 @@ func parseEntities(file string, data []byte) (map[string]*callboard.Entity, erro
 type caseResult struct {
 	policyCase
 	Got  policy.Decision
+	Err  error // the decision failed (a CEL condition); the case fails
 	Pass bool
 }
 
 func runCases(pol *policy.Policy, cases []policyCase) []caseResult {
 	out := make([]caseResult, len(cases))
 	for i, c := range cases {
-		d := pol.Decide(c.Principal, c.Permission, c.Entity)
-		out[i] = caseResult{policyCase: c, Got: d, Pass: d.Allow == c.Allow}
+		d, err := pol.Decide(c.Principal, c.Permission, c.Entity)
+		out[i] = caseResult{policyCase: c, Got: d, Err: err, Pass: err == nil && d.Allow == c.Allow}
 	}
 	return out
 }
