@@ -49,7 +49,10 @@ func (s *Service) provider(name, env string) (provider, error) {
 // localPath returns u when it is a path on this site, else "/": a
 // redirect after sign-in never leaves the portal.
 func localPath(u string) string {
-	if u == "" || u[0] != '/' || strings.HasPrefix(u, "//") || strings.HasPrefix(u, "/\\") || strings.ContainsAny(u, "\r\n") {
+	// Browsers drop tabs and newlines from URLs and read "\\" as "/", so
+	// "/\t/evil.example" would become "//evil.example": refuse them all.
+	if u == "" || u[0] != '/' || strings.HasPrefix(u, "//") || strings.ContainsRune(u, '\\') ||
+		strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
 	return u
@@ -130,7 +133,7 @@ func (s *Service) Frame(w http.ResponseWriter, r *http.Request) error {
 		s.log.Info("sign-in refused", "provider", name, "username", id.Username, "email", id.Email, "err", callboard.ErrorMessage(err))
 		return err
 	}
-	if err := s.signIn(w, r, name, principal, s.profileOf(r.Context(), id, principal), p.sessionDuration()); err != nil {
+	if _, _, err := s.signIn(w, r, name, principal, s.profileOf(r.Context(), id, principal), p.sessionDuration()); err != nil {
 		return err
 	}
 	s.log.Info("signed in", "provider", name, "subject", principal.Subject)
@@ -139,17 +142,22 @@ func (s *Service) Frame(w http.ResponseWriter, r *http.Request) error {
 }
 
 // signIn starts a session and sets its cookie.
-func (s *Service) signIn(w http.ResponseWriter, r *http.Request, provider string, p callboard.Principal, prof Profile, d time.Duration) error {
+func (s *Service) signIn(w http.ResponseWriter, r *http.Request, provider string, p callboard.Principal, prof Profile, d time.Duration) (Session, string, error) {
 	if d <= 0 {
 		d = DefaultSessionDuration
+	}
+	// A session the browser had before ends: each sign-in gets a fresh
+	// token, so a token planted before sign-in is worth nothing after it.
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		_ = s.opts.Sessions.DeleteSession(r.Context(), tokenHash(c.Value))
 	}
 	sess := Session{Principal: p, Provider: provider, Profile: prof, Expires: s.now().Add(d).UTC()}
 	token, err := s.createSession(r.Context(), sess)
 	if err != nil {
-		return err
+		return Session{}, "", err
 	}
 	s.setCookie(w, r, token, sess.Expires)
-	return nil
+	return sess, token, nil
 }
 
 // sessionResponse is Backstage's session shape (ProviderSession plus

@@ -200,8 +200,10 @@ func TestGitHubSignInBadInput(t *testing.T) {
 	}
 	// Off-site redirects after sign-in are dropped.
 	gh.SignInAs("JaneOnGitHub")
-	if status, body, _ := a.get(t, "/api/auth/github/start?redirectUrl=//evil.example/x"); status != http.StatusOK || body != "home /" {
-		t.Errorf("off-site redirectUrl: %d %q, want home /", status, body)
+	for _, bad := range []string{"//evil.example/x", "/\\evil.example", "/%09/evil.example", "https://evil.example/", "/%5Cevil.example"} {
+		if status, body, _ := a.get(t, "/api/auth/github/start?redirectUrl="+bad); status != http.StatusOK || body != "home /" {
+			t.Errorf("off-site redirectUrl %s: %d %q, want home /", bad, status, body)
+		}
 	}
 }
 

@@ -81,13 +81,7 @@ func (s *Service) guestSession(w http.ResponseWriter, r *http.Request) (Session,
 	if prof.DisplayName == "" {
 		prof.DisplayName = "Guest"
 	}
-	sess := Session{Principal: p, Provider: "guest", Profile: prof, Expires: s.now().Add(DefaultSessionDuration).UTC()}
-	token, err := s.createSession(r.Context(), sess)
-	if err != nil {
-		return Session{}, "", err
-	}
-	s.setCookie(w, r, token, sess.Expires)
-	return sess, token, nil
+	return s.signIn(w, r, "guest", p, prof, DefaultSessionDuration)
 }
 
 func (s *Service) guestStart(w http.ResponseWriter, r *http.Request, redirect string) error {

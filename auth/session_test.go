@@ -42,6 +42,21 @@ func TestSessionExpiry(t *testing.T) {
 	}
 }
 
+// TestSessionRotation: signing in again ends the browser's old session,
+// so a token planted in a browser before sign-in is worthless after it.
+func TestSessionRotation(t *testing.T) {
+	a := newApp(t, auth.Options{Dev: true}, nil)
+	a.get(t, "/api/auth/guest/start")
+	first := a.sessionCookie()
+	a.get(t, "/api/auth/guest/start")
+	if second := a.sessionCookie(); second == first || second == "" {
+		t.Fatalf("session token not renewed on sign-in")
+	}
+	if _, status := a.whoami(t, first); status != http.StatusUnauthorized {
+		t.Errorf("the session from before sign-in still works: %d", status)
+	}
+}
+
 // TestSessionCookie checks the cookie's flags and that the store keeps a
 // hash, not the token.
 func TestSessionCookie(t *testing.T) {
