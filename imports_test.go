@@ -24,6 +24,10 @@ var forbidden = map[string][]string{
 	// The scaffolder gets stores, the catalog and integrations as interfaces.
 	"callboard/scaffold": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/config", "callboard/index",
 		"callboard/descriptor", "callboard/techdocs", "callboard/integration", "callboard/auth", "callboard/cmd", "callboard/internal"},
+	"callboard/auth":       {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
+
+	// The policy decides on root types only; web and the catalog apply it.
+	"callboard/auth/policy": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
 }
 
 // leafForbidden is every module package except the domain root: for leaf

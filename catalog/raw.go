@@ -10,7 +10,8 @@ import (
 
 // RawEntitiesByUID returns the served JSON of the entities with the given
 // uids, in order, nil where missing: the stored body with the relations
-// spliced in. List endpoints use it so that a page of entities is never
+// spliced in. It does not apply the caller's visibility: callers pass uids
+// of a narrowed query. List endpoints use it so that a page of entities is never
 // decoded and encoded again.
 func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.RawMessage, error) {
 	if err := s.waitLoaded(ctx); err != nil {
@@ -49,7 +50,7 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 		for j, i := range orphans {
 			ids[j] = uids[i]
 		}
-		es, err := s.EntitiesByUID(ctx, ids)
+		es, err := s.entitiesByUID(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -80,6 +81,9 @@ func splice(body, rels []byte) json.RawMessage {
 // QueryRaw is Query returning the served JSON of each entity.
 func (s *Service) QueryRaw(ctx context.Context, q index.Query) ([]json.RawMessage, int, error) {
 	if err := s.waitLoaded(ctx); err != nil {
+		return nil, 0, err
+	}
+	if err := narrow(ctx, &q); err != nil {
 		return nil, 0, err
 	}
 	page, err := s.idx.Query(q)

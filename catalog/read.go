@@ -19,14 +19,26 @@ func (s *Service) Entity(ctx context.Context, ref callboard.EntityRef) (*callboa
 	if err != nil {
 		return nil, err
 	}
+	var e *callboard.Entity
 	select {
 	case <-s.loadedCh:
+		s.mu.RLock()
+		e = s.final(se)
+		s.mu.RUnlock()
 	default:
-		return s.finalFromStore(ctx, se)
+		if e, err = s.finalFromStore(ctx, se); err != nil {
+			return nil, err
+		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.final(se), nil
+	// A hidden entity is answered as a missing one: its existence is not
+	// the caller's to know.
+	if v, err := visibility(ctx); err != nil {
+		return nil, err
+	} else if !v.visible(e) {
+		return nil, callboard.Errorf(callboard.NotFound, "No entity named '%s' found, with kind '%s' in namespace '%s'",
+			ref.Name, ref.Kind, ref.Namespace)
+	}
+	return e, nil
 }
 
 // finalFromStore assembles the served entity from the store alone, for
@@ -69,8 +81,28 @@ func (s *Service) EntityByUID(ctx context.Context, uid string) (*callboard.Entit
 	return es[0], nil
 }
 
-// EntitiesByUID returns entities in the order of uids, nil where missing.
+// EntitiesByUID returns entities in the order of uids, nil where missing
+// or hidden from the caller (WithReadFilter).
 func (s *Service) EntitiesByUID(ctx context.Context, uids []string) ([]*callboard.Entity, error) {
+	v, err := visibility(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.entitiesByUID(ctx, uids)
+	if err != nil || v.All {
+		return out, err
+	}
+	for i, e := range out {
+		if e != nil && !v.visible(e) {
+			out[i] = nil
+		}
+	}
+	return out, nil
+}
+
+// entitiesByUID is EntitiesByUID without the caller's visibility, for
+// uids that a narrowed query returned.
+func (s *Service) entitiesByUID(ctx context.Context, uids []string) ([]*callboard.Entity, error) {
 	if err := s.waitLoaded(ctx); err != nil {
 		return nil, err
 	}
@@ -128,11 +160,14 @@ func (s *Service) Query(ctx context.Context, q index.Query) ([]*callboard.Entity
 	if err := s.waitLoaded(ctx); err != nil {
 		return nil, 0, err
 	}
+	if err := narrow(ctx, &q); err != nil {
+		return nil, 0, err
+	}
 	page, err := s.idx.Query(q)
 	if err != nil {
 		return nil, 0, err
 	}
-	es, err := s.EntitiesByUID(ctx, page.UIDs)
+	es, err := s.entitiesByUID(ctx, page.UIDs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -145,16 +180,22 @@ func (s *Service) Query(ctx context.Context, q index.Query) ([]*callboard.Entity
 	return out, page.Total, nil
 }
 
-// Facets counts entity values per facet among entities matching f.
+// Facets counts entity values per facet among entities matching f that
+// the caller may see.
 func (s *Service) Facets(ctx context.Context, facets []string, f index.Filter) map[string][]index.FacetCount {
-	_ = s.waitLoaded(ctx)
-	return s.idx.Facets(facets, f)
+	return s.FacetsWhere(ctx, facets, f, nil)
 }
 
-// FacetsWhere counts values per facet among entities matching f and p.
+// FacetsWhere counts values per facet among entities matching f and p that
+// the caller may see. When the caller's visibility cannot be decided, it
+// counts nothing.
 func (s *Service) FacetsWhere(ctx context.Context, facets []string, f index.Filter, p *index.Predicate) map[string][]index.FacetCount {
 	_ = s.waitLoaded(ctx)
-	return s.idx.FacetsWhere(facets, f, p)
+	q := index.Query{Predicate: p}
+	if err := narrow(ctx, &q); err != nil {
+		q.Predicate = nothing
+	}
+	return s.idx.FacetsWhere(facets, f, q.Predicate)
 }
 
 // Len returns how many entities the catalog holds.

@@ -166,7 +166,23 @@ func (s *Server) handleEntityByUID(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleEntityDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.catalog.DeleteEntity(r.Context(), r.PathValue("uid")); err != nil {
+	uid := r.PathValue("uid")
+	// A hidden entity is deleted as an unknown uid is: not at all.
+	e, err := s.catalog.EntityByUID(r.Context(), uid)
+	if callboard.ErrorKind(err) == callboard.NotFound {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	target := e.Ref().String()
+	if err := s.authorize(r, callboard.PermEntityDelete, e, target); err != nil {
+		return err
+	}
+	err = s.catalog.DeleteEntity(r.Context(), uid)
+	s.audit(r, callboard.PermEntityDelete, target, err, map[string]any{"uid": uid})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -213,7 +229,7 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	if err := s.catalog.Refresh(r.Context(), body.EntityRef); err != nil {
+	if err := s.refreshEntity(r, body.EntityRef); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

@@ -18,7 +18,14 @@ func (s *Server) handleLocationCreate(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	dry := isTrue(r.URL.Query().Get("dryRun"))
+	target := body.Type + ":" + body.Target
+	if err := s.authorize(r, callboard.PermLocationCreate, nil, target); err != nil {
+		return err
+	}
 	loc, entities, exists, err := s.catalog.AddLocation(r.Context(), body.Type, body.Target, dry)
+	if !dry {
+		s.audit(r, callboard.PermLocationCreate, target, err, map[string]any{"id": loc.ID, "entities": len(entities)})
+	}
 	if err != nil {
 		return err
 	}
@@ -62,7 +69,7 @@ func (s *Server) handleLocation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLocationDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.catalog.DeleteLocation(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.deleteLocation(r, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -97,7 +104,13 @@ func (s *Server) handleLocationUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	loc, err := s.catalog.UpdateLocation(r.Context(), r.PathValue("id"), body.Type, body.Target)
+	// Pointing a location elsewhere registers what it reads there.
+	id := r.PathValue("id")
+	if err := s.authorize(r, callboard.PermLocationCreate, nil, "location "+id); err != nil {
+		return err
+	}
+	loc, err := s.catalog.UpdateLocation(r.Context(), id, body.Type, body.Target)
+	s.audit(r, "catalog.location.update", id, err, map[string]any{"type": body.Type, "target": body.Target})
 	if err != nil {
 		return err
 	}

@@ -82,23 +82,22 @@ func (s *Server) handleTaskCreate(w http.ResponseWriter, r *http.Request) error 
 	if req.TemplateRef == "" {
 		return callboard.Errorf(callboard.Invalid, "templateRef is required")
 	}
-	id, err := sc.Create(r.Context(), req, s.principal(r))
+	if err := s.authorize(r, callboard.PermTaskCreate, nil, req.TemplateRef); err != nil {
+		return err
+	}
+	id, err := sc.Create(r.Context(), req, s.taskActor(r))
+	s.audit(r, callboard.PermTaskCreate, req.TemplateRef, err, map[string]any{"task": id})
 	if err != nil {
 		return writeValidation(w, r, err)
 	}
 	return writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 }
 
-// principal is who makes a write request: the signed-in principal, the
-// subject of a static token, or Backstage's guest in dev mode.
-func (s *Server) principal(r *http.Request) callboard.Principal {
+// taskActor is who makes a scaffolder request: the principal the auth
+// middleware found, or Backstage's guest in dev mode.
+func (s *Server) taskActor(r *http.Request) callboard.Principal {
 	if p := callboard.PrincipalFrom(r.Context()); !p.Anonymous() {
 		return p
-	}
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		if sub, ok := s.opts.Tokens[token]; ok && sub != "" {
-			return callboard.Principal{Subject: "external:" + sub, Service: true}
-		}
 	}
 	return callboard.Principal{Subject: "user:development/guest"}
 }
@@ -296,7 +295,12 @@ func (s *Server) handleTaskCancel(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	st, err := sc.Cancel(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	if err := s.authorize(r, callboard.PermTaskCancel, nil, "task "+id); err != nil {
+		return err
+	}
+	st, err := sc.Cancel(r.Context(), id)
+	s.audit(r, callboard.PermTaskCancel, "task "+id, err, nil)
 	if err != nil {
 		return err
 	}
@@ -310,7 +314,12 @@ func (s *Server) handleTaskRetry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if err := sc.Retry(r.Context(), id); err != nil {
+	if err := s.authorize(r, callboard.PermTaskCreate, nil, "task "+id); err != nil {
+		return err
+	}
+	err = sc.Retry(r.Context(), id)
+	s.audit(r, "scaffolder.task.retry", "task "+id, err, nil)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]string{"id": id})
@@ -338,11 +347,14 @@ func (s *Server) handleDryRun(w http.ResponseWriter, r *http.Request) error {
 	if req.Template == nil {
 		return callboard.Errorf(callboard.Invalid, "template is required: the Template entity to run")
 	}
+	if err := s.authorize(r, callboard.PermActionExecute, nil, "dry-run"); err != nil {
+		return err
+	}
 	t, err := scaffold.ParseTemplate(req.Template)
 	if err != nil {
 		return err
 	}
-	p := s.principal(r)
+	p := s.taskActor(r)
 	res, err := sc.DryRun(r.Context(), t, req.Values, req.Secrets, callboard.TaskUser{Ref: p.Subject}, req.DirectoryContents)
 	if err != nil {
 		return writeValidation(w, r, err)

@@ -217,6 +217,9 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorize(r, callboard.PermDocsSync, e, e.Ref().String()); err != nil {
+		return err
+	}
 	stream := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 	if stream {
 		h := w.Header()
@@ -231,6 +234,9 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 	updated := false
 	if s.opts.DocsSync != nil {
 		updated, err = s.opts.DocsSync(r.Context(), e.Ref())
+		if updated || err != nil { // a sync that changed nothing is a read
+			s.audit(r, callboard.PermDocsSync, e.Ref().String(), err, nil)
+		}
 	}
 	switch {
 	case stream && err != nil:

@@ -89,7 +89,8 @@ func (s *Server) write(h func(w http.ResponseWriter, r *http.Request) error) htt
 		}
 		if !s.authorized(r) {
 			return callboard.Errorf(callboard.Unauthenticated,
-				"this endpoint changes the catalog and needs a token: send Authorization: Bearer <token> from backend.auth.externalAccess")
+				"this endpoint changes the catalog and needs an authenticated caller: send Authorization: Bearer <token> "+
+					"(a backend.auth.externalAccess token, or a session's backstageIdentity.token), or sign in")
 		}
 		return h(w, r)
 	})

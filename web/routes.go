@@ -45,6 +45,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST "+sc+"/tasks/{id}/cancel", s.write(s.handleTaskCancel))
 	mux.Handle("POST "+sc+"/tasks/{id}/retry", s.write(s.handleTaskRetry))
 	mux.Handle("POST "+sc+"/dry-run", s.write(s.handleDryRun))
+	mux.Handle("GET /api/audit/events", s.api(s.handleAuditEvents))
+
+	// Sign-in, Backstage's auth routes (middleware_auth.go, package auth).
+	// start and handler/frame are browser navigations, so their errors are
+	// pages; logout must come from our own pages.
+	mux.Handle("GET /api/auth/{provider}/start", s.page(s.authRoute(Authenticator.Start)))
+	mux.Handle("GET /api/auth/{provider}/handler/frame", s.page(s.authRoute(Authenticator.Frame)))
+	mux.Handle("GET /api/auth/{provider}/refresh", s.api(s.authRoute(Authenticator.Refresh)))
+	mux.Handle("POST /api/auth/{provider}/logout", s.csrf.Handler(s.api(s.authRoute(Authenticator.LogoutRoute))))
 
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
@@ -67,6 +76,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /catalog-import", s.form(s.handleRegister))
 	mux.Handle("POST /settings/team", s.csrf.Handler(s.page(s.handleTeamSet)))
 	mux.Handle("GET /settings", s.page(s.handleSettings))
+	mux.Handle("GET /signin", s.page(s.handleSignIn))
+	mux.Handle("POST /signout", s.csrf.Handler(s.page(s.handleSignOut)))
 	// TechDocs reader (ui_docs.go); its Docs tab joins the entity tabs.
 	s.addDocsTab()
 	mux.Handle("GET /docs", s.page(s.handleDocsIndex))

@@ -4,10 +4,8 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"callboard"
 	"callboard/catalog"
@@ -21,6 +19,9 @@ type Options struct {
 	// Tokens are static bearer tokens for machines
 	// (backend.auth.externalAccess, type static): token -> subject.
 	Tokens map[string]string
+	// Auth signs users in (sessions, /api/auth, /signin); nil means no
+	// sign-in, only Tokens.
+	Auth Authenticator
 	// EntityTabs and EntityCards are the entity page's plugin slots: a
 	// feature adds a tab or an Overview card by listing it here.
 	EntityTabs  []EntityTab
@@ -37,6 +38,13 @@ type Options struct {
 	DocsSync func(ctx context.Context, ref callboard.EntityRef) (updated bool, err error)
 	// Scaffolder serves /api/scaffolder; nil answers NotFound there.
 	Scaffolder *scaffold.Service
+	// Authorizer decides permissions (auth/policy): catalog reads are
+	// narrowed to what the caller may read, writes are checked. Nil allows
+	// everything.
+	Authorizer callboard.Authorizer
+	// Audit records writes; nil keeps them in the log lines only, and
+	// GET /api/audit/events answers NotFound.
+	Audit callboard.AuditLog
 }
 
 // Server is the HTTP handler of callboard.
@@ -73,23 +81,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, errPanic)
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
-}
-
-// authorized reports whether r may write: in dev mode always, otherwise
-// with a configured static token.
-func (s *Server) authorized(r *http.Request) bool {
-	if s.opts.Dev {
-		return true
-	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	// Who is asking comes first: permissions and handlers read it.
+	r, ok := s.authenticate(w, r)
 	if !ok {
-		return false
+		return
 	}
-	for t := range s.opts.Tokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
-			return true
-		}
-	}
-	return false
+	s.mux.ServeHTTP(w, s.withPermissions(r))
 }

@@ -112,6 +112,7 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	v := s.entityView(e)
+	v.Writable = s.authorized(r)
 	v.Tab = r.PathValue("tab")
 	v.Tabs = s.entityTabs(e, v.URL, v.Tab)
 	if !slices.ContainsFunc(v.Tabs, func(t tabView) bool { return t.Active }) {

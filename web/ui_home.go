@@ -173,6 +173,10 @@ type homeView struct {
 	TeamURL    string
 	Teams      []refLink // choices for the picker
 	TeamsTotal int       // all groups; the picker lists at most maxTeams
+	// Mine is set for a signed-in user: the card lists what they and
+	// their groups own (Owners), and the team picker is not needed.
+	Mine   bool
+	Owners []refLink
 }
 
 const maxTeams = 300
@@ -192,17 +196,33 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range groups {
 		v.Teams = append(v.Teams, linkTo(g.Ref().String(), "group"))
 	}
-	if team := teamCookie(r); team != "" {
+	// "Owned by me": a signed-in user's ownership refs (the user and their
+	// groups); for nobody, the "my team" cookie.
+	var owners []string
+	if p := callboard.PrincipalFrom(ctx); !p.Anonymous() && !p.Service && len(p.Ownership) > 0 {
+		v.Mine, owners = true, p.Ownership
+		for _, o := range owners {
+			l := linkTo(o, "group")
+			if strings.EqualFold(o, p.Subject) {
+				l.Short = "you"
+			}
+			v.Owners = append(v.Owners, l)
+		}
+	} else if team := teamCookie(r); team != "" {
 		ref, _ := callboard.ParseRef(team, "group", "")
 		v.Team = linkTo(ref.String(), "group")
-		owned := index.Filter{{{Key: "relations.ownedby", Values: []string{ref.String()}}}}
+		owners = []string{ref.String()}
+	}
+	if owners != nil {
+		owned := index.Filter{{{Key: "relations.ownedby", Values: owners}}}
 		es, n, err := s.catalog.Query(ctx, index.Query{Filter: owned, Order: []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: 12})
 		if err != nil {
 			return err
 		}
 		v.TeamRows, v.TeamTotal = rowsOf(es), n
 		v.TeamKinds = s.catalog.Facets(ctx, []string{"kind"}, owned)["kind"]
-		v.TeamURL = "/catalog?owner=" + url.QueryEscape(ref.String())
+		q := url.Values{"owner": owners}
+		v.TeamURL = "/catalog?" + q.Encode()
 	}
 	return s.render(w, r, http.StatusOK, "home", "", &page{
 		Title: "Home", Subtitle: "Find who owns what, where it runs and what it depends on", Nav: "home", Data: v,

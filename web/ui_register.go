@@ -43,7 +43,7 @@ func locationOf(target string) (typ, cleaned string, err error) {
 }
 
 func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
-	v := registerView{Target: r.URL.Query().Get("target"), Writable: s.opts.Dev}
+	v := registerView{Target: r.URL.Query().Get("target"), Writable: s.authorized(r)}
 	return s.renderRegister(w, r, http.StatusOK, v)
 }
 
@@ -96,7 +96,13 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	typ, target, err := locationOf(v.Target)
 	var ents []*callboard.Entity
 	if err == nil {
-		_, ents, _, err = s.catalog.AddLocation(r.Context(), typ, target, false)
+		err = s.authorize(r, callboard.PermLocationCreate, nil, typ+":"+target)
+		if err != nil {
+			return err
+		}
+		var loc callboard.Location
+		loc, ents, _, err = s.catalog.AddLocation(r.Context(), typ, target, false)
+		s.audit(r, callboard.PermLocationCreate, typ+":"+target, err, map[string]any{"id": loc.ID, "entities": len(ents)})
 	}
 	if err != nil {
 		if !userError(err) {
@@ -156,7 +162,7 @@ func (s *Server) handleUnregisterPage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	v := unregisterView{Entity: rowOf(e), Location: loc, Rows: rowsOf(es), Total: total, More: total - len(es), Writable: s.opts.Dev}
+	v := unregisterView{Entity: rowOf(e), Location: loc, Rows: rowsOf(es), Total: total, More: total - len(es), Writable: s.authorized(r)}
 	return s.render(w, r, http.StatusOK, "unregister", "", &page{
 		Title: "Unregister location", Nav: "catalog", Data: v,
 		Subtitle: "Stop reading a location and remove the entities that came only from it",
@@ -164,7 +170,7 @@ func (s *Server) handleUnregisterPage(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleUnregister(w http.ResponseWriter, r *http.Request) error {
-	if err := s.catalog.DeleteLocation(r.Context(), r.PostFormValue("location")); err != nil {
+	if err := s.deleteLocation(r, r.PostFormValue("location")); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/catalog?notice=unregistered", http.StatusSeeOther)
@@ -183,7 +189,12 @@ func (s *Server) handleDeleteOrphan(w http.ResponseWriter, r *http.Request) erro
 	if e.Annotation(callboard.AnnotationOrphan) != "true" {
 		return callboard.Errorf(callboard.Invalid, "%s is not an orphan: a location still provides it, so unregister that location instead", ref)
 	}
-	if err := s.catalog.DeleteEntity(ctx, e.Metadata.UID); err != nil {
+	if err := s.authorize(r, callboard.PermEntityDelete, e, ref.String()); err != nil {
+		return err
+	}
+	err = s.catalog.DeleteEntity(ctx, e.Metadata.UID)
+	s.audit(r, callboard.PermEntityDelete, e.Ref().String(), err, map[string]any{"uid": e.Metadata.UID})
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/catalog?notice=deleted", http.StatusSeeOther)
@@ -192,7 +203,7 @@ func (s *Server) handleDeleteOrphan(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) handleRefreshEntity(w http.ResponseWriter, r *http.Request) error {
 	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
-	if err := s.catalog.Refresh(r.Context(), ref.String()); err != nil {
+	if err := s.refreshEntity(r, ref.String()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, refURL(ref)+"?notice=refreshed", http.StatusSeeOther)

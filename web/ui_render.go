@@ -25,7 +25,7 @@ var assets embed.FS
 // own "content" without clashing.
 var pageFiles = []string{
 	"home", "search", "catalog", "entity", "register", "unregister", "error", "soon", "settings",
-	"docs", "docs_index",
+	"docs", "docs_index", "signin",
 }
 
 // ui holds the parsed templates and the static assets of the portal.
@@ -99,14 +99,17 @@ func (u *ui) lookup(name string) (*template.Template, error) {
 // page is what every page template receives: the frame's fields and the
 // page's own Data.
 type page struct {
-	Title    string // page title, also the <title>
-	Subtitle string // one line under the title: what this page is
-	Nav      string // active sidebar item: home, catalog, apis, docs, create, settings
-	Query    string // the top bar search box's value
-	Writable bool   // the UI may offer writes (dev mode)
-	Static   string // version of the static assets
-	Team     string // the "my team" cookie, a group ref
-	Notice   string // a one-line message after a redirect
+	Title    string    // page title, also the <title>
+	Subtitle string    // one line under the title: what this page is
+	Nav      string    // active sidebar item: home, catalog, apis, docs, create, settings
+	Query    string    // the top bar search box's value
+	Writable bool      // the UI may offer writes (dev mode)
+	Static   string    // version of the static assets
+	Team     string    // the "my team" cookie, a group ref
+	Notice   string    // a one-line message after a redirect
+	User     *userChip // the signed-in user, for the header; nil for nobody
+	SignIn   bool      // sign-in is configured: offer it to nobody
+	Here     string    // this page's path, where sign-in returns to
 	Data     any
 }
 
@@ -120,7 +123,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err != nil {
 		return callboard.Wrap(callboard.Internal, err, "load template")
 	}
-	p.Writable = s.opts.Dev
+	p.Writable = s.authorized(r)
+	p.User, p.SignIn = s.userChip(r), s.opts.Auth != nil
+	if p.Here == "" {
+		p.Here = r.URL.RequestURI()
+	}
 	p.Static = s.ui.version
 	if p.Team == "" {
 		p.Team = teamCookie(r)
@@ -155,6 +162,7 @@ var notices = map[string]string{
 	"refreshed":    "A refresh was scheduled; the page shows the new state once the entity is processed again.",
 	"team":         "Your team was saved in this browser.",
 	"registered":   "Registered. The catalog read the location and imported its entities.",
+	"signedout":    "You are signed out; the session was ended on the server.",
 }
 
 // page adapts a page handler that returns an error: the error is shown on
@@ -195,8 +203,11 @@ type errorView struct {
 func (s *Server) form(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return s.csrf.Handler(s.page(func(w http.ResponseWriter, r *http.Request) error {
 		if !s.authorized(r) {
+			if s.opts.Auth != nil {
+				return callboard.Errorf(callboard.Unauthenticated, "changing the catalog from the portal needs sign-in: sign in at /signin, then try again")
+			}
 			return callboard.Errorf(callboard.Unauthenticated,
-				"changing the catalog from the portal needs sign-in, which this instance does not have yet; "+
+				"changing the catalog from the portal needs sign-in, which this instance does not have yet (auth.providers); "+
 					"use the API with a token from backend.auth.externalAccess, or run callboard with --dev")
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

@@ -38,6 +38,7 @@ Usage:
   callboard docs generate|serve|publish ...       build, preview and publish TechDocs sites
   callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
                                                   run a software template without side effects
+  callboard policy test|check|default ...         test and check permission policies
   callboard version                               print the version
 `
 
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDocs(ctx, args[1:], stdout, stderr)
 	case "template":
 		return runTemplate(ctx, args[1:], stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil

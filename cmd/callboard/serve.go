@@ -78,6 +78,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	watchPolicy, err := servePermissions(cfg, &webOpts, db, log)
+	if err != nil {
+		return err
+	}
+	sweepSessions, err := serveAuth(cfg, &webOpts, db, cat, log)
+	if err != nil {
+		return err
+	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background (serveDocs below).
 	syncer, cleanupDocs, err := serveDocs(ctx, cfg, cat, opts.Reader, log)
@@ -108,6 +116,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go watchPolicy(ctx)
+	go sweepSessions(ctx)
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	wg.Add(3)

@@ -1,0 +1,56 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultAdminGroup is the admin group of the default policy when
+// permission.adminGroups is not configured.
+const DefaultAdminGroup = "group:default/admins"
+
+// DefaultYAML returns the policy in force when no policy file is configured:
+// admins may do anything; everyone (anonymous users too) reads the catalog,
+// templates and tasks and syncs docs; owners delete and refresh their own
+// entities; signed-in users and machines register locations, refresh
+// entities and run templates; the rest (deleting locations, cancelling
+// tasks, the audit log) is for admins. In dev mode anyone may do anything,
+// as writes need no sign-in there. `callboard policy default` prints it.
+func DefaultYAML(adminGroups []string, dev bool) string {
+	if len(adminGroups) == 0 {
+		adminGroups = []string{DefaultAdminGroup}
+	}
+	var b strings.Builder
+	b.WriteString("# callboard's default permission policy; the first matching rule wins.\nrules:\n")
+	if dev {
+		b.WriteString(`  - name: dev mode, anyone may do anything
+    permission: "*"
+    decision: allow
+`)
+	}
+	fmt.Fprintf(&b, `  - name: admins may do anything
+    permission: "*"
+    user: { groups: [%s] }
+    decision: allow
+  - name: everyone reads
+    permission: [catalog.entity.read, catalog.location.read, scaffolder.task.read, scaffolder.template.parameter.read, techdocs.sync]
+    decision: allow
+  - name: owners delete and refresh their entities
+    permission: [catalog.entity.delete, catalog.entity.refresh]
+    entity: { isEntityOwner: true }
+    decision: allow
+  - name: signed-in users register locations, refresh entities and run templates
+    permission: [catalog.location.create, catalog.entity.refresh, scaffolder.task.create, scaffolder.action.execute]
+    user: { authenticated: true }
+    decision: allow
+  - name: everything else is for admins
+    permission: "*"
+    decision: deny
+`, strings.Join(adminGroups, ", "))
+	return b.String()
+}
+
+// Default returns the parsed default policy.
+func Default(adminGroups []string, dev bool) (*Policy, error) {
+	return Parse("(default policy)", []byte(DefaultYAML(adminGroups, dev)))
+}

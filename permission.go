@@ -1,0 +1,58 @@
+package callboard
+
+import "context"
+
+// The permissions callboard checks, named as Backstage names them. A policy
+// (auth/policy) decides each one; resource permissions are decided per
+// entity and, for reads, turned into a query condition.
+const (
+	PermEntityRead        = "catalog.entity.read"    // resource: catalog-entity
+	PermEntityDelete      = "catalog.entity.delete"  // resource: catalog-entity
+	PermEntityRefresh     = "catalog.entity.refresh" // resource: catalog-entity
+	PermLocationRead      = "catalog.location.read"
+	PermLocationCreate    = "catalog.location.create"
+	PermLocationDelete    = "catalog.location.delete"
+	PermTaskCreate        = "scaffolder.task.create"
+	PermTaskRead          = "scaffolder.task.read"
+	PermTaskCancel        = "scaffolder.task.cancel"
+	PermTemplateParamRead = "scaffolder.template.parameter.read" // resource: catalog-entity (the template)
+	PermActionExecute     = "scaffolder.action.execute"
+	PermDocsSync          = "techdocs.sync" // resource: catalog-entity
+	PermAuditRead         = "audit.read"
+)
+
+// ResourceEntity is the resource type of permissions decided per entity.
+const ResourceEntity = "catalog-entity"
+
+// Permissions lists every permission with its resource type ("" for none),
+// for policy validation and documentation.
+var Permissions = map[string]string{
+	PermEntityRead: ResourceEntity, PermEntityDelete: ResourceEntity, PermEntityRefresh: ResourceEntity,
+	PermLocationRead: "catalog-location", PermLocationCreate: "catalog-location", PermLocationDelete: "catalog-location",
+	PermTaskCreate: "scaffolder-task", PermTaskRead: "scaffolder-task", PermTaskCancel: "scaffolder-task",
+	PermTemplateParamRead: ResourceEntity, PermActionExecute: "scaffolder-action",
+	PermDocsSync: ResourceEntity, PermAuditRead: "audit",
+}
+
+// Authorizer decides what a principal may do. Implementations are safe for
+// concurrent use; errors are Internal (a policy that cannot be evaluated).
+type Authorizer interface {
+	// Authorize reports whether p holds perm. e is the entity the
+	// permission applies to, or nil for permissions on no entity; a rule
+	// with entity conditions never matches a nil entity.
+	Authorize(ctx context.Context, p Principal, perm string, e *Entity) (bool, error)
+	// EntityFilter returns the entities on which p holds perm, as a
+	// condition list queries apply in the query itself, so that a page of
+	// results has no holes.
+	EntityFilter(ctx context.Context, p Principal, perm string) (EntityCondition, error)
+}
+
+// EntityCondition is a set of entities. All means every entity; otherwise
+// Predicate selects them in Backstage's entity predicate form, as the body
+// of POST /entities/by-query takes it ({"$all": [...]}, {"$any": [...]},
+// {"$not": ...}, {"kind": {"$in": [...]}}, {"relations.ownedBy": ...}); a nil
+// Predicate with All false selects nothing.
+type EntityCondition struct {
+	All       bool
+	Predicate map[string]any
+}

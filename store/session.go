@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Sessions: rows of the portal's sign-in sessions (migration 0003). The
+// methods take the token's hash, never the token, and treat the data as
+// opaque: package auth owns its format. They satisfy auth.SessionStore.
+
+// PutSession stores a session that ends at expires. Errors: Conflict when
+// the hash exists, Internal.
+func (db *DB) PutSession(ctx context.Context, hash, subject string, data []byte, expires time.Time) error {
+	_, err := db.write.ExecContext(ctx,
+		db.d.rebind(`INSERT INTO sessions (token_hash, subject, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+		hash, subject, string(data), time.Now().Unix(), expires.Unix())
+	if err != nil {
+		return db.classify(err, "session")
+	}
+	db.wrote(1)
+	return nil
+}
+
+// Session returns the data of the session with hash unless it has ended
+// by now. Errors: NotFound (unknown or ended), Internal.
+func (db *DB) Session(ctx context.Context, hash string, now time.Time) ([]byte, error) {
+	var data string
+	err := db.write.QueryRowContext(ctx,
+		db.d.rebind(`SELECT data FROM sessions WHERE token_hash = ? AND expires_at > ?`), hash, now.Unix()).Scan(&data)
+	if err != nil {
+		return nil, db.classify(err, "session")
+	}
+	return []byte(data), nil
+}
+
+// DeleteSession removes the session with hash; removing one that does not
+// exist is not an error. Errors: Internal.
+func (db *DB) DeleteSession(ctx context.Context, hash string) error {
+	_, err := db.write.ExecContext(ctx, db.d.rebind(`DELETE FROM sessions WHERE token_hash = ?`), hash)
+	return db.classify(err, "session")
+}
+
+// DeleteSessionsBefore removes the sessions that ended by now and returns
+// how many. Errors: Internal.
+func (db *DB) DeleteSessionsBefore(ctx context.Context, now time.Time) (int64, error) {
+	res, err := db.write.ExecContext(ctx, db.d.rebind(`DELETE FROM sessions WHERE expires_at <= ?`), now.Unix())
+	if err != nil {
+		return 0, db.classify(err, "sessions")
+	}
+	n, _ := res.RowsAffected()
+	if n > 0 {
+		db.wrote(int(n))
+	}
+	return n, nil
+}
