@@ -18,6 +18,10 @@ var forbidden = map[string][]string{
 	"callboard/graph":      {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/apidoc":     {"callboard/store", "callboard/web", "callboard/catalog"},
 	"callboard/web":        {"callboard/store", "callboard/config"},
+
+	// Integrations: the root package and their SDK only (STYLE.md 2.1).
+	"callboard/integration/github":  {"callboard/store", "callboard/web", "callboard/catalog", "callboard/scaffold", "callboard/config", "callboard/integration/"},
+	"callboard/internal/githubfake": {"callboard/"},
 }
 
 // TestImportRules checks the package dependency table with go list.
