@@ -42,6 +42,9 @@ type transport struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	req = req.Clone(ctx)
+	if tok, ok := ctx.Value(tokenKey{}).(string); ok && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	if req.Header.Get("Authorization") == "" {
 		tok, err := t.token(ctx, ownerOf(req.URL.Path))
 		if err != nil {

@@ -292,13 +292,17 @@ func (s *Server) handlePulls(w http.ResponseWriter, r *http.Request, repo *Repo)
 	}
 	head := q.Get("head") // "owner:branch"
 	s.mu.Lock()
-	out := []map[string]any{}
+	var match []Pull
 	for _, p := range s.pulls[repo.Owner+"/"+repo.Name] {
 		if (state == "all" || p.State == state) && (head == "" || head == repo.Owner+":"+p.Head) {
-			out = append(out, s.pullJSON(r, repo, p))
+			match = append(match, *p)
 		}
 	}
 	s.mu.Unlock()
+	out := []map[string]any{}
+	for i := range match {
+		out = append(out, s.pullJSON(r, repo, &match[i]))
+	}
 	writeJSON(w, http.StatusOK, paginate(w, r, out))
 }
 

@@ -139,7 +139,14 @@ func (s *Server) handleTeamRepos(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.users[r.PathValue("login")]
+	o := s.orgs[r.PathValue("login")]
 	s.mu.Unlock()
+	if u == nil && o != nil {
+		// /users/{org} answers for organizations too, with their type.
+		writeJSON(w, http.StatusOK, map[string]any{"login": o.Login, "id": o.ID, "type": "Organization",
+			"html_url": "http://" + r.Host + "/" + o.Login})
+		return
+	}
 	if u == nil {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
