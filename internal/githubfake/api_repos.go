@@ -41,6 +41,13 @@ func (s *Server) withRepo(h func(w http.ResponseWriter, r *http.Request, repo *R
 			writeErr(w, http.StatusNotFound, "Not Found")
 			return
 		}
+		s.mu.Lock()
+		failing := repo.Failing
+		s.mu.Unlock()
+		if failing {
+			writeErr(w, http.StatusBadGateway, "Server Error")
+			return
+		}
 		h(w, r, repo)
 	}
 }

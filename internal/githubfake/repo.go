@@ -33,7 +33,9 @@ type Repo struct {
 	// Protected lists branches with protection rules.
 	Protected map[string]bool
 	CreatedAt time.Time
-	gitDir    string
+	// Failing makes every API request about the repository answer 502.
+	Failing bool
+	gitDir  string
 }
 
 // RepoOptions are AddRepo's optional settings.
@@ -123,6 +125,24 @@ func (s *Server) newRepo(owner, name string, opts RepoOptions) *Repo {
 	s.repos[owner+"/"+name] = r
 	s.mu.Unlock()
 	return r
+}
+
+// SetFailing makes API requests about owner/name fail (502) or work again.
+func (s *Server) SetFailing(owner, name string, failing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.repos[owner+"/"+name]; r != nil {
+		r.Failing = failing
+	}
+}
+
+// Edit changes owner/name's metadata under the server's lock.
+func (s *Server) Edit(owner, name string, f func(*Repo)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.repos[owner+"/"+name]; r != nil {
+		f(r)
+	}
 }
 
 // Repo returns owner/name, or nil.
