@@ -59,8 +59,8 @@ type Discovery struct {
 // DiscoveryStats describes one full run.
 type DiscoveryStats struct {
 	Repos, Matched, Locations, Failed int
-	Requests, NotModified           int64
-	Took                            time.Duration
+	Requests, NotModified             int64
+	Took                              time.Duration
 }
 
 // NewDiscovery returns the provider for cfg, feeding sink.
