@@ -33,6 +33,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+td+"/static/docs/{namespace}/{kind}/{name}/{path...}", s.api(s.handleDocsStatic))
 	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.api(s.handleDocsSync))
 
+	// Backstage's HTTP events endpoint; deliveries are verified by the sink
+	// (GitHub's HMAC signature), not by a bearer token (api_events.go).
+	mux.Handle("POST /api/events/http/{topic}", s.api(s.handleEvent))
+
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))

@@ -34,6 +34,9 @@ type Options struct {
 	// up to date for /api/techdocs/sync and reports whether it rebuilt
 	// them. Nil means techdocs.builder: external: never updated here.
 	DocsSync func(ctx context.Context, ref callboard.EntityRef) (updated bool, err error)
+	// Events receives POST /api/events/http/{topic} (GitHub webhooks);
+	// nil answers NotFound.
+	Events EventSink
 }
 
 // Server is the HTTP handler of callboard.
