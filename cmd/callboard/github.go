@@ -152,10 +152,10 @@ type discoveryYAML struct {
 		AllowForks    *bool    `yaml:"allowForks"`
 		AllowArchived bool     `yaml:"allowArchived"`
 	} `yaml:"filters"`
-	Schedule              scheduleYAML `yaml:"schedule"`
-	ValidateLocationsExist any         `yaml:"validateLocationsExist"`
-	PageSizes             any          `yaml:"pageSizes"`
-	App                   any          `yaml:"app"`
+	Schedule               scheduleYAML `yaml:"schedule"`
+	ValidateLocationsExist any          `yaml:"validateLocationsExist"`
+	PageSizes              any          `yaml:"pageSizes"`
+	App                    any          `yaml:"app"`
 }
 
 type orgYAML struct {
