@@ -22,6 +22,9 @@ var forbidden = map[string][]string{
 	// Integrations: the root package and their SDK only (STYLE.md 2.1).
 	"callboard/integration/github":  {"callboard/store", "callboard/web", "callboard/catalog", "callboard/scaffold", "callboard/config", "callboard/integration/"},
 	"callboard/internal/githubfake": {"callboard/"},
+	// Bulk onboarding: GitHub through the integration's client, entities
+	// checked by descriptor; no storage, no web.
+	"callboard/onboard": {"callboard/store", "callboard/web", "callboard/config", "callboard/scaffold"},
 }
 
 // TestImportRules checks the package dependency table with go list.

@@ -37,6 +37,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Workers is the number of parallel readers/parsers; 0 means 4.
 	Workers int
+	// Analyzers find descriptors of repository URLs and suggest entities
+	// for repositories without one (analyze-location).
+	Analyzers []RepoAnalyzer
 }
 
 // StaticLocation is an entry of catalog.locations.

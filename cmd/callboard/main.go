@@ -36,6 +36,8 @@ Usage:
   callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-json]
                                                   measure ingest, queries and memory
   callboard docs generate|serve|publish ...       build, preview and publish TechDocs sites
+  callboard onboard github --org ORG [--dry-run] [--owner REF] [--branch NAME] [--config FILE]
+                                                  propose catalog-info.yaml to every repository without one
   callboard version                               print the version
 `
 
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "docs":
 		return runDocs(ctx, args[1:], stdout, stderr)
+	case "onboard":
+		return runOnboard(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil
