@@ -82,8 +82,10 @@ func firstParagraph(md string) string {
 			if len(para) > 0 {
 				return clip(strings.Join(para, " "), 200)
 			}
+		case strings.HasPrefix(t, "---"), strings.HasPrefix(t, "==="):
+			para = nil // the lines above were a setext heading (or a rule)
 		case strings.HasPrefix(t, "#"), strings.HasPrefix(t, "<"), strings.HasPrefix(t, "!["),
-			strings.HasPrefix(t, "[!["), strings.HasPrefix(t, "|"), strings.HasPrefix(t, "---"), strings.HasPrefix(t, "==="):
+			strings.HasPrefix(t, "[!["), strings.HasPrefix(t, "|"):
 			if len(para) > 0 {
 				return clip(strings.Join(para, " "), 200)
 			}

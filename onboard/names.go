@@ -3,6 +3,7 @@ package onboard
 import (
 	"strings"
 
+	"callboard"
 	"callboard/descriptor"
 )
 
@@ -57,4 +58,19 @@ func sanitize(s string, word func(rune) bool, seps string, valid func(string) bo
 		return ""
 	}
 	return out
+}
+
+// CheckOwner checks an --owner value: an entity reference to a group or
+// user ("group:default/team", "team" means a group) with a valid name and
+// namespace. Errors are Invalid.
+func CheckOwner(ref string) error {
+	r, err := callboard.ParseRef(ref, "group", callboard.DefaultNamespace)
+	if err != nil {
+		return err
+	}
+	k := strings.ToLower(r.Kind)
+	if (k != "group" && k != "user") || !descriptor.ValidNamespace(r.Namespace) || !descriptor.ValidName(r.Name) {
+		return callboard.Errorf(callboard.Invalid, "owner %q must name a group or user with a valid namespace and name, like group:default/platform", ref)
+	}
+	return nil
 }

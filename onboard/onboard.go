@@ -81,6 +81,9 @@ func Run(ctx context.Context, c *github.Client, opts Options) ([]Result, error) 
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
+	if err := CheckOwner(opts.Owner); err != nil {
+		return nil, err
+	}
 	repos, err := c.OrgRepos(ctx, opts.Org)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,24 @@
+package onboard
+
+import "testing"
+
+func TestFirstParagraph(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"# Title\n\n[![ci](b)](c)\n<img src=x>\n\nDoes a thing\nwell.\n\nMore.", "Does a thing well."},
+		{"```\ncode\n```\nText", "Text"},
+		{"Title\n=====\nBody", "Body"},
+		{"", ""},
+		{string(make([]byte, 0)) + "x" + string(rune(0x4e2d)), "x中"},
+	} {
+		if got := firstParagraph(tc.in); got != tc.want {
+			t.Errorf("firstParagraph(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	long := ""
+	for range 300 {
+		long += "é"
+	}
+	if got := []rune(firstParagraph(long)); len(got) != 200 {
+		t.Errorf("long paragraph clipped to %d runes, want 200", len(got))
+	}
+}
