@@ -64,7 +64,7 @@ func TestInfer(t *testing.T) {
 			"service", "deprecated", "group:default/unknown", "--owner"},
 		{"codeowners whole-repo rule wins", onboard.Facts{Owner: "acme", Repo: "a", CodeOwnersPath: "CODEOWNERS",
 			CodeOwners: "/docs/ @acme/writers\n* @acme/Core-Team # the owners\n*.js @acme/web\n",
-			Teams: []github.TeamAccess{{Slug: "admins", Permission: "admin"}}},
+			Teams:      []github.TeamAccess{{Slug: "admins", Permission: "admin"}}},
 			"other", "production", "group:default/core-team", "CODEOWNERS"},
 		{"codeowners of another org", onboard.Facts{Owner: "acme", Repo: "a", CodeOwners: "* @other/team\n",
 			Teams: []github.TeamAccess{{Slug: "zeta", Permission: "admin"}, {Slug: "alpha", Permission: "admin"}, {Slug: "beta", Permission: "maintain"}}},
