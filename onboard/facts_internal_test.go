@@ -1,6 +1,10 @@
 package onboard
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+)
 
 func TestFirstParagraph(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -20,5 +24,25 @@ func TestFirstParagraph(t *testing.T) {
 	}
 	if got := []rune(firstParagraph(long)); len(got) != 200 {
 		t.Errorf("long paragraph clipped to %d runes, want 200", len(got))
+	}
+}
+
+func TestPaceSpacesWrites(t *testing.T) {
+	p := newPace(60000) // one a millisecond
+	if err := p.wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if p.every != time.Millisecond {
+		t.Errorf("every = %v, want 1ms", p.every)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	slow := newPace(1)
+	_ = slow.wait(ctx) // the first slot is now
+	if err := slow.wait(ctx); err == nil {
+		t.Error("wait ignored a cancelled context")
+	}
+	if err := newPace(-1).wait(ctx); err != nil {
+		t.Errorf("no pacing: %v", err)
 	}
 }

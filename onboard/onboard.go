@@ -34,6 +34,9 @@ type Options struct {
 	DryRunOut io.Writer
 	// Concurrency is how many repositories are handled at once; default 4.
 	Concurrency int
+	// WritesPerMinute paces branch, file and pull request creation; 0
+	// means DefaultWritesPerMinute, negative means no pacing (tests).
+	WritesPerMinute int
 	// Progress, when set, is called after each repository (from one
 	// goroutine at a time) with the count done, the total and the result.
 	Progress func(done, total int, r Result)
@@ -43,6 +46,9 @@ type Options struct {
 const (
 	DefaultOwner  = "group:default/unknown"
 	DefaultBranch = "add-catalog-info"
+	// DefaultWritesPerMinute stays under GitHub's secondary limit of 80
+	// content-creating requests a minute.
+	DefaultWritesPerMinute = 60
 )
 
 // Action is what happened to a repository.
@@ -84,6 +90,10 @@ func Run(ctx context.Context, c *github.Client, opts Options) ([]Result, error) 
 	if err := CheckOwner(opts.Owner); err != nil {
 		return nil, err
 	}
+	if opts.WritesPerMinute == 0 {
+		opts.WritesPerMinute = DefaultWritesPerMinute
+	}
+	writes := newPace(opts.WritesPerMinute)
 	repos, err := c.OrgRepos(ctx, opts.Org)
 	if err != nil {
 		return nil, err
@@ -99,7 +109,7 @@ func Run(ctx context.Context, c *github.Client, opts Options) ([]Result, error) 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				r := onboardRepo(ctx, c, repos[i], opts)
+				r := onboardRepo(ctx, c, repos[i], opts, writes)
 				results[i] = r
 				mu.Lock()
 				done++

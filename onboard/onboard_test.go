@@ -166,7 +166,7 @@ func TestRunOrg(t *testing.T) {
 	s, ws := newOrg(t)
 	c := newClient(t, s, time.Second)
 	var progress bytes.Buffer
-	results, err := onboard.Run(t.Context(), c, onboard.Options{Org: org, Concurrency: 4,
+	results, err := onboard.Run(t.Context(), c, onboard.Options{WritesPerMinute: -1, Org: org, Concurrency: 4,
 		Progress: onboard.NewProgress(&progress, false)})
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestRunOrg(t *testing.T) {
 
 	// A second run changes nothing: every proposal now exists.
 	before := state(s)
-	again, err := onboard.Run(t.Context(), c, onboard.Options{Org: org})
+	again, err := onboard.Run(t.Context(), c, onboard.Options{WritesPerMinute: -1, Org: org})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	c := newClient(t, s, time.Second)
 	before := state(s)
 	var out bytes.Buffer
-	results, err := onboard.Run(t.Context(), c, onboard.Options{Org: org, DryRun: true, DryRunOut: &out, Owner: "group:default/platform"})
+	results, err := onboard.Run(t.Context(), c, onboard.Options{WritesPerMinute: -1, Org: org, DryRun: true, DryRunOut: &out, Owner: "group:default/platform"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestRateLimits(t *testing.T) {
 		s.AddRepo(org, "svc", map[string]string{"main.go": "package main\n"}, githubfake.RepoOptions{})
 		c := newClient(t, s, time.Minute)
 		s.SecondaryLimitOnce(githubfake.Token)
-		results, err := onboard.Run(t.Context(), c, onboard.Options{Org: org})
+		results, err := onboard.Run(t.Context(), c, onboard.Options{WritesPerMinute: -1, Org: org})
 		if err != nil || len(results) != 1 || results[0].Action != onboard.Opened {
 			t.Fatalf("results %+v, %v", results, err)
 		}
@@ -323,7 +323,7 @@ func TestRateLimits(t *testing.T) {
 		}
 		s.SetRateLimit(3, time.Now().Add(time.Hour))
 		c := newClient(t, s, time.Second)
-		results, err := onboard.Run(t.Context(), c, onboard.Options{Org: org, Concurrency: 1})
+		results, err := onboard.Run(t.Context(), c, onboard.Options{WritesPerMinute: -1, Org: org, Concurrency: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

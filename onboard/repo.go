@@ -12,7 +12,7 @@ import (
 
 // onboardRepo decides and does what one repository needs. Reads come
 // first, so a dry run and an idempotent re-run stop before any write.
-func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, opts Options) Result {
+func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, opts Options, writes *pace) Result {
 	res := Result{Repo: repo.Owner + "/" + repo.Name}
 	fail := func(err error) Result {
 		res.Action, res.Detail = Failed, err.Error()
@@ -71,7 +71,7 @@ func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, op
 		res.Action = WouldOpen
 		return res
 	}
-	pr, reused, err := propose(ctx, c, repo, opts.Branch, res.YAML, pullBody(in))
+	pr, reused, err := propose(ctx, c, writes, repo, opts.Branch, res.YAML, pullBody(in))
 	if err != nil {
 		return fail(err)
 	}
@@ -89,7 +89,7 @@ func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, op
 // branch, or reusing it and updating the file only when it differs) and
 // opens the pull request. A pull request opened meanwhile by another run
 // is reported with State "exists".
-func propose(ctx context.Context, c *github.Client, repo github.RepoInfo, branch string, content []byte, body string) (github.PullInfo, bool, error) {
+func propose(ctx context.Context, c *github.Client, writes *pace, repo github.RepoInfo, branch string, content []byte, body string) (github.PullInfo, bool, error) {
 	o, n := repo.Owner, repo.Name
 	_, err := c.BranchSHA(ctx, o, n, branch)
 	reused := err == nil
@@ -99,6 +99,9 @@ func propose(ctx context.Context, c *github.Client, repo github.RepoInfo, branch
 		if err != nil {
 			return github.PullInfo{}, false, err
 		}
+		if err := writes.wait(ctx); err != nil {
+			return github.PullInfo{}, false, err
+		}
 		if err := c.CreateBranch(ctx, o, n, branch, base); err != nil && callboard.ErrorKind(err) != callboard.Conflict {
 			return github.PullInfo{}, false, err
 		}
@@ -106,6 +109,11 @@ func propose(ctx context.Context, c *github.Client, repo github.RepoInfo, branch
 		return github.PullInfo{}, false, err
 	}
 	old, sha, err := c.File(ctx, o, n, branch, CatalogFile)
+	if err == nil && !bytes.Equal(old, content) || callboard.ErrorKind(err) == callboard.NotFound {
+		if werr := writes.wait(ctx); werr != nil {
+			return github.PullInfo{}, reused, werr
+		}
+	}
 	switch {
 	case callboard.ErrorKind(err) == callboard.NotFound:
 		err = c.PutFile(ctx, o, n, branch, CatalogFile, "Add catalog-info.yaml for the software catalog", content, "")
@@ -114,6 +122,9 @@ func propose(ctx context.Context, c *github.Client, repo github.RepoInfo, branch
 		err = c.PutFile(ctx, o, n, branch, CatalogFile, "Update the proposed catalog-info.yaml", content, sha)
 	}
 	if err != nil {
+		return github.PullInfo{}, reused, err
+	}
+	if err := writes.wait(ctx); err != nil {
 		return github.PullInfo{}, reused, err
 	}
 	pr, err := c.OpenPull(ctx, o, n, branch, repo.DefaultBranch, "Add catalog-info.yaml", body)

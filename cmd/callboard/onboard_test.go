@@ -56,7 +56,7 @@ func TestOnboardCommand(t *testing.T) {
 	}
 
 	stdout.Reset()
-	args = []string{"onboard", "github", "--org", "acme", "--config", cfg, "--branch", "catalog", "--owner", "group:default/platform"}
+	args = []string{"onboard", "github", "--org", "acme", "--config", cfg, "--branch", "catalog", "--owner", "group:default/platform", "--writes-per-minute", "0"}
 	if err := run(t.Context(), args, env, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
@@ -113,7 +113,7 @@ func TestOnboardCommandErrors(t *testing.T) {
 	s.Handle("GET /repos/acme/payments/contents/{path...}", http500())
 	var stdout, stderr bytes.Buffer
 	env := func(k string) string { return map[string]string{"GH_TOKEN": githubfake.Token}[k] }
-	err := run(t.Context(), []string{"onboard", "github", "--org", "acme", "--config", cfg}, env, &stdout, &stderr)
+	err := run(t.Context(), []string{"onboard", "github", "--org", "acme", "--config", cfg, "--writes-per-minute", "0"}, env, &stdout, &stderr)
 	if err != errSilent || !strings.Contains(stdout.String(), "1 failed") || !strings.Contains(stderr.String(), "1 repositories failed") {
 		t.Errorf("err = %v, want errSilent after a summary with the failure\n%s\n%s", err, stdout.String(), stderr.String())
 	}
