@@ -22,7 +22,7 @@ func component(name string) string {
 
 var allKinds = []catalog.Rule{{Allow: []string{"Component", "API", "Location", "Group", "User", "System"}}}
 
-func newCatalog(t *testing.T, c *github.Client) *catalog.Service {
+func newCatalog(t testing.TB, c *github.Client) *catalog.Service {
 	t.Helper()
 	cat := catalog.New(storetest.Open(t), catalog.Options{Rules: allKinds,
 		Reader: &catalog.Reader{URLReaders: []catalog.URLReader{c.ReadURL}}})

@@ -31,13 +31,13 @@ type entry struct {
 }
 
 // lsTree lists ref (recursively with -r -t) or one path of it.
-func lsTree(gitDir, ref string, recursive bool, paths ...string) ([]entry, error) {
+func (s *Server) lsTree(gitDir, ref string, recursive bool, paths ...string) ([]entry, error) {
 	args := []string{"ls-tree", "-l", "--full-tree"}
 	if recursive {
 		args = append(args, "-r", "-t")
 	}
 	args = append(args, ref, "--")
-	out, err := git(gitDir, nil, append(args, paths...)...)
+	out, err := s.rgit(gitDir, append(args, paths...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Server) refOf(r *http.Request, repo *Repo) string {
 // with Accept: application/vnd.github.raw) or a directory listing.
 func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	ref, p := s.refOf(r, repo), strings.Trim(r.PathValue("path"), "/")
-	if _, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+	if _, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
 		writeErr(w, http.StatusNotFound, "No commit found for the ref "+ref)
 		return
 	}
@@ -76,7 +76,7 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, repo *Re
 		s.writeDir(w, r, repo, ref, "")
 		return
 	}
-	es, err := lsTree(repo.gitDir, ref, false, p)
+	es, err := s.lsTree(repo.gitDir, ref, false, p)
 	if err != nil || len(es) == 0 {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
@@ -86,7 +86,7 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, repo *Re
 		s.writeDir(w, r, repo, ref, p)
 		return
 	}
-	body, err := git(repo.gitDir, nil, "cat-file", "blob", e.sha)
+	body, err := s.rgit(repo.gitDir, "cat-file", "blob", e.sha)
 	if err != nil {
 		writeErr(w, http.StatusInternalServerError, err.Error())
 		return
@@ -121,7 +121,7 @@ func (s *Server) writeDir(w http.ResponseWriter, r *http.Request, repo *Repo, re
 	if dir != "" {
 		spec = ref + ":" + dir
 	}
-	es, err := lsTree(repo.gitDir, spec, false)
+	es, err := s.lsTree(repo.gitDir, spec, false)
 	if err != nil {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
@@ -157,19 +157,21 @@ func (s *Server) handleContentsPut(w http.ResponseWriter, r *http.Request, repo 
 	}
 	p := strings.Trim(r.PathValue("path"), "/")
 	status := http.StatusCreated
-	if es, err := lsTree(repo.gitDir, branch, false, p); err == nil && len(es) > 0 {
+	if es, err := s.lsTree(repo.gitDir, branch, false, p); err == nil && len(es) > 0 {
 		if in.SHA != es[0].sha {
 			writeErr(w, http.StatusConflict, p+" does not match "+in.SHA)
 			return
 		}
 		status = http.StatusOK
 	}
-	if err := commitFiles(repo.gitDir, branch, map[string]string{p: string(body)}); err != nil {
+	err = commitFiles(repo.gitDir, branch, map[string]string{p: string(body)})
+	s.invalidate(repo.gitDir)
+	if err != nil {
 		writeErr(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	sha, _ := git(repo.gitDir, nil, "rev-parse", "refs/heads/"+branch)
-	es, _ := lsTree(repo.gitDir, branch, false, p)
+	sha, _ := s.rgit(repo.gitDir, "rev-parse", "refs/heads/"+branch)
+	es, _ := s.lsTree(repo.gitDir, branch, false, p)
 	var content map[string]any
 	if len(es) > 0 {
 		content = s.contentJSON(r, repo, branch, es[0], nil)
@@ -181,13 +183,13 @@ func (s *Server) handleContentsPut(w http.ResponseWriter, r *http.Request, repo 
 // handleTree serves git/trees/{sha}, with recursive=1 the whole tree.
 func (s *Server) handleTree(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	ref := r.PathValue("sha")
-	sha, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", ref+"^{tree}")
+	sha, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", ref+"^{tree}")
 	if err != nil {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	rec := r.URL.Query().Get("recursive")
-	es, err := lsTree(repo.gitDir, ref, rec != "" && rec != "0" && rec != "false")
+	es, err := s.lsTree(repo.gitDir, ref, rec != "" && rec != "0" && rec != "false")
 	if err != nil {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
@@ -209,7 +211,7 @@ func (s *Server) handleLanguages(w http.ResponseWriter, r *http.Request, repo *R
 		return
 	}
 	out := map[string]int64{}
-	es, err := lsTree(repo.gitDir, repo.DefaultBranch, true)
+	es, err := s.lsTree(repo.gitDir, repo.DefaultBranch, true)
 	if err == nil {
 		for _, e := range es {
 			if lang := languages[path.Ext(e.path)]; lang != "" && e.typ == "blob" {
@@ -231,7 +233,7 @@ func (s *Server) refJSON(r *http.Request, repo *Repo, ref, sha string) map[strin
 
 func (s *Server) handleRef(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	ref := "refs/" + r.PathValue("ref")
-	sha, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", ref)
+	sha, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", ref)
 	if err != nil {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
@@ -248,11 +250,13 @@ func (s *Server) handleRefCreate(w http.ResponseWriter, r *http.Request, repo *R
 		writeErr(w, http.StatusUnprocessableEntity, "Reference name must start with 'refs/' and have at least two slashes.")
 		return
 	}
-	if _, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", in.Ref); err == nil {
+	if _, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", in.Ref); err == nil {
 		writeErr(w, http.StatusUnprocessableEntity, "Reference already exists")
 		return
 	}
-	if _, err := git(repo.gitDir, nil, "update-ref", in.Ref, in.SHA, ""); err != nil {
+	_, err := git(repo.gitDir, nil, "update-ref", in.Ref, in.SHA, "")
+	s.invalidate(repo.gitDir)
+	if err != nil {
 		writeErr(w, http.StatusUnprocessableEntity, "Object does not exist")
 		return
 	}
@@ -261,7 +265,7 @@ func (s *Server) handleRefCreate(w http.ResponseWriter, r *http.Request, repo *R
 
 func (s *Server) handleBranch(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	b := r.PathValue("branch")
-	sha, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", "refs/heads/"+b)
+	sha, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", "refs/heads/"+b)
 	if err != nil {
 		writeErr(w, http.StatusNotFound, "Branch not found")
 		return
@@ -320,7 +324,7 @@ func (s *Server) handlePullCreate(w http.ResponseWriter, r *http.Request, repo *
 		head = b
 	}
 	for _, b := range []string{head, in.Base} {
-		if _, err := git(repo.gitDir, nil, "rev-parse", "--verify", "--quiet", "refs/heads/"+b); err != nil {
+		if _, err := s.rgit(repo.gitDir, "rev-parse", "--verify", "--quiet", "refs/heads/"+b); err != nil {
 			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
 				"errors": []map[string]string{{"resource": "PullRequest", "field": "head", "code": "invalid"}}})
 			return

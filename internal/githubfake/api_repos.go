@@ -199,6 +199,7 @@ func (s *Server) handleCreateRepo(w http.ResponseWriter, r *http.Request) {
 	}
 	repo := s.newRepo(owner, in.Name, RepoOptions{Description: in.Description, Visibility: vis})
 	repo.Homepage = in.Homepage
+	defer s.invalidate(repo.gitDir)
 	if err := initBare(repo.gitDir); err != nil {
 		writeErr(w, http.StatusInternalServerError, err.Error())
 		return
@@ -369,7 +370,7 @@ func (s *Server) handleDispatch(w http.ResponseWriter, r *http.Request, repo *Re
 		return
 	}
 	wf := r.PathValue("workflow")
-	if _, err := git(repo.gitDir, nil, "cat-file", "-e", in.Ref+":.github/workflows/"+wf); err != nil && !isNumeric(wf) {
+	if _, err := s.rgit(repo.gitDir, "cat-file", "-e", in.Ref+":.github/workflows/"+wf); err != nil && !isNumeric(wf) {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
 	}

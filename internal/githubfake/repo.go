@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -97,6 +98,7 @@ type Dispatch struct {
 func (s *Server) AddRepo(owner, name string, files map[string]string, opts RepoOptions) *Repo {
 	s.t.Helper()
 	r := s.newRepo(owner, name, opts)
+	defer s.invalidate(r.gitDir)
 	if err := initBare(r.gitDir); err != nil {
 		s.t.Fatalf("githubfake: %v", err)
 	}
@@ -160,6 +162,7 @@ func (s *Server) DeleteRepo(owner, name string) {
 	s.mu.Unlock()
 	if r != nil {
 		_ = os.RemoveAll(r.gitDir)
+		s.invalidate(r.gitDir)
 	}
 }
 
@@ -171,7 +174,9 @@ func (s *Server) Commit(owner, name, branch string, files map[string]string) str
 	if r == nil {
 		s.t.Fatalf("githubfake: no repository %s/%s", owner, name)
 	}
-	if err := commitFiles(r.gitDir, branch, files); err != nil {
+	err := commitFiles(r.gitDir, branch, files)
+	s.invalidate(r.gitDir)
+	if err != nil {
 		s.t.Fatalf("githubfake: %v", err)
 	}
 	sha, err := git(r.gitDir, nil, "rev-parse", "refs/heads/"+branch)
@@ -356,6 +361,9 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 			"REMOTE_USER=fake"},
 	}
 	h.ServeHTTP(w, r)
+	if push {
+		s.invalidate(repo.gitDir)
+	}
 }
 
 func gitHTTPBackend() string {
@@ -364,4 +372,56 @@ func gitHTTPBackend() string {
 		return filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
 	}
 	return "/usr/lib/git-core/git-http-backend"
+}
+
+// gitCache remembers the output of read-only git commands per repository
+// until the repository changes: a loaded machine spends tens of
+// milliseconds on each git process, and discovery asks the same questions
+// run after run.
+type gitCache struct {
+	mu   sync.Mutex
+	gen  map[string]int
+	vals map[string]gitResult
+}
+
+type gitResult struct {
+	out []byte
+	err error
+}
+
+// rgit runs a read-only git command, from the cache when the repository
+// has not changed since.
+func (s *Server) rgit(gitDir string, args ...string) ([]byte, error) {
+	c := &s.cache
+	c.mu.Lock()
+	if c.vals == nil {
+		c.gen, c.vals = map[string]int{}, map[string]gitResult{}
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%s", gitDir, c.gen[gitDir], strings.Join(args, "\x00"))
+	r, ok := c.vals[key]
+	c.mu.Unlock()
+	if ok {
+		return r.out, r.err
+	}
+	out, err := git(gitDir, nil, args...)
+	c.mu.Lock()
+	c.vals[key] = gitResult{out, err}
+	c.mu.Unlock()
+	return out, err
+}
+
+// invalidate forgets what rgit knows about a repository.
+func (s *Server) invalidate(gitDir string) {
+	c := &s.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == nil {
+		c.gen, c.vals = map[string]int{}, map[string]gitResult{}
+	}
+	c.gen[gitDir]++
+	for k := range c.vals {
+		if strings.HasPrefix(k, gitDir+"\x00") {
+			delete(c.vals, k)
+		}
+	}
 }

@@ -51,6 +51,8 @@ type Server struct {
 	reset     time.Time
 	secondary map[string]bool // tokens that get a secondary limit (429 + Retry-After)
 
+	cache gitCache // read-only git answers, per repository
+
 	requests    atomic.Int64 // API requests served (any status)
 	notModified atomic.Int64 // 304 answers
 }
