@@ -28,7 +28,7 @@ func TestFirstParagraph(t *testing.T) {
 }
 
 func TestPaceSpacesWrites(t *testing.T) {
-	p := newPace(60000) // one a millisecond
+	p := newPace(60000, 0) // one a millisecond
 	if err := p.wait(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +37,30 @@ func TestPaceSpacesWrites(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	slow := newPace(1)
+	slow := newPace(1, 0)
 	_ = slow.wait(ctx) // the first slot is now
 	if err := slow.wait(ctx); err == nil {
 		t.Error("wait ignored a cancelled context")
 	}
-	if err := newPace(-1).wait(ctx); err != nil {
+	if err := newPace(-1, -1).wait(ctx); err != nil {
 		t.Errorf("no pacing: %v", err)
+	}
+}
+
+func TestPaceHourlyBudget(t *testing.T) {
+	p := newPace(-1, 2)
+	for range 2 {
+		if err := p.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := p.wait(ctx); err == nil {
+		t.Error("a third write in the hour did not wait")
+	}
+	// The refused slot still counts: it is an hour after the first write.
+	if got := p.recent[len(p.recent)-1].Sub(p.recent[1]); got < time.Hour-time.Second {
+		t.Errorf("third slot %v after the second, want an hour", got)
 	}
 }

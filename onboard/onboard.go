@@ -34,9 +34,9 @@ type Options struct {
 	DryRunOut io.Writer
 	// Concurrency is how many repositories are handled at once; default 4.
 	Concurrency int
-	// WritesPerMinute paces branch, file and pull request creation; 0
-	// means DefaultWritesPerMinute, negative means no pacing (tests).
-	WritesPerMinute int
+	// WritesPerMinute and WritesPerHour pace branch, file and pull
+	// request creation; 0 means the default, negative means no limit.
+	WritesPerMinute, WritesPerHour int
 	// Progress, when set, is called after each repository (from one
 	// goroutine at a time) with the count done, the total and the result.
 	Progress func(done, total int, r Result)
@@ -46,9 +46,10 @@ type Options struct {
 const (
 	DefaultOwner  = "group:default/unknown"
 	DefaultBranch = "add-catalog-info"
-	// DefaultWritesPerMinute stays under GitHub's secondary limit of 80
-	// content-creating requests a minute.
+	// The default write pace stays under GitHub's secondary limits of 80
+	// content-creating requests a minute and 500 an hour.
 	DefaultWritesPerMinute = 60
+	DefaultWritesPerHour   = 480
 )
 
 // Action is what happened to a repository.
@@ -93,7 +94,10 @@ func Run(ctx context.Context, c *github.Client, opts Options) ([]Result, error) 
 	if opts.WritesPerMinute == 0 {
 		opts.WritesPerMinute = DefaultWritesPerMinute
 	}
-	writes := newPace(opts.WritesPerMinute)
+	if opts.WritesPerHour == 0 {
+		opts.WritesPerHour = DefaultWritesPerHour
+	}
+	writes := newPace(opts.WritesPerMinute, opts.WritesPerHour)
 	repos, err := c.OrgRepos(ctx, opts.Org)
 	if err != nil {
 		return nil, err

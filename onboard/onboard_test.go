@@ -15,7 +15,7 @@ import (
 
 const org = "acme"
 
-func newClient(t *testing.T, s *githubfake.Server, maxWait time.Duration) *github.Client {
+func newClient(t testing.TB, s *githubfake.Server, maxWait time.Duration) *github.Client {
 	t.Helper()
 	c, err := github.New(github.Config{Host: s.Host(), APIBaseURL: s.APIURL(), Token: githubfake.Token},
 		github.Options{RequestsPerSecond: 1000, MaxWait: maxWait})

@@ -40,7 +40,8 @@ func runOnboard(ctx context.Context, args []string, getenv func(string) string, 
 	branch := fs.String("branch", onboard.DefaultBranch, "the branch the pull requests come from")
 	conc := fs.Int("concurrency", 4, "repositories handled at once")
 	rps := fs.Float64("rps", 10, "GitHub API requests per second at most")
-	wpm := fs.Int("writes-per-minute", onboard.DefaultWritesPerMinute, "branches, files and pull requests created per minute at most (GitHub allows about 80); 0 does not pace")
+	wpm := fs.Int("writes-per-minute", onboard.DefaultWritesPerMinute, "branches, files and pull requests created per minute at most (GitHub allows 80); 0 does not limit")
+	wph := fs.Int("writes-per-hour", onboard.DefaultWritesPerHour, "the same per hour (GitHub allows 500); 0 does not limit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return errSilent
 	}
@@ -48,8 +49,10 @@ func runOnboard(ctx context.Context, args []string, getenv func(string) string, 
 		fs.Usage()
 		return fmt.Errorf("onboard github: --org is required and no arguments are taken")
 	}
-	if *wpm == 0 {
-		*wpm = -1
+	for _, v := range []*int{wpm, wph} {
+		if *v == 0 {
+			*v = -1
+		}
 	}
 	if *conc < 1 || *conc > 64 {
 		return fmt.Errorf("onboard github: --concurrency must be between 1 and 64")
@@ -63,7 +66,7 @@ func runOnboard(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	opts := onboard.Options{Org: *org, Owner: *owner, Branch: *branch, DryRun: *dry, DryRunOut: stdout,
-		Concurrency: *conc, WritesPerMinute: *wpm, Progress: onboard.NewProgress(stderr, isTerminal(stderr))}
+		Concurrency: *conc, WritesPerMinute: *wpm, WritesPerHour: *wph, Progress: onboard.NewProgress(stderr, isTerminal(stderr))}
 	start := time.Now()
 	results, err := onboard.Run(ctx, client, opts)
 	if err != nil {
