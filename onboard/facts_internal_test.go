@@ -49,6 +49,8 @@ func TestPaceSpacesWrites(t *testing.T) {
 
 func TestPaceHourlyBudget(t *testing.T) {
 	p := newPace(-1, 2)
+	var told time.Time
+	p.notify = func(until time.Time) { told = until }
 	for range 2 {
 		if err := p.wait(t.Context()); err != nil {
 			t.Fatal(err)
@@ -58,6 +60,9 @@ func TestPaceHourlyBudget(t *testing.T) {
 	cancel()
 	if err := p.wait(ctx); err == nil {
 		t.Error("a third write in the hour did not wait")
+	}
+	if told.IsZero() {
+		t.Error("the long wait was not announced")
 	}
 	// The refused slot still counts: it is an hour after the first write.
 	if got := p.recent[len(p.recent)-1].Sub(p.recent[1]); got < time.Hour-time.Second {

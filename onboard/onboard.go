@@ -16,6 +16,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"callboard/integration/github"
 )
@@ -37,6 +38,9 @@ type Options struct {
 	// WritesPerMinute and WritesPerHour pace branch, file and pull
 	// request creation; 0 means the default, negative means no limit.
 	WritesPerMinute, WritesPerHour int
+	// Waiting, when set, is told when writes pause for the hourly budget
+	// (or any wait over ten seconds), and until when.
+	Waiting func(until time.Time)
 	// Progress, when set, is called after each repository (from one
 	// goroutine at a time) with the count done, the total and the result.
 	Progress func(done, total int, r Result)
@@ -98,6 +102,7 @@ func Run(ctx context.Context, c *github.Client, opts Options) ([]Result, error) 
 		opts.WritesPerHour = DefaultWritesPerHour
 	}
 	writes := newPace(opts.WritesPerMinute, opts.WritesPerHour)
+	writes.notify = opts.Waiting
 	repos, err := c.OrgRepos(ctx, opts.Org)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,8 @@ type pace struct {
 	perHour int
 	next    time.Time
 	recent  []time.Time // start times of the writes of the last hour
+	// notify, when set, hears of waits longer than ten seconds.
+	notify func(until time.Time)
 }
 
 func newPace(perMinute, perHour int) *pace {
@@ -46,6 +48,9 @@ func (p *pace) wait(ctx context.Context) error {
 	}
 	p.next = at.Add(p.every)
 	p.mu.Unlock()
+	if d := time.Until(at); d > 10*time.Second && p.notify != nil {
+		p.notify(at)
+	}
 	if d := time.Until(at); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

@@ -67,6 +67,15 @@ func runOnboard(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	opts := onboard.Options{Org: *org, Owner: *owner, Branch: *branch, DryRun: *dry, DryRunOut: stdout,
 		Concurrency: *conc, WritesPerMinute: *wpm, WritesPerHour: *wph, Progress: onboard.NewProgress(stderr, isTerminal(stderr))}
+	opts.Waiting = func(until time.Time) {
+		fmt.Fprintf(stderr, "\r\033[Konboard: write budget spent (%d a minute, %d an hour); waiting until %s\n",
+			*wpm, *wph, until.Format("15:04:05"))
+	}
+	if !isTerminal(stderr) {
+		opts.Waiting = func(until time.Time) {
+			fmt.Fprintf(stderr, "onboard: write budget spent; waiting until %s\n", until.Format(time.RFC3339))
+		}
+	}
 	start := time.Now()
 	results, err := onboard.Run(ctx, client, opts)
 	if err != nil {
