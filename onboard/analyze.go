@@ -38,8 +38,11 @@ func (a *Analyzer) DescriptorURL(target, filename string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if ext := path.Ext(sub); strings.Contains(target, "/blob/") && (ext == ".yaml" || ext == ".yml") {
-		return a.client.FileURL(owner, repo, ref, sub), true
+	if strings.Contains(target, "/blob/") {
+		if ext := path.Ext(sub); ext == ".yaml" || ext == ".yml" {
+			return a.client.FileURL(owner, repo, ref, sub), true
+		}
+		sub = path.Dir(sub) // another file: the descriptor next to it
 	}
 	if ref == "" {
 		ref = "HEAD"

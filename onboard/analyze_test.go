@@ -139,6 +139,8 @@ func TestAnalyzerURLs(t *testing.T) {
 		{base + "/acme/svc.git", base + "/acme/svc/blob/HEAD/catalog-info.yaml"},
 		{base + "/acme/svc/tree/dev/a/b", base + "/acme/svc/blob/dev/a/b/catalog-info.yaml"},
 		{base + "/acme/svc/blob/main/x/other.yaml", base + "/acme/svc/blob/main/x/other.yaml"},
+		{base + "/acme/svc/blob/main/README.md", base + "/acme/svc/blob/main/catalog-info.yaml"},
+		{base + "/acme/svc/blob/main/x/y.go", base + "/acme/svc/blob/main/x/catalog-info.yaml"},
 		{"https://elsewhere.example/acme/svc", ""},
 		{base + "/acme", ""},
 		{base + "/acme/svc/issues/1", ""},
