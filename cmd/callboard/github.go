@@ -258,3 +258,13 @@ func (g *gitHub) run(ctx context.Context) {
 	}
 	wg.Wait()
 }
+
+// hosts returns the configured integrations for the scaffolder's GitHub
+// actions (publish:github and friends route by repoUrl host).
+func (g *gitHub) hosts() github.Hosts {
+	var out github.Hosts
+	for _, c := range g.clients {
+		out = append(out, c)
+	}
+	return out
+}

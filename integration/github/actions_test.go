@@ -181,3 +181,24 @@ func TestPullRequestAndDispatch(t *testing.T) {
 		t.Fatalf("user repo = %+v", r)
 	}
 }
+
+func TestHostsRouteByRepoURL(t *testing.T) {
+	a, b := githubfake.NewServer(t), githubfake.NewServer(t)
+	a.AddOrg("acme")
+	b.AddOrg("acme")
+	hosts := github.Hosts{newClient(t, a, github.Config{Token: githubfake.Token}), newClient(t, b, github.Config{Token: githubfake.Token})}
+	sc := newStep(t, map[string]string{"f.txt": "x"})
+	if err := hosts.Publish(sc, github.PublishInput{RepoURL: b.Host() + "?owner=acme&repo=r", DefaultBranch: "main"}); err != nil {
+		t.Fatal(err)
+	}
+	if a.Repo("acme", "r") != nil || b.Repo("acme", "r") == nil {
+		t.Fatal("published on the wrong host")
+	}
+	state, _ := json.Marshal(sc.undo)
+	if err := hosts.UndoPublish(sc, state); err != nil || b.Repo("acme", "r") != nil {
+		t.Fatalf("undo: %v", err)
+	}
+	if err := hosts.Publish(sc, github.PublishInput{RepoURL: "github.com?owner=acme&repo=r"}); callboard.ErrorKind(err) != callboard.Forbidden {
+		t.Fatalf("unconfigured host: %v", err)
+	}
+}
