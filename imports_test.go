@@ -24,10 +24,17 @@ var forbidden = map[string][]string{
 	// The scaffolder gets stores, the catalog and integrations as interfaces.
 	"callboard/scaffold": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/config", "callboard/index",
 		"callboard/descriptor", "callboard/techdocs", "callboard/integration", "callboard/auth", "callboard/cmd", "callboard/internal"},
-	"callboard/auth":       {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
+	"callboard/auth": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
 
 	// The policy decides on root types only; web and the catalog apply it.
 	"callboard/auth/policy": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/index"},
+
+	// Integrations: the root package and their SDK only (STYLE.md 2.1).
+	"callboard/integration/github":  {"callboard/store", "callboard/web", "callboard/catalog", "callboard/scaffold", "callboard/config", "callboard/integration/"},
+	"callboard/internal/githubfake": {"callboard/"},
+	// Bulk onboarding: GitHub through the integration's client, entities
+	// checked by descriptor; no storage, no web.
+	"callboard/onboard": {"callboard/store", "callboard/web", "callboard/config", "callboard/scaffold"},
 }
 
 // leafForbidden is every module package except the domain root: for leaf

@@ -60,9 +60,20 @@ func (s *Service) AnalyzeLocation(ctx context.Context, typ, target, catalogFilen
 			file = strings.TrimSuffix(target, "/") + "/blob/HEAD/" + catalogFilename
 		}
 	}
+	analyzer, repoFile := s.repoAnalyzer(target, catalogFilename)
+	if analyzer != nil && typ == TypeURL {
+		file = repoFile
+	}
 	res := &Analysis{ExistingEntityFiles: []ExistingEntityFile{}, GenerateEntities: []GeneratedEntity{}}
 	data, err := s.opts.Reader.Read(ctx, typ, file)
 	switch {
+	case callboard.ErrorKind(err) == callboard.NotFound && analyzer != nil && typ == TypeURL:
+		gen, err := analyzer.Suggest(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		res.GenerateEntities = append(res.GenerateEntities, gen)
+		return res, nil
 	case callboard.ErrorKind(err) == callboard.NotFound:
 		res.GenerateEntities = append(res.GenerateEntities, suggest(target))
 		return res, nil

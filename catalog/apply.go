@@ -79,7 +79,11 @@ func (s *Service) apply(ctx context.Context, b *batch, roots []*callboard.Entity
 // applyRoots stores the generated root Locations.
 func (s *Service) applyRoots(b *batch, roots []*callboard.Entity) {
 	for _, e := range roots {
-		s.upsert(b, rootDoc(e), -1, e.Annotation(callboard.AnnotationManagedByLocation))
+		d := rootDoc(e)
+		if p := s.rootProvider(d.ref); p != "" {
+			d.hash = providerKey(p) + ":" + e.Annotation(callboard.AnnotationManagedByLocation)
+		}
+		s.upsert(b, d, -1, e.Annotation(callboard.AnnotationManagedByLocation))
 	}
 }
 

@@ -45,6 +45,7 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
+	roots = append(roots, s.providerRoots()...)
 	parents := make([]parentLoc, len(roots))
 	for i, r := range roots {
 		parents[i] = parentOf(r)

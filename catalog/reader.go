@@ -40,7 +40,15 @@ type Reader struct {
 	Embedded fs.FS
 	// Client is used for URLs; nil means a client with a 10 s timeout.
 	Client *http.Client
+	// URLReaders are integrations' readers (GitHub with its token), tried
+	// in order before plain HTTP; the first that handles a URL answers for
+	// it, and its host needs no AllowHosts entry.
+	URLReaders []URLReader
 }
+
+// URLReader reads a URL it recognizes; handled is false for URLs it does
+// not serve.
+type URLReader func(ctx context.Context, u *url.URL) (data []byte, handled bool, err error)
 
 // Read returns the content of target for the location type typ. Errors are
 // NotFound for a missing file or 404, Forbidden for a host not allowed,
@@ -92,6 +100,11 @@ func (r *Reader) readURL(ctx context.Context, target string) ([]byte, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, callboard.Errorf(callboard.Invalid, "%q is not an http(s) URL", target)
+	}
+	for _, read := range r.URLReaders {
+		if b, ok, err := read(ctx, u); ok {
+			return b, err
+		}
 	}
 	if !r.hostAllowed(u) {
 		return nil, callboard.Errorf(callboard.Forbidden,

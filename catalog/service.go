@@ -37,6 +37,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Workers is the number of parallel readers/parsers; 0 means 4.
 	Workers int
+	// Analyzers find descriptors of repository URLs and suggest entities
+	// for repositories without one (analyze-location).
+	Analyzers []RepoAnalyzer
 }
 
 // StaticLocation is an entry of catalog.locations.
@@ -70,6 +73,9 @@ type Service struct {
 	mu    sync.RWMutex // guards g and files
 	g     *graph
 	files map[string]fileState // "type:target" -> last seen state
+	// provRoots are the Location roots each entity provider owns:
+	// provider name -> root ref -> location.
+	provRoots map[string]map[string]callboard.Location
 
 	loaded   bool          // Load ran; it must not run twice
 	loadedCh chan struct{} // closed when Load is done
@@ -107,7 +113,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	}
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
-		g: newGraph(), files: map[string]fileState{},
+		g: newGraph(), files: map[string]fileState{}, provRoots: map[string]map[string]callboard.Location{},
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }
@@ -216,6 +222,7 @@ func (s *Service) loadNode(se *callboard.StoredEntity) {
 	if n.kind == "location" {
 		n.loc = locationOf(se.Entity)
 	}
+	s.loadProviderNode(n, se.Entity)
 	s.g.nodes[id] = n
 	s.g.setEdges(id, nil, n.edges)
 	file := se.Entity.Annotation(callboard.AnnotationManagedByLocation)

@@ -219,7 +219,10 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 	s.mu.RLock()
 	prev, known := s.files[fr.file]
 	s.mu.RUnlock()
-	if !force && known && typ != TypeURL && prev == st {
+	// URLs have no cheap change check: a known one is re-read on forced
+	// (processing-interval) runs and refreshes only, never by the file
+	// watcher, which would spend the GitHub rate limit every second.
+	if !force && known && (typ == TypeURL || prev == st) {
 		fr.unchanged = true
 		return fr
 	}

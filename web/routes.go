@@ -54,6 +54,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/auth/{provider}/handler/frame", s.page(s.authRoute(Authenticator.Frame)))
 	mux.Handle("GET /api/auth/{provider}/refresh", s.api(s.authRoute(Authenticator.Refresh)))
 	mux.Handle("POST /api/auth/{provider}/logout", s.csrf.Handler(s.api(s.authRoute(Authenticator.LogoutRoute))))
+	// Backstage's HTTP events endpoint; deliveries are verified by the sink
+	// (GitHub's HMAC signature), not by a bearer token (api_events.go).
+	mux.Handle("POST /api/events/http/{topic}", s.api(s.handleEvent))
 
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))

@@ -45,6 +45,9 @@ type Options struct {
 	// Audit records writes; nil keeps them in the log lines only, and
 	// GET /api/audit/events answers NotFound.
 	Audit callboard.AuditLog
+	// Events receives POST /api/events/http/{topic} (GitHub webhooks);
+	// nil answers NotFound.
+	Events EventSink
 }
 
 // Server is the HTTP handler of callboard.

@@ -39,6 +39,8 @@ Usage:
   callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
                                                   run a software template without side effects
   callboard policy test|check|default ...         test and check permission policies
+  callboard onboard github --org ORG [--dry-run] [--owner REF] [--branch NAME] [--config FILE]
+                                                  propose catalog-info.yaml to every repository without one
   callboard version                               print the version
 `
 
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTemplate(ctx, args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], stdout, stderr)
+	case "onboard":
+		return runOnboard(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s %s\n", callboard.Version, callboard.Commit)
 		return nil

@@ -71,6 +71,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// GitHub: integrations.github clients read github URLs with their
+	// credentials; catalog.providers.github/githubOrg feed the catalog.
+	gh, err := setupGitHub(cfg, opts.Reader)
+	if err != nil {
+		return err
+	}
 	// The catalog loads its index in the background (cat.Run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	cat := catalog.New(db, opts)
@@ -85,6 +91,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	sweepSessions, err := serveAuth(cfg, &webOpts, db, cat, log)
 	if err != nil {
 		return err
+	}
+	if err := gh.addProviders(cfg, cat, log); err != nil {
+		return err
+	}
+	if hooks := gh.webhooks(log); hooks != nil {
+		webOpts.Events = hooks
 	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background (serveDocs below).
@@ -157,6 +169,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 		cancel()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Providers start once the stored catalog is loaded.
+		select {
+		case <-cat.Loaded():
+		case <-ctx.Done():
+			return
+		}
+		gh.run(ctx)
 	}()
 	go func() {
 		select {

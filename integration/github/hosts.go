@@ -1,0 +1,72 @@
+package github
+
+import (
+	"encoding/json"
+	"strings"
+
+	"callboard"
+)
+
+// Hosts holds every configured GitHub integration and routes the
+// scaffolder actions to the one serving their repoUrl's host: a repoUrl on
+// a host without an integration is refused (allowedHosts).
+type Hosts []*Client
+
+func (h Hosts) client(repoURL string) (*Client, error) {
+	host, _, _ := strings.Cut(repoURL, "?")
+	for _, c := range h {
+		if strings.EqualFold(c.Host(), host) {
+			return c, nil
+		}
+	}
+	return nil, callboard.Errorf(callboard.Forbidden, "repoUrl host %q is not allowed: no integrations.github entry for it", host)
+}
+
+// Publish is publish:github on the integration of in.RepoURL's host.
+func (h Hosts) Publish(sc callboard.StepContext, in PublishInput) error {
+	c, err := h.client(in.RepoURL)
+	if err != nil {
+		return err
+	}
+	return c.Publish(sc, in)
+}
+
+// UndoPublish deletes the repository Publish or RepoCreate created.
+func (h Hosts) UndoPublish(sc callboard.StepContext, state json.RawMessage) error {
+	var st undoState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return callboard.Errorf(callboard.Invalid, "publish:github undo state %s is not a repository", state)
+	}
+	c, err := h.client(st.Host)
+	if err != nil {
+		return err
+	}
+	return c.UndoPublish(sc, state)
+}
+
+// RepoCreate is github:repo:create.
+func (h Hosts) RepoCreate(sc callboard.StepContext, in PublishInput) error {
+	c, err := h.client(in.RepoURL)
+	if err != nil {
+		return err
+	}
+	return c.RepoCreate(sc, in)
+}
+
+// PullRequest is publish:github:pull-request.
+func (h Hosts) PullRequest(sc callboard.StepContext, in PullRequestInput) error {
+	c, err := h.client(in.RepoURL)
+	if err != nil {
+		return err
+	}
+	return c.PullRequest(sc, in)
+}
+
+// Dispatch is github:actions:dispatch.
+func (h Hosts) Dispatch(sc callboard.StepContext, in DispatchInput) error {
+	c, err := h.client(in.RepoURL)
+	if err != nil {
+		return err
+	}
+	return c.Dispatch(sc, in)
+}

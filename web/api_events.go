@@ -1,0 +1,37 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+
+	"callboard"
+)
+
+// EventSink receives the deliveries of Backstage's HTTP events endpoint
+// (/api/events/http/{topic}), GitHub's webhooks among them. It checks the
+// delivery's signature itself: the endpoint needs no bearer token.
+type EventSink interface {
+	Event(ctx context.Context, topic string, header http.Header, body []byte) error
+}
+
+// maxEventBody is GitHub's webhook payload cap.
+const maxEventBody = 25 << 20
+
+func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.Events == nil {
+		return callboard.Errorf(callboard.NotFound, "no event receivers are configured")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBody+1))
+	if err != nil {
+		return callboard.Wrap(callboard.Invalid, err, "read event body")
+	}
+	if len(body) > maxEventBody {
+		return callboard.Errorf(callboard.Invalid, "event body is larger than %d MiB", maxEventBody>>20)
+	}
+	if err := s.opts.Events.Event(r.Context(), r.PathValue("topic"), r.Header, body); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
