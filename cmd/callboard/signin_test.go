@@ -99,7 +99,6 @@ auth:
 	}
 }
 
-
 // TestServeSignIn runs `callboard serve` with GitHub sign-in against the
 // fake (as GitHub Enterprise) and a catalog with one user, and signs in.
 func TestServeSignIn(t *testing.T) {
