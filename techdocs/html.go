@@ -273,6 +273,11 @@ func lexerFor(lang string) chroma.Lexer {
 	if lexer == nil {
 		lexer = lexers.Fallback
 	}
+	if rl, ok := lexer.(*chroma.RegexLexer); ok {
+		if fl, err := newFastLexer(rl); err == nil {
+			lexer = fl
+		}
+	}
 	lexer = chroma.Coalesce(lexer)
 	if lexerCacheSize.Add(1) <= lexerCacheMax {
 		lexerCache.Store(lang, lexer)
