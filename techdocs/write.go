@@ -358,6 +358,7 @@ var layout = template.Must(template.New("page").Parse(strings.TrimSpace(`
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
 {{with .Site.Description}}<meta name="description" content="{{.}}">{{end}}
 <link rel="stylesheet" href="{{.CSS}}">
@@ -375,6 +376,13 @@ body { margin: 0; background: #fff; }
 .md-content { padding: 1.5em 0 4em; }
 .md-source-edit { float: right; font: .85em system-ui, sans-serif; }
 @media (max-width: 900px) { .md-container { grid-template-columns: 1fr; } .md-sidebar--secondary { display: none; } }
+@media (prefers-color-scheme: dark) {
+body { background: #0d1117; }
+.md-header { background: #010409; border-bottom: 1px solid #3d444d; }
+.md-nav a { color: #e6edf3; }
+.md-nav a.md-nav__link--active { color: #4493f8; }
+.md-nav .md-nav__title { color: #9198a1; }
+}
 </style>
 {{.Head}}
 </head>

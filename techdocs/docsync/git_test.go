@@ -298,4 +298,3 @@ func TestSyncGitRefusesTraversal(t *testing.T) {
 		})
 	}
 }
-
