@@ -40,3 +40,20 @@ func BenchmarkBuild100Pages(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuildWrite100Pages is what `callboard docs generate` does after
+// process start: build the site and write it out.
+func BenchmarkBuildWrite100Pages(b *testing.B) {
+	fsys := generatedSite(100)
+	out := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		site, err := techdocs.Build(fsys, techdocs.BuildOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := techdocs.Write(site, nil, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -273,6 +273,11 @@ func lexerFor(lang string) chroma.Lexer {
 	if lexer == nil {
 		lexer = lexers.Fallback
 	}
+	if rl, ok := lexer.(*chroma.RegexLexer); ok {
+		if fl, err := newFastLexer(rl); err == nil {
+			lexer = fl
+		}
+	}
 	lexer = chroma.Coalesce(lexer)
 	if lexerCacheSize.Add(1) <= lexerCacheMax {
 		lexerCache.Store(lang, lexer)
@@ -333,20 +338,45 @@ var plainFormatter = chtml.New(chtml.WithClasses(true), chtml.PreventSurrounding
 //go:embed assets/techdocs.css
 var baseCSS string
 
-// CodeStyle is the chroma style whose colours StyleSheet uses.
-const CodeStyle = "github"
+// CodeStyle and CodeStyleDark are the chroma styles whose colours
+// StyleSheet uses, the dark one under prefers-color-scheme: dark.
+const (
+	CodeStyle     = "github"
+	CodeStyleDark = "github-dark"
+)
 
 // StyleSheet returns the CSS for rendered pages: admonitions, details,
 // tabs, task lists, permalinks and code highlighting (chroma classes in the
-// CodeStyle colours). The portal serves it beside the page HTML; Write puts
-// it in each site as assets/stylesheets/callboard.css.
+// CodeStyle colours, and CodeStyleDark's in dark mode). The portal serves
+// it beside the page HTML; Write puts it in each site as
+// assets/stylesheets/callboard.css.
 func StyleSheet() []byte {
 	var b bytes.Buffer
 	b.WriteString(baseCSS)
-	style := styles.Get(CodeStyle)
-	if err := chtml.New(chtml.WithClasses(true)).WriteCSS(&b, style); err != nil {
+	if err := chtml.New(chtml.WithClasses(true)).WriteCSS(&b, styles.Get(CodeStyle)); err != nil {
 		b.WriteString("/* chroma: " + err.Error() + " */\n")
 	}
+	var dark bytes.Buffer
+	if err := chtml.New(chtml.WithClasses(true)).WriteCSS(&dark, styles.Get(CodeStyleDark)); err != nil {
+		b.WriteString("/* chroma: " + err.Error() + " */\n")
+		return b.Bytes()
+	}
+	// chroma writes a class only where the style differs from its plain
+	// text, so a light colour the dark style leaves plain would survive
+	// (dark on dark). Under .md-typeset the dark rules outrank the light
+	// ones, after a reset of every token to the dark text colour.
+	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	b.WriteString(".md-typeset .chroma span { color: inherit; background-color: transparent; font-weight: inherit; font-style: inherit; text-decoration: none; }\n")
+	for line := range strings.Lines(dark.String()) {
+		if strings.HasPrefix(line, "/* Background */") {
+			continue // a global .bg class; pages never use it
+		}
+		b.WriteString(strings.ReplaceAll(line, ".chroma", ".md-typeset .chroma"))
+	}
+	// github-dark's highlighted-line grey leaves light text at 4:1; a dim
+	// amber as GitHub's own dark theme uses keeps it readable.
+	b.WriteString(".md-typeset .chroma .hl { background-color: #2e2a1e; }\n")
+	b.WriteString("}\n")
 	return b.Bytes()
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -241,87 +242,136 @@ type layoutData struct {
 	Head    template.HTML
 }
 
-// navCache holds, per page directory, the nav with no link active: every
-// page renders the whole nav, and in one directory the navs differ only in
-// which links are active. A nil cache renders the nav each time.
+// navCache renders the nav of every page of one site from a skeleton: the
+// "nav" template executed once, with a placeholder for each page link's
+// href. Each page only fills in its relative hrefs (escaped as html/template
+// escapes them, which is char by char for these relative URLs) and marks
+// its active links. A nil cache, or a nav whose skeleton is not as
+// expected, renders the nav from the template each time.
 type navCache struct {
-	mu   sync.Mutex
-	dirs map[string]string
+	once sync.Once
+	sk   *navSkeleton // nil: render in full
+
+	mu  sync.Mutex
+	esc map[string]string // escapeHref memo
+}
+
+type navSkeleton struct {
+	parts []string // parts[i] precedes link i's href; the last part ends the nav
+	urls  []string // link i's URL relative to the site root
 }
 
 // render returns the "nav" template's output for a page in dir whose link
 // URL is current, byte for byte what executing it on layoutNav gives.
 func (c *navCache) render(site *Site, dir, current string) (template.HTML, error) {
-	items := layoutNav(site.Nav, dir, current)
-	if c == nil {
-		s, err := execTemplate("nav", items)
+	if c != nil {
+		c.once.Do(func() { c.sk = newNavSkeleton(site) })
+	}
+	if c == nil || c.sk == nil {
+		s, err := execTemplate("nav", layoutNav(site.Nav, dir, current))
 		return template.HTML(s), err
 	}
-	c.mu.Lock()
-	base, ok := c.dirs[dir]
-	c.mu.Unlock()
-	if !ok {
-		// "\x00" is no page's link URL, so no link is active.
-		var err error
-		if base, err = execTemplate("nav", layoutNav(site.Nav, dir, "\x00")); err != nil {
+	var b strings.Builder
+	b.Grow(len(c.sk.parts) * 96)
+	for i, u := range c.sk.urls {
+		part := c.sk.parts[i]
+		if u == current {
+			part = strings.TrimSuffix(part, navLinkOpen) + navLinkActive
+		}
+		b.WriteString(part)
+		href, err := c.escapeHref(relURL(dir, u))
+		if err != nil {
 			return "", err
 		}
-		c.mu.Lock()
-		if c.dirs == nil {
-			c.dirs = map[string]string{}
+		b.WriteString(href)
+	}
+	b.WriteString(c.sk.parts[len(c.sk.parts)-1])
+	return template.HTML(b.String()), nil
+}
+
+// The markup before a page link's href, inactive and active: navlink's.
+const (
+	navLinkOpen   = `<a class="md-nav__link" href="`
+	navLinkActive = `<a class="md-nav__link md-nav__link--active" href="`
+)
+
+// newNavSkeleton renders the nav with placeholder hrefs, or returns nil
+// when the result cannot be split at them (it always can; the check keeps
+// a template change from producing wrong navs).
+func newNavSkeleton(site *Site) *navSkeleton {
+	sk := &navSkeleton{}
+	var walk func([]NavItem) []layoutItem
+	walk = func(items []NavItem) []layoutItem {
+		out := make([]layoutItem, 0, len(items))
+		for _, it := range items {
+			li := layoutItem{Title: it.Title, External: it.External, Children: walk(it.Children)}
+			switch {
+			case it.External:
+				li.Href = it.URL
+			case it.Children == nil:
+				li.Href = navPlaceholder + strconv.Itoa(len(sk.urls)) + "x"
+				sk.urls = append(sk.urls, it.URL)
+			}
+			out = append(out, li)
 		}
-		c.dirs[dir] = base
+		return out
+	}
+	html, err := execTemplate("nav", walk(site.Nav))
+	if err != nil {
+		return nil
+	}
+	for i := range sk.urls {
+		ph := navPlaceholder + strconv.Itoa(i) + "x"
+		before, after, ok := strings.Cut(html, ph)
+		if !ok || !strings.HasSuffix(before, navLinkOpen) || strings.Contains(after, ph) {
+			return nil
+		}
+		sk.parts = append(sk.parts, before)
+		html = after
+	}
+	sk.parts = append(sk.parts, html)
+	return sk
+}
+
+// navPlaceholder starts a placeholder href: letters and digits, which
+// html/template leaves alone, with a per-process secret so that no title
+// or URL of the docs can contain one.
+var navPlaceholder = "cbnav" + randomHex() + "n"
+
+// escapeHref is what html/template writes for v in an href attribute.
+// relURL's results are "../" repeated and a path: html/template escapes a
+// URL char by char, checking only the start for a scheme, so the path's
+// escaping (after "./", which has none) is memoized once per path.
+func (c *navCache) escapeHref(v string) (string, error) {
+	prefix, rest := "", v
+	for strings.HasPrefix(rest, "../") {
+		prefix += "../"
+		rest = rest[3:]
+	}
+	key := rest
+	if prefix != "" {
+		key = "./" + rest
+	}
+	c.mu.Lock()
+	e, ok := c.esc[key]
+	c.mu.Unlock()
+	if !ok {
+		out, err := execTemplate("href", key)
+		if err != nil {
+			return "", err
+		}
+		e = strings.TrimSuffix(strings.TrimPrefix(out, `<a href="`), `">`)
+		c.mu.Lock()
+		if c.esc == nil {
+			c.esc = map[string]string{}
+		}
+		c.esc[key] = e
 		c.mu.Unlock()
 	}
-	// Mark the active links: each is the inactive link's markup with the
-	// active class. Should the inactive markup occur other than once per
-	// active link, render the nav in full instead.
-	type link struct {
-		Title, Href      string
-		Active, External bool
+	if prefix != "" {
+		e = prefix + strings.TrimPrefix(e, "./")
 	}
-	active := map[link]int{}
-	var walk func([]layoutItem) bool
-	walk = func(items []layoutItem) bool {
-		for _, it := range items {
-			if it.Active {
-				if len(it.Children) > 0 {
-					return false
-				}
-				active[link{Title: it.Title, Href: it.Href, Active: true, External: it.External}]++
-			}
-			if !walk(it.Children) {
-				return false
-			}
-		}
-		return true
-	}
-	out := base
-	if walk(items) {
-		for it, n := range active {
-			on, err := execTemplate("navlink", it)
-			if err != nil {
-				return "", err
-			}
-			it.Active = false
-			off, err := execTemplate("navlink", it)
-			if err != nil {
-				return "", err
-			}
-			if strings.Count(out, off) != n {
-				out = ""
-				break
-			}
-			out = strings.ReplaceAll(out, off, on)
-		}
-	} else {
-		out = ""
-	}
-	if out == "" {
-		s, err := execTemplate("nav", items)
-		return template.HTML(s), err
-	}
-	return template.HTML(out), nil
+	return e, nil
 }
 
 func execTemplate(name string, data any) (string, error) {
@@ -358,6 +408,7 @@ var layout = template.Must(template.New("page").Parse(strings.TrimSpace(`
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
 {{with .Site.Description}}<meta name="description" content="{{.}}">{{end}}
 <link rel="stylesheet" href="{{.CSS}}">
@@ -375,6 +426,13 @@ body { margin: 0; background: #fff; }
 .md-content { padding: 1.5em 0 4em; }
 .md-source-edit { float: right; font: .85em system-ui, sans-serif; }
 @media (max-width: 900px) { .md-container { grid-template-columns: 1fr; } .md-sidebar--secondary { display: none; } }
+@media (prefers-color-scheme: dark) {
+body { background: #0d1117; }
+.md-header { background: #010409; border-bottom: 1px solid #3d444d; }
+.md-nav a { color: #e6edf3; }
+.md-nav a.md-nav__link--active { color: #4493f8; }
+.md-nav .md-nav__title { color: #9198a1; }
+}
 </style>
 {{.Head}}
 </head>
@@ -395,5 +453,5 @@ body { margin: 0; background: #fff; }
 </body>
 </html>
 {{define "nav"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item">{{if .Children}}<span class="md-nav__title">{{.Title}}</span>{{template "nav" .Children}}{{else}}{{template "navlink" .}}{{end}}</li>{{end}}</ul>{{end}}{{define "navlink"}}<a class="md-nav__link{{if .Active}} md-nav__link--active{{end}}" href="{{.Href}}"{{if .External}} rel="noopener"{{end}}>{{.Title}}</a>{{end}}
-{{define "toc"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item"><a class="md-nav__link" href="#{{.ID}}">{{.Title}}</a>{{if .Children}}{{template "toc" .Children}}{{end}}</li>{{end}}</ul>{{end}}
+{{define "href"}}<a href="{{.}}">{{end}}{{define "toc"}}<ul class="md-nav__list">{{range .}}<li class="md-nav__item"><a class="md-nav__link" href="#{{.ID}}">{{.Title}}</a>{{if .Children}}{{template "toc" .Children}}{{end}}</li>{{end}}</ul>{{end}}
 `) + "\n"))

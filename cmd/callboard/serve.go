@@ -368,6 +368,12 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		return nil, nil, fmt.Errorf("techdocs.publisher: %w", err)
 	}
 	documented := index.Filter{{{Key: "metadata.annotations." + callboard.AnnotationTechDocsRef}}}
+	// Private url: docs sources use the integrations' tokens.
+	creds, err := docsCredentials(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	syncer, err := docsync.New(docsync.Options{
 		Builder:   tc.Builder,
 		Interval:  time.Duration(tc.SyncInterval),
@@ -381,6 +387,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 			es, _, err := cat.Query(ctx, index.Query{Filter: documented})
 			return es, err
 		},
+		Credentials: creds,
 	})
 	if err != nil {
 		cleanup()

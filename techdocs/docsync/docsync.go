@@ -80,9 +80,13 @@ type Options struct {
 	// AllowFileRepos allows file:// repositories (tests, self-hosted
 	// mirrors on the same machine).
 	AllowFileRepos bool
-	// Token returns a token for a repository host, sent as a Bearer
-	// Authorization header; nil or "" clones anonymously.
-	Token func(host string) string
+	// Credentials returns the HTTP Basic credentials git sends to a
+	// repository host (host or host:port): see Credentials and the
+	// integrations.github/gitlab entries. A host with credentials may be
+	// read even when AllowHost does not list it, as Backstage's URL readers
+	// read every configured integration host. Nil, or an empty password,
+	// clones anonymously.
+	Credentials func(host string) (username, password string)
 	// GitTimeout bounds one git command; zero is DefaultGitTimeout.
 	GitTimeout time.Duration
 	// GitFreshness is how long a fetched clone is used without fetching

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -160,6 +161,9 @@ func (s *Syncer) checkRepo(src Source) error {
 		}
 		return nil
 	}
+	if _, pass := s.credentials(u.Host); pass != "" {
+		return nil // a configured integration host
+	}
 	if s.opts.AllowHost == nil || !s.opts.AllowHost(u.Host) {
 		return callboard.Errorf(callboard.Forbidden, "docs from %s: host %s is not allowed; add it to backend.reading.allow", src.Repo, u.Host)
 	}
@@ -284,8 +288,9 @@ func (s *Syncer) gitUpdate(ctx context.Context, src Source, dir string) error {
 }
 
 // git runs one git command for src with a timeout, without prompts, and
-// with the configured token as an extra header passed in the environment
-// (so neither the process list nor errors nor the clone's config show it).
+// with the host's credentials as an Authorization header passed in the
+// environment (GIT_CONFIG_*): neither the process list, nor the clone's
+// .git/config, nor errors and logs show them.
 func (s *Syncer) git(ctx context.Context, src Source, dir string, args ...string) ([]byte, error) {
 	timeout := s.opts.GitTimeout
 	if timeout <= 0 {
@@ -314,15 +319,16 @@ func (s *Syncer) git(ctx context.Context, src Source, dir string, args ...string
 		"GIT_LFS_SKIP_SMUDGE=1",
 		"GIT_CONFIG_COUNT=0",
 	)
-	var token string
-	if s.opts.Token != nil && u != nil && u.Host != "" {
-		token = s.opts.Token(u.Host)
-	}
-	if token != "" {
+	var secrets []string
+	if user, pass := s.credentials(hostOf(u)); pass != "" {
+		// Scoped to the repository's origin, so the header goes nowhere
+		// else (redirects are off as well).
+		basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+		secrets = []string{pass, basic}
 		cmd.Env = append(cmd.Env[:len(cmd.Env)-1],
 			"GIT_CONFIG_COUNT=1",
-			"GIT_CONFIG_KEY_0=http.extraHeader",
-			"GIT_CONFIG_VALUE_0=Authorization: Bearer "+token)
+			"GIT_CONFIG_KEY_0=http."+u.Scheme+"://"+u.Host+"/.extraHeader",
+			"GIT_CONFIG_VALUE_0=Authorization: Basic "+basic)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -335,8 +341,8 @@ func (s *Syncer) git(ctx context.Context, src Source, dir string, args ...string
 		return nil, callboard.Errorf(callboard.Upstream, "docs from %s: git %s timed out after %s", src.Repo, args[0], timeout)
 	}
 	msg := strings.TrimSpace(stderr.String())
-	if token != "" {
-		msg = strings.ReplaceAll(msg, token, "***")
+	for _, secret := range secrets {
+		msg = strings.ReplaceAll(msg, secret, "***")
 	}
 	if len(msg) > 500 {
 		msg = msg[len(msg)-500:]
@@ -351,4 +357,18 @@ func (s *Syncer) git(ctx context.Context, src Source, dir string, args ...string
 		kind = callboard.Invalid
 	}
 	return nil, callboard.Errorf(kind, "docs from %s (branch %s): git %s failed: %s", src.Repo, branchName(src), args[0], msg)
+}
+
+func hostOf(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.Host
+}
+
+func (s *Syncer) credentials(host string) (user, pass string) {
+	if s.opts.Credentials == nil || host == "" {
+		return "", ""
+	}
+	return s.opts.Credentials(host)
 }

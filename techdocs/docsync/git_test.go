@@ -3,14 +3,10 @@ package docsync_test
 import (
 	"context"
 	"io/fs"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,106 +296,5 @@ func TestSyncGitRefusesTraversal(t *testing.T) {
 			}
 			t.Logf("refused: %v", err)
 		})
-	}
-}
-
-func TestSyncGitToken(t *testing.T) {
-	// The token travels in the environment, never in arguments or errors:
-	// a fake git records both.
-	dir := t.TempDir()
-	rec := filepath.Join(dir, "rec")
-	fake := filepath.Join(dir, "git")
-	script := "#!/bin/sh\n{ echo \"ARGS $*\"; env | grep '^GIT_' ; } >> " + rec + "\necho 'fatal: unable to access: Authorization: Bearer s3cr3t' >&2\nexit 128\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:https://git.example.com/o/r/tree/main/docs"})
-	b.opts.AllowHost = docsync.HostList([]string{"*.example.com"})
-	b.opts.Token = func(host string) string {
-		if host == "git.example.com" {
-			return "s3cr3t"
-		}
-		return ""
-	}
-	b.opts.GitBinary = fake
-	_, err := b.syncer(t).Sync(t.Context(), b.entity.Ref())
-	if callboard.ErrorKind(err) != callboard.Upstream || strings.Contains(err.Error(), "s3cr3t") {
-		t.Fatalf("Sync = %v; want Upstream without the token", err)
-	}
-	out, _ := os.ReadFile(rec)
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "ARGS") && strings.Contains(line, "s3cr3t") {
-			t.Errorf("token in git arguments: %s", line)
-		}
-	}
-	if !strings.Contains(string(out), "GIT_CONFIG_VALUE_0=Authorization: Bearer s3cr3t") || !strings.Contains(string(out), "GIT_TERMINAL_PROMPT=0") {
-		t.Errorf("git environment lacks the header or GIT_TERMINAL_PROMPT=0:\n%s", out)
-	}
-}
-
-// TestSyncGitSmartHTTP reads a tree/<branch>/<folder> URL from a local
-// smart-HTTP server (git http-backend behind net/http/cgi) that wants a
-// Bearer token.
-func TestSyncGitSmartHTTP(t *testing.T) {
-	r := newGitRepo(t)
-	out, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skipf("git --exec-path: %v", err)
-	}
-	backend := filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
-	if _, err := os.Stat(backend); err != nil {
-		t.Skipf("no git-http-backend: %v", err)
-	}
-	project := t.TempDir()
-	runGit(t, project, "clone", "--quiet", "--bare", r.bare, filepath.Join(project, "org", "repo"))
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + project, "GIT_HTTP_EXPORT_ALL=1"}}
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		requests.Add(1)
-		if req.Header.Get("Authorization") != "Bearer t0ken" {
-			http.Error(w, "no", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, req)
-	}))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-
-	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:" + srv.URL + "/org/repo/tree/main/sub"})
-	b.opts.AllowFileRepos = false
-	b.opts.AllowHost = docsync.HostList([]string{host})
-	s := b.syncer(t)
-	// Without the token the server refuses, and git does not prompt.
-	if _, err := s.Sync(t.Context(), b.entity.Ref()); callboard.ErrorKind(err) != callboard.Upstream {
-		t.Fatalf("Sync without a token = %v; want Upstream", err)
-	}
-	b.opts.Token = func(h string) string {
-		if h == host {
-			return "t0ken"
-		}
-		return ""
-	}
-	s = b.syncer(t)
-	if updated, err := s.Sync(t.Context(), b.entity.Ref()); err != nil || !updated {
-		t.Fatalf("Sync = %v, %v; want built", updated, err)
-	}
-	if m, _ := b.pub.Metadata(t.Context(), b.entity.Ref()); m == nil || m.SiteName != "Sub docs" {
-		t.Fatalf("metadata = %+v; want site Sub docs", m)
-	}
-	if updated, err := s.Sync(t.Context(), b.entity.Ref()); err != nil || updated {
-		t.Fatalf("second Sync = %v, %v; want skipped", updated, err)
-	}
-	// Push to the served repository: the next sync fetches and rebuilds.
-	r.write(t, "sub/docs/more.md", "# More\n\nFresh.\n")
-	r.commit(t, "more")
-	runGit(t, r.work, "push", "--quiet", filepath.Join(project, "org", "repo"), "main")
-	if updated, err := s.Sync(t.Context(), b.entity.Ref()); err != nil || !updated {
-		t.Fatalf("Sync after a push = %v, %v; want rebuilt", updated, err)
-	}
-	if p := b.page(t, "more/index.html"); !strings.Contains(p, "Fresh") {
-		t.Errorf("rebuilt page lacks the change:\n%s", p)
-	}
-	if requests.Load() == 0 {
-		t.Error("the HTTP server saw no request")
 	}
 }
