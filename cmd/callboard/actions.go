@@ -7,28 +7,31 @@ import (
 
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/integration/github"
 	"callboard/scaffold"
 	"callboard/store"
 )
 
 // newActions builds the scaffolder's action registry: every action a
-// template may name, in one place.
-func newActions(b *scaffold.Builtins) *scaffold.Actions {
+// template may name, in one place. gh routes the GitHub actions to the
+// integrations.github entry of each repoUrl's host.
+func newActions(b *scaffold.Builtins, gh github.Hosts) *scaffold.Actions {
 	actions := scaffold.NewActions()
 	// fetch:plain, fetch:plain:file, fetch:template, fs:delete, fs:rename,
 	// debug:log, debug:wait, catalog:register, catalog:write,
 	// catalog:fetch and publish:git.
 	scaffold.AddBuiltins(actions, b)
 
-	// Integration actions are functions func(callboard.StepContext, In) error
-	// with a typed input struct; register each here, with its undo hook, when
-	// the integration is configured. For GitHub (integration/github):
-	//
-	//	scaffold.Add(actions, "publish:github", gh.Publish,
-	//		scaffold.WithUndo(gh.UndoPublish), scaffold.WithDescription("..."))
-	//	scaffold.Add(actions, "publish:github:pull-request", gh.PullRequest)
-	//	scaffold.Add(actions, "github:repo:create", gh.CreateRepo, scaffold.WithUndo(gh.DeleteRepo))
-	//	scaffold.Add(actions, "github:actions:dispatch", gh.DispatchWorkflow)
+	// GitHub (integration/github): a created repository is deleted again
+	// when a later step fails.
+	scaffold.Add(actions, "publish:github", gh.Publish, scaffold.WithUndo(gh.UndoPublish),
+		scaffold.WithDescription("Creates a GitHub repository and pushes the workspace to it."))
+	scaffold.Add(actions, "github:repo:create", gh.RepoCreate, scaffold.WithUndo(gh.UndoPublish),
+		scaffold.WithDescription("Creates a GitHub repository without pushing."))
+	scaffold.Add(actions, "publish:github:pull-request", gh.PullRequest,
+		scaffold.WithDescription("Pushes the workspace to a branch and opens a pull request."))
+	scaffold.Add(actions, "github:actions:dispatch", gh.Dispatch,
+		scaffold.WithDescription("Starts a GitHub Actions workflow with workflow_dispatch."))
 	return actions
 }
 
@@ -55,14 +58,14 @@ type scaffolderConfig struct {
 // newScaffolder builds the scaffolder service and its runner from the
 // config. Workspaces live under backend.workingDirectory (Backstage's key)
 // or next to the SQLite file, so that a restart finds them and resumes.
-func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reader *catalog.Reader, log *slog.Logger) (*scaffold.Service, *scaffold.Runner, error) {
+func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reader *catalog.Reader, gh github.Hosts, log *slog.Logger) (*scaffold.Service, *scaffold.Runner, error) {
 	var sc scaffolderConfig
 	if err := cfg.Decode("scaffolder", &sc); err != nil {
 		return nil, nil, err
 	}
 	fetcher := &scaffold.URLFetcher{AllowHosts: reader.AllowHosts, Embedded: reader.Embedded}
 	actions := newActions(&scaffold.Builtins{Fetcher: fetcher, Catalog: cat,
-		GitAllowHosts: sc.Git.AllowHosts, AllowFileRemotes: sc.Git.AllowFileRemotes})
+		GitAllowHosts: sc.Git.AllowHosts, AllowFileRemotes: sc.Git.AllowFileRemotes}, gh)
 	var box *scaffold.SecretBox
 	if sc.SecretsKey != "" {
 		var err error

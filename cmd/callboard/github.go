@@ -266,5 +266,12 @@ func (g *gitHub) hosts() github.Hosts {
 	for _, c := range g.clients {
 		out = append(out, c)
 	}
+	if _, ok := g.clients["github.com"]; !ok {
+		// As in Backstage, github.com without an entry is anonymous: a
+		// publish then fails at GitHub with a message asking for a token.
+		if c, err := g.client("github.com"); err == nil {
+			out = append(out, c)
+		}
+	}
 	return out
 }

@@ -110,7 +110,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		webOpts.DocsSync = syncer.Sync
 	}
 	// The scaffolder: its runner starts with the other goroutines below.
-	scaffolder, runner, err := newScaffolder(cfg, db, cat, opts.Reader, log)
+	scaffolder, runner, err := newScaffolder(cfg, db, cat, opts.Reader, gh.hosts(), log)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"callboard"
+	"callboard/integration/github"
 	"callboard/scaffold"
 )
 
@@ -68,7 +69,13 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	actions := newActions(&scaffold.Builtins{Fetcher: &scaffold.URLFetcher{}})
+	// GitHub actions only log what they would do in a dry run; an
+	// anonymous github.com client is enough for that.
+	anon, err := github.New(github.Config{}, github.Options{})
+	if err != nil {
+		return err
+	}
+	actions := newActions(&scaffold.Builtins{Fetcher: &scaffold.URLFetcher{}}, github.Hosts{anon})
 	res, err := scaffold.DryRun(ctx, actions, t, values, nil, callboard.TaskUser{Ref: "user:development/guest"}, nil)
 	var ve *scaffold.ValidationError
 	if errors.As(err, &ve) {
