@@ -598,6 +598,24 @@
     };
   }
 
+  // Cancel and Retry post to the task API, then show the task anew.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-task-action]");
+    if (!b) return;
+    b.disabled = true;
+    fetch(b.dataset.url, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (res) {
+        if (!res.ok) {
+          b.disabled = false;
+          b.title = (res.body.error && res.body.error.message) || "refused";
+          return;
+        }
+        window.location.href = res.body.id ? "/create/tasks/" + encodeURIComponent(res.body.id) : window.location.pathname;
+      })
+      .catch(function () { b.disabled = false; });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var f = $("#create-form");
     if (f) {
