@@ -141,13 +141,43 @@ func (db *DB) Heartbeat(ctx context.Context, id string) (bool, error) {
 	return cancel, db.classify(err, "task "+id)
 }
 
-// FinishTask sets the final status of a processing task. Errors:
-// Conflict when the task is not processing, NotFound, Internal.
-func (db *DB) FinishTask(ctx context.Context, id string, status callboard.TaskStatus) error {
+// FinishTask sets the final status of a processing task and appends its
+// completion event in the same transaction. Errors: Conflict when the task
+// is not processing, NotFound, Internal.
+func (db *DB) FinishTask(ctx context.Context, id string, status callboard.TaskStatus, completion json.RawMessage) error {
 	if !status.Done() {
 		return callboard.Errorf(callboard.Internal, "FinishTask: %s is not a final status", status)
 	}
-	return db.moveTask(ctx, id, `status = ?, cancel_requested = FALSE`, []any{string(status)}, callboard.TaskProcessing)
+	var moved bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(
+			`UPDATE tasks SET status = ?, cancel_requested = FALSE WHERE id = ? AND status = 'processing'`), string(status), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		moved = true
+		if completion == nil {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, db.d.rebind(
+			`INSERT INTO task_events (task_id, type, body, created_at) VALUES (?, 'completion', ?, ?)`),
+			id, string(completion), time.Now().UTC().Truncate(time.Microsecond))
+		return err
+	})
+	if err != nil {
+		return db.classify(err, "task "+id)
+	}
+	if !moved {
+		t, err := db.Task(ctx, id)
+		if err != nil {
+			return err
+		}
+		return callboard.Errorf(callboard.Conflict, "task %s is %s", id, t.Status)
+	}
+	return nil
 }
 
 // ReleaseTask puts a processing task back to open.
