@@ -117,6 +117,16 @@ func placeholders(n int) string {
 // PostgreSQL skips rows other transactions have locked (dialect.claimTask);
 // on SQLite the one write connection makes the statement atomic.
 func (db *DB) ClaimTask(ctx context.Context) (callboard.Task, bool, error) {
+	// Idle workers poll: look on a read connection first, so that an empty
+	// queue costs no write lock on SQLite.
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE status = 'open' LIMIT 1`).Scan(&one)
+	if err == sql.ErrNoRows {
+		return callboard.Task{}, false, nil
+	}
+	if err != nil {
+		return callboard.Task{}, false, db.classify(err, "claim task")
+	}
 	now := time.Now().UTC()
 	t, err := scanTask(db.write.QueryRowContext(ctx, db.d.rebind(
 		`UPDATE tasks SET status = 'processing', last_heartbeat_at = ?
