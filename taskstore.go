@@ -51,8 +51,10 @@ type TaskStore interface {
 	// Heartbeat records that the worker running a processing task is
 	// alive, and reports whether cancelling it was asked for.
 	Heartbeat(ctx context.Context, id string) (cancel bool, err error)
-	// FinishTask sets the final status of a processing task.
-	FinishTask(ctx context.Context, id string, status TaskStatus) error
+	// FinishTask sets the final status of a processing task and, in the
+	// same transaction, appends its completion event (when completion is
+	// not nil), so that a reader never sees one without the other.
+	FinishTask(ctx context.Context, id string, status TaskStatus, completion json.RawMessage) error
 	// ReleaseTask puts a processing task back to open, for a worker that
 	// stops before the task ends.
 	ReleaseTask(ctx context.Context, id string) error

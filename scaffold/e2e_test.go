@@ -117,6 +117,22 @@ func eventsOf(t *testing.T, svc *scaffold.Service, id string) []map[string]any {
 	return out
 }
 
+// outputLinks returns the two output links of a completion event.
+func outputLinks(t *testing.T, ev map[string]any) []map[string]any {
+	t.Helper()
+	out, _ := ev["output"].(map[string]any)
+	list, _ := out["links"].([]any)
+	var links []map[string]any
+	for _, l := range list {
+		m, _ := l.(map[string]any)
+		links = append(links, m)
+	}
+	if len(links) != 2 {
+		t.Fatalf("output links of %v: want 2", ev)
+	}
+	return links
+}
+
 func logText(evs []map[string]any) string {
 	var b strings.Builder
 	for _, ev := range evs {
@@ -180,11 +196,11 @@ func TestEndToEnd(t *testing.T) {
 	if last["type"] != "completion" {
 		t.Fatalf("last event = %v, want completion", last)
 	}
-	links := last["output"].(map[string]any)["links"].([]any)
-	if got := links[0].(map[string]any)["url"]; got != vals["remote"] {
+	links := outputLinks(t, last)
+	if got := links[0]["url"]; got != vals["remote"] {
 		t.Errorf("repository link = %v, want %v", got, vals["remote"])
 	}
-	if got := links[1].(map[string]any)["entityRef"]; got != "component:default/payments-api" {
+	if got := links[1]["entityRef"]; got != "component:default/payments-api" {
 		t.Errorf("entityRef link = %v", got)
 	}
 	// The skipped step says so.
@@ -272,8 +288,8 @@ func TestRollback(t *testing.T) {
 	if task.Status != callboard.TaskCompleted || !strings.Contains(logText(evs), "is already registered; keeping it") {
 		t.Fatalf("status = %s; log:\n%s", task.Status, logText(evs))
 	}
-	links := evs[len(evs)-1]["output"].(map[string]any)["links"].([]any)
-	if got := links[1].(map[string]any)["entityRef"]; got != "component:default/kept" {
+	links := outputLinks(t, evs[len(evs)-1])
+	if got := links[1]["entityRef"]; got != "component:default/kept" {
 		t.Errorf("entityRef = %v, want component:default/kept", got)
 	}
 }

@@ -230,9 +230,6 @@ func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
 		rec.log("", "", "The worker stopped; the task resumes after its last completed step when a worker is back")
 		return
 	}
-	if ferr := r.store.FinishTask(bg, t.ID, status); ferr != nil {
-		r.log.Error("scaffolder: finish task", "task", t.ID, "err", ferr)
-	}
 	body := map[string]any{"message": "Run completed with status: " + string(status), "status": string(status)}
 	if output != nil {
 		body["output"] = output
@@ -243,7 +240,10 @@ func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
 	if status == callboard.TaskCancelled {
 		appendEvent(bg, r.store, t.ID, "cancelled", map[string]any{"message": "Task was cancelled"})
 	}
-	appendEvent(bg, r.store, t.ID, "completion", body)
+	completion, _ := json.Marshal(body)
+	if ferr := r.store.FinishTask(bg, t.ID, status, completion); ferr != nil {
+		r.log.Error("scaffolder: finish task", "task", t.ID, "err", ferr)
+	}
 	r.mu.Lock()
 	delete(r.secrets, t.ID)
 	r.mu.Unlock()
@@ -288,6 +288,9 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 		return callboard.TaskFailed, nil, err
 	}
 	output, err := x.run(ctx)
+	if err != nil {
+		err = &maskedError{err: err, msg: x.mask.apply(err.Error())}
+	}
 	cause := context.Cause(ctx)
 	switch {
 	case err == nil:
@@ -308,6 +311,16 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 	_ = os.RemoveAll(dir)
 	return status, nil, err
 }
+
+// maskedError is an error whose text has the task's secrets masked, for
+// the completion event.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // heartbeat writes the task's heartbeat until ctx ends and cancels the
 // task when a cancellation was asked for, from any process.

@@ -100,7 +100,7 @@ func TestResumeAfterRestart(t *testing.T) {
 			if g2.calls.Load() != 1 {
 				t.Errorf("gate ran %d times in the new runner, want 1", g2.calls.Load())
 			}
-			out := evs[len(evs)-1]["output"].(map[string]any)
+			out, _ := evs[len(evs)-1]["output"].(map[string]any)
 			if out["passed"] != "g" {
 				t.Errorf("output = %v", out)
 			}

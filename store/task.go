@@ -117,6 +117,16 @@ func placeholders(n int) string {
 // PostgreSQL skips rows other transactions have locked (dialect.claimTask);
 // on SQLite the one write connection makes the statement atomic.
 func (db *DB) ClaimTask(ctx context.Context) (callboard.Task, bool, error) {
+	// Idle workers poll: look on a read connection first, so that an empty
+	// queue costs no write lock on SQLite.
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE status = 'open' LIMIT 1`).Scan(&one)
+	if err == sql.ErrNoRows {
+		return callboard.Task{}, false, nil
+	}
+	if err != nil {
+		return callboard.Task{}, false, db.classify(err, "claim task")
+	}
 	now := time.Now().UTC()
 	t, err := scanTask(db.write.QueryRowContext(ctx, db.d.rebind(
 		`UPDATE tasks SET status = 'processing', last_heartbeat_at = ?
@@ -141,13 +151,43 @@ func (db *DB) Heartbeat(ctx context.Context, id string) (bool, error) {
 	return cancel, db.classify(err, "task "+id)
 }
 
-// FinishTask sets the final status of a processing task. Errors:
-// Conflict when the task is not processing, NotFound, Internal.
-func (db *DB) FinishTask(ctx context.Context, id string, status callboard.TaskStatus) error {
+// FinishTask sets the final status of a processing task and appends its
+// completion event in the same transaction. Errors: Conflict when the task
+// is not processing, NotFound, Internal.
+func (db *DB) FinishTask(ctx context.Context, id string, status callboard.TaskStatus, completion json.RawMessage) error {
 	if !status.Done() {
 		return callboard.Errorf(callboard.Internal, "FinishTask: %s is not a final status", status)
 	}
-	return db.moveTask(ctx, id, `status = ?, cancel_requested = FALSE`, []any{string(status)}, callboard.TaskProcessing)
+	var moved bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(
+			`UPDATE tasks SET status = ?, cancel_requested = FALSE WHERE id = ? AND status = 'processing'`), string(status), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		moved = true
+		if completion == nil {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, db.d.rebind(
+			`INSERT INTO task_events (task_id, type, body, created_at) VALUES (?, 'completion', ?, ?)`),
+			id, string(completion), time.Now().UTC().Truncate(time.Microsecond))
+		return err
+	})
+	if err != nil {
+		return db.classify(err, "task "+id)
+	}
+	if !moved {
+		t, err := db.Task(ctx, id)
+		if err != nil {
+			return err
+		}
+		return callboard.Errorf(callboard.Conflict, "task %s is %s", id, t.Status)
+	}
+	return nil
 }
 
 // ReleaseTask puts a processing task back to open.

@@ -158,11 +158,14 @@ func testTaskCancelRetry(t *testing.T, db *store.DB) {
 	if err := db.RetryTask(ctx, run.ID, false); callboard.ErrorKind(err) != callboard.Conflict {
 		t.Errorf("RetryTask(processing) kind = %v, want conflict", callboard.ErrorKind(err))
 	}
-	if err := db.FinishTask(ctx, run.ID, callboard.TaskCancelled); err != nil {
+	if err := db.FinishTask(ctx, run.ID, callboard.TaskCancelled, json.RawMessage(`{"message":"done"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishTask(ctx, run.ID, callboard.TaskFailed); callboard.ErrorKind(err) != callboard.Conflict {
+	if err := db.FinishTask(ctx, run.ID, callboard.TaskFailed, json.RawMessage(`{}`)); callboard.ErrorKind(err) != callboard.Conflict {
 		t.Errorf("FinishTask twice kind = %v, want conflict", callboard.ErrorKind(err))
+	}
+	if evs, _ := db.TaskEvents(ctx, run.ID, 0); len(evs) != 1 || evs[0].Type != "completion" || string(evs[0].Body) != `{"message":"done"}` {
+		t.Errorf("events after FinishTask = %+v; want one completion", evs)
 	}
 	for _, s := range []string{"a", "b"} {
 		st := callboard.TaskStep{TaskID: run.ID, StepID: s, Status: "completed"}
@@ -188,7 +191,7 @@ func testTaskCancelRetry(t *testing.T, db *store.DB) {
 		t.Errorf("retry kept the cancel flag")
 	}
 	db.ClaimTask(ctx)
-	db.FinishTask(ctx, run.ID, callboard.TaskFailed)
+	db.FinishTask(ctx, run.ID, callboard.TaskFailed, nil)
 	if err := db.RetryTask(ctx, run.ID, true); err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,12 @@ func TestBrowserCreate(t *testing.T) {
 		chromedp.Click(css("#f-owner-list .ta-item")),
 		chromedp.Click(css("[data-next]")),
 		chromedp.WaitVisible(css(`.wpage.current [data-path="deployEnvs"]`)),
+		chromedp.WaitNotVisible(css("#f-kafkaTopic")),
+		chromedp.Click(css("#f-enableKafka")),
+		chromedp.WaitVisible(css("#f-kafkaTopic")),
+		chromedp.Click(css("[data-next]")),
+		chromedp.WaitVisible(css("#f-kafkaTopic-err")),
+		chromedp.SendKeys(css("#f-kafkaTopic"), "ledger.events"),
 		chromedp.SendKeys(css("#f-system"), "pay"),
 		chromedp.WaitVisible(css(`#f-system-list[data-q="pay"] .ta-item`)),
 		chromedp.Click(css("#f-system-list .ta-item")),
@@ -158,7 +164,7 @@ func TestBrowserCreate(t *testing.T) {
 		chromedp.WaitVisible(css("[data-create]")),
 	)
 	review = get(t, ctx, "review", chromedp.Text(css("#review-list")))
-	for _, want := range []string{"ledger-service", "group:default/payments-team", "system:default/payment-system", "预发", "git.local?owner=acme&repo=ledger-service"} {
+	for _, want := range []string{"ledger-service", "group:default/payments-team", "system:default/payment-system", "ledger.events", "预发", "git.local?owner=acme&repo=ledger-service"} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review = %q, want %q in it", review, want)
 		}

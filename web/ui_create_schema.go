@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -39,6 +40,8 @@ type formField struct {
 	UIOptions          string // ui:options as JSON, for the pickers' script
 	Children           []formField
 	Repo               repoPicker
+	When               string // shown only when this field has a value…
+	WhenValues         string // …among these (JSON list; empty: any value)
 }
 
 type fieldOption struct {
@@ -98,6 +101,59 @@ func fieldsOf(obj map[string]any, prefix string) []formField {
 			continue
 		}
 		out = append(out, fieldOf(prefix+name, schema, slices.Contains(required, name)))
+	}
+	return append(out, dependentFields(obj, props, prefix)...)
+}
+
+// dependentFields are the properties that JSON Schema "dependencies" add
+// when another field has a value: with oneOf branches, each branch's
+// const or enum on the controlling field says for which values. The form
+// shows them only then (create.js), and leaves them out otherwise.
+func dependentFields(obj, props map[string]any, prefix string) []formField {
+	deps, _ := obj["dependencies"].(map[string]any)
+	var out []formField
+	index := map[string]int{}
+	for _, on := range slices.Sorted(maps.Keys(deps)) {
+		dep, _ := deps[on].(map[string]any)
+		if dep == nil {
+			continue // a list of names: a rule the server checks, nothing to draw
+		}
+		branches, _ := dep["oneOf"].([]any)
+		if branches == nil {
+			branches = []any{dep}
+		}
+		for _, b := range branches {
+			branch, _ := b.(map[string]any)
+			bprops, _ := branch["properties"].(map[string]any)
+			var when []any
+			if cond, ok := bprops[on].(map[string]any); ok {
+				if c, ok := cond["const"]; ok {
+					when = append(when, c)
+				}
+				if e, ok := cond["enum"].([]any); ok {
+					when = append(when, e...)
+				}
+			}
+			breq := pStrs(branch["required"])
+			for _, name := range propertyOrder(bprops, breq, nil) {
+				schema, _ := bprops[name].(map[string]any)
+				if _, main := props[name]; main || schema == nil || name == on {
+					continue
+				}
+				vals, _ := json.Marshal(when)
+				if i, ok := index[name]; ok {
+					var prev []any
+					_ = json.Unmarshal([]byte(out[i].WhenValues), &prev)
+					vals, _ = json.Marshal(append(prev, when...))
+					out[i].WhenValues = string(vals)
+					continue
+				}
+				f := fieldOf(prefix+name, schema, slices.Contains(breq, name))
+				f.When, f.WhenValues = prefix+on, string(vals)
+				index[name] = len(out)
+				out = append(out, f)
+			}
+		}
 	}
 	return out
 }

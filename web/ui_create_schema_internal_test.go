@@ -106,3 +106,37 @@ func TestOutputOf(t *testing.T) {
 		t.Errorf("text = %s, want Markdown rendered with no script or javascript: link", html)
 	}
 }
+
+func TestFormDependencies(t *testing.T) {
+	params := mustJSON(t, `[{
+	  "properties": {"db": {"type": "string", "enum": ["none", "pg", "mysql"]}, "debug": {"type": "boolean"}},
+	  "dependencies": {
+	    "db": {"oneOf": [
+	      {"properties": {"db": {"const": "none"}}},
+	      {"properties": {"db": {"enum": ["pg"]}, "dbName": {"type": "string"}}, "required": ["dbName"]},
+	      {"properties": {"db": {"const": "mysql"}, "dbName": {"type": "string"}, "charset": {"type": "string"}}}
+	    ]},
+	    "debug": {"properties": {"level": {"type": "integer"}}},
+	    "x": ["y"]
+	  }}]`)
+	pages, err := formPages(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]formField{}
+	for _, f := range pages[0].Fields {
+		got[f.Path] = f
+	}
+	if f := got["dbName"]; f.When != "db" || f.WhenValues != `["pg","mysql"]` || !f.Required {
+		t.Errorf("dbName = when %q %s required %v, want shown for pg and mysql, required", f.When, f.WhenValues, f.Required)
+	}
+	if f := got["charset"]; f.When != "db" || f.WhenValues != `["mysql"]` {
+		t.Errorf("charset = when %q %s, want mysql only", f.When, f.WhenValues)
+	}
+	if f := got["level"]; f.When != "debug" || f.WhenValues != "null" && f.WhenValues != "[]" {
+		t.Errorf("level = when %q %s, want any value of debug", f.When, f.WhenValues)
+	}
+	if len(pages[0].Fields) != 5 {
+		t.Errorf("fields = %d, want db, debug and three dependent ones", len(pages[0].Fields))
+	}
+}

@@ -69,6 +69,7 @@ type taskView struct {
 	Done                         bool
 	Duration                     string
 	StreamURL, TemplateURL       string
+	APIURL                       string // the task in the API, for cancel and retry
 	Writable                     bool
 }
 
@@ -104,7 +105,7 @@ func (s *Server) handleTaskPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := taskViewOf(t, events)
-	v.StreamURL = base + "/eventstream"
+	v.StreamURL, v.APIURL = base+"/eventstream", base
 	v.Writable = s.opts.Dev
 	if v.Template.Ref != "" && v.TemplateTitle == "" {
 		if ref, err := callboard.ParseRef(v.Template.Ref, "template", ""); err == nil {

@@ -230,6 +230,7 @@ func TestCreateTaskPages(t *testing.T) {
 	for _, want := range []string{
 		"The task failed", `class="tstep st-completed" data-step="fetch-base"`, `class="tstep st-rolledback" data-step="publish"`,
 		"rolled back", `class="tstep st-failed" data-step="register"`, "Undid step publish", `data-done="true"`,
+		`data-task-action="retry" data-url="/api/scaffolder/v2/tasks/` + id + `/retry"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("task page lacks %q", want)

@@ -78,7 +78,23 @@
   }
 
   // leafFields are the fields that hold values (not object groups).
-  function leafFields(root) { return $$(".ff:not(.ff-object)", root); }
+  function leafFields(root) { return $$(".ff:not(.ff-object)", root).filter(function (ff) { return !ff.hidden; }); }
+
+  // conditions shows the fields that JSON Schema dependencies add only
+  // while their controlling field has one of the listed values.
+  function conditions(form) {
+    $$(".ff[data-when]", form).forEach(function (ff) {
+      var ctl = form.querySelector('.ff[data-path="' + CSS.escape(ff.dataset.when) + '"]');
+      var cur;
+      try { cur = ctl && !ctl.hidden ? valueOf(ctl) : undefined; } catch (e) { cur = undefined; }
+      var vals = [];
+      try { vals = JSON.parse(ff.dataset.whenValues || "[]") || []; } catch (e) { vals = []; }
+      var show = vals.length
+        ? vals.some(function (v) { return JSON.stringify(v) === JSON.stringify(cur); })
+        : !isEmpty(cur) && cur !== false;
+      ff.hidden = !show;
+    });
+  }
 
   function collect(form) {
     var values = {}, secrets = {};
@@ -264,10 +280,13 @@
       if (ff && ff.dataset.widget === "repourl") repoPreview(ff);
     });
     form.addEventListener("change", function (e) {
+      conditions(form);
       var ff = e.target.closest(".ff");
       if (ff && ff.dataset.widget === "repourl") repoPreview(ff);
     });
     $$(".ff-repourl", form).forEach(repoPreview);
+    conditions(form);
+    form.addEventListener("input", function () { conditions(form); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (current !== n) return;
@@ -597,6 +616,24 @@
       if (es.readyState === 2 && !finished) setTimeout(function () { if (!finished) finish(); }, 1500);
     };
   }
+
+  // Cancel and Retry post to the task API, then show the task anew.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-task-action]");
+    if (!b) return;
+    b.disabled = true;
+    fetch(b.dataset.url, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (res) {
+        if (!res.ok) {
+          b.disabled = false;
+          b.title = (res.body.error && res.body.error.message) || "refused";
+          return;
+        }
+        window.location.href = res.body.id ? "/create/tasks/" + encodeURIComponent(res.body.id) : window.location.pathname;
+      })
+      .catch(function () { b.disabled = false; });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var f = $("#create-form");
