@@ -123,3 +123,26 @@ func TestGuestOnlyWhenAllowed(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAuthenticate measures the per-request cost of a session cookie:
+// one SQLite lookup by token hash plus JSON decoding.
+func BenchmarkAuthenticate(b *testing.B) {
+	svc, err := auth.New(auth.Options{Dev: true, Sessions: storetest.Open(b), Catalog: testUsers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/auth/guest/start", nil)
+	req.SetPathValue("provider", "guest")
+	if err := svc.Start(rec, req); err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.AddCookie(rec.Result().Cookies()[0])
+	b.ResetTimer()
+	for b.Loop() {
+		if p, err := svc.Authenticate(r); err != nil || p.Anonymous() {
+			b.Fatal(p, err)
+		}
+	}
+}

@@ -26,7 +26,9 @@ func (db *DB) PutSession(ctx context.Context, hash, subject string, data []byte,
 // by now. Errors: NotFound (unknown or ended), Internal.
 func (db *DB) Session(ctx context.Context, hash string, now time.Time) ([]byte, error) {
 	var data string
-	err := db.write.QueryRowContext(ctx,
+	// The read pool: in WAL mode it sees every committed session, and
+	// lookups (one per request) do not queue behind the single writer.
+	err := db.read.QueryRowContext(ctx,
 		db.d.rebind(`SELECT data FROM sessions WHERE token_hash = ? AND expires_at > ?`), hash, now.Unix()).Scan(&data)
 	if err != nil {
 		return nil, db.classify(err, "session")

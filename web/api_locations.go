@@ -49,6 +49,9 @@ func isTrue(v string) bool {
 }
 
 func (s *Server) handleLocations(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, callboard.PermLocationRead, nil, "locations"); err != nil {
+		return err
+	}
 	locs, err := s.catalog.Locations(r.Context())
 	if err != nil {
 		return err
@@ -61,6 +64,9 @@ func (s *Server) handleLocations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLocation(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, callboard.PermLocationRead, nil, "locations"); err != nil {
+		return err
+	}
 	loc, err := s.catalog.Location(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -77,6 +83,9 @@ func (s *Server) handleLocationDelete(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleLocationByEntity(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, callboard.PermLocationRead, nil, "locations"); err != nil {
+		return err
+	}
 	loc, err := s.catalog.LocationByEntity(r.Context(), pathRef(r))
 	if err != nil {
 		return err

@@ -133,6 +133,9 @@ func (s *Server) handleEntityFacetsByPredicate(w http.ResponseWriter, r *http.Re
 // handleLocationsByQuery pages through registered locations, optionally
 // filtered by a predicate over id, type and target.
 func (s *Server) handleLocationsByQuery(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, callboard.PermLocationRead, nil, "locations"); err != nil {
+		return err
+	}
 	var body struct {
 		Query  any    `json:"query,omitempty"`
 		Cursor string `json:"cursor,omitempty"`

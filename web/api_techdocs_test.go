@@ -68,7 +68,8 @@ func newDocsServer(t *testing.T, edit func(*web.Options)) (*httptest.Server, str
 	if _, err := docs.Publish(t.Context(), ref, "../techdocs/publish/testdata/site"); err != nil {
 		t.Fatal(err)
 	}
-	opts := web.Options{Docs: docs}
+	// docsToken authenticates the sync calls, which are writes.
+	opts := web.Options{Docs: docs, Tokens: map[string]string{docsToken: "docs-tests"}}
 	if edit != nil {
 		edit(&opts)
 	}
@@ -190,7 +191,12 @@ func TestDocsSync(t *testing.T) {
 		if want := []string{`finish {"updated":false}`}; strings.Join(events, "|") != strings.Join(want, "|") {
 			t.Errorf("events = %q, want %q", events, want)
 		}
-		mustGet(t, srv, td+"/sync/default/component/ghost", http.StatusNotFound, nil)
+		if resp, _ := docsGet(t, srv.URL+td+"/sync/default/component/ghost", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("sync of a missing entity: %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := docsGet(t, srv.URL+td+"/sync/default/component/payment-service", http.Header{"Authorization": {""}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("sync without a token: %d, want 401 (it is a write)", resp.StatusCode)
+		}
 	})
 	t.Run("local builder", func(t *testing.T) {
 		var got []callboard.EntityRef
@@ -252,12 +258,15 @@ func docsGet(t *testing.T, url string, h http.Header) (*http.Response, string) {
 	return resp, string(b)
 }
 
+const docsToken = "docs-test-token"
+
 func getStream(t *testing.T, url string, h http.Header) (*http.Response, error) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+docsToken)
 	for k, v := range h {
 		req.Header[k] = v
 	}

@@ -60,6 +60,9 @@ func (s *Server) principal(r *http.Request) (callboard.Principal, error) {
 				subject, found = sub, true
 			}
 		}
+		if !found && s.opts.ExternalToken != nil {
+			subject, found = s.opts.ExternalToken(token)
+		}
 		if found {
 			return callboard.Principal{Subject: "external:" + subject, Service: true}, nil
 		}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"callboard"
 	"callboard/auth"
 	"callboard/catalog"
@@ -223,5 +225,26 @@ func TestSessionExpiredIsAnonymous(t *testing.T) {
 	}
 	if status, body := s.call(t, "GET", "/", ""); status != 200 || strings.Contains(body, "data-user=") {
 		t.Errorf("home with an expired session: %d, signed in: %v", status, strings.Contains(body, "data-user="))
+	}
+}
+
+// TestTokenAuthLegacy: a backend.auth.externalAccess legacy token (an
+// HS256 JWT from Backstage's old backends) may write; a forged one is 401.
+func TestTokenAuthLegacy(t *testing.T) {
+	key := auth.LegacyKey{Secret: []byte("old-backend-secret"), Subject: "old-backend"}
+	srv := newTestServer(t, web.Options{ExternalToken: auth.LegacyVerifier([]auth.LegacyKey{key}, nil)}, 1)
+	sign := func(secret string) string {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "backstage-server", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	loc := map[string]string{"type": "file", "target": catalogFile(t, "legacy")}
+	if resp, b := do(t, srv, "POST", "/api/catalog/locations?dryRun=true", sign("old-backend-secret"), loc); resp.StatusCode != 201 {
+		t.Errorf("legacy token: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := do(t, srv, "POST", "/api/catalog/locations?dryRun=true", sign("forged"), loc); resp.StatusCode != 401 {
+		t.Errorf("forged legacy token: %d, want 401", resp.StatusCode)
 	}
 }

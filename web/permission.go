@@ -46,8 +46,9 @@ func (s *Server) readFilter(ctx context.Context) (catalog.Visibility, error) {
 }
 
 // authorize checks that the caller holds perm on e (nil for permissions on
-// no entity). A refusal is Forbidden, Backstage's NotAllowedError, and is
-// recorded in the audit log as denied under action perm and target.
+// no entity). A refusal is Forbidden, Backstage's NotAllowedError, and,
+// unless perm is a read, is recorded in the audit log as denied under
+// action perm and target.
 func (s *Server) authorize(r *http.Request, perm string, e *callboard.Entity, target string) error {
 	if s.opts.Authorizer == nil {
 		return nil
@@ -65,8 +66,17 @@ func (s *Server) authorize(r *http.Request, perm string, e *callboard.Entity, ta
 		who = "an anonymous caller"
 	}
 	err = callboard.Errorf(callboard.Forbidden, "%s is not allowed to %s %s (permission %s)", who, verbOf[perm], target, perm)
-	s.audit(r, perm, target, err, nil)
+	if !readPerms[perm] {
+		s.audit(r, perm, target, err, nil)
+	}
 	return err
+}
+
+// readPerms are the permissions of plain reads: refusals are not audited,
+// as reads are not (audit.read is: who tries to read the log matters).
+var readPerms = map[string]bool{
+	callboard.PermEntityRead: true, callboard.PermLocationRead: true,
+	callboard.PermTaskRead: true, callboard.PermTemplateParamRead: true,
 }
 
 // verbOf words a permission for refusal messages.
@@ -74,6 +84,7 @@ var verbOf = map[string]string{
 	callboard.PermEntityDelete: "delete", callboard.PermEntityRefresh: "refresh",
 	callboard.PermLocationCreate: "register", callboard.PermLocationDelete: "unregister",
 	callboard.PermDocsSync: "sync the docs of", callboard.PermAuditRead: "read",
+	callboard.PermLocationRead: "read",
 }
 
 // refreshEntity checks catalog.entity.refresh on the entity ref names,

@@ -38,6 +38,10 @@ rules:
     permission: [catalog.entity.delete, catalog.entity.refresh]
     entity: { isEntityOwner: true }
     decision: allow
+  - name: signed-in users read locations
+    permission: catalog.location.read
+    user: { authenticated: true }
+    decision: allow
   - name: signed-in users register
     permission: catalog.location.create
     user: { authenticated: true }
@@ -224,6 +228,9 @@ func TestPermissionSingleEntityReads(t *testing.T) {
 	env.call(t, "jane", "GET", "/api/catalog/entities/by-name/component/default/svc-005", nil, 404, nil)
 	env.call(t, "jane", "GET", "/api/catalog/entities/by-name/component/default/svc-005/ancestry", nil, 404, nil)
 	env.call(t, "jane", "GET", "/api/catalog/locations/by-entity/component/default/svc-005", nil, 404, nil)
+	env.call(t, "jane", "GET", "/api/catalog/locations", nil, 200, nil)
+	env.call(t, "", "GET", "/api/catalog/locations", nil, 403, nil)
+	env.call(t, "", "POST", "/api/catalog/locations/by-query", map[string]any{}, 403, nil)
 	env.call(t, "bob", "GET", "/api/catalog/entities/by-name/component/default/svc-005", nil, 200, nil)
 	// The portal's entity page too.
 	env.call(t, "jane", "GET", "/catalog/default/component/svc-005", nil, 404, nil)

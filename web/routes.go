@@ -31,7 +31,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+td+"/metadata/techdocs/{namespace}/{kind}/{name}", s.api(s.handleDocsMetadata))
 	mux.Handle("GET "+td+"/metadata/entity/{namespace}/{kind}/{name}", s.api(s.handleDocsEntityMetadata))
 	mux.Handle("GET "+td+"/static/docs/{namespace}/{kind}/{name}/{path...}", s.api(s.handleDocsStatic))
-	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.api(s.handleDocsSync))
+	mux.Handle("GET "+td+"/sync/{namespace}/{kind}/{name}", s.write(s.handleDocsSync))
 
 	// Scaffolder: Backstage's scaffolder-backend routes (api_scaffolder.go).
 	const sc = "/api/scaffolder/v2"

@@ -22,6 +22,10 @@ type Options struct {
 	// Auth signs users in (sessions, /api/auth, /signin); nil means no
 	// sign-in, only Tokens.
 	Auth Authenticator
+	// ExternalToken, when set, checks bearer tokens that are not in Tokens
+	// (backend.auth.externalAccess type legacy): the caller's subject, or
+	// ok false.
+	ExternalToken func(token string) (subject string, ok bool)
 	// EntityTabs and EntityCards are the entity page's plugin slots: a
 	// feature adds a tab or an Overview card by listing it here.
 	EntityTabs  []EntityTab

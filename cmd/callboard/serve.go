@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/auth"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/demo"
@@ -273,6 +274,7 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 		Options struct {
 			Token   string `yaml:"token"`
 			Subject string `yaml:"subject"`
+			Secret  string `yaml:"secret"` // type legacy
 			// Other keys of Backstage's access methods, kept but unused.
 			Keys          any `yaml:"keys"`
 			Audience      any `yaml:"audience"`
@@ -288,10 +290,21 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 	}
 	disabled := cfg.String("backend.auth.dangerouslyDisableDefaultAuthPolicy") == "true"
 	opts := web.Options{Dev: dev || cfg.Demo || disabled, Tokens: map[string]string{}}
-	for _, a := range access {
+	var legacy []auth.LegacyKey
+	for i, a := range access {
 		if a.Type == "static" && a.Options.Token != "" {
 			opts.Tokens[a.Options.Token] = a.Options.Subject
 		}
+		if a.Type == "legacy" {
+			k, err := auth.NewLegacyKey(i, a.Options.Secret, a.Options.Subject)
+			if err != nil {
+				return web.Options{}, err
+			}
+			legacy = append(legacy, k)
+		}
+	}
+	if len(legacy) > 0 {
+		opts.ExternalToken = auth.LegacyVerifier(legacy, nil)
 	}
 	return opts, nil
 }

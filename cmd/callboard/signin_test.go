@@ -196,3 +196,23 @@ auth:
 		t.Errorf("signed-in write: 401")
 	}
 }
+
+func TestLegacyAccessConfig(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "app-config.yaml")
+	load := func(yaml string) (web.Options, error) {
+		os.WriteFile(f, []byte(yaml), 0o644)
+		cfg, err := config.Load([]string{f}, func(string) string { return "" }, os.ReadFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return webOptions(cfg, false)
+	}
+	opts, err := load("backend:\n  auth:\n    externalAccess:\n      - {type: static, options: {token: ci-token-123, subject: ci}}\n      - {type: legacy, options: {secret: c2VjcmV0, subject: old-backend}}\n")
+	if err != nil || opts.ExternalToken == nil || opts.Tokens["ci-token-123"] != "ci" {
+		t.Fatalf("webOptions = %+v, %v", opts, err)
+	}
+	if _, err := load("backend:\n  auth:\n    externalAccess:\n      - {type: legacy, options: {secret: '%%%', subject: x}}\n"); err == nil || !strings.Contains(err.Error(), "externalAccess[0].options.secret") {
+		t.Errorf("bad secret: %v", err)
+	}
+}
