@@ -180,9 +180,13 @@ func Load(paths []string, getenv func(string) string, readFile func(string) ([]b
 // errors, so typos are caught.
 var (
 	unusedBackendKeys = []string{
-		"actions", "auditor", "auth", "cache", "cors", "csp", "health", "https",
-		"lifecycle", "rateLimit", "reading", "trustProxy", "workingDirectory",
+		"actions", "auditor", "cache", "cors", "csp", "health", "https",
+		"lifecycle", "rateLimit", "trustProxy",
 	}
+	// Backend keys a feature decodes itself (cmd/callboard): auth
+	// (externalAccess tokens), reading (allowed hosts), workingDirectory
+	// (scaffolder workspaces).
+	featureBackendKeys = []string{"auth", "reading", "workingDirectory"}
 	unusedDatabaseKeys = []string{
 		"ensureExists", "ensureSchemaExists", "knexConfig", "plugin",
 		"pluginDivisionMode", "prefix", "role", "skipMigrations",
@@ -195,6 +199,9 @@ var (
 	// Sections callboard decodes here; every other top-level key is kept
 	// for a feature (plugin).
 	knownSections = map[string]bool{"app": true, "backend": true, "catalog": true}
+	// Sections a feature decodes itself, strictly, in cmd/callboard.
+	featureSections = map[string]bool{"auth": true, "events": true, "integrations": true,
+		"permission": true, "scaffolder": true, "techdocs": true}
 )
 
 // decodeKnown decodes app, backend and catalog over the defaults, records
@@ -202,7 +209,7 @@ var (
 func (c *Config) decodeKnown() error {
 	var errs []error
 	for k := range c.Raw {
-		if !knownSections[k] {
+		if !knownSections[k] && !featureSections[k] {
 			c.Warnings = append(c.Warnings, k+": kept for a plugin; not used yet")
 		}
 	}
@@ -224,6 +231,9 @@ func (c *Config) decodeKnown() error {
 	if m, err := c.section("backend", unusedBackendKeys); err != nil {
 		errs = append(errs, err)
 	} else if m != nil {
+		for _, k := range featureBackendKeys {
+			delete(m, k)
+		}
 		var b struct {
 			BaseURL  string   `yaml:"baseUrl"`
 			Listen   Listen   `yaml:"listen"`

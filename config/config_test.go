@@ -266,18 +266,13 @@ func TestBackstagePair(t *testing.T) {
 	wantWarnings := []string{
 		"app.support: kept; not used by callboard",
 		"argocd: kept for a plugin; not used yet",
-		"auth: kept for a plugin; not used yet",
 		"backend.cors: accepted for Backstage compatibility; not used by callboard",
 		"backend.csp: accepted for Backstage compatibility; not used by callboard",
 		"catalog.import: accepted for Backstage compatibility; not used by callboard",
 		"grafana: kept for a plugin; not used yet",
-		"integrations: kept for a plugin; not used yet",
 		"kubernetes: kept for a plugin; not used yet",
 		"organization: kept for a plugin; not used yet",
-		"permission: kept for a plugin; not used yet",
 		"proxy: kept for a plugin; not used yet",
-		"scaffolder: kept for a plugin; not used yet",
-		"techdocs: kept for a plugin; not used yet",
 	}
 	if diff := cmp.Diff(wantWarnings, c.Warnings); diff != "" {
 		t.Errorf("Warnings (-want +got):\n%s", diff)
