@@ -593,7 +593,7 @@
         .then(function (r) { return r.text(); })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          ["#task", "#task-status"].forEach(function (sel) {
+          ["#task", "#task-status", "#task-controls"].forEach(function (sel) {
             var fresh = doc.querySelector(sel), old = document.querySelector(sel);
             if (fresh && old) old.replaceWith(fresh);
           });
