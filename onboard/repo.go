@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"callboard"
@@ -15,7 +16,7 @@ import (
 func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, opts Options, writes *pace) Result {
 	res := Result{Repo: repo.Owner + "/" + repo.Name}
 	fail := func(err error) Result {
-		res.Action, res.Detail = Failed, err.Error()
+		res.Action, res.Detail = Failed, reason(err)
 		return res
 	}
 	switch {
@@ -159,4 +160,14 @@ func pullBody(in *Inference) string {
 
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// requestRE matches the request that go-github and net/http put in their
+// errors ("GET https://api.github.com/repos/o/r/contents/?ref=main: ",
+// `Get "https://…": `), and an empty error list after the status.
+var requestRE = regexp.MustCompile(`(?i)(GET|PUT|POST|PATCH|DELETE) "?[a-z]+://\S+: | \[\]$`)
+
+// reason is the error as one short line for the summary table.
+func reason(err error) string {
+	return strings.Join(strings.Fields(requestRE.ReplaceAllString(err.Error(), "")), " ")
 }
