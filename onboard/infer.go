@@ -129,8 +129,10 @@ var (
 func inferType(f Facts) (typ, why string) {
 	topics := lowerAll(f.Topics)
 	root := map[string]bool{}
+	orig := map[string]string{} // lower case -> as in the repository, for reasons
 	for n := range f.Root {
 		root[strings.ToLower(n)] = true
+		orig[strings.ToLower(n)] = strings.TrimSuffix(n, "/")
 	}
 	lang := primaryLanguage(f.Languages)
 	for _, c := range []struct {
@@ -142,13 +144,13 @@ func inferType(f Facts) (typ, why string) {
 		}
 	}
 	if n := firstIn(keys(root), websiteFiles); n != "" {
-		return "website", n + " at the root"
+		return "website", orig[n] + " at the root"
 	}
 	if n := firstIn(keys(root), serviceFiles); n != "" {
 		if lang != "" {
-			return "service", fmt.Sprintf("%s with %s", lang, strings.TrimSuffix(n, "/"))
+			return "service", fmt.Sprintf("%s with %s", lang, orig[n])
 		}
-		return "service", strings.TrimSuffix(n, "/") + " at the root"
+		return "service", orig[n] + " at the root"
 	}
 	if lang == "" || isMarkup(lang) {
 		if root["mkdocs.yml"] || root["mkdocs.yaml"] || root["docs/"] {
@@ -157,7 +159,7 @@ func inferType(f Facts) (typ, why string) {
 	}
 	if lang == "Go" {
 		if n := firstIn(keys(root), goServiceFiles); n != "" {
-			return "service", "Go with " + strings.TrimSuffix(n, "/")
+			return "service", "Go with " + orig[n]
 		}
 	}
 	if lang != "" {

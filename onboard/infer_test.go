@@ -81,8 +81,12 @@ func TestInfer(t *testing.T) {
 				t.Errorf("type, lifecycle, owner = %s, %s, %s from %s; want %s, %s, %s from %s",
 					in.Type, in.Lifecycle, in.Owner, in.OwnerFrom, tc.typ, tc.lifecycle, tc.owner, tc.ownerFrom)
 			}
-			if _, err := in.YAML(); err != nil {
+			y, err := in.YAML()
+			if err != nil {
 				t.Errorf("YAML: %v", err)
+			}
+			if tc.name == "go with Dockerfile" && !strings.Contains(string(y), "type: Go with Dockerfile.") {
+				t.Errorf("YAML header does not give the type's reason:\n%s", y)
 			}
 		})
 	}

@@ -108,7 +108,7 @@ func newOrg(t *testing.T) (*githubfake.Server, map[string]want) {
 	add("docs-site", map[string]string{"index.html": "<p>x</p>\n"}, githubfake.RepoOptions{},
 		want{action: onboard.Opened, name: "docs-site", typ: "website", lifecycle: "production", owner: def, ownerFrom: "--owner"})
 	add("broken", map[string]string{"main.go": "package main\n"}, githubfake.RepoOptions{},
-		want{action: onboard.Failed, detail: "broken"})
+		want{action: onboard.Failed, detail: "list acme/broken/ at main: 500 Server Error"})
 	s.Handle("GET /repos/acme/broken/contents/{path...}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte(`{"message":"Server Error"}`))
@@ -331,6 +331,7 @@ func TestRateLimits(t *testing.T) {
 			t.Fatalf("no repository failed with 3 requests for 3 repositories: %+v", results)
 		}
 		for _, r := range results {
+			t.Logf("%s: %s %s", r.Repo, r.Action, r.Detail)
 			if r.Action == onboard.Failed && !strings.Contains(r.Detail, "rate limit") {
 				t.Errorf("%s failed with %q, want a rate-limit reason", r.Repo, r.Detail)
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"callboard"
@@ -15,7 +16,7 @@ import (
 func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, opts Options, writes *pace) Result {
 	res := Result{Repo: repo.Owner + "/" + repo.Name}
 	fail := func(err error) Result {
-		res.Action, res.Detail = Failed, err.Error()
+		res.Action, res.Detail = Failed, reason(err)
 		return res
 	}
 	switch {
@@ -91,38 +92,39 @@ func onboardRepo(ctx context.Context, c *github.Client, repo github.RepoInfo, op
 // is reported with State "exists".
 func propose(ctx context.Context, c *github.Client, writes *pace, repo github.RepoInfo, branch string, content []byte, body string) (github.PullInfo, bool, error) {
 	o, n := repo.Owner, repo.Name
-	_, err := c.BranchSHA(ctx, o, n, branch)
-	reused := err == nil
-	switch {
-	case callboard.ErrorKind(err) == callboard.NotFound:
-		base, err := c.BranchSHA(ctx, o, n, repo.DefaultBranch)
-		if err != nil {
-			return github.PullInfo{}, false, err
-		}
-		if err := writes.wait(ctx); err != nil {
-			return github.PullInfo{}, false, err
-		}
-		if err := c.CreateBranch(ctx, o, n, branch, base); err != nil && callboard.ErrorKind(err) != callboard.Conflict {
-			return github.PullInfo{}, false, err
-		}
-	case err != nil:
+	base, err := c.BranchSHA(ctx, o, n, repo.DefaultBranch)
+	if err != nil {
 		return github.PullInfo{}, false, err
 	}
-	old, sha, err := c.File(ctx, o, n, branch, CatalogFile)
-	if err == nil && !bytes.Equal(old, content) || callboard.ErrorKind(err) == callboard.NotFound {
-		if werr := writes.wait(ctx); werr != nil {
-			return github.PullInfo{}, reused, werr
+	// Creating the branch tells whether it exists (422, a Conflict),
+	// without a read first.
+	if err := writes.wait(ctx); err != nil {
+		return github.PullInfo{}, false, err
+	}
+	err = c.CreateBranch(ctx, o, n, branch, base)
+	reused := callboard.ErrorKind(err) == callboard.Conflict
+	if err != nil && !reused {
+		return github.PullInfo{}, false, err
+	}
+	var old []byte
+	sha := ""
+	if reused { // a branch of an earlier run: update the file only if it differs
+		old, sha, err = c.File(ctx, o, n, branch, CatalogFile)
+		if err != nil && callboard.ErrorKind(err) != callboard.NotFound {
+			return github.PullInfo{}, reused, err
 		}
 	}
-	switch {
-	case callboard.ErrorKind(err) == callboard.NotFound:
-		err = c.PutFile(ctx, o, n, branch, CatalogFile, "Add catalog-info.yaml for the software catalog", content, "")
-	case err != nil:
-	case !bytes.Equal(old, content):
-		err = c.PutFile(ctx, o, n, branch, CatalogFile, "Update the proposed catalog-info.yaml", content, sha)
-	}
-	if err != nil {
-		return github.PullInfo{}, reused, err
+	if sha == "" || !bytes.Equal(old, content) {
+		if err := writes.wait(ctx); err != nil {
+			return github.PullInfo{}, reused, err
+		}
+		msg := "Add catalog-info.yaml for the software catalog"
+		if sha != "" {
+			msg = "Update the proposed catalog-info.yaml"
+		}
+		if err := c.PutFile(ctx, o, n, branch, CatalogFile, msg, content, sha); err != nil {
+			return github.PullInfo{}, reused, err
+		}
 	}
 	if err := writes.wait(ctx); err != nil {
 		return github.PullInfo{}, reused, err
@@ -159,4 +161,14 @@ func pullBody(in *Inference) string {
 
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// requestRE matches the request that go-github and net/http put in their
+// errors ("GET https://api.github.com/repos/o/r/contents/?ref=main: ",
+// `Get "https://…": `), and an empty error list after the status.
+var requestRE = regexp.MustCompile(`(?i)(GET|PUT|POST|PATCH|DELETE) "?[a-z]+://\S+: | \[\]$`)
+
+// reason is the error as one short line for the summary table.
+func reason(err error) string {
+	return strings.Join(strings.Fields(requestRE.ReplaceAllString(err.Error(), "")), " ")
 }

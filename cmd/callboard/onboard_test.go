@@ -124,3 +124,27 @@ func http500() http.Handler {
 		w.WriteHeader(http.StatusInternalServerError)
 	})
 }
+
+// TestOnboardCommandWithApp authenticates as a GitHub App installed on the
+// org: installation tokens, not a personal token, open the pull request.
+func TestOnboardCommandWithApp(t *testing.T) {
+	s, _ := onboardEnv(t)
+	app := s.AddApp(7, "acme")
+	key := "            " + strings.ReplaceAll(strings.TrimSpace(app.PrivateKeyPEM()), "\n", "\n            ")
+	cfg := filepath.Join(t.TempDir(), "app-config.yaml")
+	yaml := "integrations:\n  github:\n    - host: " + s.Host() + "\n      apiBaseUrl: " + s.APIURL() +
+		"\n      apps:\n        - appId: 7\n          privateKey: |\n" + key + "\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	env := func(string) string { return "" }
+	args := []string{"onboard", "github", "--org", "acme", "--config", cfg, "--writes-per-minute", "0"}
+	if err := run(t.Context(), args, env, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	pulls := s.Pulls("acme", "payments")
+	if len(pulls) != 1 || pulls[0].User != "" {
+		t.Fatalf("pulls %+v, want one opened by the App installation (no user login)", pulls)
+	}
+}
