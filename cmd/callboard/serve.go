@@ -78,6 +78,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// analyze-location infers an entity for GitHub repositories without one.
+	opts.Analyzers = onboardAnalyzers(gh.clients)
 	// The catalog loads its index in the background (cat.Run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	cat := catalog.New(db, opts)
