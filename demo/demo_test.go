@@ -300,6 +300,25 @@ func TestEveryFileReached(t *testing.T) {
 				t.Errorf("%s: docs: %v", d.ref(), err)
 			}
 		}
+		// A template's fetch steps reach their skeleton directories.
+		spec, _ := d.body["spec"].(map[string]any)
+		steps, _ := spec["steps"].([]any)
+		for _, st := range steps {
+			step, _ := st.(map[string]any)
+			input, _ := step["input"].(map[string]any)
+			url := str(input["url"])
+			if !strings.HasPrefix(str(step["action"]), "fetch:") || !strings.HasPrefix(url, "./") {
+				continue
+			}
+			if err := fs.WalkDir(fsys, path.Join(dir, url), func(p string, de fs.DirEntry, err error) error {
+				if err == nil && !de.IsDir() {
+					c.reached[p] = true
+				}
+				return err
+			}); err != nil {
+				t.Errorf("%s: step %v: %v", d.ref(), step["id"], err)
+			}
+		}
 	}
 	var unreached []string
 	fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {

@@ -124,9 +124,9 @@ func TestCreatePages(t *testing.T) {
 		want, not  []string
 	}{
 		{name: "list", path: "/create", status: 200,
-			want: []string{"创建 Go 微服务", "Documentation Template", "Spring Boot gRPC Service", `href="/create/templates/default/create-go-service"`, `name="tag" value="go"`, "5 templates"}},
+			want: []string{"创建 Go 微服务", "Documentation Template", "Spring Boot gRPC Service", `href="/create/templates/default/create-go-service"`, `name="tag" value="go"`, "6 templates"}},
 		{name: "tag filter", path: "/create?tag=go", status: 200,
-			want: []string{"创建 Go 微服务", "2 templates"}, not: []string{"Documentation Template"}},
+			want: []string{"创建 Go 微服务", "3 templates"}, not: []string{"Documentation Template"}},
 		{name: "owner filter", path: "/create?owner=group:default/platform-team", status: 200,
 			want: []string{"创建 Go 微服务"}, not: []string{"React SSR Template"}},
 		{name: "text search", path: "/create?q=documentation", status: 200,

@@ -77,7 +77,7 @@ func TestPages(t *testing.T) {
 		{"register", "/catalog-import", 200, []string{`name="target"`, "Analyze"}, nil},
 		{"unregister static", "/catalog/default/component/payment-service/unregister", 200, []string{"cannot be unregistered here"}, nil},
 		{"docs index", "/docs", 200, []string{"payment-service", "No docs publisher"}, nil},
-		{"create without templates", "/create", 200, []string{"No templates yet", "Register a template"}, nil},
+		{"create lists the demo template", "/create", 200, []string{"新建 Go 服务 New Go service", `href="/create/templates/default/lanting-go-service"`}, []string{"No templates yet"}},
 		{"settings", "/settings", 200, []string{"dev mode"}, nil},
 		{"static css", "/static/app.css", 200, []string{"--cb-accent"}, nil},
 		{"no such page", "/nope", 404, []string{"Not found", "there is no page at /nope"}, nil},
