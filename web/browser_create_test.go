@@ -181,21 +181,34 @@ func TestBrowserCreate(t *testing.T) {
 	}
 	taskPath := strings.TrimPrefix(taskURL, u)
 
-	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo.
+	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo,
+	// and the template publishes to the fake GitHub through it.
 	step(t, ctx, "docs template",
 		chromedp.Navigate(u+"/create/templates/default/docs-template"),
 		chromedp.WaitVisible(css("#f-name")),
 		chromedp.SendKeys(css("#f-name"), "ledger-docs"),
 		chromedp.SendKeys(css("#f-description"), "Docs for the ledger"),
+		chromedp.SendKeys(css("#f-owner"), "platf"),
+		chromedp.WaitVisible(css(`#f-owner-list[data-q="platf"] .ta-item`)),
+		chromedp.Click(css("#f-owner-list .ta-item")),
 		chromedp.Click(css("[data-next]")),
 		chromedp.WaitVisible(css(`.wpage.current #f-repoUrl-owner`)),
-		chromedp.SendKeys(css("#f-repoUrl-owner"), "acme"),
+		chromedp.SendKeys(css("#f-repoUrl-owner"), createOrg),
 		chromedp.SendKeys(css("#f-repoUrl-repo"), "ledger-docs"),
 	)
-	if text := get(t, ctx, "repo preview", chromedp.Text(css("[data-path=repoUrl] [data-preview]"))); text != "github.com?owner=acme&repo=ledger-docs" {
-		t.Errorf("repo url = %q, want github.com?owner=acme&repo=ledger-docs", text)
+	if text := get(t, ctx, "repo preview", chromedp.Text(css("[data-path=repoUrl] [data-preview]"))); text != "github.com?owner="+createOrg+"&repo=ledger-docs" {
+		t.Errorf("repo url = %q, want github.com?owner=%s&repo=ledger-docs", text, createOrg)
 	}
 	shot("repo-picker-light-desktop")
+	step(t, ctx, "docs review",
+		chromedp.Click(css("[data-review]")),
+		chromedp.WaitVisible(css("[data-create]")),
+	)
+	followTask(t, ctx, "ledger-docs", []string{"Template Docs Skeleton", "Publish", "Register"}, []string{"Repository"},
+		func(name string) { shot("docs-" + name) })
+	if text, err := env.gh.ReadFile(createOrg, "ledger-docs", "master", "mkdocs.yml"); err != nil || !strings.Contains(text, "ledger-docs") {
+		t.Errorf("mkdocs.yml in the new repository = %q, %v", text, err)
+	}
 
 	// A failing task, watched live: the error and the rolled-back push.
 	failID, _ := failingTask(t, env)
