@@ -193,6 +193,13 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 		x.recordInput(st.ID, input)
 		sc := x.stepContext(ctx, st.ID)
 		if err := act.run(sc, input); err != nil {
+			// What the failed run already did (a repository created before
+			// its push failed) is undone with the completed steps.
+			if sc.hasUndo {
+				if b, merr := json.Marshal(sc.undo); merr == nil {
+					x.done = append(x.done, doneStep{step: st, undo: append(undo, b)})
+				}
+			}
 			return x.fail(ctx, st, err)
 		}
 		for k, v := range sc.outputs {

@@ -100,14 +100,19 @@ func TestBrowserCreate(t *testing.T) {
 		}
 	}
 	shot("review-light-desktop")
-	step(t, ctx, "create",
-		chromedp.Click(css("[data-create]")),
-		chromedp.WaitVisible(css("#task, #form-errors:not([hidden])")),
-	)
-	// The brief's template needs publish:github, which this test server
-	// does not register: the API's refusal shows above the review.
-	if text := get(t, ctx, "refusal", chromedp.Text(css("#form-errors"))); !strings.Contains(text, "publish:github") {
-		t.Errorf("after Create: %q, want the refusal naming publish:github", text)
+	// Create runs the brief's template against the fake GitHub: the task
+	// page follows it to the end and its link opens the new entity.
+	goShot := func(name string) { shot("go-service-" + name) }
+	followTask(t, ctx, "payment-ledger", []string{"初始化代码模板", "创建 GitHub 仓库", "注册到 Catalog", "配置 GitHub Actions"},
+		[]string{"打开代码仓库", "查看 CI 流水线"}, goShot)
+	if text := get(t, ctx, "entity", chromedp.Text(css("main"))); !strings.Contains(text, "platform-team") {
+		t.Errorf("entity page = %.300q, want the owner chosen in the form", text)
+	}
+	if text, err := env.gh.ReadFile(createOrg, "payment-ledger", "main", "catalog-info.yaml"); err != nil || !strings.Contains(text, "记账服务") {
+		t.Errorf("catalog-info.yaml in the new repository = %q, %v", text, err)
+	}
+	if d := env.gh.Dispatches(); len(d) != 1 || d[0].Repo != "payment-ledger" || d[0].Inputs["deploy_envs"] != "dev,production" {
+		t.Errorf("workflow dispatches = %+v, want init-service.yml on payment-ledger for dev,production", d)
 	}
 
 	// The same form on local-go-service runs to the end: fill, review,
@@ -176,21 +181,34 @@ func TestBrowserCreate(t *testing.T) {
 	}
 	taskPath := strings.TrimPrefix(taskURL, u)
 
-	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo.
+	// The docs template's RepoUrlPicker produces Backstage's host?owner&repo,
+	// and the template publishes to the fake GitHub through it.
 	step(t, ctx, "docs template",
 		chromedp.Navigate(u+"/create/templates/default/docs-template"),
 		chromedp.WaitVisible(css("#f-name")),
 		chromedp.SendKeys(css("#f-name"), "ledger-docs"),
 		chromedp.SendKeys(css("#f-description"), "Docs for the ledger"),
+		chromedp.SendKeys(css("#f-owner"), "platf"),
+		chromedp.WaitVisible(css(`#f-owner-list[data-q="platf"] .ta-item`)),
+		chromedp.Click(css("#f-owner-list .ta-item")),
 		chromedp.Click(css("[data-next]")),
 		chromedp.WaitVisible(css(`.wpage.current #f-repoUrl-owner`)),
-		chromedp.SendKeys(css("#f-repoUrl-owner"), "acme"),
+		chromedp.SendKeys(css("#f-repoUrl-owner"), createOrg),
 		chromedp.SendKeys(css("#f-repoUrl-repo"), "ledger-docs"),
 	)
-	if text := get(t, ctx, "repo preview", chromedp.Text(css("[data-path=repoUrl] [data-preview]"))); text != "github.com?owner=acme&repo=ledger-docs" {
-		t.Errorf("repo url = %q, want github.com?owner=acme&repo=ledger-docs", text)
+	if text := get(t, ctx, "repo preview", chromedp.Text(css("[data-path=repoUrl] [data-preview]"))); text != "github.com?owner="+createOrg+"&repo=ledger-docs" {
+		t.Errorf("repo url = %q, want github.com?owner=%s&repo=ledger-docs", text, createOrg)
 	}
 	shot("repo-picker-light-desktop")
+	step(t, ctx, "docs review",
+		chromedp.Click(css("[data-review]")),
+		chromedp.WaitVisible(css("[data-create]")),
+	)
+	followTask(t, ctx, "ledger-docs", []string{"Template Docs Skeleton", "Publish", "Register"}, []string{"Repository"},
+		func(name string) { shot("docs-" + name) })
+	if text, err := env.gh.ReadFile(createOrg, "ledger-docs", "master", "mkdocs.yml"); err != nil || !strings.Contains(text, "ledger-docs") {
+		t.Errorf("mkdocs.yml in the new repository = %q, %v", text, err)
+	}
 
 	// A failing task, watched live: the error and the rolled-back push.
 	failID, _ := failingTask(t, env)
@@ -216,9 +234,7 @@ func TestBrowserCreate(t *testing.T) {
 // followTask presses Create on a reviewed form, watches the task page until
 // the task is done, checks every step completed and the output text is
 // rendered safely, then follows the entityRef link to the new component
-// called name. It returns the task page's URL. (When the GitHub actions are
-// registered in newCreateServer, the brief's create-go-service takes this
-// same path.)
+// called name. It returns the task page's URL.
 func followTask(t *testing.T, ctx context.Context, name string, steps, output []string, shot func(string)) string {
 	t.Helper()
 	step(t, ctx, "create the task",
@@ -229,6 +245,12 @@ func followTask(t *testing.T, ctx context.Context, name string, steps, output []
 	step(t, ctx, "task finishes",
 		chromedp.WaitVisible(css(`#task-result a[data-entity]`)),
 	)
+	if n := get(t, ctx, "cancel buttons", chromedp.Evaluate[int](`document.querySelectorAll('[data-task-action=cancel]').length`)); n != 0 {
+		t.Errorf("the finished task still offers Cancel")
+	}
+	if text := get(t, ctx, "status", chromedp.Text(css("#task-status"))); !strings.Contains(text, "completed") {
+		t.Errorf("task status = %q, want completed", text)
+	}
 	text := get(t, ctx, "steps", chromedp.Text(css(".tsteps")))
 	for _, want := range append(steps, "completed") {
 		if !strings.Contains(text, want) {

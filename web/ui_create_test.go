@@ -19,6 +19,7 @@ import (
 	"callboard/catalog"
 	"callboard/demo"
 	"callboard/internal/compattest"
+	"callboard/internal/githubfake"
 	"callboard/scaffold"
 	"callboard/store/storetest"
 	"callboard/web"
@@ -31,7 +32,8 @@ import (
 type createEnv struct {
 	srv  *httptest.Server
 	cat  *catalog.Service
-	Root string // where local-go-service's repositories live
+	Root string             // where local-go-service's repositories live
+	gh   *githubfake.Server // the compat templates' github.com
 }
 
 // newCreateServer starts the portal and a task runner until the test ends.
@@ -45,8 +47,11 @@ func newCreateServer(t testing.TB, opts web.Options) *createEnv {
 	}
 	locs = append(locs, catalog.StaticLocation{Type: catalog.TypeFile, Target: localTemplate(t, env.Root)})
 	db := storetest.Open(t)
+	reader := &catalog.Reader{Embedded: demo.FS()}
+	actions := scaffold.NewActions()
+	env.gh = addGitHub(t, actions, reader)
 	cat := catalog.New(db, catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS()},
+		Reader:    reader,
 		Locations: locs,
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
 	})
@@ -54,7 +59,6 @@ func newCreateServer(t testing.TB, opts web.Options) *createEnv {
 		t.Fatal(err)
 	}
 	env.cat = cat
-	actions := scaffold.NewActions()
 	scaffold.AddBuiltins(actions, &scaffold.Builtins{Catalog: cat, AllowFileRemotes: true})
 	runner := scaffold.NewRunner(db, actions, scaffold.RunnerOptions{WorkDir: t.TempDir(),
 		PollInterval: 50 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond})

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"callboard/catalog"
 	"callboard/config"
@@ -49,6 +50,10 @@ type scaffolderConfig struct {
 		// AllowFileRemotes lets publish:git push to file:// remotes.
 		AllowFileRemotes bool `yaml:"allowFileRemotes"`
 	} `yaml:"git"`
+	// HeartbeatInterval is how often a running task's heartbeat is
+	// written (default 5s); a task whose heartbeat is 6 intervals old is
+	// taken over by another worker or the next process, after a crash.
+	HeartbeatInterval config.Duration `yaml:"heartbeatInterval"`
 	// Backstage keys accepted and not used.
 	DefaultAuthor        any `yaml:"defaultAuthor"`
 	DefaultCommitMessage any `yaml:"defaultCommitMessage"`
@@ -83,6 +88,7 @@ func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reade
 		workDir = filepath.Join(workDir, "callboard-tasks")
 	}
 	runner := scaffold.NewRunner(db, actions, scaffold.RunnerOptions{
-		Workers: sc.Workers, WorkDir: workDir, Secrets: box, Logger: log})
+		Workers: sc.Workers, WorkDir: workDir, Secrets: box, Logger: log,
+		HeartbeatInterval: time.Duration(sc.HeartbeatInterval)})
 	return scaffold.NewService(db, actions, runner, cat, box), runner, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -30,7 +31,7 @@ type commitInfo struct{ message, name, email string }
 // pushDir commits every file under dir (a fresh history, git dir outside
 // the workspace) and pushes it to branch of the repository. It returns the
 // commit hash.
-func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, token, dir, branch string, ci commitInfo) (string, error) {
+func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, remote, token, dir, branch string, ci commitInfo) (string, error) {
 	gitDir, err := os.MkdirTemp("", "callboard-push-*")
 	if err != nil {
 		return "", callboard.Wrap(callboard.Internal, err, "temp dir")
@@ -50,7 +51,7 @@ func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, token, dir, bran
 		{"init", "--quiet", "--initial-branch", branch},
 		{"add", "--all", "--force", "."},
 		{"-c", "user.name=" + ci.name, "-c", "user.email=" + ci.email, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", ci.message},
-		{"push", "--quiet", c.remote(ref), "HEAD:refs/heads/" + branch},
+		{"push", "--quiet", remote, "HEAD:refs/heads/" + branch},
 	}
 	for _, s := range steps {
 		if _, err := g(s...); err != nil {
@@ -63,6 +64,22 @@ func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, token, dir, bran
 
 func (c *Client) remote(ref repoRef) string {
 	return fmt.Sprintf("%s/%s/%s.git", c.cfg.webBase(), ref.owner, ref.repo)
+}
+
+// cloneURL is where to push a repository the API created: its clone_url,
+// as Backstage pushes, when that is on the integration's host or the API's
+// (a GitHub Enterprise or test server serving git next to its API); else
+// the remote derived from the host. The token never goes elsewhere.
+func (c *Client) cloneURL(ref repoRef, apiClone string) string {
+	u, err := url.Parse(apiClone)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return c.remote(ref)
+	}
+	api, _ := url.Parse(c.cfg.APIBaseURL)
+	if strings.EqualFold(u.Host, c.cfg.Host) || (api != nil && strings.EqualFold(u.Host, api.Host)) {
+		return u.String()
+	}
+	return c.remote(ref)
 }
 
 // gitCmd returns a runner of git with the integration's credentials sent

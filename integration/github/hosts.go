@@ -2,6 +2,7 @@ package github
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"callboard"
@@ -13,7 +14,7 @@ import (
 type Hosts []*Client
 
 func (h Hosts) client(repoURL string) (*Client, error) {
-	host, _, _ := strings.Cut(repoURL, "?")
+	host, _, _ := strings.Cut(canonicalRepoURL(repoURL), "?")
 	for _, c := range h {
 		if strings.EqualFold(c.Host(), host) {
 			return c, nil
@@ -22,8 +23,21 @@ func (h Hosts) client(repoURL string) (*Client, error) {
 	return nil, callboard.Errorf(callboard.Forbidden, "repoUrl host %q is not allowed: no integrations.github entry for it", host)
 }
 
+// allowed checks in.RepoURL's host against the template's allowedHosts,
+// Backstage's input that templates such as its own examples set.
+func allowed(in PublishInput) error {
+	host, _, _ := strings.Cut(in.RepoURL, "?")
+	if len(in.AllowedHosts) == 0 || slices.ContainsFunc(in.AllowedHosts, func(a string) bool { return strings.EqualFold(a, host) }) {
+		return nil
+	}
+	return callboard.Errorf(callboard.Forbidden, "input.repoUrl: host %q is not in allowedHosts %v", host, in.AllowedHosts)
+}
+
 // Publish is publish:github on the integration of in.RepoURL's host.
 func (h Hosts) Publish(sc callboard.StepContext, in PublishInput) error {
+	if err := allowed(in); err != nil {
+		return err
+	}
 	c, err := h.client(in.RepoURL)
 	if err != nil {
 		return err
@@ -46,6 +60,9 @@ func (h Hosts) UndoPublish(sc callboard.StepContext, state json.RawMessage) erro
 
 // RepoCreate is github:repo:create.
 func (h Hosts) RepoCreate(sc callboard.StepContext, in PublishInput) error {
+	if err := allowed(in); err != nil {
+		return err
+	}
 	c, err := h.client(in.RepoURL)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 // PublishInput is publish:github's input, with Backstage's names.
 type PublishInput struct {
 	RepoURL                      string         `json:"repoUrl"`
+	AllowedHosts                 []string       `json:"allowedHosts,omitempty"` // hosts repoUrl may name; empty: any configured
 	Description                  string         `json:"description,omitempty"`
 	Homepage                     string         `json:"homepage,omitempty"`
 	Access                       string         `json:"access,omitempty"`         // "org/team-slug" or a user login, given admin
@@ -50,7 +51,7 @@ type repoRef struct{ host, owner, repo string }
 // parseRepoURL reads Backstage's repoUrl form "github.com?owner=o&repo=r"
 // and checks that the host is this integration's (allowedHosts).
 func (c *Client) parseRepoURL(repoURL string) (repoRef, error) {
-	host, query, ok := strings.Cut(repoURL, "?")
+	host, query, ok := strings.Cut(canonicalRepoURL(repoURL), "?")
 	if !ok {
 		return repoRef{}, callboard.Errorf(callboard.Invalid, "repoUrl %q: want host?owner=...&repo=...", repoURL)
 	}
@@ -72,6 +73,24 @@ func (c *Client) parseRepoURL(repoURL string) (repoRef, error) {
 		return r, callboard.Errorf(callboard.Forbidden, "repoUrl host %q is not allowed: no GitHub integration is configured for it (this one serves %s)", host, c.cfg.Host)
 	}
 	return r, nil
+}
+
+// canonicalRepoURL turns a repository's URL (https://host/owner/repo,
+// with or without .git, as publish:github's remoteUrl output is) into
+// Backstage's host?owner=...&repo=... form; other strings are kept. The
+// brief's create-go-service passes remoteUrl to github:actions:dispatch.
+func canonicalRepoURL(s string) string {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return s
+		}
+	}
+	parts := strings.Split(strings.TrimSuffix(strings.TrimSuffix(rest, "/"), ".git"), "/")
+	if len(parts) != 3 || strings.ContainsAny(rest, "?#@") {
+		return s
+	}
+	return parts[0] + "?" + url.Values{"owner": {parts[1]}, "repo": {parts[2]}}.Encode()
 }
 
 func validName(s string) bool {
@@ -118,7 +137,7 @@ func (c *Client) Publish(sc callboard.StepContext, in PublishInput) error {
 	if err != nil {
 		return err
 	}
-	hash, err := c.pushDir(sc, ref, in.Token, src, in.DefaultBranch, commitInfo{in.GitCommitMessage, in.GitAuthorName, in.GitAuthorEmail})
+	hash, err := c.pushDir(sc, ref, c.cloneURL(ref, repo.GetCloneURL()), in.Token, src, in.DefaultBranch, commitInfo{in.GitCommitMessage, in.GitAuthorName, in.GitAuthorEmail})
 	if err != nil {
 		return err
 	}

@@ -370,7 +370,10 @@ func (s *Server) handleDispatch(w http.ResponseWriter, r *http.Request, repo *Re
 		return
 	}
 	wf := r.PathValue("workflow")
-	if _, err := s.rgit(repo.gitDir, "cat-file", "-e", in.Ref+":.github/workflows/"+wf); err != nil && !isNumeric(wf) {
+	s.mu.Lock()
+	shared := s.workflows[repo.Owner+"/"+wf]
+	s.mu.Unlock()
+	if _, err := s.rgit(repo.gitDir, "cat-file", "-e", in.Ref+":.github/workflows/"+wf); err != nil && !isNumeric(wf) && !shared {
 		writeErr(w, http.StatusNotFound, "Not Found")
 		return
 	}

@@ -247,6 +247,15 @@ func (s *Server) Pulls(owner, name string) []Pull {
 	return out
 }
 
+// AddWorkflow makes workflow file dispatchable in every repository of
+// owner without the file being in it, as an organization's required
+// workflows are; other missing workflows answer 404, as on GitHub.
+func (s *Server) AddWorkflow(owner, file string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.workflows[owner+"/"+file] = true
+}
+
 // Dispatches returns the recorded workflow dispatches.
 func (s *Server) Dispatches() []Dispatch {
 	s.mu.Lock()

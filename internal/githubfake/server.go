@@ -40,6 +40,7 @@ type Server struct {
 	tokens     map[string]string // token -> login ("" = app installation)
 	pulls      map[string][]*Pull
 	dispatches []Dispatch
+	workflows  map[string]bool // "owner/file" dispatchable in every repo of owner
 	apps       map[int64]*App
 	instTokens map[string]int64 // installation token -> installation id
 	nextID     atomic.Int64
@@ -66,7 +67,7 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{t: t, dir: t.TempDir(), mux: http.NewServeMux(), apiPatterns: map[string]bool{},
 		repos: map[string]*Repo{}, orgs: map[string]*Org{}, users: map[string]*User{},
 		tokens: map[string]string{Token: "octocat"}, pulls: map[string][]*Pull{},
-		apps: map[int64]*App{}, instTokens: map[string]int64{},
+		apps: map[int64]*App{}, workflows: map[string]bool{}, instTokens: map[string]int64{},
 		limit: 5000, used: map[string]int{}, reset: time.Now().Add(time.Hour), secondary: map[string]bool{}}
 	s.nextID.Store(1000)
 	s.users["octocat"] = &User{Login: "octocat", Name: "The Octocat", Email: "octocat@github.com"}

@@ -583,7 +583,8 @@
       }
     }
     // finish reloads the task's parts from the server, which renders the
-    // output links and the Markdown text.
+    // output links and the Markdown text, and the actions (no Cancel on a
+    // finished task, Retry on a failed one).
     function finish() {
       if (finished) return;
       finished = true;
@@ -593,7 +594,7 @@
         .then(function (r) { return r.text(); })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          ["#task", "#task-status", "#task-controls"].forEach(function (sel) {
+          ["#task-actions", "#task"].forEach(function (sel) {
             var fresh = doc.querySelector(sel), old = document.querySelector(sel);
             if (fresh && old) old.replaceWith(fresh);
           });
