@@ -73,7 +73,10 @@ type Options struct {
 
 	Sessions SessionStore
 	Catalog  Catalog
-	Log      *slog.Logger
+	// Audit, when set, records every sign-in (auth.signin, refused ones
+	// too) and sign-out (auth.signout).
+	Audit callboard.AuditLog
+	Log   *slog.Logger
 	// HTTPClient makes the calls to GitHub and the OIDC provider; nil is
 	// a client with a 30 s timeout.
 	HTTPClient *http.Client

@@ -97,8 +97,21 @@ func (s *Service) Start(w http.ResponseWriter, r *http.Request) error {
 // User, starts a session and sends the browser back where it started.
 // Errors: Unauthenticated for a missing or forged state or a refusal by
 // the provider, Forbidden when no User entity matches, Upstream.
-func (s *Service) Frame(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) Frame(w http.ResponseWriter, r *http.Request) (err error) {
 	name := r.PathValue("provider")
+	var id Identity // who the provider said, for the record of a refusal
+	defer func() {
+		if err != nil {
+			details := map[string]any{}
+			if id.Username != "" {
+				details["username"] = id.Username
+			}
+			if id.Email != "" {
+				details["email"] = id.Email
+			}
+			s.audit(r, ActionSignIn, name, "", err, details)
+		}
+	}()
 	c, err := r.Cookie(flowCookie(name))
 	if err != nil {
 		return callboard.Errorf(callboard.Unauthenticated,
@@ -124,8 +137,7 @@ func (s *Service) Frame(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := p.identity(r.Context(), r, &st)
-	if err != nil {
+	if id, err = p.identity(r.Context(), r, &st); err != nil {
 		return err
 	}
 	principal, err := s.resolve(r.Context(), id, p.resolvers())
@@ -157,6 +169,7 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, provider string
 		return Session{}, "", err
 	}
 	s.setCookie(w, r, token, sess.Expires)
+	s.audit(r, ActionSignIn, provider, p.Subject, nil, nil)
 	return sess, token, nil
 }
 

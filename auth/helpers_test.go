@@ -15,6 +15,7 @@ import (
 
 	"callboard"
 	"callboard/auth"
+	"callboard/store"
 	"callboard/store/storetest"
 )
 
@@ -77,6 +78,7 @@ func (c *clock) Add(d time.Duration) {
 type app struct {
 	*httptest.Server
 	svc    *auth.Service
+	db     *store.DB // sessions and the audit log
 	clock  *clock
 	client *http.Client // a browser: cookie jar, follows redirects
 }
@@ -90,7 +92,8 @@ func newApp(t *testing.T, opts auth.Options, transport http.RoundTripper) *app {
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(a.Close)
 	opts.BaseURL = a.URL
-	opts.Sessions = storetest.Open(t)
+	a.db = storetest.Open(t)
+	opts.Sessions, opts.Audit = a.db, a.db
 	if opts.Catalog == nil {
 		opts.Catalog = testUsers
 	}

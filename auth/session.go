@@ -136,7 +136,13 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || c.Value == "" {
 		return nil
 	}
-	return s.opts.Sessions.DeleteSession(r.Context(), tokenHash(c.Value))
+	// Only a live session's end is a sign-out worth recording.
+	sess, serr := s.session(r.Context(), c.Value)
+	err = s.opts.Sessions.DeleteSession(r.Context(), tokenHash(c.Value))
+	if serr == nil {
+		s.audit(r, ActionSignOut, sess.Provider, sess.Principal.Subject, err, nil)
+	}
+	return err
 }
 
 // Sweep deletes ended sessions; serve runs it now and then.

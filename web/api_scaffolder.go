@@ -31,8 +31,12 @@ func (s *Server) handleTemplateParameterSchema(w http.ResponseWriter, r *http.Re
 		return err
 	}
 	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+	// The catalog answers a template the caller may not read as missing.
 	t, err := sc.Template(r.Context(), ref)
 	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, callboard.PermTemplateParamRead, t.Entity, t.Entity.Ref().String()); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, t.ParameterSchema())
@@ -120,11 +124,20 @@ func serializeTask(t callboard.Task) serializedTask {
 	return st
 }
 
+// authorizeTaskRead checks scaffolder.task.read. Tasks are no entities, so
+// the policy decides it per caller (user and CEL conditions), not per task.
+func (s *Server) authorizeTaskRead(r *http.Request, target string) error {
+	return s.authorize(r, callboard.PermTaskRead, nil, target)
+}
+
 // handleTasks lists tasks: createdBy and status filters (repeatable),
 // limit and offset; {tasks, totalTasks}.
 func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) error {
 	sc, err := s.scaffolder()
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeTaskRead(r, "tasks"); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -179,6 +192,9 @@ func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeTaskRead(r, "task "+r.PathValue("id")); err != nil {
+		return err
+	}
 	t, err := sc.Task(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -222,6 +238,9 @@ func (s *Server) handleTaskEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeTaskRead(r, "the events of task "+r.PathValue("id")); err != nil {
+		return err
+	}
 	after, err := afterParam(r)
 	if err != nil {
 		return err
@@ -252,6 +271,9 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	id := r.PathValue("id")
+	if err := s.authorizeTaskRead(r, "the events of task "+id); err != nil {
+		return err
+	}
 	if _, err := sc.Task(r.Context(), id); err != nil {
 		return err
 	}

@@ -48,12 +48,19 @@ spec:
 // newScaffolderServer serves a catalog holding the hello template, with a
 // running scaffolder; writes need the token "t0k" (subject ci).
 func newScaffolderServer(t *testing.T) *httptest.Server {
+	return newScaffolderServerWith(t, helloTemplate, web.Options{Tokens: map[string]string{"t0k": "ci"}}, nil)
+}
+
+// newScaffolderServerWith serves the templates in catalog (YAML documents;
+// ./skeleton holds hello.txt) with a running scaffolder, under opts, with
+// wrap (if any) around the server.
+func newScaffolderServerWith(t *testing.T, templates string, opts web.Options, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "skeleton"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(helloTemplate), 0o644)
+	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(templates), 0o644)
 	os.WriteFile(filepath.Join(dir, "skeleton", "hello.txt"), []byte("hi ${{ values.name }}\n"), 0o644)
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
@@ -70,9 +77,12 @@ func newScaffolderServer(t *testing.T) *httptest.Server {
 	done := make(chan struct{})
 	go func() { defer close(done); runner.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	svc := scaffold.NewService(db, actions, runner, cat, nil)
-	srv := httptest.NewServer(web.NewServer(slog.New(slog.DiscardHandler), cat,
-		web.Options{Tokens: map[string]string{"t0k": "ci"}, Scaffolder: svc}))
+	opts.Scaffolder = scaffold.NewService(db, actions, runner, cat, nil)
+	var h http.Handler = web.NewServer(slog.New(slog.DiscardHandler), cat, opts)
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

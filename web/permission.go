@@ -72,6 +72,21 @@ func (s *Server) authorize(r *http.Request, perm string, e *callboard.Entity, ta
 	return err
 }
 
+// allowed reports whether the caller holds perm on e, for deciding what a
+// page offers: nothing is recorded, and a policy that cannot be evaluated
+// offers nothing (the action itself would then be refused and audited).
+func (s *Server) allowed(r *http.Request, perm string, e *callboard.Entity) bool {
+	if s.opts.Authorizer == nil {
+		return true
+	}
+	ok, err := s.opts.Authorizer.Authorize(r.Context(), callboard.PrincipalFrom(r.Context()), perm, e)
+	if err != nil {
+		s.log.Warn("permission check failed", "permission", perm, "err", err)
+		return false
+	}
+	return ok
+}
+
 // readPerms are the permissions of plain reads: refusals are not audited,
 // as reads are not (audit.read is: who tries to read the log matters).
 var readPerms = map[string]bool{
@@ -84,7 +99,8 @@ var verbOf = map[string]string{
 	callboard.PermEntityDelete: "delete", callboard.PermEntityRefresh: "refresh",
 	callboard.PermLocationCreate: "register", callboard.PermLocationDelete: "unregister",
 	callboard.PermDocsSync: "sync the docs of", callboard.PermAuditRead: "read",
-	callboard.PermLocationRead: "read",
+	callboard.PermLocationRead: "read", callboard.PermTaskRead: "read",
+	callboard.PermTemplateParamRead: "read the parameters of",
 }
 
 // refreshEntity checks catalog.entity.refresh on the entity ref names,

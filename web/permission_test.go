@@ -66,13 +66,18 @@ func withTestPrincipal(h http.Handler) http.Handler {
 }
 
 type permEnv struct {
-	srv *httptest.Server
-	db  *store.DB
+	srv  *httptest.Server
+	db   *store.DB
+	cat  *catalog.Service
+	file string // the catalog file all entities come from
 }
 
 // newPermServer serves 100 components, 30 owned by team-a and 70 by
 // team-b, and one API owned by team-b, under permPolicy.
-func newPermServer(t *testing.T) permEnv {
+func newPermServer(t *testing.T) permEnv { return newPermServerWith(t, permPolicy) }
+
+// newPermServerWith serves newPermServer's catalog under policy pol.
+func newPermServerWith(t *testing.T, pol string) permEnv {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: shared-api}\nspec: {type: openapi, lifecycle: production, owner: team-b, definition: x}\n")
@@ -95,14 +100,14 @@ func newPermServer(t *testing.T) permEnv {
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)
 	}
-	pol, err := policy.Parse("policy.yaml", []byte(permPolicy))
+	az, err := policy.Parse("policy.yaml", []byte(pol))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := web.NewServer(slog.New(slog.DiscardHandler), cat, web.Options{Dev: true, Authorizer: pol, Audit: db})
+	h := web.NewServer(slog.New(slog.DiscardHandler), cat, web.Options{Dev: true, Authorizer: az, Audit: db})
 	srv := httptest.NewServer(withTestPrincipal(h))
 	t.Cleanup(srv.Close)
-	return permEnv{srv: srv, db: db}
+	return permEnv{srv: srv, db: db, cat: cat, file: path}
 }
 
 // call sends a request as user ("" for anonymous) and decodes a JSON answer.

@@ -25,8 +25,11 @@ type buttonLabels struct {
 // schema, a review page, and the submit to the task API (create.js).
 func (s *Server) handleCreateForm(w http.ResponseWriter, r *http.Request) error {
 	ref := callboard.EntityRef{Kind: "template", Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
-	e, err := s.catalog.Entity(r.Context(), ref)
+	e, err := s.catalog.Entity(r.Context(), ref) // NotFound when the caller may not read it
 	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, callboard.PermTemplateParamRead, e, e.Ref().String()); err != nil {
 		return err
 	}
 	v := createFormView{Template: cardOf(e), Ref: strings.ToLower(e.Kind) + ":" + e.Ref().Namespace + "/" + e.Metadata.Name,

@@ -26,6 +26,7 @@ func serveAuth(cfg *config.Config, opts *web.Options, db *store.DB, cat *catalog
 		BaseURL:        cfg.Backend.BaseURL,
 		Dev:            opts.Dev,
 		Sessions:       db,
+		Audit:          db, // the same log servePermissions gives the web server
 		Catalog:        catalogUsers(cat),
 		Log:            log,
 	}
