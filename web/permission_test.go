@@ -94,8 +94,9 @@ func newPermServerWith(t *testing.T, pol string) permEnv {
 	}
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
-		Locations: []catalog.StaticLocation{{Type: "file", Target: path}},
-		Rules:     []catalog.Rule{{Allow: []string{"Component", "Location", "API"}}},
+		OrphanStrategy: "keep", // so that the entity page's Delete can be tested
+		Locations:      []catalog.StaticLocation{{Type: "file", Target: path}},
+		Rules:          []catalog.Rule{{Allow: []string{"Component", "Location", "API"}}},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)

@@ -86,6 +86,9 @@ type entityView struct {
 	Plugin                               *pluginBlock
 	Writable                             bool
 	UnregisterURL, DeleteURL, RefreshURL string
+	// What the policy lets the caller do to this entity: the buttons
+	// shown are the ones that would succeed.
+	CanRefresh, CanDelete, CanUnregister bool
 }
 
 type profileView struct{ DisplayName, Email, Picture string }
@@ -113,6 +116,11 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	v := s.entityView(e)
 	v.Writable = s.authorized(r)
+	v.CanRefresh = v.Writable && s.allowed(r, callboard.PermEntityRefresh, e)
+	v.CanDelete = v.Writable && s.allowed(r, callboard.PermEntityDelete, e)
+	// Unregistering deletes a location, which the policy decides with
+	// no entity (as DELETE /locations/{id} does).
+	v.CanUnregister = s.allowed(r, callboard.PermLocationDelete, nil)
 	v.Tab = r.PathValue("tab")
 	v.Tabs = s.entityTabs(e, v.URL, v.Tab)
 	if !slices.ContainsFunc(v.Tabs, func(t tabView) bool { return t.Active }) {

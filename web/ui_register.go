@@ -43,7 +43,7 @@ func locationOf(target string) (typ, cleaned string, err error) {
 }
 
 func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
-	v := registerView{Target: r.URL.Query().Get("target"), Writable: s.authorized(r)}
+	v := registerView{Target: r.URL.Query().Get("target"), Writable: s.authorized(r) && s.allowed(r, callboard.PermLocationDelete, nil)}
 	return s.renderRegister(w, r, http.StatusOK, v)
 }
 
@@ -162,7 +162,7 @@ func (s *Server) handleUnregisterPage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	v := unregisterView{Entity: rowOf(e), Location: loc, Rows: rowsOf(es), Total: total, More: total - len(es), Writable: s.authorized(r)}
+	v := unregisterView{Entity: rowOf(e), Location: loc, Rows: rowsOf(es), Total: total, More: total - len(es), Writable: s.authorized(r) && s.allowed(r, callboard.PermLocationDelete, nil)}
 	return s.render(w, r, http.StatusOK, "unregister", "", &page{
 		Title: "Unregister location", Nav: "catalog", Data: v,
 		Subtitle: "Stop reading a location and remove the entities that came only from it",
