@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"callboard"
 	"callboard/config"
 	"callboard/internal/githubfake"
 	"callboard/store/storetest"
@@ -109,9 +112,14 @@ metadata: {name: team-a}
 spec: {type: team, children: []}
 ---
 apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: admins}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
 kind: User
 metadata: {name: jane, annotations: {github.com/user-login: jane-gh}}
-spec: {profile: {displayName: Jane Doe, email: jane@example.com}, memberOf: [team-a]}
+spec: {profile: {displayName: Jane Doe, email: jane@example.com}, memberOf: [team-a, admins]}
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -194,6 +202,23 @@ auth:
 	}
 	if status := post("/api/catalog/locations?dryRun=true", loc); status == 401 {
 		t.Errorf("signed-in write: 401")
+	}
+	// Signing out and in again is in the audit log, which jane (an
+	// admin under the default policy) reads.
+	if status := post("/signout", ""); status != 200 {
+		t.Errorf("sign-out: %d", status)
+	}
+	get("/api/auth/github/start?redirectUrl=/")
+	status, body := get("/api/audit/events?action=auth.")
+	var got struct{ Items []callboard.AuditEvent }
+	json.Unmarshal([]byte(body), &got)
+	var lines []string
+	for _, ev := range got.Items {
+		lines = append(lines, ev.Action+" "+ev.Actor+" "+ev.Outcome+" "+fmt.Sprint(ev.Details["provider"]))
+	}
+	want := "auth.signin user:default/jane success github,auth.signout user:default/jane success github,auth.signin user:default/jane success github"
+	if status != 200 || strings.Join(lines, ",") != want {
+		t.Errorf("audit of sign-ins: %d %q, want %q", status, lines, want)
 	}
 }
 
