@@ -93,6 +93,7 @@ func (s *Server) authRoute(h func(Authenticator, http.ResponseWriter, *http.Requ
 		if s.opts.Auth == nil {
 			return callboard.Errorf(callboard.NotFound, "sign-in is not configured on this instance (auth.providers in app-config.yaml)")
 		}
+		requestID(r) // so the sign-in's audit event carries one
 		return h(s.opts.Auth, w, r)
 	}
 }

@@ -84,6 +84,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 // handleSignOut ends the session on the server and returns home.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.Auth != nil {
+		requestID(r) // so the sign-out's audit event carries one
 		if err := s.opts.Auth.Logout(w, r); err != nil {
 			return err
 		}

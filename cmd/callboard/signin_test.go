@@ -215,6 +215,9 @@ auth:
 	var lines []string
 	for _, ev := range got.Items {
 		lines = append(lines, ev.Action+" "+ev.Actor+" "+ev.Outcome+" "+fmt.Sprint(ev.Details["provider"]))
+		if ev.RequestID == "" {
+			t.Errorf("%s event without a request ID", ev.Action)
+		}
 	}
 	want := "auth.signin user:default/jane success github,auth.signout user:default/jane success github,auth.signin user:default/jane success github"
 	if status != 200 || strings.Join(lines, ",") != want {
