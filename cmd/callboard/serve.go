@@ -95,6 +95,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Scheduled provider runs take a lease in the database: one replica
+	// runs each provider per interval (webhook refreshes need none).
+	gh.useLeases(db)
 	if err := gh.addProviders(cfg, cat, log); err != nil {
 		return err
 	}
