@@ -89,14 +89,25 @@ func TestLeases(t *testing.T) {
 	}
 }
 
-// TestLeaseRace has several holders race for one free lease at once:
-// exactly one gets it.
+// TestLeaseRace has several holders race for one lease at once, free
+// (even rounds) or expired (odd rounds): exactly one gets it.
 func TestLeaseRace(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.Open(t)
-			for round := range 5 {
+			for round := range 6 {
 				name := "race" + string(rune('a'+round))
+				if round%2 == 1 {
+					if ok, err := db.AcquireLease(t.Context(), name, "old", time.Millisecond); err != nil || !ok {
+						t.Fatal(ok, err)
+					}
+					for live := true; live; time.Sleep(time.Millisecond) {
+						var err error
+						if _, live, err = db.Lease(t.Context(), name); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
 				var won atomic.Int32
 				var wg sync.WaitGroup
 				for i := range 8 {
