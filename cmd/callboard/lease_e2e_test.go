@@ -61,9 +61,9 @@ integrations:
 	}
 	env := map[string]string{"GH_TOKEN": githubfake.Token, "LOG_LEVEL": "debug"}
 
-	a := startReplica(t, path, env)
+	a := startTestReplica(t, path, env)
 	waitFor(t, "replica A's discovery run", func() bool { return strings.Contains(a.stderr.String(), discoveryRan) }, a.stderr)
-	b := startReplica(t, path, env)
+	b := startTestReplica(t, path, env)
 	waitFor(t, "replica B's skipped tick", func() bool { return strings.Contains(b.stderr.String(), discoverySkipped) }, b.stderr)
 	if strings.Contains(b.stderr.String(), discoveryRan) {
 		t.Errorf("replica B ran discovery while A held the lease; stderr:\n%s", b.stderr)
@@ -75,7 +75,7 @@ integrations:
 	waitFor(t, "svc-b on replica B", func() bool { return b.status("/api/catalog/entities/by-name/component/default/svc-b") == http.StatusOK }, b.stderr)
 
 	a.stop()
-	c := startReplica(t, path, env)
+	c := startTestReplica(t, path, env)
 	waitFor(t, "replica C's run after A released the lease", func() bool { return strings.Contains(c.stderr.String(), discoveryRan) }, c.stderr)
 }
 
@@ -85,7 +85,7 @@ type serveReplica struct {
 	stop           func()
 }
 
-func startReplica(t *testing.T, config string, env map[string]string) *serveReplica {
+func startTestReplica(t *testing.T, config string, env map[string]string) *serveReplica {
 	t.Helper()
 	r := &serveReplica{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())

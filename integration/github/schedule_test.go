@@ -72,7 +72,7 @@ func TestScheduleLeaseOneReplicaPerTick(t *testing.T) {
 			}
 			// What one full run costs a replica with a cold cache.
 			cat := newCatalog(t, newClient(t, s, github.Config{Token: githubfake.Token}))
-			one, err := newReplica(t, s, cat, nil, "", nil)
+			one, err := newTestReplica(t, s, cat, nil, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,11 +88,11 @@ func TestScheduleLeaseOneReplicaPerTick(t *testing.T) {
 			db := b.Open(t)
 			rec := &logRecorder{msgs: map[string]int{}}
 			log := slog.New(rec)
-			a, err := newReplica(t, s, cat, db, "replica-a", log)
+			a, err := newTestReplica(t, s, cat, db, "replica-a", log)
 			if err != nil {
 				t.Fatal(err)
 			}
-			bb, _ := newReplica(t, s, cat, db, "replica-b", log)
+			bb, _ := newTestReplica(t, s, cat, db, "replica-b", log)
 			a.start(t)
 			bb.start(t)
 			waitFor(t, "both replicas' first tick", func() bool { return rec.count(ranMsg)+rec.count(skippedMsg) >= 2 })
@@ -115,7 +115,7 @@ func TestScheduleLeaseOneReplicaPerTick(t *testing.T) {
 			if _, _, err := db.Lease(t.Context(), a.d.Name()); callboard.ErrorKind(err) != callboard.NotFound {
 				t.Fatalf("lease after its holder stopped: %v, want NotFound (released)", err)
 			}
-			c, _ := newReplica(t, s, cat, db, "replica-c", log)
+			c, _ := newTestReplica(t, s, cat, db, "replica-c", log)
 			c.start(t)
 			waitFor(t, "the third replica's run", func() bool { return rec.count(ranMsg) >= 2 })
 			if holder, _, err := db.Lease(t.Context(), a.d.Name()); err != nil || holder != "replica-c" {
@@ -130,9 +130,9 @@ type replica struct {
 	stop func()
 }
 
-// newReplica is one replica's discovery provider (its own client and
+// newTestReplica is one replica's discovery provider (its own client and
 // cache), hourly, taking its lease from leases as holder.
-func newReplica(t *testing.T, s *githubfake.Server, cat *catalog.Service, leases callboard.LeaseStore, holder string, log *slog.Logger) (*replica, error) {
+func newTestReplica(t *testing.T, s *githubfake.Server, cat *catalog.Service, leases callboard.LeaseStore, holder string, log *slog.Logger) (*replica, error) {
 	c := newClient(t, s, github.Config{Token: githubfake.Token})
 	sched := github.Schedule{Frequency: time.Hour, Holder: holder}
 	if leases != nil {
