@@ -53,6 +53,9 @@ type dialect struct {
 	// UPDATE. PostgreSQL locks the row and skips rows other claimers hold;
 	// SQLite needs nothing: its one write connection serialises claims.
 	claimTask string
+	// nowMillis is an SQL expression for the database's clock in Unix
+	// milliseconds: leases expire by it, not by each replica's clock.
+	nowMillis string
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -98,6 +101,7 @@ var sqliteDialect = dialect{
 	)`,
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	claimTask:  `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1`,
+	nowMillis:  `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
 }
 
 var postgresDialect = dialect{
@@ -120,6 +124,7 @@ var postgresDialect = dialect{
 	// sequential scans until autovacuum gets to the tables.
 	analyze:   `ANALYZE entities, entity_edges, entity_parents`,
 	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
+	nowMillis: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/integration/github"
@@ -22,6 +26,10 @@ type gitHub struct {
 	discoveries []*github.Discovery
 	orgs        []*github.OrgProvider
 	secrets     []string
+	// leases, when set, makes each provider's schedule run on one replica
+	// at a time, as holder (see useLeases).
+	leases callboard.LeaseStore
+	holder string
 }
 
 // githubIntegrationYAML is an entry of integrations.github; appId may be a
@@ -188,6 +196,7 @@ func (g *gitHub) addProviders(cfg *config.Config, cat *catalog.Service, log *slo
 		if err != nil {
 			return err
 		}
+		sched.Leases, sched.Holder = g.leases, g.holder
 		c, err := g.client(d.Host)
 		if err != nil {
 			return fmt.Errorf("%s.host: %w", path, err)
@@ -218,6 +227,7 @@ func (g *gitHub) addProviders(cfg *config.Config, cat *catalog.Service, log *slo
 		if err != nil {
 			return err
 		}
+		sched.Leases, sched.Holder = g.leases, g.holder
 		host := "github.com"
 		if o.GithubURL != "" {
 			u, err := url.Parse(o.GithubURL)
@@ -237,6 +247,17 @@ func (g *gitHub) addProviders(cfg *config.Config, cat *catalog.Service, log *slo
 		g.orgs = append(g.orgs, p)
 	}
 	return nil
+}
+
+// useLeases makes the providers added after it take a lease in leases
+// before each scheduled run, so that replicas sharing one database run
+// each provider once per interval. The holder names this process: host,
+// pid and a random part, unique even for replicas on one host.
+func (g *gitHub) useLeases(leases callboard.LeaseStore) {
+	host, _ := os.Hostname()
+	var rnd [4]byte
+	rand.Read(rnd[:])
+	g.leases, g.holder = leases, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
 }
 
 // webhooks returns the events sink, or nil without providers.

@@ -47,6 +47,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return errSilent
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// LOG_LEVEL (debug, info, warn, error) as Backstage's backend reads it;
+	// debug shows, for example, provider runs skipped for another replica.
+	if lvl := getenv("LOG_LEVEL"); lvl != "" {
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(lvl)); err != nil {
+			return fmt.Errorf("LOG_LEVEL: %w", err)
+		}
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	}
 	cfg, err := config.Load(configs, getenv, os.ReadFile)
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
@@ -95,6 +104,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Scheduled provider runs take a lease in the database: one replica
+	// runs each provider per interval (webhook refreshes need none).
+	gh.useLeases(db)
 	if err := gh.addProviders(cfg, cat, log); err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ type Schedule struct {
 	Frequency    time.Duration
 	Timeout      time.Duration
 	InitialDelay time.Duration
+	// Leases, when set, makes replicas sharing one database run the
+	// schedule once between them: each run first takes the lease named
+	// after the provider, as Holder (unique per replica). Nil: every run
+	// runs (one replica).
+	Leases callboard.LeaseStore
+	Holder string
 }
 
 // Discovery is the GitHub discovery entity provider: it emits a url
@@ -77,6 +83,9 @@ func (c *Client) NewDiscovery(cfg DiscoveryConfig, sink callboard.ProviderSink, 
 	}
 	if cfg.Schedule.Timeout <= 0 {
 		cfg.Schedule.Timeout = cfg.Schedule.Frequency
+	}
+	if cfg.Schedule.Leases != nil && cfg.Schedule.Holder == "" {
+		return nil, callboard.Errorf(callboard.Invalid, "%s: a schedule with leases needs a holder", p)
 	}
 	d := &Discovery{cfg: cfg, c: c, sink: sink, log: log}
 	if d.log == nil {
@@ -116,22 +125,6 @@ func (d *Discovery) Run(ctx context.Context) error {
 		}
 		return err
 	})
-}
-
-func runSchedule(ctx context.Context, s Schedule, log *slog.Logger, name string, run func(context.Context) error) error {
-	if err := sleep(ctx, s.InitialDelay); err != nil {
-		return nil
-	}
-	for {
-		rc, cancel := context.WithTimeout(ctx, s.Timeout)
-		if err := run(rc); err != nil && ctx.Err() == nil {
-			log.Error("provider run failed; its entities are kept", "provider", name, "err", err)
-		}
-		cancel()
-		if err := sleep(ctx, s.Frequency); err != nil {
-			return nil
-		}
-	}
 }
 
 // Refresh runs one full discovery and applies it as one mutation. A

@@ -43,6 +43,9 @@ func (c *Client) NewOrgProvider(cfg OrgConfig, sink callboard.ProviderSink, log 
 	if cfg.Schedule.Timeout <= 0 {
 		cfg.Schedule.Timeout = cfg.Schedule.Frequency
 	}
+	if cfg.Schedule.Leases != nil && cfg.Schedule.Holder == "" {
+		return nil, callboard.Errorf(callboard.Invalid, "catalog.providers.githubOrg %s: a schedule with leases needs a holder", cfg.ID)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
