@@ -2,7 +2,10 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -44,5 +47,45 @@ func TestEventsEndpoint(t *testing.T) {
 	none := newTestServer(t, web.Options{}, 0)
 	if resp, _ := do(t, none, "POST", "/api/events/http/github", "", map[string]string{}); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("no sink: %d", resp.StatusCode)
+	}
+}
+
+// precheckSink refuses deliveries without an X-Signature header before
+// their body is read.
+type precheckSink struct{ signedSink }
+
+func (s *precheckSink) Accept(topic string, h http.Header) error {
+	if h.Get("X-Signature") == "" {
+		return callboard.Errorf(callboard.Unauthenticated, "missing signature")
+	}
+	return nil
+}
+
+// countingBody records how many bytes the server read of a request body.
+type countingBody struct {
+	r    io.Reader
+	read int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += n
+	return n, err
+}
+
+// An unsigned delivery is refused from its headers: the server reads none of
+// a large body, so unauthenticated senders cannot make it buffer 25 MiB.
+func TestEventsPrecheckBeforeBody(t *testing.T) {
+	sink := &precheckSink{}
+	h := web.NewServer(slog.New(slog.DiscardHandler), nil, web.Options{Events: sink})
+	body := &countingBody{r: strings.NewReader(strings.Repeat("x", 1<<20))}
+	req := httptest.NewRequest("POST", "/api/events/http/github", body)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("unsigned: status %d, want 401", rec.Code)
+	}
+	if body.read != 0 {
+		t.Errorf("server read %d bytes of an unsigned delivery before refusing it", body.read)
 	}
 }

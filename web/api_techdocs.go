@@ -213,6 +213,12 @@ func etagMatch(header, etag string) bool {
 // Without a DocsSync hook (techdocs.builder: external) nothing is ever
 // rebuilt here.
 func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
+	// Sync is a GET that rebuilds (Backstage's shape), so cross-origin
+	// protection lets it through: refuse what a browser marks as coming
+	// from another site (a link or image elsewhere, riding on the cookie).
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return callboard.Errorf(callboard.Forbidden, "docs sync must be requested from this portal, not from another site")
+	}
 	e, err := s.docsEntity(r, "Entity not found for %s")
 	if err != nil {
 		return err

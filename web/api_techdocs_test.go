@@ -197,6 +197,9 @@ func TestDocsSync(t *testing.T) {
 		if resp, _ := docsGet(t, srv.URL+td+"/sync/default/component/payment-service", http.Header{"Authorization": {""}}); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("sync without a token: %d, want 401 (it is a write)", resp.StatusCode)
 		}
+		if resp, _ := docsGet(t, srv.URL+td+"/sync/default/component/payment-service", http.Header{"Sec-Fetch-Site": {"cross-site"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("sync requested by another site: %d, want 403", resp.StatusCode)
+		}
 	})
 	t.Run("local builder", func(t *testing.T) {
 		var got []callboard.EntityRef

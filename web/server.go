@@ -62,13 +62,15 @@ type Server struct {
 	mux     *http.ServeMux
 	ui      *ui
 	csrf    *http.CrossOriginProtection
+	// eventReads bounds the event bodies read at once (api_events.go).
+	eventReads chan struct{}
 }
 
 // NewServer returns the handler serving every route in routes.go. It
 // panics on a template that does not parse or a plugin tab whose ID is
 // taken: both are programmer errors found at startup.
 func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
-	s := &Server{log: log, catalog: cat, opts: opts, mux: http.NewServeMux()}
+	s := &Server{log: log, catalog: cat, opts: opts, mux: http.NewServeMux(), eventReads: make(chan struct{}, maxEventReads)}
 	u, err := newUI(opts.TemplateDir)
 	if err != nil {
 		panic(err)

@@ -78,6 +78,23 @@ type payload struct {
 
 // Event handles one delivery to /api/events/http/{topic}. Only topic
 // "github" is served; the signature is checked before anything else.
+// Accept checks what can be checked before the body is read: the topic, a
+// configured secret and a well-formed signature header. Unsigned or
+// misdirected deliveries are refused without reading up to 25 MiB.
+func (w *Webhooks) Accept(topic string, header http.Header) error {
+	if topic != "github" {
+		return callboard.Errorf(callboard.NotFound, "no event topic %q", topic)
+	}
+	if len(w.secrets) == 0 {
+		return callboard.Errorf(callboard.Forbidden, "no GitHub webhook secret is configured; deliveries are refused")
+	}
+	sig, ok := strings.CutPrefix(header.Get("X-Hub-Signature-256"), "sha256=")
+	if _, err := hex.DecodeString(sig); !ok || err != nil || len(sig) != 2*sha256.Size {
+		return callboard.Errorf(callboard.Unauthenticated, "missing or malformed X-Hub-Signature-256")
+	}
+	return nil
+}
+
 func (w *Webhooks) Event(ctx context.Context, topic string, header http.Header, body []byte) error {
 	if topic != "github" {
 		return callboard.Errorf(callboard.NotFound, "no event topic %q", topic)
