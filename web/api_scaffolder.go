@@ -376,6 +376,10 @@ func (s *Server) handleDryRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The caller wrote the entity, so its managed-by-location annotation
+	// would let relative fetches read any server file: relative URLs
+	// resolve only in directoryContents.
+	t.BaseURL = ""
 	p := s.taskActor(r)
 	res, err := sc.DryRun(r.Context(), t, req.Values, req.Secrets, callboard.TaskUser{Ref: p.Subject}, req.DirectoryContents)
 	if err != nil {
