@@ -56,7 +56,8 @@ type DryRunResult struct {
 // act outside the workspace), and returns the files the workspace ended
 // with. When files are given, the template's own directory is replaced by
 // them (Backstage's directoryContents), so that fetch:template ./skeleton
-// reads them. Invalid values are a *ValidationError.
+// reads them; a template without BaseURL gets an empty directory. Invalid
+// values are a *ValidationError.
 func DryRun(ctx context.Context, actions *Actions, t *Template, values map[string]any, secrets map[string]string,
 	user callboard.TaskUser, files []DryRunFile) (*DryRunResult, error) {
 	values, err := ValidateValues(t, values)
@@ -69,7 +70,9 @@ func DryRun(ctx context.Context, actions *Actions, t *Template, values map[strin
 	}
 	defer os.RemoveAll(tmp)
 	spec := t.Spec(values, user)
-	if len(files) > 0 {
+	// Without a location of its own (an API caller's entity), the template
+	// reads only the given files, even when none are given.
+	if len(files) > 0 || t.BaseURL == "" {
 		tdir := filepath.Join(tmp, "template")
 		if err := writeContents(tdir, files); err != nil {
 			return nil, err

@@ -321,6 +321,10 @@ func (s *Server) handleTaskCancel(w http.ResponseWriter, r *http.Request) error 
 	if err := s.authorize(r, callboard.PermTaskCancel, nil, "task "+id); err != nil {
 		return err
 	}
+	if err := s.authorizeTaskOwner(r, sc, id, "cancel"); err != nil {
+		s.audit(r, callboard.PermTaskCancel, "task "+id, err, nil)
+		return err
+	}
 	st, err := sc.Cancel(r.Context(), id)
 	s.audit(r, callboard.PermTaskCancel, "task "+id, err, nil)
 	if err != nil {
@@ -339,12 +343,37 @@ func (s *Server) handleTaskRetry(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, callboard.PermTaskCreate, nil, "task "+id); err != nil {
 		return err
 	}
+	if err := s.authorizeTaskOwner(r, sc, id, "retry"); err != nil {
+		s.audit(r, "scaffolder.task.retry", "task "+id, err, nil)
+		return err
+	}
 	err = sc.Retry(r.Context(), id)
 	s.audit(r, "scaffolder.task.retry", "task "+id, err, nil)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+// authorizeTaskOwner lets only the task's creator cancel or retry it (a
+// retry runs again with the creator's stored secrets); dev mode lets anyone.
+// Errors: NotFound for an unknown task, Forbidden for someone else's.
+func (s *Server) authorizeTaskOwner(r *http.Request, sc *scaffold.Service, id, verb string) error {
+	if s.opts.Dev {
+		return nil
+	}
+	task, err := sc.Task(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if p := callboard.PrincipalFrom(r.Context()); p.Anonymous() || p.Subject != task.CreatedBy {
+		who := p.Subject
+		if who == "" {
+			who = "an anonymous caller"
+		}
+		return callboard.Errorf(callboard.Forbidden, "%s may not %s task %s: only its creator %s may", who, verb, id, task.CreatedBy)
+	}
+	return nil
 }
 
 // dryRunRequest is POST /v2/dry-run's body.
@@ -376,6 +405,10 @@ func (s *Server) handleDryRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The caller wrote the entity, so its managed-by-location annotation
+	// would let relative fetches read any server file: relative URLs
+	// resolve only in directoryContents.
+	t.BaseURL = ""
 	p := s.taskActor(r)
 	res, err := sc.DryRun(r.Context(), t, req.Values, req.Secrets, callboard.TaskUser{Ref: p.Subject}, req.DirectoryContents)
 	if err != nil {

@@ -262,12 +262,16 @@ func outputOf(raw json.RawMessage) ([]outputLink, []outputText) {
 }
 
 // safeURL admits http(s) links and paths on this site, never javascript:.
+// A path may not start with // or /\: browsers read both as another host.
 func safeURL(s string) bool {
 	u, err := url.Parse(s)
 	if err != nil || s == "" {
 		return false
 	}
-	return u.Scheme == "http" || u.Scheme == "https" || (u.Scheme == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//"))
+	if u.Scheme == "http" || u.Scheme == "https" {
+		return true
+	}
+	return u.Scheme == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
 }
 
 var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
