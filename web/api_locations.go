@@ -105,6 +105,14 @@ func (s *Server) handleAnalyzeLocation(w http.ResponseWriter, r *http.Request) e
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
+	// Analysing reads the target as registering would: same permission.
+	typ := body.Location.Type
+	if typ == "" {
+		typ = catalog.TypeURL
+	}
+	if err := s.authorize(r, callboard.PermLocationCreate, nil, typ+":"+body.Location.Target); err != nil {
+		return err
+	}
 	if err := catalog.CheckUserLocationType(body.Location.Type); err != nil {
 		return err
 	}

@@ -68,6 +68,10 @@ func (s *Server) handleRegisterAnalyze(w http.ResponseWriter, r *http.Request) e
 	v := registerView{Target: r.PostFormValue("target"), Writable: true}
 	typ, target, err := locationOf(v.Target)
 	if err == nil {
+		// The preview reads the target as registering would: same permission.
+		if err := s.authorize(r, callboard.PermLocationCreate, nil, typ+":"+target); err != nil {
+			return err
+		}
 		v.Type, v.Target = typ, target
 		var ents []*callboard.Entity
 		_, ents, v.Exists, err = s.catalog.AddLocation(r.Context(), typ, target, true)
