@@ -114,11 +114,15 @@ func (r *Reader) readURL(ctx context.Context, target string) ([]byte, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
+	client = guardRedirects(client, r.hostAllowed)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL(u).String(), nil)
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "bad URL %s", target)
 	}
 	resp, err := client.Do(req)
+	if msg, ok := redirectRefused(err); ok {
+		return nil, callboard.Errorf(callboard.Forbidden, "read %s: %s", target, msg)
+	}
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", target)
 	}

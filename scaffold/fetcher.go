@@ -2,6 +2,8 @@ package scaffold
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -102,11 +104,16 @@ func (f *URLFetcher) get(ctx context.Context, u *url.URL) ([]byte, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
+	client = f.guardRedirects(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "bad URL %s", u)
 	}
 	resp, err := client.Do(req)
+	var refused *redirectError
+	if errors.As(err, &refused) {
+		return nil, callboard.Errorf(callboard.Forbidden, "read %s: %s", u, refused.msg)
+	}
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", u)
 	}
@@ -125,6 +132,35 @@ func (f *URLFetcher) get(ctx context.Context, u *url.URL) ([]byte, error) {
 		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", u, maxFetchSize>>20)
 	}
 	return b, nil
+}
+
+// maxRedirects caps the hops of one fetch, as net/http's default does.
+const maxRedirects = 10
+
+// redirectError is a redirect guardRedirects refused.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// guardRedirects returns a copy of c that follows redirects only to
+// allowed hosts, so an allowed host cannot bounce a fetch to one the
+// operator did not allow; c's own CheckRedirect runs after the check.
+func (f *URLFetcher) guardRedirects(c *http.Client) *http.Client {
+	cc := *c
+	next := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return &redirectError{fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+		}
+		if (req.URL.Scheme != "http" && req.URL.Scheme != "https") || !hostAllowed(f.AllowHosts, req.URL) {
+			return &redirectError{fmt.Sprintf("redirect to %s is not allowed; add its host to backend.reading.allow", req.URL.Host)}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &cc
 }
 
 // hostAllowed matches u's host against a list of hosts, "host:port"s and

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"callboard"
+	"callboard/catalog"
 )
 
 type locationBody struct {
@@ -20,6 +21,9 @@ func (s *Server) handleLocationCreate(w http.ResponseWriter, r *http.Request) er
 	dry := isTrue(r.URL.Query().Get("dryRun"))
 	target := body.Type + ":" + body.Target
 	if err := s.authorize(r, callboard.PermLocationCreate, nil, target); err != nil {
+		return err
+	}
+	if err := catalog.CheckUserLocationType(body.Type); err != nil {
 		return err
 	}
 	loc, entities, exists, err := s.catalog.AddLocation(r.Context(), body.Type, body.Target, dry)
@@ -101,6 +105,17 @@ func (s *Server) handleAnalyzeLocation(w http.ResponseWriter, r *http.Request) e
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
+	// Analysing reads the target as registering would: same permission.
+	typ := body.Location.Type
+	if typ == "" {
+		typ = catalog.TypeURL
+	}
+	if err := s.authorize(r, callboard.PermLocationCreate, nil, typ+":"+body.Location.Target); err != nil {
+		return err
+	}
+	if err := catalog.CheckUserLocationType(body.Location.Type); err != nil {
+		return err
+	}
 	res, err := s.catalog.AnalyzeLocation(r.Context(), body.Location.Type, body.Location.Target, body.CatalogFilename)
 	if err != nil {
 		return err
@@ -116,6 +131,9 @@ func (s *Server) handleLocationUpdate(w http.ResponseWriter, r *http.Request) er
 	// Pointing a location elsewhere registers what it reads there.
 	id := r.PathValue("id")
 	if err := s.authorize(r, callboard.PermLocationCreate, nil, "location "+id); err != nil {
+		return err
+	}
+	if err := catalog.CheckUserLocationType(body.Type); err != nil {
 		return err
 	}
 	loc, err := s.catalog.UpdateLocation(r.Context(), id, body.Type, body.Target)

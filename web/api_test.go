@@ -41,6 +41,7 @@ func newTestServer(t *testing.T, opts web.Options, n int) *httptest.Server {
 	cat := catalog.New(storetest.Open(t), catalog.Options{
 		Locations: []catalog.StaticLocation{{Type: "file", Target: path}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "Group", "Location", "API"}}},
+		Reader:    &catalog.Reader{AllowHosts: []string{"127.0.0.1"}},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)
@@ -248,7 +249,7 @@ func TestWritesNeedTokenOutsideDevMode(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "catalog-info.yaml")
 	os.WriteFile(path, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: new-svc}\nspec: {type: service, lifecycle: production, owner: team-a}\n"), 0o644)
-	loc := map[string]string{"type": "file", "target": path}
+	loc := map[string]string{"type": "url", "target": serveFile(t, path)}
 
 	if resp, _ := do(t, srv, "POST", "/api/catalog/locations", "", loc); resp.StatusCode != 401 {
 		t.Errorf("POST /locations without token: %d, want 401", resp.StatusCode)
@@ -279,7 +280,7 @@ func TestWritesNeedTokenOutsideDevMode(t *testing.T) {
 		Data struct{ ID, Type, Target string }
 	}
 	mustGet(t, srv, "/api/catalog/locations", 200, &list)
-	if len(list) != 1 || list[0].Data.Target != path {
+	if len(list) != 1 || list[0].Data.Target != loc["target"] {
 		t.Errorf("locations = %+v", list)
 	}
 	mustGet(t, srv, "/api/catalog/locations/"+created.Location.ID, 200, nil)
@@ -302,5 +303,32 @@ func TestValidateEntity(t *testing.T) {
 	resp, b := do(t, srv, "POST", "/api/catalog/validate-entity", "", map[string]any{"entity": bad, "location": "url:https://example.com/x.yaml"})
 	if resp.StatusCode != 400 || !strings.Contains(string(b), `"errors"`) || !strings.Contains(string(b), "metadata.name") {
 		t.Errorf("invalid entity: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestFileLocationsRefusedFromAPI: callers cannot make the server read its
+// own files (file or embedded locations) through register, update or
+// analyze; nothing of the file is echoed back.
+func TestFileLocationsRefusedFromAPI(t *testing.T) {
+	srv := newTestServer(t, web.Options{Dev: true}, 1)
+	secret := filepath.Join(t.TempDir(), "secret.yaml")
+	os.WriteFile(secret, []byte("root:s3cret-hash:19000:0:99999:7:::\n"), 0o600)
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/catalog/locations?dryRun=true", map[string]string{"type": "file", "target": secret}},
+		{"POST", "/api/catalog/locations", map[string]string{"type": "file", "target": secret}},
+		{"POST", "/api/catalog/locations", map[string]string{"type": "embedded", "target": "/catalog-info.yaml"}},
+		{"POST", "/api/catalog/analyze-location", map[string]any{"location": map[string]string{"type": "file", "target": secret}}},
+	} {
+		resp, b := do(t, srv, tc.method, tc.path, "", tc.body)
+		if resp.StatusCode != 400 || !strings.Contains(string(b), "locations can only be configured in catalog.locations") || strings.Contains(string(b), "s3cret") {
+			t.Errorf("%s %s %v: %d %s, want 400 refusing the type", tc.method, tc.path, tc.body, resp.StatusCode, b)
+		}
+	}
+	resp, b := do(t, srv, "PUT", "/api/catalog/locations/any-id", "", map[string]string{"type": "file", "target": secret})
+	if resp.StatusCode != 400 || strings.Contains(string(b), "s3cret") {
+		t.Errorf("PUT a file location: %d %s, want 400", resp.StatusCode, b)
 	}
 }

@@ -27,7 +27,7 @@ import (
 func newDemoServer(t testing.TB, opts web.Options) (*httptest.Server, *catalog.Service) {
 	t.Helper()
 	cat := catalog.New(storetest.Open(t), catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS()},
+		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: []string{"127.0.0.1"}},
 		Locations: []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
 	})
@@ -212,7 +212,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	step(t, ctx, "register: analyze",
 		chromedp.Navigate(u+"/catalog-import"),
-		chromedp.SendKeys(css("#target"), file),
+		chromedp.SendKeys(css("#target"), serveFile(t, file)),
 		chromedp.Submit(css("#target")),
 		chromedp.WaitVisible(css("form.confirm")),
 	)

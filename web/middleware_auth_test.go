@@ -44,7 +44,7 @@ func newSignInServer(t *testing.T, ao auth.Options, transport http.RoundTripper)
 	t.Helper()
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS()},
+		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: []string{"127.0.0.1"}},
 		Locations: []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location"}}},
 	})
@@ -87,16 +87,27 @@ func (s *signInServer) call(t *testing.T, method, path, body string, header ...s
 	return resp.StatusCode, string(b)
 }
 
+// catalogFile writes a one-Component descriptor and serves it over HTTP
+// (the API registers url locations only), returning its URL.
 func catalogFile(t *testing.T, name string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "catalog-info.yaml")
 	os.WriteFile(path, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: "+name+"}\nspec: {type: service, lifecycle: production, owner: payments-team}\n"), 0o644)
-	return path
+	return serveFile(t, path)
+}
+
+// serveFile serves path (read at every request, so rewrites show) on a
+// loopback httptest server and returns its URL.
+func serveFile(t testing.TB, path string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) }))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/catalog-info.yaml"
 }
 
 func TestTokenAuth(t *testing.T) {
 	s := newSignInServer(t, auth.Options{}, nil)
-	loc := `{"type":"file","target":"` + catalogFile(t, "from-ci") + `"}`
+	loc := `{"type":"url","target":"` + catalogFile(t, "from-ci") + `"}`
 	ct := []string{"Content-Type", "application/json"}
 	status, body := s.call(t, "POST", "/api/catalog/locations", loc, ct...)
 	var e struct {
@@ -169,7 +180,7 @@ func TestSignInSession(t *testing.T) {
 	if status, body := s.call(t, "POST", "/catalog-import", form, formCT...); status == 401 || status == 403 {
 		t.Errorf("signed-in portal write: %d %.300s", status, body)
 	}
-	if status, body := s.call(t, "POST", "/api/catalog/locations?dryRun=true", `{"type":"file","target":"`+catalogFile(t, "x")+`"}`, "Content-Type", "application/json"); status != 201 {
+	if status, body := s.call(t, "POST", "/api/catalog/locations?dryRun=true", `{"type":"url","target":"`+catalogFile(t, "x")+`"}`, "Content-Type", "application/json"); status != 201 {
 		t.Errorf("signed-in API write with the cookie: %d %s", status, body)
 	}
 	status, body = s.call(t, "GET", "/api/auth/github/refresh", "", "X-Requested-With", "XMLHttpRequest")
@@ -215,7 +226,7 @@ func TestSessionExpiredIsAnonymous(t *testing.T) {
 	if status, _ := s.call(t, "GET", "/api/auth/guest/start", ""); status != 200 {
 		t.Fatal("guest sign-in failed")
 	}
-	loc := `{"type":"file","target":"` + catalogFile(t, "y") + `"}`
+	loc := `{"type":"url","target":"` + catalogFile(t, "y") + `"}`
 	if status, body := s.call(t, "POST", "/api/catalog/locations?dryRun=true", loc, "Content-Type", "application/json"); status != 201 {
 		t.Fatalf("write in session: %d %s", status, body)
 	}
@@ -240,7 +251,7 @@ func TestTokenAuthLegacy(t *testing.T) {
 		}
 		return tok
 	}
-	loc := map[string]string{"type": "file", "target": catalogFile(t, "legacy")}
+	loc := map[string]string{"type": "url", "target": catalogFile(t, "legacy")}
 	if resp, b := do(t, srv, "POST", "/api/catalog/locations?dryRun=true", sign("old-backend-secret"), loc); resp.StatusCode != 201 {
 		t.Errorf("legacy token: %d %s", resp.StatusCode, b)
 	}

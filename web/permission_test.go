@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -300,4 +301,24 @@ func TestPermissionDeniedWritesAndAudit(t *testing.T) {
 		t.Errorf("filtered audit events = %+v", got.Items)
 	}
 	env.call(t, "admin", "GET", "/api/audit/events?since=yesterday", nil, 400, nil)
+}
+
+// TestAnalyzeNeedsLocationCreate: analysing a location reads it as
+// registering would, so the API and the portal preview need
+// catalog.location.create (permPolicy grants it to signed-in users only).
+func TestAnalyzeNeedsLocationCreate(t *testing.T) {
+	env := newPermServer(t)
+	body := map[string]any{"location": map[string]string{"type": "url", "target": "not a url"}}
+	env.call(t, "", "POST", "/api/catalog/analyze-location", body, 403, nil)
+	env.call(t, "jane", "POST", "/api/catalog/analyze-location", body, 400, nil)
+
+	// Port 1 is not an allowed host: a signed-in user gets the reader's
+	// refusal inline, an anonymous one the policy's 403 before any read.
+	form := url.Values{"target": {"http://127.0.0.1:1/catalog-info.yaml"}}
+	if resp, _ := postForm(t, env.srv, "/catalog-import/analyze", form, nil); resp.StatusCode != 403 {
+		t.Errorf("anonymous portal analyze: %d, want 403", resp.StatusCode)
+	}
+	if resp, body := postForm(t, env.srv, "/catalog-import/analyze", form, map[string]string{"X-Test-User": "jane"}); resp.StatusCode != 422 || !strings.Contains(body, "not allowed") {
+		t.Errorf("signed-in portal analyze: %d, want 422 with the reader's refusal", resp.StatusCode)
+	}
 }

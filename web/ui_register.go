@@ -20,12 +20,12 @@ type registerView struct {
 	Writable bool
 }
 
-// locationOf reads what a user pasted: an http(s) URL is a url location,
-// anything else an absolute file path on the server.
+// locationOf reads what a user pasted: only an http(s) URL, as file
+// locations would read the server's own disk.
 func locationOf(target string) (typ, cleaned string, err error) {
 	target = strings.TrimSpace(target)
 	if target == "" {
-		return "", "", callboard.Errorf(callboard.Invalid, "paste the URL or path of a catalog-info.yaml")
+		return "", "", callboard.Errorf(callboard.Invalid, "paste the URL of a catalog-info.yaml")
 	}
 	if u, perr := url.Parse(target); perr == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		if u.Host == "" {
@@ -33,13 +33,10 @@ func locationOf(target string) (typ, cleaned string, err error) {
 		}
 		return catalog.TypeURL, target, nil
 	}
-	if strings.Contains(target, "://") {
-		return "", "", callboard.Errorf(callboard.Invalid, "only http(s) URLs and file paths can be registered, not %q", target)
+	if strings.Contains(target, "://") || !filepath.IsAbs(target) {
+		return "", "", callboard.Errorf(callboard.Invalid, "only http(s) URLs can be registered, not %q", target)
 	}
-	if !filepath.IsAbs(target) {
-		return "", "", callboard.Errorf(callboard.Invalid, "a file path must be absolute (start with /), got %q", target)
-	}
-	return catalog.TypeFile, filepath.Clean(target), nil
+	return "", "", catalog.CheckUserLocationType(catalog.TypeFile)
 }
 
 func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
@@ -50,7 +47,7 @@ func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
 	return s.render(w, r, status, "register", "", &page{
 		Title: "Register an existing component", Nav: "create",
-		Subtitle: "Import the entities of a catalog-info.yaml: paste its URL or path, check what it holds, confirm",
+		Subtitle: "Import the entities of a catalog-info.yaml: paste its URL, check what it holds, confirm",
 		Data:     v,
 	})
 }
@@ -71,6 +68,10 @@ func (s *Server) handleRegisterAnalyze(w http.ResponseWriter, r *http.Request) e
 	v := registerView{Target: r.PostFormValue("target"), Writable: true}
 	typ, target, err := locationOf(v.Target)
 	if err == nil {
+		// The preview reads the target as registering would: same permission.
+		if err := s.authorize(r, callboard.PermLocationCreate, nil, typ+":"+target); err != nil {
+			return err
+		}
 		v.Type, v.Target = typ, target
 		var ents []*callboard.Entity
 		_, ents, v.Exists, err = s.catalog.AddLocation(r.Context(), typ, target, true)

@@ -108,7 +108,8 @@ func TestPages(t *testing.T) {
 }
 
 // newFileServer serves a catalog of one registered descriptor file, with
-// orphans kept so the delete action can be tested.
+// orphans kept so the delete action can be tested; it returns the file's
+// URL on a loopback server, as the portal registers URLs only.
 func newFileServer(t *testing.T, opts web.Options, yaml string) (*httptest.Server, *catalog.Service, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "catalog-info.yaml")
@@ -118,6 +119,7 @@ func newFileServer(t *testing.T, opts web.Options, yaml string) (*httptest.Serve
 	cat := catalog.New(storetest.Open(t), catalog.Options{
 		OrphanStrategy: "keep",
 		Rules:          []catalog.Rule{{Allow: []string{"Component", "Group", "Location", "API"}}},
+		Reader:         &catalog.Reader{AllowHosts: []string{"127.0.0.1"}},
 	})
 	if err := cat.Load(t.Context()); err != nil {
 		t.Fatal(err)
@@ -127,7 +129,7 @@ func newFileServer(t *testing.T, opts web.Options, yaml string) (*httptest.Serve
 	}
 	srv := httptest.NewServer(web.NewServer(slog.New(slog.DiscardHandler), cat, opts))
 	t.Cleanup(srv.Close)
-	return srv, cat, path
+	return srv, cat, serveFile(t, path)
 }
 
 const hostileYAML = `apiVersion: backstage.io/v1alpha1
@@ -252,21 +254,26 @@ func TestRegisterUnregisterAndDeleteOrphan(t *testing.T) {
 	}
 
 	resp, body := postForm(t, srv, "/catalog-import/analyze", url.Values{"target": {"relative/path.yaml"}}, nil)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must be absolute") || !strings.Contains(body, `aria-invalid="true"`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "only http(s) URLs") || !strings.Contains(body, `aria-invalid="true"`) {
 		t.Errorf("analyze of a relative path: status %d, want 422 with the error next to the field", resp.StatusCode)
 	}
 	resp, body = postForm(t, srv, "/catalog-import/analyze", url.Values{"target": {file}}, nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "file locations can only be configured in catalog.locations") {
+		t.Errorf("analyze of a server path: status %d, want 422 refusing file locations", resp.StatusCode)
+	}
+	fileURL := serveFile(t, file)
+	resp, body = postForm(t, srv, "/catalog-import/analyze", url.Values{"target": {fileURL}}, nil)
 	if resp.StatusCode != 200 || !strings.Contains(body, "2 entities will be imported") || !strings.Contains(body, "new-svc") {
 		t.Fatalf("analyze: status %d; body %.500s", resp.StatusCode, body)
 	}
 	if n, _, _ := cat.Query(t.Context(), queryName("new-svc")); len(n) != 0 {
 		t.Fatalf("analyze stored entities")
 	}
-	resp, _ = postForm(t, srv, "/catalog-import", url.Values{"target": {file}}, nil)
+	resp, _ = postForm(t, srv, "/catalog-import", url.Values{"target": {fileURL}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/catalog/default/component/") {
 		t.Fatalf("register: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, body = postForm(t, srv, "/catalog-import", url.Values{"target": {file}}, nil)
+	resp, body = postForm(t, srv, "/catalog-import", url.Values{"target": {fileURL}}, nil)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "already exists") {
 		t.Errorf("registering twice: status %d, want 422 saying it exists", resp.StatusCode)
 	}

@@ -315,3 +315,41 @@ func TestHashTree(t *testing.T) {
 }
 
 func sleep() { time.Sleep(10 * time.Millisecond) }
+
+// TestResolveSourceLocationClaims: a source-location the descriptor sets
+// itself is honoured only inside the folder of the location the catalog
+// read it from, and only of the same type.
+func TestResolveSourceLocationClaims(t *testing.T) {
+	for _, tc := range []struct {
+		name, managed, source string
+		want                  docsync.Source
+		wantKind              callboard.Kind
+	}{
+		{name: "url location claims a file dir", managed: "url:https://github.com/o/r/blob/main/catalog-info.yaml", source: "file:/tmp/x/", wantKind: callboard.Forbidden},
+		{name: "url location claims embedded", managed: "url:https://github.com/o/r/blob/main/catalog-info.yaml", source: "embedded:/components/a/", wantKind: callboard.Forbidden},
+		{name: "file location claims another dir", managed: "file:/repo/svc/catalog-info.yaml", source: "file:/etc/", wantKind: callboard.Forbidden},
+		{name: "file location climbs out", managed: "file:/repo/svc/catalog-info.yaml", source: "file:/repo/svc/../../etc/", wantKind: callboard.Forbidden},
+		{name: "file location sibling prefix", managed: "file:/repo/svc/catalog-info.yaml", source: "file:/repo/svc-other/", wantKind: callboard.Forbidden},
+		{name: "embedded claims file", managed: "embedded:/components/a/catalog-info.yaml", source: "file:/components/a/", wantKind: callboard.Forbidden},
+		{name: "file location own dir", managed: "file:/repo/svc/catalog-info.yaml", source: "file:/repo/svc/", want: docsync.Source{Type: "file", Dir: "/repo/svc"}},
+		{name: "file location subdir", managed: "file:/repo/svc/catalog-info.yaml", source: "file:/repo/svc/sub/", want: docsync.Source{Type: "file", Dir: "/repo/svc/sub"}},
+		{name: "embedded own dir", managed: "embedded:/components/a/catalog-info.yaml", source: "embedded:/components/a/", want: docsync.Source{Type: "embedded", Dir: "/components/a"}},
+		{name: "url source", managed: "url:https://github.com/o/r/blob/main/catalog-info.yaml", source: "url:https://github.com/o/r/blob/main/svc/catalog-info.yaml", want: docsync.Source{Type: "git", Repo: "https://github.com/o/r", Branch: "main", Dir: "svc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &callboard.Entity{Kind: "Component", Metadata: callboard.Metadata{Name: "x", Annotations: map[string]string{
+				callboard.AnnotationManagedByLocation: tc.managed, callboard.AnnotationSourceLocation: tc.source, callboard.AnnotationTechDocsRef: "dir:.",
+			}}}
+			got, err := docsync.ResolveSource(e)
+			if tc.wantKind != "" {
+				if callboard.ErrorKind(err) != tc.wantKind {
+					t.Fatalf("ResolveSource = %+v, %v; want kind %s", got, err, tc.wantKind)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("ResolveSource = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -34,7 +34,10 @@ type Source struct {
 // annotation, as Backstage's getLocationForEntity does: "dir:" refs are
 // relative to the directory of the entity's source location
 // (backstage.io/source-location, else backstage.io/managed-by-location).
-// A missing or malformed annotation, or a dir that leaves the entity's
+// A file: or embedded: source-location is Forbidden unless it lies in the
+// folder of the managed-by-location the catalog set (see
+// checkSourceLocation): a descriptor cannot point the build at server
+// folders. A missing or malformed annotation, or a dir that leaves the entity's
 // directory ("dir:../.."), is Invalid. url: refs, and dir: refs next to a
 // url: location, resolve to a git source (see ParseRepoURL); whether its
 // host may be read is checked when the Syncer clones it.
@@ -56,9 +59,12 @@ func ResolveSource(e *callboard.Entity) (Source, error) {
 	default:
 		return Source{}, callboard.Errorf(callboard.Invalid, "%s: %s type %q is not supported: use dir: or url:", e.Ref(), callboard.AnnotationTechDocsRef, typ)
 	}
-	loc := e.Annotation(callboard.AnnotationSourceLocation)
-	if loc == "" {
-		loc = e.Annotation(callboard.AnnotationManagedByLocation)
+	loc := e.Annotation(callboard.AnnotationManagedByLocation)
+	if src := e.Annotation(callboard.AnnotationSourceLocation); src != "" {
+		if err := checkSourceLocation(src, loc); err != nil {
+			return Source{}, callboard.Wrap(callboard.Forbidden, err, "%s", e.Ref())
+		}
+		loc = src
 	}
 	locType, locTarget, _ := strings.Cut(loc, ":")
 	switch locType {
@@ -85,6 +91,29 @@ func ResolveSource(e *callboard.Entity) (Source, error) {
 	}
 	base := path.Dir(strings.ReplaceAll(locTarget, "\\", "/"))
 	return Source{Type: locType, Dir: path.Join(base, rel)}, nil
+}
+
+// checkSourceLocation refuses a backstage.io/source-location the
+// descriptor set itself to reach server folders: a file: or embedded:
+// source must be of the type of the catalog-set managed-by-location and
+// inside its directory. url: sources become git sources, whose hosts the
+// Syncer checks when cloning.
+func checkSourceLocation(src, managed string) error {
+	srcType, srcTarget, _ := strings.Cut(src, ":")
+	if srcType != "file" && srcType != "embedded" {
+		return nil
+	}
+	mType, mTarget, _ := strings.Cut(managed, ":")
+	if mType != srcType {
+		return callboard.Errorf(callboard.Forbidden, "%s %q: %s sources are allowed only for entities read from a %s location, not %q",
+			callboard.AnnotationSourceLocation, src, srcType, srcType, managed)
+	}
+	srcDir := path.Clean(path.Dir(strings.ReplaceAll(srcTarget, "\\", "/")))
+	mDir := path.Clean(path.Dir(strings.ReplaceAll(mTarget, "\\", "/")))
+	if srcDir != mDir && !strings.HasPrefix(srcDir, strings.TrimSuffix(mDir, "/")+"/") {
+		return callboard.Errorf(callboard.Forbidden, "%s %q is outside the folder %s of the entity's location", callboard.AnnotationSourceLocation, src, mDir)
+	}
+	return nil
 }
 
 // docsDirLine finds docs_dir in mkdocs.yml without a YAML parser: configs
