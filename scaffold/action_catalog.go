@@ -77,6 +77,12 @@ func (b *Builtins) catalogRegister(sc callboard.StepContext, in CatalogRegisterI
 	}
 	typ := "url"
 	if rest, ok := strings.CutPrefix(target, "file://"); ok {
+		// A template's inputs come from users: file locations would read
+		// any file of the server. Only where local remotes are allowed
+		// (scaffolder.git.allowFileRemotes, tests and local use).
+		if !b.AllowFileRemotes {
+			return callboard.Errorf(callboard.Invalid, "catalogInfoUrl %s: file:// locations are refused unless scaffolder.git.allowFileRemotes is set", target)
+		}
 		typ, target = "file", rest
 	}
 	sc.Output("catalogInfoUrl", target)

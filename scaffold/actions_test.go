@@ -130,3 +130,23 @@ func TestParseTemplateErrors(t *testing.T) {
 		t.Errorf("kind = %v", callboard.ErrorKind(err))
 	}
 }
+
+// TestCatalogRegisterRefusesFileURLs: template inputs come from users, so a
+// file:// catalogInfoUrl (which would read any server file into the
+// catalog) is refused unless local remotes are allowed.
+func TestCatalogRegisterRefusesFileURLs(t *testing.T) {
+	tpl := mustTemplate(t, map[string]any{"steps": []any{map[string]any{"id": "r", "action": "catalog:register",
+		"input": map[string]any{"catalogInfoUrl": "file:///etc/passwd"}}}})
+	for _, allow := range []bool{false, true} {
+		a := scaffold.NewActions()
+		scaffold.AddBuiltins(a, &scaffold.Builtins{AllowFileRemotes: allow})
+		res, err := scaffold.DryRun(t.Context(), a, tpl, nil, nil, callboard.TaskUser{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := strings.Contains(res.Error, "file:// locations are refused")
+		if refused == allow {
+			t.Errorf("allowFileRemotes=%v: error = %q", allow, res.Error)
+		}
+	}
+}

@@ -12,11 +12,30 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { CatalogClient, CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 
 const base = (process.env.CALLBOARD_URL ?? '').replace(/\/+$/, '');
+
+// serveDir serves dir's files over HTTP on 127.0.0.1 (run.sh lets callboard
+// read that host): registered locations are URLs, as callboard refuses file
+// locations from the API, like Backstage's default reader rules.
+async function serveDir(dir) {
+  const server = createServer(async (req, res) => {
+    try {
+      const body = await readFile(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '').replace(/\.\./g, '')));
+      res.writeHead(200, { 'Content-Type': 'text/yaml' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end('not found');
+    }
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: name => `http://127.0.0.1:${server.address().port}/${name}` };
+}
 if (!base) {
   throw new Error('set CALLBOARD_URL, e.g. http://127.0.0.1:7007');
 }
@@ -410,14 +429,18 @@ describe('validateEntity', () => {
 
 describe('locations', () => {
   let dir;
+  let files;
+  let file; // the descriptor on disk; target is its URL
   let target;
   let extraTarget;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'callboard-catalog-client-'));
-    target = join(dir, 'catalog-info.yaml');
-    extraTarget = join(dir, 'extra.yaml');
-    await writeFile(target, `apiVersion: backstage.io/v1alpha1
+    files = await serveDir(dir);
+    file = join(dir, 'catalog-info.yaml');
+    target = files.url('catalog-info.yaml');
+    extraTarget = files.url('extra.yaml');
+    await writeFile(file, `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: cc-check-service
@@ -443,7 +466,7 @@ spec:
     info: {title: cc-check-api, version: "1"}
     paths: {}
 `);
-    await writeFile(extraTarget, `apiVersion: backstage.io/v1alpha1
+    await writeFile(join(dir, 'extra.yaml'), `apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:
   name: cc-check-bucket
@@ -454,6 +477,7 @@ spec:
   });
 
   after(async () => {
+    files?.server.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -467,8 +491,12 @@ spec:
     }
   });
 
-  test('analyzeLocation of a file descriptor', async () => {
-    const res = await client.analyzeLocation({ location: { type: 'file', target } });
+  test('file locations are refused from the API (only catalog.locations may name server paths)', async () => {
+    await rejectsWith(() => client.addLocation({ type: 'file', target: file, dryRun: true }), 400, 'InputError');
+  });
+
+  test('analyzeLocation of a URL descriptor', async () => {
+    const res = await client.analyzeLocation({ location: { type: 'url', target } });
     const found = res.existingEntityFiles.map(f => stringifyEntityRef(f.entity));
     assert.ok(found.includes('component:default/cc-check-service'), `found ${found}`);
     assert.ok(res.existingEntityFiles.every(f => f.isRegistered === false));
@@ -477,8 +505,8 @@ spec:
   let location;
 
   test('addLocation dryRun stores nothing', async () => {
-    const res = await client.addLocation({ type: 'file', target, dryRun: true });
-    assert.equal(res.location.type, 'file');
+    const res = await client.addLocation({ type: 'url', target, dryRun: true });
+    assert.equal(res.location.type, 'url');
     assert.equal(res.location.target, target);
     assert.equal(res.exists, false);
     const refs = res.entities.map(e => stringifyEntityRef(e));
@@ -491,10 +519,10 @@ spec:
   });
 
   test('addLocation for real, then read it back every way', async () => {
-    const res = await client.addLocation({ type: 'file', target });
+    const res = await client.addLocation({ type: 'url', target });
     location = res.location;
     assert.match(location.id, /\S/);
-    assert.equal(location.type, 'file');
+    assert.equal(location.type, 'url');
     assert.equal(location.target, target);
 
     const e = await waitFor('cc-check-service', () => client.getEntityByRef('component:default/cc-check-service'));
@@ -506,11 +534,11 @@ spec:
       return hasRelation(t, 'ownerOf', 'component:default/cc-check-service') && t;
     });
     assert.ok(team);
-    assert.equal(e.metadata.annotations['backstage.io/managed-by-location'], `file:${target}`);
-    assert.equal(e.metadata.annotations['backstage.io/managed-by-origin-location'], `file:${target}`);
+    assert.equal(e.metadata.annotations['backstage.io/managed-by-location'], `url:${target}`);
+    assert.equal(e.metadata.annotations['backstage.io/managed-by-origin-location'], `url:${target}`);
 
     assert.deepEqual(await client.getLocationById(location.id), location);
-    assert.deepEqual(await client.getLocationByRef(`file:${target}`), location);
+    assert.deepEqual(await client.getLocationByRef(`url:${target}`), location);
     assert.deepEqual(await client.getLocationByEntity('component:default/cc-check-service'), location);
     assert.deepEqual(await client.getLocationByEntity({ kind: 'API', namespace: 'default', name: 'cc-check-api' }), location);
     const { items } = await client.getLocations();
@@ -518,8 +546,8 @@ spec:
   });
 
   test('adding it again is a 409 ConflictError; dryRun says it exists', async () => {
-    await rejectsWith(() => client.addLocation({ type: 'file', target }), 409, 'ConflictError');
-    const dry = await client.addLocation({ type: 'file', target, dryRun: true });
+    await rejectsWith(() => client.addLocation({ type: 'url', target }), 409, 'ConflictError');
+    const dry = await client.addLocation({ type: 'url', target, dryRun: true });
     assert.equal(dry.exists, true);
   });
 
@@ -533,8 +561,8 @@ spec:
     await client.refreshEntity('component:default/payment-service');
     await client.refreshEntity('component:default/cc-check-service');
     // Refreshing re-reads the file: a changed description shows up.
-    const text = await readFile(target, 'utf8');
-    await writeFile(target, text.replace('Registered by', 'Refreshed by'));
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('Registered by', 'Refreshed by'));
     await client.refreshEntity('component:default/cc-check-service');
     await waitFor('refreshed description', async () =>
       (await client.getEntityByRef('component:default/cc-check-service'))?.metadata.description === 'Refreshed by tests/catalog-client/check.mjs');
@@ -543,7 +571,7 @@ spec:
   });
 
   test('removeEntityByUid', async () => {
-    const extra = await client.addLocation({ type: 'file', target: extraTarget });
+    const extra = await client.addLocation({ type: 'url', target: extraTarget });
     try {
       const bucket = await waitFor('cc-check-bucket', () => client.getEntityByRef('resource:default/cc-check-bucket'));
       await client.removeEntityByUid(bucket.metadata.uid);
@@ -617,24 +645,25 @@ describe('predicate queries (the newer POST endpoints)', () => {
   });
 });
 
-// Endpoints the client calls that callboard does not serve yet. They are
-// marked todo: they run and report, but do not fail the suite.
-describe('not served yet (todo)', () => {
+// PUT /locations/{id}: newer than most Backstage deployments.
+describe('updateLocation', () => {
   test('updateLocation (PUT /locations/{id})', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'callboard-catalog-client-'));
+    const files = await serveDir(dir);
     try {
-      const [a, b] = [join(dir, 'a.yaml'), join(dir, 'b.yaml')];
-      for (const [f, name] of [[a, 'cc-update-a'], [b, 'cc-update-b']]) {
+      const [a, b] = [files.url('a.yaml'), files.url('b.yaml')];
+      for (const [f, name] of [[join(dir, 'a.yaml'), 'cc-update-a'], [join(dir, 'b.yaml'), 'cc-update-b']]) {
         await writeFile(f, `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: ${name}}\nspec: {type: service, lifecycle: experimental, owner: payments-team}\n`);
       }
-      const { location } = await client.addLocation({ type: 'file', target: a });
+      const { location } = await client.addLocation({ type: 'url', target: a });
       try {
-        const updated = await client.updateLocation(location.id, { type: 'file', target: b });
-        assert.deepEqual(updated, { id: location.id, type: 'file', target: b });
+        const updated = await client.updateLocation(location.id, { type: 'url', target: b });
+        assert.deepEqual(updated, { id: location.id, type: 'url', target: b });
       } finally {
         await client.removeLocationById(location.id);
       }
     } finally {
+      files.server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -26,8 +26,15 @@ echo "--- building callboard"
 
 echo "--- starting callboard serve --demo --dev --port 0 in $tmp/work"
 mkdir -p "$tmp/work"
+# check.mjs registers locations served by its own HTTP server on 127.0.0.1.
+cat >"$tmp/work/app-config.yaml" <<'EOF'
+backend:
+  reading:
+    allow:
+      - host: 127.0.0.1
+EOF
 # Port 0 lets the kernel pick a free port; callboard prints the one it got.
-(cd "$tmp/work" && exec "$tmp/callboard" serve --demo --dev --port 0) >"$tmp/stdout" 2>"$tmp/stderr" &
+(cd "$tmp/work" && exec "$tmp/callboard" serve --config app-config.yaml --demo --dev --port 0) >"$tmp/stdout" 2>"$tmp/stderr" &
 pid=$!
 
 port=""
