@@ -333,7 +333,8 @@ func asValidation(err error, ve **scaffold.ValidationError) bool {
 // reaches git and never the task's log.
 func TestTokenNotLogged(t *testing.T) {
 	e := newEnv(t, storetest.Open(t))
-	e.git.token = "s3cr3t-t0ken"
+	token := "s3cr3t-t0ken"
+	e.git.token.Store(&token)
 	remote := e.git.newRepo(t, "private.git")
 	spec := map[string]any{"steps": []any{
 		map[string]any{"id": "p", "action": "publish:git", "input": map[string]any{

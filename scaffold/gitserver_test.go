@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -18,8 +19,9 @@ import (
 type gitServer struct {
 	root string
 	srv  *httptest.Server
-	// token, when set, is the password every request must carry.
-	token string
+	// token, when set (setToken), is the password every request must
+	// carry; requests may be in flight while a test sets it.
+	token atomic.Pointer[string]
 }
 
 func newGitServer(t *testing.T) *gitServer {
@@ -35,8 +37,8 @@ func newGitServer(t *testing.T) *gitServer {
 	g := &gitServer{root: t.TempDir()}
 	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}}
 	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.token != "" {
-			if _, pw, ok := r.BasicAuth(); !ok || pw != g.token {
+		if token := g.token.Load(); token != nil {
+			if _, pw, ok := r.BasicAuth(); !ok || pw != *token {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "unauthorized", http.StatusUnauthorized)
 				return
