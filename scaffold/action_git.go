@@ -116,7 +116,9 @@ func (b *Builtins) unpublishGit(sc callboard.StepContext, state json.RawMessage)
 		return callboard.Wrap(callboard.Internal, err, "create git directory")
 	}
 	defer os.RemoveAll(gitDir)
-	g := &git{ctx: sc.Context(), dir: gitDir, token: b.undoToken(sc)}
+	// Tokens are never stored in undo state: only remotes that need no
+	// token can be undone (documented in the README).
+	g := &git{ctx: sc.Context(), dir: gitDir}
 	if _, err := g.run("init", "--quiet", "--bare"); err != nil {
 		return callboard.Wrap(callboard.Internal, err, "git init")
 	}
@@ -127,10 +129,6 @@ func (b *Builtins) unpublishGit(sc callboard.StepContext, state json.RawMessage)
 	sc.Logf("Deleted branch %s of %s", u.Branch, u.Remote)
 	return nil
 }
-
-// undoToken is the token for undo pushes: tokens are never stored in undo
-// state, so only remotes that need none can be undone after a restart.
-func (b *Builtins) undoToken(callboard.StepContext) string { return "" }
 
 // gitRemote checks repoUrl against the allowed schemes and hosts.
 func (b *Builtins) gitRemote(in PublishGitInput) (string, error) {

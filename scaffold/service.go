@@ -110,7 +110,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest, p callboard.Pri
 	if err != nil {
 		return "", err
 	}
-	values, err := ValidateValues(t, req.Values)
+	values, err := validateValues(t, req.Values, req.Secrets)
 	if err != nil {
 		return "", err
 	}

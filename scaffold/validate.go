@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"maps"
 	"strings"
 
 	"callboard"
@@ -47,6 +48,13 @@ func (e *ValidationError) Unwrap() error {
 // run with, a *ValidationError naming each bad field, or an Invalid error
 // when the parameters themselves are not a valid schema.
 func ValidateValues(t *Template, values map[string]any) (map[string]any, error) {
+	return validateValues(t, values, nil)
+}
+
+// validateValues is ValidateValues for a submission whose `ui:field:
+// Secret` fields arrive in secrets (as Backstage's form sends them): they
+// are checked with the values but not returned among them.
+func validateValues(t *Template, values map[string]any, secrets map[string]string) (map[string]any, error) {
 	form, err := params.Parse(t.Parameters)
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "template %s: spec.parameters", t.Entity.Ref())
@@ -55,7 +63,16 @@ func ValidateValues(t *Template, values map[string]any) (map[string]any, error) 
 		values = map[string]any{}
 	}
 	values = form.Defaults(values)
-	problems := form.Validate(values)
+	checked := values
+	if fields := form.SecretFields(); len(fields) > 0 && len(secrets) > 0 {
+		checked = maps.Clone(values)
+		for _, f := range fields {
+			if v, ok := secrets[f]; ok && !strings.Contains(f, "/") {
+				checked[f] = v
+			}
+		}
+	}
+	problems := form.Validate(checked)
 	if len(problems) == 0 {
 		return values, nil
 	}

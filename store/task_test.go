@@ -69,15 +69,24 @@ func testTaskCreateList(t *testing.T, db *store.DB) {
 	if err != nil || total != 2 || len(list) != 2 || list[0].ID != c.ID || list[1].ID != a.ID {
 		t.Errorf("Tasks(createdBy jane) = %v, %d, %v; want [c a], 2", ids(list), total, err)
 	}
-	list, total, _ = db.Tasks(ctx, callboard.TaskFilter{Limit: 1, Offset: 1})
+	list, total, err = db.Tasks(ctx, callboard.TaskFilter{Limit: 1, Offset: 1})
+	if err != nil {
+		t.Fatalf("Tasks(limit 1 offset 1): %v", err)
+	}
 	if total != 3 || len(list) != 1 || list[0].ID != b.ID {
 		t.Errorf("Tasks(limit 1 offset 1) = %v, %d; want [b], 3", ids(list), total)
 	}
-	list, _, _ = db.Tasks(ctx, callboard.TaskFilter{Offset: 2})
+	list, _, err = db.Tasks(ctx, callboard.TaskFilter{Offset: 2})
+	if err != nil {
+		t.Fatalf("Tasks(offset 2): %v", err)
+	}
 	if len(list) != 1 || list[0].ID != a.ID {
 		t.Errorf("Tasks(offset 2) = %v; want [a]", ids(list))
 	}
-	list, total, _ = db.Tasks(ctx, callboard.TaskFilter{Status: []callboard.TaskStatus{callboard.TaskCompleted}})
+	list, total, err = db.Tasks(ctx, callboard.TaskFilter{Status: []callboard.TaskStatus{callboard.TaskCompleted}})
+	if err != nil {
+		t.Fatalf("Tasks(completed): %v", err)
+	}
 	if total != 0 || len(list) != 0 {
 		t.Errorf("Tasks(completed) = %v, %d; want none", ids(list), total)
 	}

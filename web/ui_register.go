@@ -211,13 +211,6 @@ func (s *Server) handleRefreshEntity(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// handleSoon is the page of a section that another feature fills.
-func (s *Server) handleSoon(title, nav, text string) func(w http.ResponseWriter, r *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.render(w, r, http.StatusOK, "soon", "", &page{Title: title, Subtitle: text, Nav: nav, Data: text})
-	}
-}
-
 type settingsView struct {
 	Version string
 	Dev     bool

@@ -24,7 +24,7 @@ var assets embed.FS
 // layout.html and parts.html into its own set, so every page defines its
 // own "content" without clashing.
 var pageFiles = []string{
-	"home", "search", "catalog", "entity", "register", "unregister", "error", "soon", "settings",
+	"home", "search", "catalog", "entity", "register", "unregister", "error", "settings",
 	"docs", "docs_index", "signin",
 }
 

@@ -54,10 +54,12 @@ type scaffolderConfig struct {
 	// written (default 5s); a task whose heartbeat is 6 intervals old is
 	// taken over by another worker or the next process, after a crash.
 	HeartbeatInterval config.Duration `yaml:"heartbeatInterval"`
-	// Backstage keys accepted and not used.
+	// ConcurrentTasksLimit is Backstage's name for Workers, used when
+	// workers is not set.
+	ConcurrentTasksLimit int `yaml:"concurrentTasksLimit"`
+	// Backstage keys accepted and not used yet: a warning says so.
 	DefaultAuthor        any `yaml:"defaultAuthor"`
 	DefaultCommitMessage any `yaml:"defaultCommitMessage"`
-	Concurrency          any `yaml:"concurrentTasksLimit"`
 }
 
 // newScaffolder builds the scaffolder service and its runner from the
@@ -67,6 +69,14 @@ func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reade
 	var sc scaffolderConfig
 	if err := cfg.Decode("scaffolder", &sc); err != nil {
 		return nil, nil, err
+	}
+	if sc.Workers == 0 {
+		sc.Workers = sc.ConcurrentTasksLimit
+	}
+	for _, key := range []string{"defaultAuthor", "defaultCommitMessage"} {
+		if cfg.Has("scaffolder." + key) {
+			log.Warn("config: scaffolder." + key + " is accepted for Backstage compatibility but not used: commits are authored by the action's gitAuthorName/gitAuthorEmail inputs or the scaffolder default")
+		}
 	}
 	fetcher := &scaffold.URLFetcher{AllowHosts: reader.AllowHosts, Embedded: reader.Embedded}
 	actions := newActions(&scaffold.Builtins{Fetcher: fetcher, Catalog: cat,
