@@ -232,7 +232,7 @@ func matchesLocation(locs []RuleLocation, typ, target string) bool {
 			return true
 		}
 		if l.Pattern != "" {
-			if ok, _ := path.Match(l.Pattern, target); ok || globMatch(strings.TrimPrefix(l.Pattern, "/"), strings.TrimPrefix(target, "/")) {
+			if ok, _ := path.Match(l.Pattern, target); ok || callboard.MatchPath(strings.TrimPrefix(l.Pattern, "/"), strings.TrimPrefix(target, "/")) {
 				return true
 			}
 		}

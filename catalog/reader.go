@@ -204,7 +204,7 @@ func (r *Reader) Expand(typ, target string) ([]string, error) {
 			}
 			return err
 		}
-		if !d.IsDir() && globMatch(pattern, p) {
+		if !d.IsDir() && callboard.MatchPath(pattern, p) {
 			out = append(out, prefix+p)
 		}
 		return nil
@@ -214,34 +214,6 @@ func (r *Reader) Expand(typ, target string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// globMatch matches slash paths with path.Match per segment, where a "**"
-// segment matches zero or more segments.
-func globMatch(pattern, name string) bool {
-	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for i < len(ps) {
-			if ps[i] == "**" {
-				for k := j; k <= len(ns); k++ {
-					if match(i+1, k) {
-						return true
-					}
-				}
-				return false
-			}
-			if j >= len(ns) {
-				return false
-			}
-			if ok, _ := path.Match(ps[i], ns[j]); !ok {
-				return false
-			}
-			i, j = i+1, j+1
-		}
-		return j == len(ns)
-	}
-	return match(0, 0)
 }
 
 // resolveTarget resolves a relative target against the location it was

@@ -68,7 +68,7 @@ func workspaceGlob(root, pattern string) ([]string, error) {
 		if rel == "." {
 			return nil
 		}
-		if globMatch(pattern, rel) {
+		if callboard.MatchPath(pattern, rel) {
 			out = append(out, rel)
 			if d.IsDir() {
 				return filepath.SkipDir
@@ -80,33 +80,6 @@ func workspaceGlob(root, pattern string) ([]string, error) {
 		return nil, callboard.Wrap(callboard.Internal, err, "list the workspace")
 	}
 	return out, nil
-}
-
-// globMatch matches slash paths; "**" matches any number of segments.
-func globMatch(pattern, name string) bool {
-	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for i < len(ps) {
-			if ps[i] == "**" {
-				for k := j; k <= len(ns); k++ {
-					if match(i+1, k) {
-						return true
-					}
-				}
-				return false
-			}
-			if j >= len(ns) {
-				return false
-			}
-			if ok, _ := filepath.Match(ps[i], ns[j]); !ok {
-				return false
-			}
-			i, j = i+1, j+1
-		}
-		return j == len(ns)
-	}
-	return match(0, 0)
 }
 
 // fsRename renames files in the workspace.

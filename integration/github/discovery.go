@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -288,37 +287,9 @@ func (d *Discovery) locations(ctx context.Context, r *gogithub.Repository) ([]ca
 	}
 	var out []callboard.Location
 	for _, e := range tree.Entries {
-		if e.GetType() == "blob" && globMatch(p, e.GetPath()) {
+		if e.GetType() == "blob" && callboard.MatchPath(p, e.GetPath()) {
 			out = append(out, loc(e.GetPath()))
 		}
 	}
 	return out, nil
-}
-
-// globMatch matches slash paths segment by segment with path.Match; a
-// "**" segment matches any number of segments.
-func globMatch(pattern, name string) bool {
-	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for i < len(ps) {
-			if ps[i] == "**" {
-				for k := j; k <= len(ns); k++ {
-					if match(i+1, k) {
-						return true
-					}
-				}
-				return false
-			}
-			if j >= len(ns) {
-				return false
-			}
-			if ok, _ := path.Match(ps[i], ns[j]); !ok {
-				return false
-			}
-			i, j = i+1, j+1
-		}
-		return j == len(ns)
-	}
-	return match(0, 0)
 }
