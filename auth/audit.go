@@ -10,6 +10,8 @@ import (
 const (
 	ActionSignIn  = "auth.signin"
 	ActionSignOut = "auth.signout"
+	// ActionSessionsRevoke is callboard sessions revoke ending sessions.
+	ActionSessionsRevoke = "auth.sessions.revoke"
 )
 
 // audit records a sign-in or sign-out in Options.Audit, when set. subject

@@ -72,7 +72,17 @@ type Options struct {
 	Guest  *GuestConfig            // nil when not configured
 
 	Sessions SessionStore
-	Catalog  Catalog
+	// SessionSecret is auth.session.secret: session lookups are keyed by
+	// it, so changing it ends every session. Empty keys them by the
+	// token's SHA-256 alone (sessions then end only by expiry, sign-out
+	// and callboard sessions revoke).
+	SessionSecret string
+	// SessionLifetime is auth.session.absoluteLifetime: no session lasts
+	// longer after its sign-in, whatever a provider's sessionDuration
+	// says; it applies to sessions started before it was lowered too.
+	// Zero is DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	Catalog         Catalog
 	// Audit, when set, records every sign-in (auth.signin, refused ones
 	// too) and sign-out (auth.signout).
 	Audit callboard.AuditLog
@@ -100,6 +110,10 @@ type Service struct {
 // sets sessionDuration.
 const DefaultSessionDuration = 7 * 24 * time.Hour
 
+// DefaultSessionLifetime is the absolute lifetime of a session unless
+// auth.session.absoluteLifetime says.
+const DefaultSessionLifetime = 7 * 24 * time.Hour
+
 // New checks the configuration and returns the service. It contacts no
 // provider: OIDC discovery happens at the first sign-in. Errors: Invalid,
 // naming the config key.
@@ -109,6 +123,12 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.Sessions == nil || opts.Catalog == nil {
 		return nil, callboard.Errorf(callboard.Invalid, "auth: a session store and a catalog are required")
+	}
+	if opts.SessionLifetime < 0 {
+		return nil, callboard.Errorf(callboard.Invalid, "auth.session.absoluteLifetime: must be positive, got %s", opts.SessionLifetime)
+	}
+	if opts.SessionLifetime == 0 {
+		opts.SessionLifetime = DefaultSessionLifetime
 	}
 	s := &Service{opts: opts, providers: map[string]map[string]provider{}, now: opts.Now, log: opts.Log, client: opts.HTTPClient}
 	if s.now == nil {
@@ -137,12 +157,31 @@ func New(opts Options) (*Service, error) {
 		}
 		s.add("oidc", env, p)
 	}
+	for key, d := range providerDurations(opts) {
+		if d > opts.SessionLifetime {
+			s.log.Warn(key+" is longer than auth.session.absoluteLifetime: sessions end at the absolute lifetime",
+				"sessionDuration", d, "absoluteLifetime", opts.SessionLifetime)
+		}
+	}
 	g, err := newGuest(s, opts)
 	if err != nil {
 		return nil, err
 	}
 	s.guest = g
 	return s, nil
+}
+
+// providerDurations returns the configured sessionDuration of each
+// provider by its config key.
+func providerDurations(opts Options) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for env, c := range opts.GitHub {
+		out["auth.providers.github."+env+".sessionDuration"] = time.Duration(c.SessionDuration)
+	}
+	for env, c := range opts.OIDC {
+		out["auth.providers.oidc."+env+".sessionDuration"] = time.Duration(c.SessionDuration)
+	}
+	return out
 }
 
 func (s *Service) add(name, env string, p provider) {

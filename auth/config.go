@@ -2,6 +2,17 @@ package auth
 
 import "callboard/config"
 
+// SessionConfig is auth.session.
+type SessionConfig struct {
+	// Secret keys the session store: it keeps HMAC-SHA256(secret, token)
+	// instead of the token's SHA-256, so a new secret ends every session
+	// (Backstage's key, which signs its session cookie).
+	Secret string `yaml:"secret"`
+	// AbsoluteLifetime ends every session this long after sign-in,
+	// whatever the provider's sessionDuration; default 7 days.
+	AbsoluteLifetime config.Duration `yaml:"absoluteLifetime"`
+}
+
 // GitHubConfig is auth.providers.github.<env>, as Backstage reads it.
 type GitHubConfig struct {
 	ClientID     string `yaml:"clientId"`

@@ -161,14 +161,15 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, provider string
 	// A session the browser had before ends: each sign-in gets a fresh
 	// token, so a token planted before sign-in is worth nothing after it.
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		_ = s.opts.Sessions.DeleteSession(r.Context(), tokenHash(c.Value))
+		_ = s.opts.Sessions.DeleteSession(r.Context(), s.tokenHash(c.Value))
 	}
-	sess := Session{Principal: p, Provider: provider, Profile: prof, Expires: s.now().Add(d).UTC()}
+	now := s.now().UTC()
+	sess := Session{Principal: p, Provider: provider, Profile: prof, Expires: now.Add(d), SignedIn: now}
 	token, err := s.createSession(r.Context(), sess)
 	if err != nil {
 		return Session{}, "", err
 	}
-	s.setCookie(w, r, token, sess.Expires)
+	s.setCookie(w, r, token, s.ends(sess))
 	s.audit(r, ActionSignIn, provider, p.Subject, nil, nil)
 	return sess, token, nil
 }
@@ -218,7 +219,7 @@ func (s *Service) Refresh(w http.ResponseWriter, r *http.Request) error {
 	out.Profile = sess.Profile
 	out.ProviderInfo = map[string]any{}
 	out.BackstageIdentity.Token = token
-	out.BackstageIdentity.ExpiresInSeconds = int64(sess.Expires.Sub(s.now()).Seconds())
+	out.BackstageIdentity.ExpiresInSeconds = int64(s.ends(sess).Sub(s.now()).Seconds())
 	out.BackstageIdentity.Identity.Type = "user"
 	out.BackstageIdentity.Identity.UserEntityRef = sess.Principal.Subject
 	out.BackstageIdentity.Identity.OwnershipEntityRefs = sess.Principal.Ownership

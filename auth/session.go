@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -30,7 +31,25 @@ type Session struct {
 	Principal callboard.Principal `json:"principal"`
 	Provider  string              `json:"provider"`
 	Profile   Profile             `json:"profile"`
-	Expires   time.Time           `json:"expires"`
+	// Expires is when the provider's sessionDuration ends it; the
+	// absolute lifetime may end it sooner (see ends).
+	Expires time.Time `json:"expires"`
+	// SignedIn is when the session began. Sessions stored before it was
+	// recorded have none and count as ended.
+	SignedIn time.Time `json:"signedIn"`
+}
+
+// ends returns when sess ends: at Expires or at the absolute lifetime
+// after sign-in, whichever comes first. The lifetime is today's config,
+// so lowering it ends older sessions too.
+func (s *Service) ends(sess Session) time.Time {
+	if sess.SignedIn.IsZero() {
+		return time.Time{}
+	}
+	if abs := sess.SignedIn.Add(s.opts.SessionLifetime); abs.Before(sess.Expires) {
+		return abs
+	}
+	return sess.Expires
 }
 
 // newToken returns a random session token: 32 bytes, base64url.
@@ -40,10 +59,19 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// tokenHash is what the store keeps instead of the token.
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
+// tokenHash is what the store keeps instead of the token: its
+// HMAC-SHA256 under auth.session.secret, or its SHA-256 without one. With
+// a secret, a token is found only under the secret it was minted with:
+// rotating the secret ends every session, and a copy of the sessions
+// table says nothing without it.
+func (s *Service) tokenHash(token string) string {
+	if s.opts.SessionSecret == "" {
+		h := sha256.Sum256([]byte(token))
+		return hex.EncodeToString(h[:])
+	}
+	m := hmac.New(sha256.New, []byte(s.opts.SessionSecret))
+	m.Write([]byte(token))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // createSession stores sess under a new token and returns the token.
@@ -53,7 +81,7 @@ func (s *Service) createSession(ctx context.Context, sess Session) (string, erro
 	if err != nil {
 		return "", callboard.Wrap(callboard.Internal, err, "encode session")
 	}
-	if err := s.opts.Sessions.PutSession(ctx, tokenHash(token), sess.Principal.Subject, data, sess.Expires); err != nil {
+	if err := s.opts.Sessions.PutSession(ctx, s.tokenHash(token), sess.Principal.Subject, data, s.ends(sess)); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -65,14 +93,14 @@ func (s *Service) session(ctx context.Context, token string) (Session, error) {
 	if token == "" || len(token) > 200 {
 		return sess, callboard.Errorf(callboard.NotFound, "no session")
 	}
-	data, err := s.opts.Sessions.Session(ctx, tokenHash(token), s.now())
+	data, err := s.opts.Sessions.Session(ctx, s.tokenHash(token), s.now())
 	if err != nil {
 		return sess, err
 	}
 	if err := json.Unmarshal(data, &sess); err != nil {
 		return sess, callboard.Wrap(callboard.Internal, err, "decode session")
 	}
-	if !s.now().Before(sess.Expires) {
+	if !s.now().Before(s.ends(sess)) {
 		return sess, callboard.Errorf(callboard.NotFound, "session ended")
 	}
 	return sess, nil
@@ -138,7 +166,7 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Only a live session's end is a sign-out worth recording.
 	sess, serr := s.session(r.Context(), c.Value)
-	err = s.opts.Sessions.DeleteSession(r.Context(), tokenHash(c.Value))
+	err = s.opts.Sessions.DeleteSession(r.Context(), s.tokenHash(c.Value))
 	if serr == nil {
 		s.audit(r, ActionSignOut, sess.Provider, sess.Principal.Subject, err, nil)
 	}

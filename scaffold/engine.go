@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -37,6 +40,13 @@ type execution struct {
 	prior map[string]callboard.TaskStep
 	rec   recorder
 	mask  *masker
+	// canaries stand in for the secrets in the renders that find what
+	// is derived from them (taint.go).
+	canaries [2]map[string]any
+	// dirs are more server directories the log must not show (the
+	// runner's work directory); the workspace, the template's directory
+	// and the temp directory always are.
+	dirs []string
 
 	scope map[string]any
 	done  []doneStep // completed steps, in order, for rollback
@@ -62,7 +72,8 @@ func (e *stepError) Unwrap() error { return e.err }
 // failure it returns the error with the completed steps in x.done; the
 // caller decides about rollback.
 func (x *execution) run(ctx context.Context) (map[string]any, error) {
-	x.mask = newMasker(x.secrets)
+	x.mask = x.newMasker()
+	x.canaries = newCanaries(x.secrets)
 	x.scope = x.newScope()
 	for _, st := range x.spec.Steps {
 		if err := ctx.Err(); err != nil {
@@ -72,12 +83,27 @@ func (x *execution) run(ctx context.Context) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	out, err := render.Value(map[string]any(x.spec.Output), x.scope)
+	// The output is shown and stored, never used: its echo is enough.
+	_, out, err := x.render(map[string]any(x.spec.Output))
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "render the template's output")
 	}
 	m, _ := out.(map[string]any)
 	return m, nil
+}
+
+// newMasker masks the task's secrets and the server directories it knows.
+func (x *execution) newMasker() *masker {
+	m := newMasker(x.secrets)
+	m.hideDir(x.workspace, "the workspace")
+	if u, err := url.Parse(x.spec.TemplateInfo.BaseURL); err == nil && u.Scheme == "file" {
+		m.hideDir(filepath.Dir(filepath.FromSlash(u.Path)), "the template's directory")
+	}
+	for _, d := range x.dirs {
+		m.hideDir(d, "the scaffolder's work directory")
+	}
+	m.hideDir(os.TempDir(), "the temp directory")
+	return m
 }
 
 func (x *execution) newScope() map[string]any {
@@ -131,6 +157,11 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 		var out map[string]any
 		_ = json.Unmarshal(p.Output, &out)
 		x.setOutput(st.ID, out)
+		// Learn what its input derived from the secrets, for the log of
+		// the steps that follow.
+		if st.Each == nil && len(x.secrets) > 0 {
+			_, _, _ = x.render(map[string]any(st.Input))
+		}
 		if p.Status == "completed" {
 			var undo []json.RawMessage
 			_ = json.Unmarshal(p.Undo, &undo)
@@ -152,8 +183,8 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 	}
 	act, ok := x.actions.byID[st.Action]
 	if !ok && x.dryRun {
-		input, _ := render.Value(map[string]any(st.Input), x.scope)
-		x.recordInput(st.ID, input)
+		_, echo, _ := x.render(map[string]any(st.Input))
+		x.recordInput(st.ID, echo)
 		x.setOutput(st.ID, nil)
 		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: action %s is not registered on this server", name, st.Action))
 		return nil
@@ -163,10 +194,10 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 	}
 	if x.dryRun && !act.dryRun {
 		x.setOutput(st.ID, nil)
-		input, _ := render.Value(map[string]any(st.Input), x.scope)
-		x.recordInput(st.ID, input)
+		_, echo, _ := x.render(map[string]any(st.Input))
+		x.recordInput(st.ID, echo)
 		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; it would get input %s",
-			name, st.Action, x.mask.apply(jsonString(input))))
+			name, st.Action, jsonString(echo)))
 		return nil
 	}
 	iterations, err := x.iterations(st)
@@ -184,13 +215,13 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 		if it != nil {
 			x.scope["each"] = it
 		}
-		rendered, err := render.Value(map[string]any(st.Input), x.scope)
+		rendered, echo, err := x.render(map[string]any(st.Input))
 		delete(x.scope, "each")
 		if err != nil {
 			return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "render the input of step %s", st.ID))
 		}
 		input, _ := rendered.(map[string]any)
-		x.recordInput(st.ID, input)
+		x.recordInput(st.ID, echo)
 		sc := x.stepContext(ctx, st.ID)
 		if err := act.run(sc, input); err != nil {
 			// What the failed run already did (a repository created before
@@ -218,9 +249,16 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 			undo = append(undo, b)
 		}
 	}
+	// The stored outputs have the secrets masked as the log has (a
+	// resumed task sees "***" for what an action made of a secret); the
+	// next steps of this run get them as they are.
 	outJSON, err := json.Marshal(outputs)
 	if err != nil {
 		return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "step %s set an output that is not JSON", st.ID))
+	}
+	var plain any // outputs of any Go type, as JSON shapes to mask
+	if len(x.secrets) > 0 && json.Unmarshal(outJSON, &plain) == nil {
+		outJSON, _ = json.Marshal(x.mask.secretsIn(plain))
 	}
 	var undoJSON json.RawMessage
 	if len(undo) > 0 {
@@ -241,7 +279,8 @@ func (x *execution) iterations(st Step) ([]map[string]any, error) {
 	if st.Each == nil {
 		return []map[string]any{nil}, nil
 	}
-	v, err := render.Value(st.Each, x.scope)
+	// Rendered for its derived values too: each.value carries them.
+	v, _, err := x.render(st.Each)
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "render `each` of step %s", st.ID)
 	}
@@ -319,12 +358,11 @@ func (x *execution) rollback(ctx context.Context) {
 	}
 }
 
-// recordInput passes a step's rendered input, secrets masked, to the
-// recorder.
-func (x *execution) recordInput(stepID string, input any) {
-	var masked map[string]any
-	if json.Unmarshal([]byte(x.mask.apply(jsonString(input))), &masked) == nil {
-		x.rec.stepInput(stepID, masked)
+// recordInput passes the echo of a step's rendered input (x.render) to
+// the recorder.
+func (x *execution) recordInput(stepID string, echo any) {
+	if m, ok := echo.(map[string]any); ok {
+		x.rec.stepInput(stepID, m)
 	}
 }
 

@@ -202,7 +202,7 @@ func resolveURL(base, ref string) (string, error) {
 	if b.Scheme == "file" || b.Scheme == "embedded" {
 		dir := path.Dir(b.Path)
 		if p := path.Clean(out.Path); p != dir && !strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/") {
-			return "", callboard.Errorf(callboard.Forbidden, "url %q points outside the template's directory %s", ref, dir)
+			return "", callboard.Errorf(callboard.Forbidden, "url %q points outside the template's directory", ref)
 		}
 		// Local paths use the OS separator when read.
 		out.Path = filepath.ToSlash(path.Clean(out.Path))

@@ -261,7 +261,9 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 	if err != nil {
 		return callboard.TaskFailed, nil, err
 	}
-	x := &execution{actions: r.actions, spec: spec, taskID: t.ID, rec: rec, prior: map[string]callboard.TaskStep{}}
+	dir := filepath.Join(r.opts.WorkDir, t.ID)
+	x := &execution{actions: r.actions, spec: spec, taskID: t.ID, rec: rec, prior: map[string]callboard.TaskStep{},
+		dirs: []string{dir, r.opts.WorkDir}}
 	resumed := false
 	for _, p := range prior {
 		x.prior[p.StepID] = p
@@ -274,13 +276,17 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 			return callboard.TaskFailed, nil, err
 		}
 	}
-	dir := filepath.Join(r.opts.WorkDir, t.ID)
+	// Task events name the workspace by the task, never by its path
+	// on the server.
 	if _, statErr := os.Stat(dir); resumed && statErr != nil {
-		err := callboard.Errorf(callboard.Internal, "the task's workspace %s is gone, so it cannot resume after its completed steps; retry it to start over", dir)
+		err := callboard.Errorf(callboard.Internal, "the workspace of task %s is gone, so it cannot resume after its completed steps; retry it to start over", t.ID)
 		rec.log("", "failed", err.Error())
 		return callboard.TaskFailed, nil, err
 	}
 	if x.workspace, err = newWorkspace(dir); err != nil {
+		r.log.Error("scaffolder: create workspace", "task", t.ID, "dir", dir, "err", err)
+		err = callboard.Errorf(callboard.Internal, "the workspace of task %s cannot be created; the server's log says why", t.ID)
+		rec.log("", "failed", err.Error())
 		return callboard.TaskFailed, nil, err
 	}
 	if x.secrets, err = r.taskSecrets(ctx, t.ID); err != nil {
@@ -304,7 +310,7 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 		status = callboard.TaskCancelled
 	}
 	if spec.NoRollback {
-		rec.log("", "", fmt.Sprintf("Not rolling back (noRollback): completed steps stay in effect and the workspace stays at %s", dir))
+		rec.log("", "", fmt.Sprintf("Not rolling back (noRollback): completed steps stay in effect and the workspace of task %s is kept", t.ID))
 		return status, nil, err
 	}
 	x.rollback(ctx)

@@ -119,34 +119,3 @@ func newWorkspace(dir string) (string, error) {
 	}
 	return filepath.EvalSymlinks(abs)
 }
-
-// masker replaces secret values in log lines.
-type masker struct{ secrets []string }
-
-func newMasker(secrets map[string]string) *masker {
-	m := &masker{}
-	for _, v := range secrets {
-		if v != "" {
-			m.secrets = append(m.secrets, v)
-		}
-	}
-	// Longest first, so a secret containing another is masked whole.
-	for i := range m.secrets {
-		for j := i + 1; j < len(m.secrets); j++ {
-			if len(m.secrets[j]) > len(m.secrets[i]) {
-				m.secrets[i], m.secrets[j] = m.secrets[j], m.secrets[i]
-			}
-		}
-	}
-	return m
-}
-
-func (m *masker) apply(s string) string {
-	if m == nil {
-		return s
-	}
-	for _, v := range m.secrets {
-		s = strings.ReplaceAll(s, v, "***")
-	}
-	return s
-}

@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
 // Sessions: rows of the portal's sign-in sessions (migration 0003). The
-// methods take the token's hash, never the token, and treat the data as
-// opaque: package auth owns its format. They satisfy auth.SessionStore.
+// methods take the token's hash (SHA-256, or HMAC-SHA256 keyed by
+// auth.session.secret: package auth decides), never the token, and treat
+// the data as opaque: package auth owns its format. They satisfy
+// auth.SessionStore.
 
 // PutSession stores a session that ends at expires. Errors: Conflict when
 // the hash exists, Internal.
@@ -46,7 +49,24 @@ func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 // DeleteSessionsBefore removes the sessions that ended by now and returns
 // how many. Errors: Internal.
 func (db *DB) DeleteSessionsBefore(ctx context.Context, now time.Time) (int64, error) {
-	res, err := db.write.ExecContext(ctx, db.d.rebind(`DELETE FROM sessions WHERE expires_at <= ?`), now.Unix())
+	return db.deleteSessions(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.Unix())
+}
+
+// DeleteAllSessions removes every session and returns how many: everyone
+// signs in again (callboard sessions revoke --all). Errors: Internal.
+func (db *DB) DeleteAllSessions(ctx context.Context) (int64, error) {
+	return db.deleteSessions(ctx, `DELETE FROM sessions`)
+}
+
+// DeleteUserSessions removes the sessions of subject (an entity ref such
+// as user:default/jane, compared case-insensitively) and returns how many.
+// Errors: Internal.
+func (db *DB) DeleteUserSessions(ctx context.Context, subject string) (int64, error) {
+	return db.deleteSessions(ctx, `DELETE FROM sessions WHERE lower(subject) = ?`, strings.ToLower(subject))
+}
+
+func (db *DB) deleteSessions(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := db.write.ExecContext(ctx, db.d.rebind(query), args...)
 	if err != nil {
 		return 0, db.classify(err, "sessions")
 	}

@@ -47,3 +47,33 @@ func TestSessions(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionsRevoke(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
+			ctx := t.Context()
+			end := time.Now().Add(time.Hour)
+			for hash, subject := range map[string]string{"j1": "user:default/jane", "j2": "user:default/Jane", "o1": "user:default/ops", "o2": "user:default/ops"} {
+				if err := db.PutSession(ctx, hash, subject, []byte(`{}`), end); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n, err := db.DeleteUserSessions(ctx, "user:default/JANE"); err != nil || n != 2 {
+				t.Errorf("DeleteUserSessions(jane) = %d, %v; want 2", n, err)
+			}
+			if n, err := db.DeleteUserSessions(ctx, "user:default/nobody"); err != nil || n != 0 {
+				t.Errorf("DeleteUserSessions(nobody) = %d, %v; want 0", n, err)
+			}
+			if _, err := db.Session(ctx, "o1", time.Now()); err != nil {
+				t.Errorf("another user's session ended: %v", err)
+			}
+			if n, err := db.DeleteAllSessions(ctx); err != nil || n != 2 {
+				t.Errorf("DeleteAllSessions = %d, %v; want 2", n, err)
+			}
+			if _, err := db.Session(ctx, "o2", time.Now()); callboard.ErrorKind(err) != callboard.NotFound {
+				t.Errorf("session after revoking all: %v, want NotFound", err)
+			}
+		})
+	}
+}

@@ -39,6 +39,8 @@ Usage:
   callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
                                                   run a software template without side effects
   callboard policy test|check|default ...         test and check permission policies
+  callboard sessions revoke --all | --user REF [--config FILE]...
+                                                  end portal sign-in sessions
   callboard onboard github --org ORG [--dry-run] [--owner REF] [--branch NAME] [--config FILE]
                                                   propose catalog-info.yaml to every repository without one
   callboard version                               print the version
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTemplate(ctx, args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], stdout, stderr)
+	case "sessions":
+		return runSessions(ctx, args[1:], getenv, stdout, stderr)
 	case "onboard":
 		return runOnboard(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":

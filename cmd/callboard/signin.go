@@ -43,6 +43,11 @@ func serveAuth(cfg *config.Config, opts *web.Options, db *store.DB, cat *catalog
 		}
 	}
 	ao.GitHub, ao.OIDC = ps.GitHub, ps.OIDC
+	var sc auth.SessionConfig
+	if err := cfg.Decode("auth.session", &sc); err != nil {
+		return nil, err
+	}
+	ao.SessionSecret, ao.SessionLifetime = sc.Secret, time.Duration(sc.AbsoluteLifetime)
 	if cfg.Has("auth.providers.guest") {
 		ao.Guest = &auth.GuestConfig{}
 		if err := cfg.Decode("auth.providers.guest", ao.Guest); err != nil {
@@ -58,6 +63,9 @@ func serveAuth(cfg *config.Config, opts *web.Options, db *store.DB, cat *catalog
 	}
 	opts.Auth = svc
 	log.Info("sign-in enabled", "providers", svc.Providers(), "environment", ao.Environment)
+	if ao.SessionSecret == "" && !opts.Dev {
+		log.Warn("auth.session.secret is not set: changing it cannot end sessions; they end at their lifetime, at sign-out or with `callboard sessions revoke`")
+	}
 	return func(ctx context.Context) {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()

@@ -48,7 +48,7 @@ func TestAuthServeConfig(t *testing.T) {
 		{name: "Backstage's shape", yaml: `
 auth:
   environment: production
-  session: {secret: not-used}
+  session: {secret: s3cret}
   providers:
     github:
       production:
@@ -75,6 +75,9 @@ auth:
 		{name: "environment development offers guest", yaml: "auth:\n  environment: development\n", providers: "guest"},
 		{name: "guest configured", yaml: "auth:\n  providers:\n    guest: {userEntityRef: user:default/jane}\n", providers: "guest"},
 		{name: "guest in production", yaml: "auth:\n  environment: production\n  providers:\n    guest: {}\n", err: "dangerouslyAllowOutsideDevelopment"},
+		{name: "session keys", yaml: "auth:\n  environment: development\n  session: {secret: s3cret, absoluteLifetime: {hours: 12}}\n", providers: "guest"},
+		{name: "typo in auth.session", yaml: "auth:\n  environment: development\n  session:\n    secrte: x\n", err: "app-config.yaml:4: auth.session.secrte"},
+		{name: "bad absoluteLifetime", yaml: "auth:\n  environment: development\n  session: {absoluteLifetime: 12}\n", err: "auth.session.absoluteLifetime"},
 		{name: "typo in a provider", yaml: "auth:\n  providers:\n    github:\n      development: {clientId: a, clientSecret: b, clientSecrte: c}\n", err: "app-config.yaml:4: auth.providers.github.development.clientSecrte"},
 		{name: "unknown resolver", yaml: "auth:\n  providers:\n    oidc:\n      development:\n        metadataUrl: https://idp.example.com/x\n        clientId: a\n        clientSecret: b\n        signIn: {resolvers: [{resolver: emailMatchingUserEntityName}]}\n",
 			err: "auth.providers.oidc.development.signIn.resolvers[0].resolver: unknown resolver"},
