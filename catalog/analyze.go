@@ -65,7 +65,15 @@ func (s *Service) AnalyzeLocation(ctx context.Context, typ, target, catalogFilen
 		file = repoFile
 	}
 	res := &Analysis{ExistingEntityFiles: []ExistingEntityFile{}, GenerateEntities: []GeneratedEntity{}}
-	data, err := s.opts.Reader.Read(ctx, typ, file)
+	var data []byte
+	var err error
+	if typ == TypeFile {
+		// Only the operator's own code gets here (the API refuses file
+		// locations); still, read only inside the target's directory.
+		data, err = ReadInRoot(fileRoot(file), fileRoot(file), file, maxReadSize)
+	} else {
+		data, err = s.opts.Reader.Read(ctx, typ, file)
+	}
 	switch {
 	case callboard.ErrorKind(err) == callboard.NotFound && analyzer != nil && typ == TypeURL:
 		gen, err := analyzer.Suggest(ctx, target)

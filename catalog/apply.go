@@ -93,28 +93,55 @@ func (s *Service) applyReads(ctx context.Context, b *batch, reads []*fileRead) {
 		pid := s.g.id(fr.parent.ref)
 		b.walked[pid] = true
 		if fr.unchanged {
+			// Not read again: it still has the problems of its last read.
+			b.locErrs[pid] = append(b.locErrs[pid], s.fileErrs[pid][fr.file]...)
 			continue
 		}
-		if fr.err != nil {
-			b.locErrs[pid] = append(b.locErrs[pid], statusItem(errorName(fr.err),
-				fmt.Sprintf("%s: %s", fr.target, callboard.ErrorMessage(fr.err))))
-			continue
-		}
-		for _, p := range fr.problems {
-			b.locErrs[pid] = append(b.locErrs[pid], statusItem("InputError", p.String()))
-		}
-		var kids []int32
-		for _, d := range fr.docs {
-			if id, ok := s.applyDoc(ctx, b, fr, pid, d); ok {
-				kids = append(kids, id)
-			}
-		}
-		old := s.g.children[pid][fr.file]
-		if len(fr.problems) > 0 {
-			kids = union(kids, old) // a broken file keeps what it had
-		}
-		s.setChildren(b, pid, fr.file, old, kids)
+		start := len(b.locErrs[pid])
+		s.applyRead(ctx, b, pid, fr)
+		s.rememberErrs(pid, fr.file, b.locErrs[pid][start:])
 	}
+}
+
+// applyRead records one file read of Location pid.
+func (s *Service) applyRead(ctx context.Context, b *batch, pid int32, fr *fileRead) {
+	if fr.err != nil {
+		b.locErrs[pid] = append(b.locErrs[pid], statusItem(errorName(fr.err),
+			fmt.Sprintf("%s: %s", fr.shown(), callboard.ErrorMessage(fr.err))))
+		if fr.refused {
+			s.setChildren(b, pid, fr.file, s.g.children[pid][fr.file], nil)
+		}
+		return
+	}
+	for _, p := range fr.problems {
+		b.locErrs[pid] = append(b.locErrs[pid], statusItem("InputError", p.String()))
+	}
+	var kids []int32
+	for _, d := range fr.docs {
+		if id, ok := s.applyDoc(ctx, b, fr, pid, d); ok {
+			kids = append(kids, id)
+		}
+	}
+	old := s.g.children[pid][fr.file]
+	if len(fr.problems) > 0 {
+		kids = union(kids, old) // a broken file keeps what it had
+	}
+	s.setChildren(b, pid, fr.file, old, kids)
+}
+
+// rememberErrs keeps the problems a file of Location pid had, for the runs
+// that skip it as unchanged. The caller holds s.mu.
+func (s *Service) rememberErrs(pid int32, file string, items []callboard.StatusItem) {
+	if len(items) == 0 {
+		if m := s.fileErrs[pid]; m != nil {
+			delete(m, file)
+		}
+		return
+	}
+	if s.fileErrs[pid] == nil {
+		s.fileErrs[pid] = map[string][]callboard.StatusItem{}
+	}
+	s.fileErrs[pid][file] = slices.Clone(items)
 }
 
 // finish ends a walk: files a walked Location no longer lists emit nothing
@@ -127,6 +154,11 @@ func (s *Service) finish(ctx context.Context, b *batch, w *walkResult) {
 		for file, kids := range s.g.children[pid] {
 			if !files[file] && !w.failed[ref+"\x00"+file] {
 				s.setChildren(b, pid, file, kids, nil)
+			}
+		}
+		for file := range s.fileErrs[pid] {
+			if !files[file] {
+				delete(s.fileErrs[pid], file)
 			}
 		}
 	}
@@ -162,13 +194,13 @@ func (s *Service) applyDoc(ctx context.Context, b *batch, fr *fileRead, pid int3
 	if !s.allowed(d.entity.Kind, fr.typ, fr.target) {
 		b.locErrs[pid] = append(b.locErrs[pid], statusItem("NotAllowedError", fmt.Sprintf(
 			"%s: entity %s of kind %s is not allowed from this location; allow it in catalog.rules",
-			fr.target, d.ref, d.entity.Kind)))
+			fr.shown(), d.ref, d.entity.Kind)))
 		return 0, false
 	}
 	if n, ok := s.g.lookup(d.ref); ok && n.locationKey != "" && n.locationKey != fr.file {
 		b.locErrs[pid] = append(b.locErrs[pid], statusItem("ConflictError", fmt.Sprintf(
 			"%s: entity %s is already defined in %s; the first definition wins, remove one of them",
-			fr.target, d.ref, n.locationKey)))
+			fr.shown(), d.ref, n.locationKey)))
 		return 0, false
 	}
 	return s.upsert(b, d, pid, fr.file), true
@@ -282,6 +314,7 @@ func (s *Service) deleteNode(b *batch, n *node) {
 		b.touched[t] = true
 	}
 	delete(s.g.nodes, n.id)
+	delete(s.fileErrs, n.id)
 	delete(b.puts, ref)
 	b.deletes[ref] = n.uid
 	for file, kids := range s.g.children[n.id] {

@@ -81,7 +81,7 @@ func (s *Service) dryRun(ctx context.Context, typ, target string) ([]*callboard.
 	var problems []string
 	for _, fr := range w.reads {
 		if fr.err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %s", fr.target, callboard.ErrorMessage(fr.err)))
+			problems = append(problems, fmt.Sprintf("%s: %s", fr.shown(), callboard.ErrorMessage(fr.err)))
 		}
 		for _, p := range fr.problems {
 			problems = append(problems, p.String())
@@ -92,7 +92,7 @@ func (s *Service) dryRun(ctx context.Context, typ, target string) ([]*callboard.
 			}
 			if d.entity != nil {
 				if !s.allowed(d.entity.Kind, fr.typ, fr.target) {
-					problems = append(problems, fmt.Sprintf("%s: entity %s of kind %s is not allowed from this location", fr.target, d.ref, d.entity.Kind))
+					problems = append(problems, fmt.Sprintf("%s: entity %s of kind %s is not allowed from this location", fr.shown(), d.ref, d.entity.Kind))
 					continue
 				}
 				e := *d.entity

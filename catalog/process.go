@@ -26,8 +26,7 @@ func (s *Service) roots(ctx context.Context) ([]*callboard.Entity, error) {
 }
 
 func parentOf(root *callboard.Entity) parentLoc {
-	return parentLoc{ref: root.Ref().String(), spec: locationOf(root),
-		origin: root.Annotation(callboard.AnnotationManagedByOriginLocation)}
+	return rootParent(root.Ref().String(), locationOf(root), root.Annotation(callboard.AnnotationManagedByOriginLocation))
 }
 
 // ProcessAll reads every location and applies what changed. With force,
@@ -174,26 +173,38 @@ func (s *Service) refreshRef(ctx context.Context, ref string) {
 	}
 }
 
-// parentFor rebuilds the walk root of a known Location node. The caller
-// holds s.mu.
+// parentFor rebuilds the walk root of a known Location node, with the
+// root and refusal it inherits down its first parents. The caller holds
+// s.mu.
 func (s *Service) parentFor(id int32, n *node) parentLoc {
-	origin := ""
-	if root := s.rootOf(id, 0); root >= 0 {
-		origin = s.g.nodes[root].locationKey
+	var chain []int32 // from id up to its root
+	for c, depth := id, 0; depth <= 32; depth++ {
+		cn := s.g.nodes[c]
+		if cn == nil || cn.loc == nil {
+			break
+		}
+		chain = append(chain, c)
+		if len(cn.parents) == 0 {
+			break
+		}
+		c = cn.parents[0]
 	}
-	return parentLoc{ref: s.g.refs[id], spec: n.loc, origin: origin}
-}
-
-// rootOf follows first parents up to the node without parents.
-func (s *Service) rootOf(id int32, depth int) int32 {
-	n := s.g.nodes[id]
-	if n == nil || depth > 32 {
-		return -1
+	if len(chain) == 0 {
+		return parentLoc{ref: s.g.refs[id], spec: n.loc, refused: refuse("the Location's origin is unknown")}
 	}
-	if len(n.parents) == 0 {
-		return id
+	top := chain[len(chain)-1]
+	p := rootParent(s.g.refs[top], s.g.nodes[top].loc, "")
+	if len(s.g.nodes[top].parents) == 0 {
+		p.origin = s.g.nodes[top].locationKey
+	} else {
+		// The chain is broken (a parent that is not a Location): no root.
+		p.refused = refuse("the Location's origin is unknown; refresh the location it comes from")
 	}
-	return s.rootOf(n.parents[0], depth+1)
+	for i := len(chain) - 2; i >= 0; i-- {
+		p = childOf(p, s.g.refs[chain[i]], s.g.nodes[chain[i]].loc)
+	}
+	p.depth = 0
+	return p
 }
 
 // Refresh schedules the entity for processing now, as POST /refresh does.

@@ -52,7 +52,8 @@ type URLReader func(ctx context.Context, u *url.URL) (data []byte, handled bool,
 
 // Read returns the content of target for the location type typ. Errors are
 // NotFound for a missing file or 404, Forbidden for a host not allowed,
-// Upstream for other failures.
+// Upstream for other failures. A file target is not confined: the catalog
+// reads files through ReadInRoot.
 func (r *Reader) Read(ctx context.Context, typ, target string) ([]byte, error) {
 	switch typ {
 	case TypeFile:

@@ -73,6 +73,9 @@ type Service struct {
 	mu    sync.RWMutex // guards g and files
 	g     *graph
 	files map[string]fileState // "type:target" -> last seen state
+	// fileErrs are the problems each file of a Location had when last
+	// read: Location id -> "type:target" -> items.
+	fileErrs map[int32]map[string][]callboard.StatusItem
 	// provRoots are the Location roots each entity provider owns:
 	// provider name -> root ref -> location.
 	provRoots map[string]map[string]callboard.Location
@@ -113,7 +116,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	}
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
-		g: newGraph(), files: map[string]fileState{}, provRoots: map[string]map[string]callboard.Location{},
+		g: newGraph(), files: map[string]fileState{}, fileErrs: map[int32]map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }

@@ -19,6 +19,7 @@ type locSpec struct {
 	typ      string   // type of its targets
 	targets  []string // resolved, may hold globs
 	optional bool     // spec.presence: optional
+	self     string   // the target it was read from
 }
 
 // locationOf returns the read spec of a Location entity, resolving its
@@ -29,7 +30,7 @@ func locationOf(e *callboard.Entity) *locSpec {
 	if typ == "" {
 		typ = selfType
 	}
-	sp := &locSpec{typ: typ, optional: e.SpecString("presence") == "optional"}
+	sp := &locSpec{typ: typ, optional: e.SpecString("presence") == "optional", self: selfTarget}
 	raw := e.SpecStrings("targets")
 	if t := e.SpecString("target"); t != "" {
 		raw = append([]string{t}, raw...)
@@ -51,6 +52,11 @@ type parentLoc struct {
 	spec   *locSpec
 	origin string // managed-by-origin-location its children inherit
 	depth  int
+	// root is the directory its file targets, their placeholders and
+	// nested file Locations must stay in; "" for other types.
+	root string
+	// refused, when set, is why its targets are not read at all.
+	refused error
 }
 
 // fileRead is the result of reading one target file for one parent.
@@ -61,6 +67,7 @@ type fileRead struct {
 	target    string
 	unchanged bool                 // the file did not change; keep its children
 	err       error                // the file could not be read: keep its children
+	refused   bool                 // err is a refusal: drop what it emitted before
 	problems  []descriptor.Problem // file-level problems (syntax)
 	docs      []*docResult
 }
@@ -87,7 +94,7 @@ type walkResult struct {
 // add records a read: sent to out when streaming, else kept in reads.
 // The caller holds the walk's mutex, except when sending.
 func (res *walkResult) add(fr *fileRead, out chan<- *fileRead) {
-	if fr.err != nil {
+	if fr.err != nil && !fr.refused {
 		res.failed[fr.parent.ref+"\x00"+fr.file] = true
 	}
 	if out == nil {
@@ -122,18 +129,35 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 		}
 		res.expanded[p.ref] = map[string]bool{}
 		mu.Unlock()
+		emit := func(fr *fileRead) {
+			mu.Lock()
+			res.add(fr, out)
+			mu.Unlock()
+			if out != nil {
+				out <- fr
+			}
+		}
+		if p.refused != nil {
+			// Recorded on the Location; what it emitted before goes.
+			emit(&fileRead{parent: p, file: p.spec.typ + ":", typ: p.spec.typ, target: strings.Join(p.spec.targets, ", "), err: p.refused, refused: true})
+			return
+		}
 		for _, t := range p.spec.targets {
-			files, err := s.opts.Reader.Expand(p.spec.typ, t)
+			if err := p.checkTarget(t); err != nil {
+				emit(&fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err, refused: true})
+				continue
+			}
+			var files []string
+			var err error
+			if p.spec.typ == TypeFile {
+				files, err = expandInRoot(p.root, t)
+			} else {
+				files, err = s.opts.Reader.Expand(p.spec.typ, t)
+			}
 			if err != nil || (len(files) == 0 && !p.spec.optional && strings.ContainsAny(t, "*?[")) {
 				// An empty glob is not an error in Backstage; a broken one is.
 				if err != nil {
-					fr := &fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err}
-					mu.Lock()
-					res.add(fr, out)
-					mu.Unlock()
-					if out != nil {
-						out <- fr
-					}
+					emit(&fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err, refused: isRefused(err)})
 				}
 				continue
 			}
@@ -184,6 +208,9 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 // walked in turn. For an unchanged file they come from the graph.
 func (s *Service) childLocations(fr *fileRead) []parentLoc {
 	var out []parentLoc
+	if fr.refused {
+		return nil
+	}
 	if fr.unchanged || fr.err != nil {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
@@ -193,14 +220,14 @@ func (s *Service) childLocations(fr *fileRead) []parentLoc {
 		}
 		for _, c := range s.g.children[pid][fr.file] {
 			if n := s.g.nodes[c]; n != nil && n.loc != nil {
-				out = append(out, parentLoc{ref: s.g.refs[c], spec: n.loc, origin: fr.parent.origin, depth: fr.parent.depth + 1})
+				out = append(out, childOf(fr.parent, s.g.refs[c], n.loc))
 			}
 		}
 		return out
 	}
 	for _, d := range fr.docs {
 		if d.entity != nil && d.ref != "" && strings.HasPrefix(d.ref, "location:") {
-			out = append(out, parentLoc{ref: d.ref, spec: locationOf(d.entity), origin: fr.parent.origin, depth: fr.parent.depth + 1})
+			out = append(out, childOf(fr.parent, d.ref, locationOf(d.entity)))
 		}
 	}
 	return out
@@ -226,26 +253,50 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		fr.unchanged = true
 		return fr
 	}
-	data, err := s.opts.Reader.Read(ctx, typ, target)
+	// The state is remembered whatever the outcome: a file that fails to
+	// read or parse is not read again until it changes (applyReads
+	// repeats its problems meanwhile).
+	remember := func() {
+		if !dry {
+			s.mu.Lock()
+			s.files[fr.file] = st
+			s.mu.Unlock()
+		}
+	}
+	var data []byte
+	var err error
+	if typ == TypeFile {
+		data, err = ReadInRoot(p.root, p.fromDir(), target, maxReadSize)
+	} else {
+		data, err = s.opts.Reader.Read(ctx, typ, target)
+	}
 	if err != nil {
 		if callboard.ErrorKind(err) == callboard.NotFound && p.spec.optional {
 			fr.docs = nil // an optional location that is absent emits nothing
 			return fr
 		}
-		fr.err = err
+		fr.err, fr.refused = err, isRefused(err)
+		if ctx.Err() == nil {
+			remember()
+		}
 		return fr
 	}
-	docs, problems := descriptor.Parse(target, data)
+	docs, problems := descriptor.Parse(fr.shown(), data)
 	fr.problems = problems
 	for _, d := range docs {
 		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
 	}
-	if len(problems) == 0 && !dry {
-		s.mu.Lock()
-		s.files[fr.file] = st
-		s.mu.Unlock()
-	}
+	remember()
 	return fr
+}
+
+// shown names the target in messages: relative to the location's root for
+// files, never as a server path.
+func (fr *fileRead) shown() string {
+	if fr.typ == TypeFile {
+		return shownPath(fr.parent.root, fr.target)
+	}
+	return fr.target
 }
 
 // processDoc resolves placeholders, validates, annotates and derives the
@@ -260,10 +311,7 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 				prev = se.Entity
 			}
 		}
-		read := func(ctx context.Context, t string) ([]byte, error) {
-			return s.opts.Reader.ReadPlaceholder(ctx, fr.typ, t)
-		}
-		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, read, prev)
+		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, s.placeholderReader(fr), prev)
 	}
 	e, problems := descriptor.Validate(d)
 	if e == nil && len(placeholderProblems) > 0 && res.ref != "" {
@@ -274,7 +322,7 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 	if e == nil {
 		res.rejected = append(placeholderProblems, problems...)
 		if len(res.rejected) == 0 {
-			res.rejected = []descriptor.Problem{{File: fr.target, Line: d.Line, Message: "entity could not be read"}}
+			res.rejected = []descriptor.Problem{{File: fr.shown(), Line: d.Line, Message: "entity could not be read"}}
 		}
 		return res
 	}

@@ -21,7 +21,7 @@ import (
 // ReadFunc reads a placeholder target: an http(s) URL or an absolute file
 // path. It returns an error of kind callboard.Forbidden for targets outside
 // the allowed hosts or paths and callboard.NotFound when the target is
-// missing. An error wrapping ErrSkip leaves the placeholder unread without
+// missing; the message of such a classified error is shown as it is. An error wrapping ErrSkip leaves the placeholder unread without
 // a problem (the validate command does this for URLs).
 type ReadFunc func(ctx context.Context, target string) ([]byte, error)
 
@@ -112,12 +112,15 @@ func resolve(ctx context.Context, key, x, base string, read ReadFunc) (any, erro
 		if errors.Is(err, ErrSkip) {
 			return nil, err
 		}
+		// A classified error is shown as it is: the reader names the
+		// target as users may see it (the catalog never shows server
+		// paths), and the problem names the placeholder already.
 		msg := callboard.ErrorMessage(err)
 		if callboard.ErrorKind(err) == callboard.Internal {
 			msg = err.Error() // a plain error from the caller's reader
-		}
-		if !strings.Contains(msg, target) {
-			msg = "cannot read " + target + ": " + msg
+			if !strings.Contains(msg, target) {
+				msg = "cannot read " + target + ": " + msg
+			}
 		}
 		return nil, errors.New(msg)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"strings"
 
 	"callboard"
+	"callboard/catalog"
 	"callboard/descriptor"
 )
 
@@ -30,8 +30,11 @@ node_modules, vendor and skeleton (scaffolder template skeletons, which are
 descriptors only after rendering) are skipped.
 
 Placeholders ($text, $json, $yaml) that name files are read, but only inside
-the directory given (or the named file's directory). URL placeholders are not
-fetched; they are listed as notes, not problems.
+the repository: the nearest directory holding .git above the directory given
+(or the named file's directory), else that directory. So
+.backstage/catalog-info.yaml may read ../api-spec/openapi.yaml, as the catalog
+reads placeholders only inside a file location's root. URL placeholders are
+not fetched; they are listed as notes, not problems.
 
 Exits 1 when there is any problem.
 `
@@ -126,9 +129,10 @@ func (r *validateReport) checkPath(ctx context.Context, arg string) {
 		return
 	}
 	if !info.IsDir() {
-		r.checkFile(ctx, arg, filepath.Dir(arg), true)
+		r.checkFile(ctx, arg, repoRoot(filepath.Dir(arg)), true)
 		return
 	}
+	root := repoRoot(arg)
 	err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			r.Problems = append(r.Problems, descriptor.Problem{File: p, Message: "cannot read: " + pathError(err)})
@@ -142,7 +146,7 @@ func (r *validateReport) checkPath(ctx context.Context, arg string) {
 			return nil
 		}
 		if d.Type().IsRegular() && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
-			r.checkFile(ctx, p, arg, name == "catalog-info.yaml" || name == "catalog-info.yml")
+			r.checkFile(ctx, p, root, name == "catalog-info.yaml" || name == "catalog-info.yml")
 		}
 		return ctx.Err()
 	})
@@ -173,7 +177,7 @@ func (r *validateReport) checkFile(ctx context.Context, file, root string, expli
 	if err != nil {
 		abs = file
 	}
-	read := diskReader(root)
+	read := diskReader(root, filepath.Dir(abs))
 	for _, d := range docs {
 		r.Entities++
 		failed := map[string]bool{}
@@ -217,43 +221,35 @@ func edgeProblems(e *callboard.Entity) []descriptor.Problem {
 	return ps
 }
 
-// diskReader reads placeholder files inside root only (after resolving
-// symlinks), and skips URLs: validate works offline.
-func diskReader(root string) descriptor.ReadFunc {
+// repoRoot returns the repository dir lies in: the nearest directory
+// holding .git (a directory, or a file in a worktree), else dir itself.
+func repoRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return abs
+		}
+	}
+}
+
+// diskReader reads placeholder files inside root only, with the catalog's
+// rule (symlinks resolved, regular files only), and skips URLs: validate
+// works offline. from is the directory of the file being checked.
+func diskReader(root, from string) descriptor.ReadFunc {
 	return func(_ context.Context, target string) ([]byte, error) {
 		if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
 			return nil, descriptor.ErrSkip
 		}
-		base, err := filepath.EvalSymlinks(root)
-		if err != nil {
-			return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", root)
+		if rel, err := filepath.Rel(root, target); err != nil || !filepath.IsLocal(rel) {
+			return nil, callboard.Errorf(callboard.Forbidden, "refused: %s is outside the repository %s; placeholders read files only inside the repository", target, root)
 		}
-		if base, err = filepath.Abs(base); err != nil {
-			return nil, err
-		}
-		real, err := filepath.EvalSymlinks(target)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", target)
-		}
-		if err != nil {
-			return nil, callboard.Errorf(callboard.NotFound, "%s: %s", target, pathError(err))
-		}
-		if rel, err := filepath.Rel(base, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil, callboard.Errorf(callboard.Forbidden, "%s is outside %s; validate reads placeholder files only inside the directory it checks", target, root)
-		}
-		f, err := os.Open(real)
-		if err != nil {
-			return nil, callboard.Errorf(callboard.NotFound, "%s: %s", target, pathError(err))
-		}
-		defer f.Close()
-		var buf bytes.Buffer
-		if _, err := io.Copy(&buf, io.LimitReader(f, descriptor.MaxFileSize+1)); err != nil {
-			return nil, callboard.Errorf(callboard.NotFound, "%s: %s", target, pathError(err))
-		}
-		if buf.Len() > descriptor.MaxFileSize {
-			return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d bytes", target, descriptor.MaxFileSize)
-		}
-		return buf.Bytes(), nil
+		return catalog.ReadInRoot(root, from, target, descriptor.MaxFileSize)
 	}
 }
 

@@ -200,3 +200,74 @@ func TestValidateCommandUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateRepoRootAllowsSiblingDir: placeholders read anywhere in the
+// repository (the nearest directory holding .git), so .backstage/ may
+// read ../api-spec/.
+func TestValidateRepoRootAllowsSiblingDir(t *testing.T) {
+	for _, gitDir := range []string{".git/HEAD", ".git"} { // a clone, and a worktree's .git file
+		t.Run(gitDir, func(t *testing.T) {
+			repo := writeFiles(t, map[string]string{
+				gitDir:                         "ref: refs/heads/main\n",
+				".backstage/catalog-info.yaml": strings.Replace(goodComponent, "./api/openapi.yaml", "../api-spec/openapi.yaml", 1),
+				"api-spec/openapi.yaml":        "openapi: 3.0.0\n",
+			})
+			for _, arg := range []string{filepath.Join(repo, ".backstage"), filepath.Join(repo, ".backstage", "catalog-info.yaml")} {
+				var stdout, stderr bytes.Buffer
+				if err := runValidate(t.Context(), []string{arg}, &stdout, &stderr); err != nil {
+					t.Errorf("validate %s: %v\n%s", arg, err, stdout.String())
+				}
+			}
+		})
+	}
+}
+
+// TestValidateRefusesPlaceholdersOutsideRepo: validate runs on pull
+// requests; the wider root (the repository) still stops at its edge.
+func TestValidateRefusesPlaceholdersOutsideRepo(t *testing.T) {
+	outer := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outer, "secret.env"), []byte("TOKEN=hunter2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, target, want string
+	}{
+		{"dot dot", "../../secret.env", "is outside the repository"},
+		{"absolute", filepath.Join(outer, "secret.env"), "is outside the repository"},
+		{"proc", "/proc/self/environ", "is outside the repository"},
+		{"symlink", "./link.env", "leads outside the location's root ./ through a symlink"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := filepath.Join(outer, "repo-"+strings.ReplaceAll(tc.name, " ", "-"))
+			files := map[string]string{
+				".git/HEAD":         "ref: refs/heads/main\n",
+				"catalog-info.yaml": strings.Replace(goodComponent, "./api/openapi.yaml", tc.target, 1),
+			}
+			for name, body := range files {
+				p := filepath.Join(repo, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(filepath.Join(outer, "secret.env"), filepath.Join(repo, "link.env")); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := runValidate(t.Context(), []string{"--format", "json", repo}, &stdout, &stderr)
+			if err != errSilent {
+				t.Fatalf("runValidate error = %v, want errSilent\n%s", err, stdout.String())
+			}
+			out := stdout.String()
+			if strings.Contains(out, "hunter2") {
+				t.Errorf("the report holds the secret:\n%s", out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("report = %s, want %q", out, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,277 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"callboard"
+	"callboard/descriptor"
+)
+
+// A file location reads only inside its root: the directory of the
+// catalog.locations entry (or registered location) it descends from. Its
+// descriptors' placeholders, the files of its nested Locations and their
+// globs must stay there once cleaned and with symlinks resolved, so that a
+// descriptor cannot serve /etc/passwd or /proc/self/environ to catalog
+// readers. Only file locations may emit file Locations, and only embedded
+// ones embedded Locations: a url location cannot pivot to the server's disk.
+
+// fileRoot returns the root of a file location's target: its directory,
+// or for a glob, the directory before the first glob segment.
+func fileRoot(target string) string {
+	t := absPath(target)
+	if i := strings.IndexAny(t, "*?["); i >= 0 {
+		t = t[:i+1]
+	}
+	return filepath.Dir(t)
+}
+
+// absPath is target as Reader.Read reads a file target: relative to "/".
+func absPath(target string) string {
+	if filepath.IsAbs(target) {
+		return filepath.Clean(target)
+	}
+	return filepath.Join(string(filepath.Separator), target)
+}
+
+// inRoot reports whether p, cleaned, is root or lies under it.
+func inRoot(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && filepath.IsLocal(rel)
+}
+
+// shownPath names target in messages: relative to the root for file
+// locations (never a server path), as it is otherwise.
+func shownPath(root, target string) string {
+	if root == "" {
+		return target
+	}
+	if rel, err := filepath.Rel(root, absPath(target)); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return target
+}
+
+// shownRoot names root as seen from the directory from.
+func shownRoot(root, from string) string {
+	rel, err := filepath.Rel(from, root)
+	if err != nil || rel == "." {
+		return "./"
+	}
+	return filepath.ToSlash(rel) + "/"
+}
+
+// refusedError marks a read refused for leaving the location's root (or
+// for a type a location may not emit), so that what the target emitted
+// before is dropped rather than kept as after a transient failure.
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+
+func refuse(format string, args ...any) error {
+	return callboard.Wrap(callboard.Forbidden, &refusedError{"refused: " + fmt.Sprintf(format, args...)}, "")
+}
+
+func isRefused(err error) bool {
+	var r *refusedError
+	return errors.As(err, &r)
+}
+
+// childOf returns the walk root of a Location entity read from a target of
+// parent. Its file targets stay in the parent's root; a type the parent
+// may not emit leaves it refused.
+func childOf(parent parentLoc, ref string, spec *locSpec) parentLoc {
+	c := parentLoc{ref: ref, spec: spec, origin: parent.origin, depth: parent.depth + 1, root: parent.root}
+	switch {
+	case parent.refused != nil:
+		c.refused = parent.refused
+	case spec.typ == TypeURL:
+		c.root = "" // allowed hosts and integrations decide
+	case spec.typ != parent.spec.typ || (spec.typ == TypeFile && parent.root == ""):
+		c.refused = refuse("a Location read from a %s location may not target %s locations; "+
+			"only catalog.locations files may target files, and only inside their own directory", parent.spec.typ, spec.typ)
+	}
+	return c
+}
+
+// rootParent returns the walk root of a generated root Location.
+func rootParent(ref string, spec *locSpec, origin string) parentLoc {
+	p := parentLoc{ref: ref, spec: spec, origin: origin}
+	if spec.typ == TypeFile && len(spec.targets) > 0 {
+		p.root = fileRoot(spec.targets[0])
+	}
+	return p
+}
+
+// fromDir is the directory of the file a Location was read from, against
+// which its root is named in messages.
+func (p parentLoc) fromDir() string {
+	if p.spec.self == "" || strings.ContainsAny(p.spec.self, "*?[") {
+		return p.root
+	}
+	return filepath.Dir(absPath(p.spec.self))
+}
+
+// checkTarget refuses a file target (or glob) of p that leaves p's root.
+func (p parentLoc) checkTarget(target string) error {
+	if p.spec.typ != TypeFile {
+		return nil
+	}
+	fixed := absPath(target)
+	if strings.ContainsAny(fixed, "*?[") {
+		fixed = fileRoot(fixed)
+	}
+	if p.root == "" || !inRoot(p.root, fixed) {
+		return refuse("outside the location's root %s", shownRoot(p.root, p.fromDir()))
+	}
+	return nil
+}
+
+// ReadInRoot reads target, an absolute file path, only if it lies inside
+// root once cleaned and with symlinks resolved, and only if it is a regular
+// file outside /proc, /sys and /dev (unless root itself is there); from is
+// the directory of the file naming target, used to name root in messages.
+// Messages name target relative to root. A read past limit bytes is
+// refused. Errors are Forbidden (refused), NotFound, Invalid (too large)
+// or Upstream.
+func ReadInRoot(root, from, target string, limit int64) ([]byte, error) {
+	if root == "" {
+		return nil, refuse("this location has no root to read files in")
+	}
+	root, target = absPath(root), absPath(target)
+	shown := shownPath(root, target)
+	if !inRoot(root, target) {
+		return nil, refuse("outside the location's root %s", shownRoot(root, from))
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
+	}
+	real, err := filepath.EvalSymlinks(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+	}
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil, refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
+	}
+	for _, sys := range []string{"/proc", "/sys", "/dev"} {
+		if inRoot(sys, real) && !inRoot(sys, realRoot) {
+			return nil, refuse("%s is a system file", shown)
+		}
+	}
+	r, err := os.OpenRoot(realRoot)
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
+	}
+	defer r.Close()
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
+	// refused as not regular. The os.Root refuses a symlink swapped in
+	// since the check above.
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+	}
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, refuse("%s is not a regular file", shown)
+	}
+	if fi.Size() > limit {
+		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", shown, limit>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	if int64(len(b)) > limit {
+		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", shown, limit>>20)
+	}
+	return b, nil
+}
+
+// pathErr strips the operation and path a *PathError repeats: the path
+// may be a server path.
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return "read failed"
+}
+
+// expandInRoot resolves a file target that may hold a glob into the
+// matching files inside root, sorted; the walk goes through an os.Root, so
+// that symlinked directories cannot lead it out.
+func expandInRoot(root, target string) ([]string, error) {
+	target = absPath(target)
+	if !strings.ContainsAny(target, "*?[") {
+		return []string{target}, nil
+	}
+	rel, err := filepath.Rel(root, target)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil, refuse("outside the location's root")
+	}
+	r, err := os.OpenRoot(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
+	}
+	defer r.Close()
+	pattern := filepath.ToSlash(rel)
+	start := pattern
+	if i := strings.IndexAny(start, "*?["); i >= 0 {
+		start = path.Dir(start[:i+1])
+	}
+	var out []string
+	err = fs.WalkDir(r.FS(), start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			// A missing start matches nothing; a directory that cannot
+			// be listed (or leaves the root) is skipped.
+			if p == start && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			return nil
+		}
+		if !d.IsDir() && callboard.MatchPath(pattern, p) {
+			out = append(out, filepath.Join(root, filepath.FromSlash(p)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, callboard.Errorf(callboard.Upstream, "expand %s: %s", shownPath(root, target), pathErr(err))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// placeholderReader reads the $text/$json/$yaml targets of a descriptor
+// read by fr: inside the location's root for file locations.
+func (s *Service) placeholderReader(fr *fileRead) descriptor.ReadFunc {
+	return func(ctx context.Context, t string) ([]byte, error) {
+		if fr.typ == TypeFile && !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {
+			return ReadInRoot(fr.parent.root, filepath.Dir(absPath(fr.target)), t, maxReadSize)
+		}
+		return s.opts.Reader.ReadPlaceholder(ctx, fr.typ, t)
+	}
+}
