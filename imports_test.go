@@ -21,6 +21,8 @@ var forbidden = map[string][]string{
 	// Template rendering and parameter schemas use only the domain root and libraries.
 	"callboard/scaffold/render": leafForbidden,
 	"callboard/scaffold/params": leafForbidden,
+	// The git runner every clone and push goes through.
+	"callboard/git": leafForbidden,
 	// The scaffolder gets stores, the catalog and integrations as interfaces.
 	"callboard/scaffold": {"callboard/store", "callboard/web", "callboard/catalog", "callboard/config", "callboard/index",
 		"callboard/descriptor", "callboard/techdocs", "callboard/integration", "callboard/auth", "callboard/cmd", "callboard/internal"},

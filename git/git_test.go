@@ -438,6 +438,26 @@ func TestRunnerRefusesHTTPUnlessAllowed(t *testing.T) {
 	}
 }
 
+func TestRunnerIgnoresInheritedGitEnvironment(t *testing.T) {
+	// Git sets GIT_DIR for its hooks: a callboard started from one (go
+	// test in a pre-push hook) must still commit where it was told.
+	victim := newTestRepo(t, filepath.Join(t.TempDir(), "victim.git"))
+	t.Setenv("GIT_DIR", victim)
+	t.Setenv("GIT_WORK_TREE", t.TempDir())
+	work, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := git.Runner{}
+	if _, err := r.Run(t.Context(), git.Cmd{Dir: work, Args: []string{"init", "--quiet"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Run(t.Context(), git.Cmd{Dir: work, Args: []string{"rev-parse", "--absolute-git-dir"}})
+	if want := filepath.Join(work, ".git"); err != nil || strings.TrimSpace(out) != want {
+		t.Errorf("git dir = %q, %v; want %s", out, err, want)
+	}
+}
+
 // hangingServer accepts requests and never answers until the test ends;
 // it signals each request on the returned channel.
 func hangingServer(t *testing.T) (*httptest.Server, <-chan struct{}) {
