@@ -32,18 +32,22 @@ var allowed = map[string][]string{
 
 	// The scaffolder gets stores, the catalog and integrations as root
 	// interfaces; rendering and parameter schemas are leaf libraries.
-	"callboard/scaffold":        {"callboard", "callboard/scaffold/params", "callboard/scaffold/render"},
+	"callboard/scaffold":        {"callboard", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render"},
 	"callboard/scaffold/params": {"callboard"},
 	"callboard/scaffold/render": {"callboard"},
 
 	"callboard/techdocs":                              {"callboard"},
 	"callboard/techdocs/publish":                      {"callboard"},
-	"callboard/techdocs/docsync":                      {"callboard", "callboard/techdocs", "callboard/techdocs/publish"},
+	"callboard/techdocs/docsync":                      {"callboard", "callboard/git", "callboard/techdocs", "callboard/techdocs/publish"},
 	"callboard/techdocs/internal/sitegen":             nil,
 	"callboard/techdocs/internal/sitegen/cmd/sitegen": {"callboard/techdocs/internal/sitegen"},
 
-	// Integrations: the root package and their own SDK (see sdks).
-	"callboard/integration/github": {"callboard"},
+	// Integrations: the root package, the git runner and their own SDK
+	// (see sdks).
+	"callboard/integration/github": {"callboard", "callboard/git"},
+
+	// The one place git runs (protocols, credentials, timeouts, redaction).
+	"callboard/git": {"callboard"},
 
 	// Bulk onboarding: GitHub through the integration's client, entities
 	// checked by the catalog's analyzer; no storage, no web.

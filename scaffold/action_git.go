@@ -1,17 +1,15 @@
 package scaffold
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 
 	"callboard"
+	"callboard/git"
 )
 
 // PublishGitInput is publish:git's input.
@@ -62,7 +60,7 @@ func (b *Builtins) publishGit(sc callboard.StepContext, in PublishGitInput) erro
 		return callboard.Wrap(callboard.Internal, err, "create git directory")
 	}
 	defer os.RemoveAll(gitDir)
-	g := &git{ctx: sc.Context(), dir: gitDir, workTree: src, token: in.Token}
+	g := &gitCmd{ctx: sc.Context(), r: b.gitRunner(remote), cmd: git.Cmd{GitDir: gitDir, WorkTree: src, Remote: remote, Token: in.Token}}
 	if out, err := g.run("ls-remote", "--heads", remote, "refs/heads/"+branch); err != nil {
 		return callboard.Wrap(callboard.Upstream, err, "read %s", remote)
 	} else if strings.TrimSpace(out) != "" {
@@ -79,7 +77,7 @@ func (b *Builtins) publishGit(sc callboard.StepContext, in PublishGitInput) erro
 	if msg == "" {
 		msg = "initial commit"
 	}
-	g.env = []string{"GIT_AUTHOR_NAME=" + name, "GIT_AUTHOR_EMAIL=" + email,
+	g.cmd.Env = []string{"GIT_AUTHOR_NAME=" + name, "GIT_AUTHOR_EMAIL=" + email,
 		"GIT_COMMITTER_NAME=" + name, "GIT_COMMITTER_EMAIL=" + email}
 	for _, args := range [][]string{
 		{"init", "--quiet", "--initial-branch=" + branch},
@@ -118,7 +116,7 @@ func (b *Builtins) unpublishGit(sc callboard.StepContext, state json.RawMessage)
 	defer os.RemoveAll(gitDir)
 	// Tokens are never stored in undo state: only remotes that need no
 	// token can be undone (documented in the README).
-	g := &git{ctx: sc.Context(), dir: gitDir}
+	g := &gitCmd{ctx: sc.Context(), r: b.gitRunner(u.Remote), cmd: git.Cmd{GitDir: gitDir, Remote: u.Remote}}
 	if _, err := g.run("init", "--quiet", "--bare"); err != nil {
 		return callboard.Wrap(callboard.Internal, err, "git init")
 	}
@@ -156,38 +154,26 @@ func (b *Builtins) gitRemote(in PublishGitInput) (string, error) {
 	return u.String(), nil
 }
 
-// git runs the git binary with a private git directory and no user or
-// system configuration.
-type git struct {
-	ctx      context.Context
-	dir      string
-	workTree string // "" for none
-	token    string
-	env      []string
+// gitRunner is the runner for remote: https, http, and file when the
+// server allows file remotes (gitRemote checked the hosts).
+func (b *Builtins) gitRunner(remote string) git.Runner {
+	scheme := ""
+	if u, err := url.Parse(remote); err == nil {
+		scheme = u.Scheme
+	}
+	return git.Runner{AllowFile: scheme == "file" && b.AllowFileRemotes, AllowHTTP: scheme == "http"}
 }
 
-func (g *git) run(args ...string) (string, error) {
-	pre := []string{"--git-dir", g.dir}
-	if g.workTree != "" {
-		pre = append(pre, "--work-tree", g.workTree)
-	}
-	cmd := exec.CommandContext(g.ctx, "git", append(pre, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull)
-	if g.token != "" {
-		// In the environment, not the arguments, which other users can see.
-		auth := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + g.token))
-		cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader",
-			"GIT_CONFIG_VALUE_0=Authorization: Basic "+auth)
-	}
-	cmd.Env = append(cmd.Env, g.env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if g.token != "" {
-			msg = strings.ReplaceAll(msg, g.token, "***")
-		}
-		return "", callboard.Errorf(callboard.Upstream, "git %s: %v: %s", args[0], err, msg)
-	}
-	return stdout.String(), nil
+// gitCmd runs git commands of one publish: a private git directory, the
+// workspace as work tree, the token scoped to the remote.
+type gitCmd struct {
+	ctx context.Context
+	r   git.Runner
+	cmd git.Cmd
+}
+
+func (g *gitCmd) run(args ...string) (string, error) {
+	c := g.cmd
+	c.Args = args
+	return g.r.Run(g.ctx, c)
 }

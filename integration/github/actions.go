@@ -10,6 +10,7 @@ import (
 	gogithub "github.com/google/go-github/v75/github"
 
 	"callboard"
+	"callboard/git"
 )
 
 // PullRequestInput is publish:github:pull-request's input.
@@ -111,8 +112,9 @@ func (c *Client) commitOnBranch(sc callboard.StepContext, ref repoRef, in PullRe
 	if existing {
 		from = in.BranchName
 	}
-	g := c.gitCmd(sc, ref, in.Token)
-	if _, err := g("clone", "--quiet", "--depth", "1", "--branch", from, c.remote(ref), tmp); err != nil {
+	remote := c.remote(ref)
+	g := c.gitCmd(sc, ref, in.Token, git.Cmd{Remote: remote})
+	if _, err := g("clone", "--quiet", "--depth", "1", "--branch", from, remote, tmp); err != nil {
 		return err
 	}
 	dst := filepath.Join(tmp, filepath.FromSlash(in.TargetPath))
@@ -133,11 +135,11 @@ func (c *Client) commitOnBranch(sc callboard.StepContext, ref repoRef, in PullRe
 	if email == "" {
 		email = "scaffolder@callboard.local"
 	}
-	gr := c.gitCmd(sc, ref, in.Token, "-C", tmp)
+	gr := c.gitCmd(sc, ref, in.Token, git.Cmd{Dir: tmp, Remote: remote, Env: authorEnv(name, email)})
 	for _, s := range [][]string{
 		{"checkout", "--quiet", "-B", in.BranchName},
 		{"add", "--all", "."},
-		{"-c", "user.name=" + name, "-c", "user.email=" + email, "commit", "--quiet", "--no-verify", "--allow-empty", "-m", msg},
+		{"commit", "--quiet", "--no-verify", "--allow-empty", "-m", msg},
 		{"push", "--quiet", "origin", "HEAD:refs/heads/" + in.BranchName},
 	} {
 		if _, err := gr(s...); err != nil {

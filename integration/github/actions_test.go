@@ -202,3 +202,22 @@ func TestHostsRouteByRepoURL(t *testing.T) {
 		t.Fatalf("unconfigured host: %v", err)
 	}
 }
+
+// TestPullRequestGitErrorReadable: a failing git command's message reaches
+// the step's error as git wrote it, without the token (git.Runner's tests
+// cover the empty token, which the old redaction turned into ***f***a...).
+func TestPullRequestGitErrorReadable(t *testing.T) {
+	s := githubfake.NewServer(t)
+	s.AddOrg("acme")
+	s.AddRepo("acme", "svc", map[string]string{"README.md": "hi"}, githubfake.RepoOptions{})
+	c := newClient(t, s, github.Config{Token: githubfake.Token})
+	in := github.PullRequestInput{RepoURL: s.Host() + "?owner=acme&repo=svc", BranchName: "b", Title: "t", TargetBranchName: "no-such-base"}
+	err := c.PullRequest(newStep(t, map[string]string{"f.txt": "x"}), in)
+	if callboard.ErrorKind(err) != callboard.Upstream {
+		t.Fatalf("PullRequest = %v; want Upstream", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "git clone: exit status 128: ") || !strings.Contains(msg, "fatal: Remote branch no-such-base not found") || strings.Contains(msg, githubfake.Token) {
+		t.Errorf("error = %q; want git's message without the token", msg)
+	}
+}

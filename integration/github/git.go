@@ -1,16 +1,14 @@
 package github
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 
 	"callboard"
+	"callboard/git"
 )
 
 // tokenKey carries a step's own token (the action's token input).
@@ -37,7 +35,6 @@ func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, remote, token, d
 		return "", callboard.Wrap(callboard.Internal, err, "temp dir")
 	}
 	defer os.RemoveAll(gitDir)
-	g := c.gitCmd(sc, ref, token, "--git-dir", gitDir, "--work-tree", dir)
 	if ci.message == "" {
 		ci.message = "initial commit"
 	}
@@ -47,10 +44,11 @@ func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, remote, token, d
 	if ci.email == "" {
 		ci.email = "scaffolder@callboard.local"
 	}
+	g := c.gitCmd(sc, ref, token, git.Cmd{GitDir: gitDir, WorkTree: dir, Remote: remote, Env: authorEnv(ci.name, ci.email)})
 	steps := [][]string{
 		{"init", "--quiet", "--initial-branch", branch},
 		{"add", "--all", "--force", "."},
-		{"-c", "user.name=" + ci.name, "-c", "user.email=" + ci.email, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", ci.message},
+		{"commit", "--quiet", "--allow-empty", "--no-verify", "-m", ci.message},
 		{"push", "--quiet", remote, "HEAD:refs/heads/" + branch},
 	}
 	for _, s := range steps {
@@ -60,6 +58,12 @@ func (c *Client) pushDir(sc callboard.StepContext, ref repoRef, remote, token, d
 	}
 	out, err := g("rev-parse", "HEAD")
 	return strings.TrimSpace(out), err
+}
+
+// authorEnv makes name and email the author and committer of commits.
+func authorEnv(name, email string) []string {
+	return []string{"GIT_AUTHOR_NAME=" + name, "GIT_AUTHOR_EMAIL=" + email,
+		"GIT_COMMITTER_NAME=" + name, "GIT_COMMITTER_EMAIL=" + email}
 }
 
 func (c *Client) remote(ref repoRef) string {
@@ -82,31 +86,22 @@ func (c *Client) cloneURL(ref repoRef, apiClone string) string {
 	return c.remote(ref)
 }
 
-// gitCmd returns a runner of git with the integration's credentials sent
-// as an HTTP header from the environment (never on the command line or in
-// a remote URL, so they reach neither logs nor .git/config).
-func (c *Client) gitCmd(sc callboard.StepContext, ref repoRef, token string, pre ...string) func(args ...string) (string, error) {
+// gitCmd returns a runner of git commands like base (whose Remote is the
+// repository's URL) with the step's token, or else the integration's
+// token for the owner, fetched for each command (installation tokens
+// expire). Plain http is allowed only when the integration's API is http
+// (test servers), so a token never travels in clear text otherwise.
+func (c *Client) gitCmd(sc callboard.StepContext, ref repoRef, token string, base git.Cmd) func(args ...string) (string, error) {
+	r := git.Runner{AllowHTTP: strings.HasPrefix(c.cfg.webBase(), "http:")}
 	return func(args ...string) (string, error) {
-		tok := token
-		if tok == "" {
+		cmd := base
+		cmd.Args, cmd.Token = args, token
+		if cmd.Token == "" {
 			var err error
-			if tok, err = c.token(sc.Context(), ref.owner); err != nil {
+			if cmd.Token, err = c.token(sc.Context(), ref.owner); err != nil {
 				return "", callboard.Wrap(callboard.Upstream, err, "token for %s", ref.owner)
 			}
 		}
-		cmd := exec.CommandContext(sc.Context(), "git", append(append([]string{}, pre...), args...)...)
-		cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		if tok != "" {
-			basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + tok))
-			cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader",
-				"GIT_CONFIG_VALUE_0=Authorization: Basic "+basic)
-		}
-		var out, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &stderr
-		if err := cmd.Run(); err != nil {
-			msg := strings.ReplaceAll(strings.TrimSpace(stderr.String()), tok, "***")
-			return "", callboard.Errorf(callboard.Upstream, "git %s: %v: %s", args[0], err, msg)
-		}
-		return out.String(), nil
+		return r.Run(sc.Context(), cmd)
 	}
 }

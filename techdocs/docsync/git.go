@@ -1,23 +1,21 @@
 package docsync
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"callboard"
+	"callboard/git"
 )
 
 // TypeGit is the Source type of docs read from a git repository.
@@ -287,76 +285,30 @@ func (s *Syncer) gitUpdate(ctx context.Context, src Source, dir string) error {
 	return err
 }
 
-// git runs one git command for src with a timeout, without prompts, and
-// with the host's credentials as an Authorization header passed in the
-// environment (GIT_CONFIG_*): neither the process list, nor the clone's
-// .git/config, nor errors and logs show them.
+// git runs one git command for src through the shared runner: https, and
+// http or file when src is such a repository (file only with
+// AllowFileRepos), with the host's credentials scoped to the repository's
+// origin and a timeout.
 func (s *Syncer) git(ctx context.Context, src Source, dir string, args ...string) ([]byte, error) {
 	timeout := s.opts.GitTimeout
 	if timeout <= 0 {
 		timeout = DefaultGitTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	allow := []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "http.followRedirects=false"}
 	u, _ := url.Parse(src.Repo)
-	switch {
-	case u != nil && u.Scheme == "file" && s.opts.AllowFileRepos:
-		allow = append(allow, "-c", "protocol.file.allow=always")
-	case u != nil && u.Scheme == "http":
-		allow = append(allow, "-c", "protocol.http.allow=always")
-	}
-	bin := s.opts.GitBinary
-	if bin == "" {
-		bin = "git"
-	}
-	cmd := exec.CommandContext(ctx, bin, append(allow, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_ASKPASS=",
-		"SSH_ASKPASS=",
-		"GIT_LFS_SKIP_SMUDGE=1",
-		"GIT_CONFIG_COUNT=0",
-	)
-	var secrets []string
-	if user, pass := s.credentials(hostOf(u)); pass != "" {
-		// Scoped to the repository's origin, so the header goes nowhere
-		// else (redirects are off as well).
-		basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-		secrets = []string{pass, basic}
-		cmd.Env = append(cmd.Env[:len(cmd.Env)-1],
-			"GIT_CONFIG_COUNT=1",
-			"GIT_CONFIG_KEY_0=http."+u.Scheme+"://"+u.Host+"/.extraHeader",
-			"GIT_CONFIG_VALUE_0=Authorization: Basic "+basic)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
+	r := git.Runner{Binary: s.opts.GitBinary, Timeout: timeout,
+		AllowFile: u != nil && u.Scheme == "file" && s.opts.AllowFileRepos,
+		AllowHTTP: u != nil && u.Scheme == "http"}
+	user, pass := s.credentials(hostOf(u))
+	out, err := r.Run(ctx, git.Cmd{Dir: dir, Remote: src.Repo, Username: user, Token: pass, Args: args})
 	if err == nil {
-		return stdout.Bytes(), nil
+		return []byte(out), nil
 	}
-	if ctx.Err() == context.DeadlineExceeded {
-		return nil, callboard.Errorf(callboard.Upstream, "docs from %s: git %s timed out after %s", src.Repo, args[0], timeout)
-	}
-	msg := strings.TrimSpace(stderr.String())
-	for _, secret := range secrets {
-		msg = strings.ReplaceAll(msg, secret, "***")
-	}
-	if len(msg) > 500 {
-		msg = msg[len(msg)-500:]
-	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return nil, callboard.Errorf(callboard.Internal, "docs from %s: cannot run git: %v", src.Repo, err)
-	}
-	kind := callboard.Upstream
-	if strings.Contains(msg, "Remote branch") && strings.Contains(msg, "not found") ||
-		strings.Contains(msg, "couldn't find remote ref") {
+	kind := callboard.ErrorKind(err)
+	if msg := err.Error(); kind == callboard.Upstream &&
+		(strings.Contains(msg, "Remote branch") && strings.Contains(msg, "not found") || strings.Contains(msg, "couldn't find remote ref")) {
 		kind = callboard.Invalid
 	}
-	return nil, callboard.Errorf(kind, "docs from %s (branch %s): git %s failed: %s", src.Repo, branchName(src), args[0], msg)
+	return nil, callboard.Wrap(kind, err, "docs from %s (branch %s)", src.Repo, branchName(src))
 }
 
 func hostOf(u *url.URL) string {
