@@ -461,3 +461,25 @@ func TestAttackLongURL(t *testing.T) {
 	// Just under the limit is served.
 	mustAccept(t, srv, "GET", "/api/catalog/entities?filter=kind=component&x="+strings.Repeat("a", 60<<10), nil)
 }
+
+// TestAttackPageFilterManyValues: the catalog and create pages link every
+// selected filter value with the whole selection, so thousands of ?tag=
+// values took seconds and megabytes; a filter takes at most 100 values.
+func TestAttackPageFilterManyValues(t *testing.T) {
+	srv := newTestServer(t, web.Options{Dev: true}, 2)
+	tags := func(n int) string {
+		v := url.Values{}
+		for i := range n {
+			v.Add("tag", fmt.Sprintf("t%d", i))
+		}
+		return v.Encode()
+	}
+	for _, page := range []string{"/catalog?", "/create?"} {
+		if status, body := getPage(t, srv, page+tags(4000)); status != http.StatusBadRequest || !strings.Contains(body, "select at most 100 values") {
+			t.Errorf("GET %s with 4,000 tags: status %d; want 400 naming the bound", page, status)
+		}
+		if status, _ := getPage(t, srv, page+tags(100)+"&tag=t0"); status != http.StatusOK {
+			t.Errorf("GET %s with 100 tags: status %d, want 200", page, status)
+		}
+	}
+}

@@ -176,3 +176,26 @@ func parseFacets(values []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// maxSelected bounds the values of one filter of the catalog and create
+// pages (?tag=a&tag=b...): each renders a checkbox whose link repeats the
+// selection, so the page grows with the square of the count.
+const maxSelected = 100
+
+// selected reads the values of one page filter parameter, trimmed and
+// without duplicates.
+func selected(param string, values []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v == "" || seen[v] {
+			continue
+		}
+		if len(out) == maxSelected {
+			return nil, callboard.Errorf(callboard.Invalid, "%s: select at most %d values", param, maxSelected)
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out, nil
+}
