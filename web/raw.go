@@ -22,7 +22,7 @@ type entityList struct {
 	header        http.Header // extra response headers, such as Link
 }
 
-// write sends l. The first chunk is read before the status is sent, so a
+// writeList sends l. The first chunk is read before the status is sent, so a
 // failing store is still answered with its error; a later failure cuts the
 // response short, which clients see as invalid JSON.
 func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList) error {
@@ -75,6 +75,9 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList)
 
 // chunk reads and projects the entities of the first streamChunk uids.
 func (s *Server) chunk(r *http.Request, uids []string, proj *projection) ([]json.RawMessage, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
 	raws, err := s.catalog.RawEntitiesByUID(r.Context(), uids[:min(len(uids), streamChunk)])
 	if err != nil {
 		return nil, err
