@@ -165,6 +165,7 @@ func providerDoc(name string, e *callboard.Entity) *docResult {
 	for _, p := range append(problems, edgeProblems...) {
 		d.own = append(d.own, statusItem("InputError", p.String()))
 	}
+	d.own = append(d.own, linkWarnings(v)...)
 	h, _ := json.Marshal(struct {
 		E   *callboard.Entity
 		Own []callboard.StatusItem

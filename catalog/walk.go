@@ -342,6 +342,7 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 	for _, p := range append(append(placeholderProblems, problems...), edgeProblems...) {
 		res.own = append(res.own, statusItem("InputError", p.String()))
 	}
+	res.own = append(res.own, linkWarnings(e)...)
 	h := sha256.New()
 	_ = json.NewEncoder(h).Encode(e)
 	_ = json.NewEncoder(h).Encode(res.own)

@@ -24,20 +24,33 @@ type Condition struct {
 	Values []string
 }
 
+// MaxFilterStatements bounds the statements of one request's filter
+// parameters together: each costs an index lookup, and thousands of them
+// are an attack, not a query.
+const MaxFilterStatements = 1000
+
 // ParseFilters parses Backstage GET filter parameters, one element per
 // `filter=` value, as its parseEntityFilterParams does. Statements are split
 // on commas and each on its first "="; "key" asks for the key to exist,
 // "key=" for the empty value, and a key repeated in one parameter means any
-// of its values. Parameters without statements are dropped. An empty key is
-// an Invalid error with Backstage's message.
+// of its values. Parameters without statements are dropped. An empty key,
+// or more than MaxFilterStatements statements in all, is an Invalid error.
 func ParseFilters(params []string) (Filter, error) {
 	var f Filter
+	n := 0
 	for _, p := range params {
 		var set []Condition
-		for _, stmt := range strings.Split(p, ",") {
+		at := map[string]int{} // key -> index in set
+		for rest := p; rest != ""; {
+			var stmt string
+			stmt, rest, _ = strings.Cut(rest, ",")
 			stmt = strings.TrimSpace(stmt)
 			if stmt == "" {
 				continue
+			}
+			if n++; n > MaxFilterStatements {
+				return nil, callboard.Errorf(callboard.Invalid,
+					"Invalid filter, at most %d filter statements are allowed in one request", MaxFilterStatements)
 			}
 			key, value, hasValue := strings.Cut(stmt, "=")
 			key = strings.TrimSpace(key)
@@ -45,10 +58,11 @@ func ParseFilters(params []string) (Filter, error) {
 				return nil, callboard.Errorf(callboard.Invalid,
 					"Invalid filter, '%s' is not a valid statement (expected a string on the form a=b or a= or a)", stmt)
 			}
-			i := slices.IndexFunc(set, func(c Condition) bool { return c.Key == key })
-			if i < 0 {
+			i, ok := at[key]
+			if !ok {
+				i = len(set)
+				at[key] = i
 				set = append(set, Condition{Key: key})
-				i = len(set) - 1
 			}
 			if hasValue {
 				set[i].Values = append(set[i].Values, strings.TrimSpace(value))

@@ -1,6 +1,8 @@
 package index_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,5 +126,27 @@ func TestParseFiltersInvalid(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseFiltersBound: past MaxFilterStatements, ParseFilters
+// stops with an Invalid error instead of building the filter.
+func TestParseFiltersBound(t *testing.T) {
+	stmts := func(n int) []string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("k%d=v", i%7)
+		}
+		return []string{strings.Join(parts[:n/2], ","), strings.Join(parts[n/2:], ",")}
+	}
+	if _, err := index.ParseFilters(stmts(index.MaxFilterStatements)); err != nil {
+		t.Errorf("%d statements: %v", index.MaxFilterStatements, err)
+	}
+	if _, err := index.ParseFilters(stmts(index.MaxFilterStatements + 1)); err == nil {
+		t.Errorf("%d statements parsed without error", index.MaxFilterStatements+1)
+	}
+	// Empty statements do not count.
+	if _, err := index.ParseFilters([]string{strings.Repeat(",", 5000) + "kind=component"}); err != nil {
+		t.Errorf("empty statements: %v", err)
 	}
 }

@@ -22,6 +22,26 @@ type Predicate struct {
 	absent []string    // keys that must not exist ({"$exists": false})
 }
 
+// Size counts p's operators, field matchers and values: roughly what
+// evaluating it costs. Request handlers bound it (MaxFilterStatements);
+// the permission policy's own predicates are not bounded.
+func (p *Predicate) Size() int {
+	if p == nil {
+		return 0
+	}
+	n := 1 + len(p.absent) + p.not.Size()
+	for _, c := range p.fields {
+		n += 1 + len(c.Values)
+	}
+	for _, sub := range p.all {
+		n += sub.Size()
+	}
+	for _, sub := range p.any {
+		n += sub.Size()
+	}
+	return n
+}
+
 // ParsePredicate parses a predicate decoded from JSON (maps, slices,
 // strings, numbers, booleans). Unknown operators and malformed values are
 // Invalid errors naming the problem.

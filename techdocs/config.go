@@ -143,8 +143,17 @@ func parseConfig(name string, data []byte) (*config, error) {
 		case "docs_dir":
 			cfg.DocsDir = v.Value
 		case "repo_url":
-			cfg.RepoURL = v.Value
+			if webURL(v.Value) {
+				cfg.RepoURL = v.Value
+			} else {
+				warn(v.Line, "repo_url %q is not an http or https URL; pages get no edit link", v.Value)
+			}
 		case "edit_uri":
+			if strings.Contains(v.Value, ":") && !webURL(v.Value) {
+				warn(v.Line, "edit_uri %q is neither a path nor an http or https URL; pages get no edit link", v.Value)
+				cfg.editURISet = true // and nothing derived from repo_url
+				break
+			}
 			cfg.EditURI, cfg.editURISet = v.Value, true
 		case "exclude_docs":
 			for _, l := range strings.Split(v.Value, "\n") {
@@ -316,4 +325,11 @@ func parseNav(n *yaml.Node, warn func(int, string, ...any)) ([]navEntry, error) 
 		}
 	}
 	return out, nil
+}
+
+// webURL reports whether s is an absolute http or https URL: the only
+// addresses a site's edit links may have (never javascript: or data:).
+func webURL(s string) bool {
+	ok, scheme := callboard.LinkURL(s)
+	return ok && (scheme == "http" || scheme == "https")
 }

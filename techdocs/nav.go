@@ -3,6 +3,8 @@ package techdocs
 import (
 	"path"
 	"strings"
+
+	"callboard"
 )
 
 // nav returns the site's navigation: mkdocs.yml's nav resolved against the
@@ -23,6 +25,10 @@ func (b *builder) resolveNav(site *Site, entries []navEntry) []NavItem {
 			continue
 		}
 		if isExternal(e.Target) {
+			if ok, _ := callboard.LinkURL(e.Target); !ok {
+				b.warn(e.Line, "nav links to %q, which is not shown as a link; use an http, https or mailto URL", e.Target)
+				continue
+			}
 			title := e.Title
 			if title == "" {
 				title = e.Target

@@ -158,3 +158,42 @@ func TestSnippetTraversal(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAttackJavascriptDocsLinks: mkdocs.yml addresses with javascript: or
+// data: (repo_url, edit_uri, nav links) are dropped with a warning, never
+// written as (dead #ZgotmplZ) links into the built site.
+func TestAttackJavascriptDocsLinks(t *testing.T) {
+	tests := []struct{ name, config, warning string }{
+		{"repo_url", "repo_url: javascript:alert(1)//github.com/o/r\n", "repo_url"},
+		{"edit_uri", "repo_url: https://github.com/o/r\nedit_uri: \"data:text/html,<script>alert(1)</script>\"\n", "edit_uri"},
+		{"nav link", "nav:\n  - Home: index.md\n  - Run: \"javascript:alert(1)\"\n  - VB: \"vbscript:msgbox(1)\"\n", "nav links to"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			site := mustBuild(t, fstest.MapFS{
+				"mkdocs.yml":    {Data: []byte("site_name: Links\n" + tc.config)},
+				"docs/index.md": {Data: []byte("# Home\n")},
+			})
+			out := t.TempDir()
+			if err := techdocs.Write(site, nil, out); err != nil {
+				t.Fatal(err)
+			}
+			page, err := os.ReadFile(filepath.Join(out, "index.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bad := range []string{"ZgotmplZ", "javascript:", "data:text/html", "vbscript:"} {
+				if strings.Contains(string(page), bad) {
+					t.Errorf("the built page contains %q", bad)
+				}
+			}
+			warned := false
+			for _, w := range site.Warnings {
+				warned = warned || strings.Contains(w.Message, tc.warning)
+			}
+			if !warned {
+				t.Errorf("no warning mentioning %q in %+v", tc.warning, site.Warnings)
+			}
+		})
+	}
+}

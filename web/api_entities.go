@@ -1,12 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -19,62 +15,52 @@ const defaultQueryLimit = 20
 
 func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	fields, err := parseFields(q)
+	proj, err := parseFields(q["fields"])
 	if err != nil {
 		return err
 	}
-	query := index.Query{}
+	c := &queryCursor{Filter: q["filter"], LegacyOrder: q["order"]}
 	if after := q.Get("after"); after != "" {
-		c, err := decodeCursor(after)
+		ac, err := decodeQueryCursor(after, useList)
 		if err != nil {
 			return err
 		}
-		if query, err = c.query(); err != nil {
-			return err
+		if (q.Has("filter") || q.Has("order")) && !ac.sameQuery(c) {
+			return errOtherQuery("filter and order")
 		}
-	} else {
-		if query.Filter, err = index.ParseFilters(q["filter"]); err != nil {
-			return err
-		}
-		for _, o := range q["order"] {
-			m := legacyOrder.FindStringSubmatch(o)
-			if m == nil {
-				return callboard.Errorf(callboard.Invalid, "Invalid order field %q, expected asc:<field> or desc:<field>", o)
-			}
-			query.Order = append(query.Order, index.Order{Field: m[2], Desc: m[1] == "desc"})
-		}
-		if query.Offset, err = intParam(q, "offset", 0, 0); err != nil {
-			return err
-		}
+		c = ac
+	} else if c.Offset, err = intParam(q, "offset", 0, 0); err != nil {
+		return err
+	}
+	query, err := c.query()
+	if err != nil {
+		return err
 	}
 	if query.Limit, err = intParam(q, "limit", 0, 1); err != nil {
 		return err
 	}
-	items, total, err := s.catalog.QueryRaw(r.Context(), query)
+	page, err := s.catalog.QueryPage(r.Context(), query)
 	if err != nil {
 		return err
 	}
-	if query.Limit > 0 && query.Offset+len(items) < total {
-		next := cursorOf(q["filter"], nil, "", nil, query.Offset+query.Limit, total)
-		next.LegacyOrder = q["order"]
+	l := entityList{uids: page.UIDs, proj: proj, header: http.Header{}}
+	if query.Limit > 0 && query.Offset+len(page.UIDs) < page.Total {
+		n := *c
+		n.Offset, n.Total = query.Offset+query.Limit, page.Total
 		u := *r.URL
-		v := url.Values{"after": {next.encode()}, "limit": {strconv.Itoa(query.Limit)}}
-		if f := q.Get("fields"); f != "" {
-			v.Set("fields", f)
+		v := url.Values{"after": {n.encode(useList)}, "limit": {strconv.Itoa(query.Limit)}}
+		if f := q["fields"]; len(f) > 0 {
+			v["fields"] = f
 		}
 		u.RawQuery = v.Encode()
-		w.Header().Set("Link", "<"+u.RequestURI()+">; rel=\"next\"")
+		l.header.Set("Link", "<"+u.RequestURI()+">; rel=\"next\"")
 	}
-	var buf bytes.Buffer
-	writeRawList(&buf, projectRaw(items, fields))
-	return writeRaw(w, http.StatusOK, &buf)
+	return s.writeList(w, r, l)
 }
-
-var legacyOrder = regexp.MustCompile(`^(asc|desc):(.+)$`)
 
 func (s *Server) handleEntitiesByQuery(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	fields, err := parseFields(q)
+	proj, err := parseFields(q["fields"])
 	if err != nil {
 		return err
 	}
@@ -82,53 +68,45 @@ func (s *Server) handleEntitiesByQuery(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	var c *cursor
+	c := &queryCursor{Filter: q["filter"], Order: q["orderField"], Term: q.Get("fullTextFilterTerm"), TextFields: q["fullTextFilterFields"]}
 	if raw := q.Get("cursor"); raw != "" {
-		if c, err = decodeCursor(raw); err != nil {
-			return err
-		}
-	} else {
-		var order, ftFields []string
-		for _, o := range q["orderField"] {
-			order = append(order, strings.Split(o, ";")...)
-		}
-		for _, f := range q["fullTextFilterFields"] {
-			ftFields = append(ftFields, splitComma(f)...)
-		}
-		offset, err := intParam(q, "offset", 0, 0)
+		qc, err := decodeQueryCursor(raw, useByQuery)
 		if err != nil {
 			return err
 		}
-		c = cursorOf(q["filter"], order, q.Get("fullTextFilterTerm"), ftFields, offset, -1)
+		asked := q.Has("filter") || q.Has("orderField") || q.Has("fullTextFilterTerm") || q.Has("fullTextFilterFields")
+		if asked && !qc.sameQuery(c) {
+			return errOtherQuery("filter, orderField and fullTextFilter parameters")
+		}
+		c = qc
+	} else if c.Offset, err = intParam(q, "offset", 0, 0); err != nil {
+		return err
 	}
 	query, err := c.query()
 	if err != nil {
 		return err
 	}
-	query.Limit = limit
-	items := []json.RawMessage{}
-	total := 0
-	if limit == 0 {
-		query.Limit = 1 // only the count is wanted
-		_, total, err = s.catalog.QueryRaw(r.Context(), query)
-	} else {
-		items, total, err = s.catalog.QueryRaw(r.Context(), query)
-	}
+	query.Limit = max(limit, 1) // 0: only the count is wanted
+	page, err := s.catalog.QueryPage(r.Context(), query)
 	if err != nil {
 		return err
 	}
+	if limit == 0 {
+		page.UIDs = nil
+	}
 	pageInfo := map[string]string{}
-	if limit > 0 && c.Offset+len(items) < total {
+	if limit > 0 && c.Offset+len(page.UIDs) < page.Total {
 		n := *c
-		n.Offset, n.Total = c.Offset+limit, total
-		pageInfo["nextCursor"] = n.encode()
+		n.Offset, n.Total = c.Offset+limit, page.Total
+		pageInfo["nextCursor"] = n.encode(useByQuery)
 	}
 	if c.Offset > 0 {
 		p := *c
-		p.Offset, p.Total = max(0, c.Offset-limit), total
-		pageInfo["prevCursor"] = p.encode()
+		p.Offset, p.Total = max(0, c.Offset-limit), page.Total
+		pageInfo["prevCursor"] = p.encode(useByQuery)
 	}
-	return writePage(w, projectRaw(items, fields), total, pageInfo)
+	return s.writeList(w, r, entityList{uids: page.UIDs, proj: proj,
+		before: []byte(`{"items":`), after: pageTail(page.Total, pageInfo)})
 }
 
 func (s *Server) handleEntitiesByRefs(w http.ResponseWriter, r *http.Request) error {
@@ -142,6 +120,10 @@ func (s *Server) handleEntitiesByRefs(w http.ResponseWriter, r *http.Request) er
 	if body.EntityRefs == nil {
 		return callboard.Errorf(callboard.Invalid, "Missing entityRefs in request body")
 	}
+	proj, err := parseFields(body.Fields)
+	if err != nil {
+		return err
+	}
 	f, err := index.ParseFilters(r.URL.Query()["filter"])
 	if err != nil {
 		return err
@@ -150,11 +132,7 @@ func (s *Server) handleEntitiesByRefs(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var fields []string
-	for _, f := range body.Fields {
-		fields = append(fields, splitComma(f)...)
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": project(items, fields)})
+	return writeJSON(w, http.StatusOK, map[string]any{"items": proj.entities(items)})
 }
 
 func (s *Server) handleEntityByUID(w http.ResponseWriter, r *http.Request) error {
@@ -211,9 +189,12 @@ func (s *Server) handleEntityAncestry(w http.ResponseWriter, r *http.Request) er
 
 func (s *Server) handleEntityFacets(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	facets := q["facet"]
-	if len(facets) == 0 {
+	if len(q["facet"]) == 0 {
 		return callboard.Errorf(callboard.Invalid, "Missing facet parameter")
+	}
+	facets, err := parseFacets(q["facet"])
+	if err != nil {
+		return err
 	}
 	f, err := index.ParseFilters(q["filter"])
 	if err != nil {
@@ -284,66 +265,4 @@ func intParam(q url.Values, name string, def, lowest int) (int, error) {
 		return 0, callboard.Errorf(callboard.Invalid, "Invalid %s %q, must be an integer of at least %d", name, raw, lowest)
 	}
 	return n, nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// cursor is the opaque by-query cursor: the query it continues and where.
-type cursor struct {
-	Filter      []string `json:"f,omitempty"`
-	Order       []string `json:"o,omitempty"`
-	LegacyOrder []string `json:"lo,omitempty"`
-	Term        string   `json:"t,omitempty"`
-	TextFields  []string `json:"tf,omitempty"`
-	Offset      int      `json:"off"`
-	Total       int      `json:"tot,omitempty"`
-}
-
-func cursorOf(filter, order []string, term string, textFields []string, offset, total int) *cursor {
-	return &cursor{Filter: filter, Order: order, Term: term, TextFields: textFields, Offset: offset, Total: total}
-}
-
-func (c *cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Offset < 0 {
-		return nil, callboard.Errorf(callboard.Invalid, "Malformed cursor, it could not be decoded; start again without a cursor")
-	}
-	return &c, nil
-}
-
-// query turns the cursor back into an index query.
-func (c *cursor) query() (index.Query, error) {
-	f, err := index.ParseFilters(c.Filter)
-	if err != nil {
-		return index.Query{}, err
-	}
-	q := index.Query{Filter: f, Offset: c.Offset, FullText: index.FullText{Term: c.Term, Fields: c.TextFields}}
-	for _, o := range c.Order {
-		field, dir, _ := strings.Cut(strings.TrimSpace(o), ",")
-		dir = strings.ToLower(strings.TrimSpace(dir))
-		if field == "" || (dir != "" && dir != "asc" && dir != "desc") {
-			return q, callboard.Errorf(callboard.Invalid, "Invalid orderField %q, expected <field>,asc or <field>,desc", o)
-		}
-		q.Order = append(q.Order, index.Order{Field: strings.TrimSpace(field), Desc: dir == "desc"})
-	}
-	for _, o := range c.LegacyOrder {
-		if m := legacyOrder.FindStringSubmatch(o); m != nil {
-			q.Order = append(q.Order, index.Order{Field: m[2], Desc: m[1] == "desc"})
-		}
-	}
-	return q, nil
 }

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"callboard"
 	"callboard/index"
@@ -32,20 +29,6 @@ type fullTextQuery struct {
 	Fields []string `json:"fields,omitempty"`
 }
 
-// predicateCursor is the cursor of predicate queries. The client tells it
-// from a GET cursor by the presence of "query", so the key is always there.
-type predicateCursor struct {
-	Query    any            `json:"query"`
-	OrderBy  []orderBy      `json:"orderBy,omitempty"`
-	FullText *fullTextQuery `json:"fullTextFilter,omitempty"`
-	Offset   int            `json:"offset"`
-}
-
-func (c *predicateCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.StdEncoding.EncodeToString(b)
-}
-
 func (s *Server) handleEntitiesByPredicate(w http.ResponseWriter, r *http.Request) error {
 	var body predicateRequest
 	if err := decodeBody(r, &body); err != nil {
@@ -58,55 +41,58 @@ func (s *Server) handleEntitiesByPredicate(w http.ResponseWriter, r *http.Reques
 		}
 		limit = *body.Limit
 	}
+	proj, err := parseFields(body.Fields)
+	if err != nil {
+		return err
+	}
 	c := &predicateCursor{Query: body.Query, OrderBy: body.OrderBy, FullText: body.FullTextFilter, Offset: body.Offset}
 	if body.Cursor != "" {
-		raw, err := base64.StdEncoding.DecodeString(body.Cursor)
-		c = &predicateCursor{}
-		if err != nil || json.Unmarshal(raw, c) != nil || c.Offset < 0 {
-			return callboard.Errorf(callboard.Invalid, "Malformed cursor, it could not be decoded; start again without a cursor")
-		}
-	}
-	q := index.Query{Offset: c.Offset, Limit: max(limit, 1)}
-	if c.Query != nil {
-		p, err := index.ParsePredicate(c.Query)
+		bc, err := decodePredicateCursor(body.Cursor, usePredicate)
 		if err != nil {
 			return err
 		}
-		q.Predicate = p
-	}
-	for _, o := range c.OrderBy {
-		dir := strings.ToLower(o.Order)
-		if o.Field == "" || (dir != "" && dir != "asc" && dir != "desc") {
-			return callboard.Errorf(callboard.Invalid, "Invalid orderBy %+v, expected {field, order: asc|desc}", o)
+		asked := body.Query != nil || body.OrderBy != nil || body.FullTextFilter != nil
+		if asked && !bc.sameQuery(body.Query, body.OrderBy, body.FullTextFilter) {
+			return errOtherQuery("query, orderBy and fullTextFilter")
 		}
-		q.Order = append(q.Order, index.Order{Field: o.Field, Desc: dir == "desc"})
+		c = bc
+	}
+	q := index.Query{Offset: c.Offset, Limit: max(limit, 1)}
+	if c.Query != nil {
+		if q.Predicate, err = parsePredicate(c.Query); err != nil {
+			return err
+		}
+	}
+	if q.Order, err = parseOrderBy(c.OrderBy); err != nil {
+		return err
 	}
 	if c.FullText != nil {
-		q.FullText = index.FullText{Term: c.FullText.Term, Fields: c.FullText.Fields}
+		fields, err := parsePaths("fullTextFilter.fields", c.FullText.Fields, maxFields)
+		if err != nil {
+			return err
+		}
+		q.FullText = index.FullText{Term: c.FullText.Term, Fields: fields}
 	}
-	items, total, err := s.catalog.QueryRaw(r.Context(), q)
+	page, err := s.catalog.QueryPage(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	if limit == 0 {
-		items = nil
+		page.UIDs = nil
 	}
 	pageInfo := map[string]string{}
-	if limit > 0 && c.Offset+len(items) < total {
+	if limit > 0 && c.Offset+len(page.UIDs) < page.Total {
 		n := *c
 		n.Offset = c.Offset + limit
-		pageInfo["nextCursor"] = n.encode()
+		pageInfo["nextCursor"] = n.encode(usePredicate)
 	}
 	if c.Offset > 0 {
 		p := *c
 		p.Offset = max(0, c.Offset-limit)
-		pageInfo["prevCursor"] = p.encode()
+		pageInfo["prevCursor"] = p.encode(usePredicate)
 	}
-	var fields []string
-	for _, f := range body.Fields {
-		fields = append(fields, splitComma(f)...)
-	}
-	return writePage(w, projectRaw(items, fields), total, pageInfo)
+	return s.writeList(w, r, entityList{uids: page.UIDs, proj: proj,
+		before: []byte(`{"items":`), after: pageTail(page.Total, pageInfo)})
 }
 
 func (s *Server) handleEntityFacetsByPredicate(w http.ResponseWriter, r *http.Request) error {
@@ -120,14 +106,17 @@ func (s *Server) handleEntityFacetsByPredicate(w http.ResponseWriter, r *http.Re
 	if len(body.Facets) == 0 {
 		return callboard.Errorf(callboard.Invalid, "Missing facets in request body")
 	}
+	facets, err := parseFacets(body.Facets)
+	if err != nil {
+		return err
+	}
 	var p *index.Predicate
 	if body.Query != nil {
-		var err error
-		if p, err = index.ParsePredicate(body.Query); err != nil {
+		if p, err = parsePredicate(body.Query); err != nil {
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"facets": s.catalog.FacetsWhere(r.Context(), body.Facets, nil, p)})
+	return writeJSON(w, http.StatusOK, map[string]any{"facets": s.catalog.FacetsWhere(r.Context(), facets, nil, p)})
 }
 
 // handleLocationsByQuery pages through registered locations, optionally
@@ -151,17 +140,19 @@ func (s *Server) handleLocationsByQuery(w http.ResponseWriter, r *http.Request) 
 	offset := 0
 	query := body.Query
 	if body.Cursor != "" {
-		raw, err := base64.StdEncoding.DecodeString(body.Cursor)
-		var c predicateCursor
-		if err != nil || json.Unmarshal(raw, &c) != nil || c.Offset < 0 {
-			return callboard.Errorf(callboard.Invalid, "Malformed cursor, it could not be decoded; start again without a cursor")
+		c, err := decodePredicateCursor(body.Cursor, useLocations)
+		if err != nil {
+			return err
+		}
+		if query != nil && !c.sameQuery(query, nil, nil) {
+			return errOtherQuery("query")
 		}
 		offset, query = c.Offset, c.Query
 	}
 	var p *index.Predicate
 	if query != nil {
 		var err error
-		if p, err = index.ParsePredicate(query); err != nil {
+		if p, err = parsePredicate(query); err != nil {
 			return err
 		}
 	}
@@ -178,7 +169,7 @@ func (s *Server) handleLocationsByQuery(w http.ResponseWriter, r *http.Request) 
 	page := matched[min(offset, len(matched)):min(offset+limit, len(matched))]
 	pageInfo := map[string]string{}
 	if offset+limit < len(matched) {
-		pageInfo["nextCursor"] = (&predicateCursor{Query: query, Offset: offset + limit}).encode()
+		pageInfo["nextCursor"] = (&predicateCursor{Query: query, Offset: offset + limit}).encode(useLocations)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": page, "totalItems": len(matched), "pageInfo": pageInfo})
 }

@@ -26,6 +26,10 @@ var nameOf = map[callboard.Kind]string{
 
 var errPanic = errors.New("panic")
 
+// maxEchoedURL bounds the request URL an error body repeats: a refused
+// 64 KiB query string need not come back whole.
+const maxEchoedURL = 2048
+
 // errorBody is Backstage's error response.
 type errorBody struct {
 	Error struct {
@@ -48,6 +52,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body.Error.Message = callboard.ErrorMessage(err)
 	body.Request.Method = r.Method
 	body.Request.URL = r.URL.RequestURI()
+	if len(body.Request.URL) > maxEchoedURL {
+		body.Request.URL = body.Request.URL[:maxEchoedURL] + "..."
+	}
 	body.Response.StatusCode = statusOf[kind]
 	writeJSON(w, statusOf[kind], body)
 }

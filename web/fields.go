@@ -2,77 +2,123 @@ package web
 
 import (
 	"encoding/json"
-	"net/url"
 	"strings"
 
 	"callboard"
 )
 
-// parseFields reads the fields parameter: comma-separated dot paths.
-func parseFields(q url.Values) ([]string, error) {
-	var out []string
-	for _, f := range q["fields"] {
-		out = append(out, splitComma(f)...)
-	}
-	return out, nil
+// projection keeps only the dot paths of Backstage's fields parameter in
+// served entities. Keys may contain dots (annotation keys), so a path is
+// matched against the dotted path of each value rather than split: an
+// entity is walked once, into the objects some path goes through, however
+// many fields are asked for. A nil projection keeps everything.
+type projection struct {
+	want    map[string]bool // the paths asked for
+	through map[string]bool // their proper prefixes ending before a dot
 }
 
-// project keeps only the given dot paths of each entity, as Backstage's
-// fields parameter does; no fields returns the entities unchanged. Nil
-// entities stay null.
-func project(es []*callboard.Entity, fields []string) any {
-	if len(fields) == 0 {
-		if es == nil {
-			return []*callboard.Entity{}
-		}
-		return es
+// parseFields reads the fields parameter: comma-separated dot paths.
+func parseFields(values []string) (*projection, error) {
+	paths, err := parsePaths("fields", values, maxFields)
+	if err != nil || len(paths) == 0 {
+		return nil, err
 	}
-	out := make([]any, len(es))
-	for i, e := range es {
-		if e == nil {
+	p := &projection{want: map[string]bool{}, through: map[string]bool{}}
+	for _, f := range paths {
+		p.want[f] = true
+		for i := strings.IndexByte(f, '.'); i >= 0; i = next(f, i) {
+			p.through[f[:i]] = true
+		}
+	}
+	return p, nil
+}
+
+// next returns the index of the dot after position i in f, or -1.
+func next(f string, i int) int {
+	j := strings.IndexByte(f[i+1:], '.')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// raws applies p to served JSON entities; nil items stay nil.
+func (p *projection) raws(in []json.RawMessage) []json.RawMessage {
+	if p == nil {
+		return in
+	}
+	out := make([]json.RawMessage, len(in))
+	for i, raw := range in {
+		if raw == nil {
 			continue
 		}
-		b, err := json.Marshal(e)
+		kept := p.walk(raw, "")
+		if kept == nil {
+			kept = map[string]any{}
+		}
+		b, err := json.Marshal(kept)
 		if err != nil {
 			continue
 		}
-		var m map[string]any
-		if json.Unmarshal(b, &m) != nil {
-			continue
-		}
-		kept := map[string]any{}
-		for _, f := range fields {
-			copyPath(kept, m, strings.Split(f, "."))
-		}
-		out[i] = kept
+		out[i] = b
 	}
 	return out
 }
 
-// copyPath copies src[path] into dst, creating the objects on the way.
-// Keys may contain dots (annotation keys), so a longer joined key is tried
-// when the single segment is absent.
-func copyPath(dst, src map[string]any, path []string) {
-	for n := len(path); n >= 1; n-- {
-		key := strings.Join(path[:n], ".")
-		v, ok := src[key]
-		if !ok {
+// walk returns the kept members of the JSON object raw, whose own path is
+// prefix; nil when raw is not an object or keeps nothing.
+func (p *projection) walk(raw json.RawMessage, prefix string) map[string]any {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	var out map[string]any
+	keep := func(k string, v any) {
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = v
+	}
+	for k, v := range obj {
+		path := k
+		if prefix != "" {
+			path = prefix + "." + k
+		}
+		switch {
+		case p.want[path]:
+			keep(k, v)
+		case p.through[path]:
+			if sub := p.walk(v, path); sub != nil {
+				keep(k, sub)
+			}
+		}
+	}
+	return out
+}
+
+// entities applies p to decoded entities for by-refs; nil entities stay
+// null.
+func (p *projection) entities(es []*callboard.Entity) any {
+	if es == nil {
+		es = []*callboard.Entity{}
+	}
+	if p == nil {
+		return es
+	}
+	raws := make([]json.RawMessage, len(es))
+	for i, e := range es {
+		if e == nil {
 			continue
 		}
-		if n == len(path) {
-			dst[key] = v
-			return
+		if b, err := json.Marshal(e); err == nil {
+			raws[i] = b
 		}
-		sub, ok := v.(map[string]any)
-		if !ok {
-			return
-		}
-		d, _ := dst[key].(map[string]any)
-		if d == nil {
-			d = map[string]any{}
-			dst[key] = d
-		}
-		copyPath(d, sub, path[n:])
-		return
 	}
+	out := make([]any, len(es))
+	for i, r := range p.raws(raws) {
+		if r != nil {
+			out[i] = r
+		}
+	}
+	return out
 }

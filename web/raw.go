@@ -4,107 +4,89 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
+	"strconv"
 )
 
-// projectRaw applies the fields parameter to served JSON without decoding
-// more than the selected subtrees; no fields returns raws unchanged.
-func projectRaw(raws []json.RawMessage, fields []string) []json.RawMessage {
-	if len(fields) == 0 {
-		return raws
-	}
-	paths := make([][]string, len(fields))
-	for i, f := range fields {
-		paths[i] = strings.Split(f, ".")
-	}
-	out := make([]json.RawMessage, len(raws))
-	for i, raw := range raws {
-		if raw == nil {
-			continue
-		}
-		kept := map[string]any{}
-		for _, p := range paths {
-			copyRawPath(kept, raw, p)
-		}
-		b, err := json.Marshal(kept)
-		if err != nil {
-			continue
-		}
-		out[i] = b
-	}
-	return out
+// streamChunk is how many entities a list response reads, projects and
+// writes at a time: a response listing the whole catalog (GET /entities
+// without limit) holds one chunk in memory, not the catalog.
+const streamChunk = 250
+
+// entityList is a list response: before, the JSON array of the entities
+// with uids (fields projected by proj, entities deleted since the query
+// left out), then after.
+type entityList struct {
+	uids          []string
+	proj          *projection
+	before, after []byte
+	header        http.Header // extra response headers, such as Link
 }
 
-// copyRawPath copies the value at path in the JSON object src into dst.
-// Keys may contain dots (annotation keys), so longer joined keys are tried
-// when a single segment is absent.
-func copyRawPath(dst map[string]any, src json.RawMessage, path []string) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(src, &obj) != nil {
-		return
+// writeList sends l. The first chunk is read before the status is sent, so a
+// failing store is still answered with its error; a later failure cuts the
+// response short, which clients see as invalid JSON.
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList) error {
+	first, err := s.chunk(r, l.uids, l.proj)
+	if err != nil {
+		return err
 	}
-	for n := len(path); n >= 1; n-- {
-		key := strings.Join(path[:n], ".")
-		v, ok := obj[key]
-		if !ok {
-			continue
-		}
-		if n == len(path) {
-			dst[key] = v
-			return
-		}
-		sub, _ := dst[key].(map[string]any)
-		if sub == nil {
-			sub = map[string]any{}
-		}
-		copyRawPath(sub, v, path[n:])
-		if len(sub) > 0 {
-			dst[key] = sub
-		}
-		return
+	for k, v := range l.header {
+		w.Header()[k] = v
 	}
-}
-
-// writeRawList writes a JSON array of raws ("null" for nil items).
-func writeRawList(buf *bytes.Buffer, raws []json.RawMessage) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	var buf bytes.Buffer
+	buf.Write(l.before)
 	buf.WriteByte('[')
-	for i, r := range raws {
-		if i > 0 {
-			buf.WriteByte(',')
+	n := 0 // items written
+	add := func(raws []json.RawMessage) {
+		for _, raw := range raws {
+			if raw == nil {
+				continue
+			}
+			if n > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(raw)
+			n++
 		}
-		if r == nil {
-			buf.WriteString("null")
-		} else {
-			buf.Write(r)
+	}
+	add(first)
+	for from := streamChunk; from < len(l.uids); from += streamChunk {
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return nil // the client went away
 		}
+		buf.Reset()
+		raws, err := s.chunk(r, l.uids[from:], l.proj)
+		if err != nil {
+			if r.Context().Err() == nil {
+				s.log.Error("list response cut short", "path", r.URL.Path, "err", err)
+			}
+			return nil
+		}
+		add(raws)
 	}
 	buf.WriteByte(']')
-}
-
-// writeRaw sends pre-encoded JSON.
-func writeRaw(w http.ResponseWriter, status int, buf *bytes.Buffer) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
+	buf.Write(l.after)
 	buf.WriteByte('\n')
 	_, _ = w.Write(buf.Bytes())
 	return nil
 }
 
-// writePage writes the by-query response shape.
-func writePage(w http.ResponseWriter, items []json.RawMessage, total int, pageInfo map[string]string) error {
-	var buf bytes.Buffer
-	buf.WriteString(`{"items":`)
-	writeRawList(&buf, items)
-	info, _ := json.Marshal(pageInfo)
-	buf.WriteString(`,"totalItems":`)
-	buf.WriteString(jsonInt(total))
-	buf.WriteString(`,"pageInfo":`)
-	buf.Write(info)
-	buf.WriteByte('}')
-	return writeRaw(w, http.StatusOK, &buf)
+// chunk reads and projects the entities of the first streamChunk uids.
+func (s *Server) chunk(r *http.Request, uids []string, proj *projection) ([]json.RawMessage, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
+	raws, err := s.catalog.RawEntitiesByUID(r.Context(), uids[:min(len(uids), streamChunk)])
+	if err != nil {
+		return nil, err
+	}
+	return proj.raws(raws), nil
 }
 
-func jsonInt(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+// pageTail is what follows the items of a by-query response.
+func pageTail(total int, pageInfo map[string]string) []byte {
+	info, _ := json.Marshal(pageInfo)
+	return []byte(`,"totalItems":` + strconv.Itoa(total) + `,"pageInfo":` + string(info) + `}`)
 }

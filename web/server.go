@@ -90,6 +90,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, errPanic)
 		}
 	}()
+	if !withinLimits(w, r) {
+		return
+	}
 	// Who is asking comes first: permissions and handlers read it.
 	r, ok := s.authenticate(w, r)
 	if !ok {

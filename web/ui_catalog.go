@@ -60,10 +60,12 @@ func parseCatalogParams(q url.Values) (catalogParams, error) {
 		p.Text = p.Text[:200]
 	}
 	for _, f := range catalogFacets {
-		for _, v := range q[f.Param] {
-			if v = strings.TrimSpace(v); v != "" && !slices.Contains(p.Selected[f.Param], v) {
-				p.Selected[f.Param] = append(p.Selected[f.Param], v)
-			}
+		sel, err := selected(f.Param, q[f.Param])
+		if err != nil {
+			return p, err
+		}
+		if sel != nil {
+			p.Selected[f.Param] = sel
 		}
 	}
 	if _, ok := catalogSorts[p.Sort]; !ok {

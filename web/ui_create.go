@@ -43,20 +43,22 @@ type createView struct {
 }
 
 // createParams reads the Create page's filters from the query string.
-func createParams(q url.Values) (text string, sel map[string][]string) {
+func createParams(q url.Values) (text string, sel map[string][]string, err error) {
 	text = strings.TrimSpace(q.Get("q"))
 	if len(text) > 200 {
 		text = text[:200]
 	}
 	sel = map[string][]string{}
 	for _, f := range createFacets {
-		for _, v := range q[f.Param] {
-			if v = strings.TrimSpace(v); v != "" && !slices.Contains(sel[f.Param], v) {
-				sel[f.Param] = append(sel[f.Param], v)
-			}
+		vs, err := selected(f.Param, q[f.Param])
+		if err != nil {
+			return "", nil, err
+		}
+		if vs != nil {
+			sel[f.Param] = vs
 		}
 	}
-	return text, sel
+	return text, sel, nil
 }
 
 // createFilter is kind=template plus the selected facets, leaving out
@@ -91,7 +93,10 @@ func createURL(text string, sel map[string][]string) string {
 // type, owner, tags and text.
 func (s *Server) handleCreatePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	text, sel := createParams(r.URL.Query())
+	text, sel, err := createParams(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	q := index.Query{Filter: createFilter(sel, ""), Limit: createLimit,
 		Order: []index.Order{{Field: "metadata.title"}, {Field: "metadata.name"}}}
 	if text != "" {

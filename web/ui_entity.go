@@ -48,6 +48,19 @@ type kv struct{ Key, Value string }
 
 type statusView struct{ Level, Name, Message string }
 
+// linkView is an address an entity provides. Href is empty when the page
+// shows it as text (callboard.LinkURL refuses it): html/template would
+// otherwise turn a javascript: href into a dead "#ZgotmplZ" link.
+type linkView struct{ URL, Title, Icon, Href string }
+
+func linkOf(addr, title, icon string) linkView {
+	v := linkView{URL: addr, Title: title, Icon: icon}
+	if ok, _ := callboard.LinkURL(addr); ok {
+		v.Href = addr
+	}
+	return v
+}
+
 type tabView struct {
 	ID, Title, URL string
 	Active         bool
@@ -61,9 +74,10 @@ type entityView struct {
 	Type, Lifecycle, Description         string
 	Owner, System, Domain                refLink
 	Tags                                 []string
-	Links                                []callboard.Link
-	ViewURL, EditURL, SourceURL          string
-	Errors                               []statusView
+	Links                                []linkView
+	View, Edit                           linkView // the view-url and edit-url annotations
+	SourceURL                            string
+	Errors, Warnings                     []statusView
 	Orphan                               bool
 	Labels, Annotations                  []kv
 	Tabs                                 []tabView
@@ -175,9 +189,9 @@ func (s *Server) entityView(e *callboard.Entity) entityView {
 	v := entityView{
 		E: e, Ref: ref.String(), URL: refURL(ref), Name: e.Metadata.Name, Title: e.Metadata.Title,
 		Kind: e.Kind, Namespace: ref.Namespace, Type: e.SpecString("type"), Lifecycle: e.SpecString("lifecycle"),
-		Description: e.Metadata.Description, Tags: e.Metadata.Tags, Links: e.Metadata.Links,
-		ViewURL:   e.Annotation(callboard.AnnotationViewURL),
-		EditURL:   e.Annotation(callboard.AnnotationEditURL),
+		Description: e.Metadata.Description, Tags: e.Metadata.Tags,
+		View:      linkOf(e.Annotation(callboard.AnnotationViewURL), "View descriptor", ""),
+		Edit:      linkOf(e.Annotation(callboard.AnnotationEditURL), "Edit descriptor", ""),
 		Orphan:    e.Annotation(callboard.AnnotationOrphan) == "true",
 		Writable:  s.opts.Dev,
 		rels:      map[string]*relGroup{},
@@ -187,6 +201,9 @@ func (s *Server) entityView(e *callboard.Entity) entityView {
 		v.Title = ""
 	}
 	v.UnregisterURL, v.DeleteURL, v.RefreshURL = v.URL+"/unregister", v.URL+"/delete", v.URL+"/refresh"
+	for _, l := range e.Metadata.Links {
+		v.Links = append(v.Links, linkOf(l.URL, l.Title, l.Icon))
+	}
 	if e.Status != nil {
 		for _, it := range e.Status.Items {
 			sv := statusView{Level: it.Level, Message: it.Message}
@@ -196,7 +213,11 @@ func (s *Server) entityView(e *callboard.Entity) entityView {
 					sv.Message = it.Error.Message
 				}
 			}
-			v.Errors = append(v.Errors, sv)
+			if it.Level == "warning" || it.Level == "info" {
+				v.Warnings = append(v.Warnings, sv)
+			} else {
+				v.Errors = append(v.Errors, sv)
+			}
 		}
 	}
 	v.Labels = sortedKV(e.Metadata.Labels)
@@ -216,7 +237,7 @@ func sourceURL(loc string) string {
 	if !ok || typ != "url" {
 		return ""
 	}
-	if u, err := url.Parse(target); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+	if ok, scheme := callboard.LinkURL(target); !ok || (scheme != "https" && scheme != "http") {
 		return ""
 	}
 	return target
