@@ -92,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	// Who is asking comes first: permissions and handlers read it.
 	r, ok := s.authenticate(w, r)
-	if !ok {
+	if !ok || !s.requireCaller(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, s.withPermissions(r))
