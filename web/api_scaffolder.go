@@ -316,6 +316,9 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 	tick := time.NewTicker(eventPoll)
 	defer tick.Stop()
 	for {
+		// The stream outlives the server's write timeout; a client that
+		// stops reading is still cut off.
+		streamDeadline(w, streamWindow)
 		evs, err := sc.Events(r.Context(), id, after)
 		if err != nil {
 			return nil // the status is sent; the client reconnects
