@@ -104,6 +104,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if !webOpts.Dev && webOpts.Auth == nil && len(webOpts.Tokens) == 0 && webOpts.ExternalToken == nil {
+		log.Warn("no sign-in (auth.providers) and no tokens (backend.auth.externalAccess): outside dev mode every request " +
+			"but health checks and webhooks is refused (401); configure one, or run with --dev on this machine")
+	}
 	// Scheduled provider runs take a lease in the database: one replica
 	// runs each provider per interval (webhook refreshes need none).
 	gh.useLeases(db)
