@@ -11,10 +11,11 @@ const (
 	PermEntityRefresh     = "catalog.entity.refresh" // resource: catalog-entity
 	PermLocationRead      = "catalog.location.read"
 	PermLocationCreate    = "catalog.location.create"
+	PermLocationUpdate    = "catalog.location.update" // resource: catalog-location, decided per location by its creator
 	PermLocationDelete    = "catalog.location.delete"
 	PermTaskCreate        = "scaffolder.task.create"
-	PermTaskRead          = "scaffolder.task.read"
-	PermTaskCancel        = "scaffolder.task.cancel"
+	PermTaskRead          = "scaffolder.task.read"               // resource: scaffolder-task, decided per task by its creator
+	PermTaskCancel        = "scaffolder.task.cancel"             // resource: scaffolder-task, decided per task by its creator
 	PermTemplateParamRead = "scaffolder.template.parameter.read" // resource: catalog-entity (the template)
 	PermActionExecute     = "scaffolder.action.execute"
 	PermDocsSync          = "techdocs.sync" // resource: catalog-entity
@@ -28,11 +29,17 @@ const ResourceEntity = "catalog-entity"
 // for policy validation and documentation.
 var Permissions = map[string]string{
 	PermEntityRead: ResourceEntity, PermEntityDelete: ResourceEntity, PermEntityRefresh: ResourceEntity,
-	PermLocationRead: "catalog-location", PermLocationCreate: "catalog-location", PermLocationDelete: "catalog-location",
+	PermLocationRead: "catalog-location", PermLocationCreate: "catalog-location",
+	PermLocationUpdate: "catalog-location", PermLocationDelete: "catalog-location",
 	PermTaskCreate: "scaffolder-task", PermTaskRead: "scaffolder-task", PermTaskCancel: "scaffolder-task",
 	PermTemplateParamRead: ResourceEntity, PermActionExecute: "scaffolder-action",
 	PermDocsSync: ResourceEntity, PermAuditRead: "audit",
 }
+
+// ByCreator lists the permissions decided per resource that is no entity,
+// by who created it (Authorizer.AuthorizeCreated): a task's reads and
+// cancel (Backstage's isTaskOwner rule), a location's update.
+var ByCreator = map[string]bool{PermTaskRead: true, PermTaskCancel: true, PermLocationUpdate: true}
 
 // Authorizer decides what a principal may do. Implementations are safe for
 // concurrent use; errors are Internal (a policy that cannot be evaluated).
@@ -45,6 +52,14 @@ type Authorizer interface {
 	// condition list queries apply in the query itself, so that a page of
 	// results has no holes.
 	EntityFilter(ctx context.Context, p Principal, perm string) (EntityCondition, error)
+	// AuthorizeCreated reports whether p holds perm (one of ByCreator) on
+	// a task or location that createdBy created: a principal's subject,
+	// "" when unknown. A rule with entity conditions never matches.
+	AuthorizeCreated(ctx context.Context, p Principal, perm, createdBy string) (bool, error)
+	// CreatorFilter returns on whose resources p holds perm, for lists
+	// filtered in the query: own, those p created; others, those anyone
+	// else (or nobody known) created.
+	CreatorFilter(ctx context.Context, p Principal, perm string) (own, others bool, err error)
 }
 
 // EntityCondition is a set of entities. All means every entity; otherwise

@@ -25,6 +25,10 @@ type Location struct {
 	ID     string `json:"id"`
 	Type   string `json:"type"`
 	Target string `json:"target"`
+	// CreatedBy is the subject of the principal that registered it ("" for
+	// locations from config, discovery, or before it was recorded); it
+	// decides catalog.location.update and is not shown in the API.
+	CreatedBy string `json:"-"`
 }
 
 // EntityStore persists the catalog. Implementations are safe for concurrent
@@ -52,7 +56,8 @@ type EntityStore interface {
 	// EdgesFrom returns every stored edge whose Source is one of refs.
 	EdgesFrom(ctx context.Context, refs []string) ([]Edge, error)
 
-	// CreateLocation stores a new location with a fresh ID; Conflict if one
+	// CreateLocation stores a new location with a fresh ID, recording the
+	// principal ctx carries (PrincipalFrom) as its creator; Conflict if one
 	// with the same type and target exists.
 	CreateLocation(ctx context.Context, typ, target string) (Location, error)
 	// Locations lists every registered location, oldest first.

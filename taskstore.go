@@ -25,10 +25,11 @@ type TaskStep struct {
 
 // TaskFilter selects tasks for TaskStore.Tasks. Empty lists match all.
 type TaskFilter struct {
-	CreatedBy []string
-	Status    []TaskStatus
-	Limit     int // 0 means no limit
-	Offset    int
+	CreatedBy    []string
+	NotCreatedBy []string // tasks created by none of these
+	Status       []TaskStatus
+	Limit        int // 0 means no limit
+	Offset       int
 }
 
 // TaskStore persists scaffolder tasks, their events and their steps.

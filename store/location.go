@@ -9,13 +9,14 @@ import (
 	"callboard"
 )
 
-// CreateLocation stores a new location with a fresh ID. Errors: Conflict if
-// one with the same type and target exists; Internal.
+// CreateLocation stores a new location with a fresh ID; the principal ctx
+// carries is its creator. Errors: Conflict if one with the same type and
+// target exists; Internal.
 func (db *DB) CreateLocation(ctx context.Context, typ, target string) (callboard.Location, error) {
-	loc := callboard.Location{ID: uuid.NewString(), Type: typ, Target: target}
+	loc := callboard.Location{ID: uuid.NewString(), Type: typ, Target: target, CreatedBy: callboard.PrincipalFrom(ctx).Subject}
 	_, err := db.write.ExecContext(ctx,
-		db.d.rebind(`INSERT INTO locations (id, type, target, created_at) VALUES (?, ?, ?, ?)`),
-		loc.ID, typ, target, time.Now().UTC())
+		db.d.rebind(`INSERT INTO locations (id, type, target, created_at, created_by) VALUES (?, ?, ?, ?, ?)`),
+		loc.ID, typ, target, time.Now().UTC(), loc.CreatedBy)
 	if err != nil {
 		return callboard.Location{}, db.classify(err, "location "+typ+":"+target)
 	}
@@ -25,7 +26,7 @@ func (db *DB) CreateLocation(ctx context.Context, typ, target string) (callboard
 
 // Locations lists every registered location, oldest first. Errors: Internal.
 func (db *DB) Locations(ctx context.Context) ([]callboard.Location, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, type, target FROM locations ORDER BY seq`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, type, target, created_by FROM locations ORDER BY seq`)
 	if err != nil {
 		return nil, db.classify(err, "locations")
 	}
@@ -33,7 +34,7 @@ func (db *DB) Locations(ctx context.Context) ([]callboard.Location, error) {
 	locs := []callboard.Location{}
 	for rows.Next() {
 		var l callboard.Location
-		if err := rows.Scan(&l.ID, &l.Type, &l.Target); err != nil {
+		if err := rows.Scan(&l.ID, &l.Type, &l.Target, &l.CreatedBy); err != nil {
 			return nil, db.classify(err, "locations")
 		}
 		locs = append(locs, l)
@@ -44,8 +45,8 @@ func (db *DB) Locations(ctx context.Context) ([]callboard.Location, error) {
 // Location returns one location by ID. Errors: NotFound, Internal.
 func (db *DB) Location(ctx context.Context, id string) (callboard.Location, error) {
 	l := callboard.Location{ID: id}
-	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT type, target FROM locations WHERE id = ?`), id).
-		Scan(&l.Type, &l.Target)
+	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT type, target, created_by FROM locations WHERE id = ?`), id).
+		Scan(&l.Type, &l.Target, &l.CreatedBy)
 	if err != nil {
 		return callboard.Location{}, db.classify(err, "location "+id)
 	}

@@ -68,6 +68,12 @@ func (db *DB) Tasks(ctx context.Context, f callboard.TaskFilter) ([]callboard.Ta
 			args = append(args, c)
 		}
 	}
+	if len(f.NotCreatedBy) > 0 {
+		where = append(where, `created_by NOT IN (`+placeholders(len(f.NotCreatedBy))+`)`)
+		for _, c := range f.NotCreatedBy {
+			args = append(args, c)
+		}
+	}
 	if len(f.Status) > 0 {
 		where = append(where, `status IN (`+placeholders(len(f.Status))+`)`)
 		for _, s := range f.Status {

@@ -123,21 +123,32 @@ func (s *Server) handleAnalyzeLocation(w http.ResponseWriter, r *http.Request) e
 	return writeJSON(w, http.StatusOK, res)
 }
 
+// handleLocationUpdate points a location at a new target. That hands the
+// location's entities to whatever the new target says, so it has its own
+// permission, decided by who registered the location (admins and its
+// creator by default), and every attempt is audited.
 func (s *Server) handleLocationUpdate(w http.ResponseWriter, r *http.Request) error {
 	var body locationBody
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	// Pointing a location elsewhere registers what it reads there.
 	id := r.PathValue("id")
-	if err := s.authorize(r, callboard.PermLocationCreate, nil, "location "+id); err != nil {
+	details := map[string]any{"type": body.Type, "target": body.Target}
+	if err := catalog.CheckUserLocationType(body.Type); err != nil {
+		s.audit(r, callboard.PermLocationUpdate, id, err, details)
 		return err
 	}
-	if err := catalog.CheckUserLocationType(body.Type); err != nil {
+	old, err := s.catalog.Location(r.Context(), id)
+	if err != nil {
+		s.audit(r, callboard.PermLocationUpdate, id, err, details)
 		return err
+	}
+	details["from"] = old.Type + ":" + old.Target
+	if err := s.authorizeCreated(r, callboard.PermLocationUpdate, old.CreatedBy, "location "+id); err != nil {
+		return err // audited as denied
 	}
 	loc, err := s.catalog.UpdateLocation(r.Context(), id, body.Type, body.Target)
-	s.audit(r, "catalog.location.update", id, err, map[string]any{"type": body.Type, "target": body.Target})
+	s.audit(r, callboard.PermLocationUpdate, id, err, details)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,10 +125,43 @@ func serializeTask(t callboard.Task) serializedTask {
 	return st
 }
 
-// authorizeTaskRead checks scaffolder.task.read. Tasks are no entities, so
-// the policy decides it per caller (user and CEL conditions), not per task.
-func (s *Server) authorizeTaskRead(r *http.Request, target string) error {
-	return s.authorize(r, callboard.PermTaskRead, nil, target)
+// readTask returns task id when the caller holds scaffolder.task.read on
+// it: by default its creator and admins (Backstage's isTaskOwner). what
+// names the thing read in a refusal.
+func (s *Server) readTask(r *http.Request, sc *scaffold.Service, id, what string) (callboard.Task, error) {
+	t, err := sc.Task(r.Context(), id)
+	if err != nil {
+		return t, err
+	}
+	return t, s.authorizeCreated(r, callboard.PermTaskRead, t.CreatedBy, what+"task "+id)
+}
+
+// taskReadFilter narrows f to the tasks the caller may read, in the query,
+// so that a page of tasks has no holes and totalTasks counts only those.
+// ok is false when the caller may read none that f selects; a caller who
+// may read no task at all is refused.
+func (s *Server) taskReadFilter(r *http.Request, f *callboard.TaskFilter) (ok bool, err error) {
+	if s.opts.Authorizer == nil {
+		return true, nil
+	}
+	p := callboard.PrincipalFrom(r.Context())
+	own, others, err := s.opts.Authorizer.CreatorFilter(r.Context(), p, callboard.PermTaskRead)
+	switch {
+	case err != nil:
+		return false, err
+	case own && others:
+		return true, nil
+	case own:
+		if len(f.CreatedBy) > 0 && !slices.Contains(f.CreatedBy, p.Subject) {
+			return false, nil
+		}
+		f.CreatedBy = []string{p.Subject}
+	case others:
+		f.NotCreatedBy = append(f.NotCreatedBy, p.Subject)
+	default:
+		return false, s.refuse(r, callboard.PermTaskRead, "tasks", false, nil)
+	}
+	return true, nil
 }
 
 // handleTasks lists tasks: createdBy and status filters (repeatable),
@@ -135,9 +169,6 @@ func (s *Server) authorizeTaskRead(r *http.Request, target string) error {
 func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) error {
 	sc, err := s.scaffolder()
 	if err != nil {
-		return err
-	}
-	if err := s.authorizeTaskRead(r, "tasks"); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -151,9 +182,15 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) error {
 	if f.Offset, err = queryInt(q.Get("offset"), "offset"); err != nil {
 		return err
 	}
-	tasks, total, err := sc.Tasks(r.Context(), f)
+	readable, err := s.taskReadFilter(r, &f)
 	if err != nil {
 		return err
+	}
+	tasks, total := []callboard.Task{}, 0
+	if readable {
+		if tasks, total, err = sc.Tasks(r.Context(), f); err != nil {
+			return err
+		}
 	}
 	out := make([]serializedTask, 0, len(tasks))
 	for _, t := range tasks {
@@ -192,10 +229,7 @@ func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authorizeTaskRead(r, "task "+r.PathValue("id")); err != nil {
-		return err
-	}
-	t, err := sc.Task(r.Context(), r.PathValue("id"))
+	t, err := s.readTask(r, sc, r.PathValue("id"), "")
 	if err != nil {
 		return err
 	}
@@ -238,7 +272,7 @@ func (s *Server) handleTaskEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.authorizeTaskRead(r, "the events of task "+r.PathValue("id")); err != nil {
+	if _, err := s.readTask(r, sc, r.PathValue("id"), "the events of "); err != nil {
 		return err
 	}
 	after, err := afterParam(r)
@@ -271,10 +305,7 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.authorizeTaskRead(r, "the events of task "+id); err != nil {
-		return err
-	}
-	if _, err := sc.Task(r.Context(), id); err != nil {
+	if _, err := s.readTask(r, sc, id, "the events of "); err != nil {
 		return err
 	}
 	flusher, _ := w.(http.Flusher)
@@ -285,6 +316,9 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 	tick := time.NewTicker(eventPoll)
 	defer tick.Stop()
 	for {
+		// The stream outlives the server's write timeout; a client that
+		// stops reading is still cut off.
+		streamDeadline(w, streamWindow)
 		evs, err := sc.Events(r.Context(), id, after)
 		if err != nil {
 			return nil // the status is sent; the client reconnects
@@ -318,7 +352,12 @@ func (s *Server) handleTaskCancel(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.authorize(r, callboard.PermTaskCancel, nil, "task "+id); err != nil {
+	task, err := sc.Task(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// Decided per task, so a policy may use isTaskOwner for it too.
+	if err := s.authorizeCreated(r, callboard.PermTaskCancel, task.CreatedBy, "task "+id); err != nil {
 		return err
 	}
 	if err := s.authorizeTaskOwner(r, sc, id, "cancel"); err != nil {

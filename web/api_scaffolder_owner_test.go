@@ -34,7 +34,7 @@ func TestScaffolderTaskCancelRetryOwnerOnly(t *testing.T) {
 	if resp, body := do(t, srv, "POST", sc+"/tasks/"+created.ID+"/cancel", "t0k", nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("cancel by the creator: %d %s", resp.StatusCode, body)
 	}
-	waitTask(t, srv, created.ID)
+	waitTask(t, srv, created.ID, "t0k")
 	if resp, body := do(t, srv, "POST", sc+"/tasks/"+created.ID+"/retry", "t0k", nil); resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusConflict {
 		t.Errorf("retry by the creator: %d %s, want 201 (or 409 if it had completed)", resp.StatusCode, body)
 	}

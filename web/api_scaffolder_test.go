@@ -90,6 +90,7 @@ func newScaffolderServerWith(t *testing.T, templates string, opts web.Options, w
 func TestScaffolderAPI(t *testing.T) {
 	srv := newScaffolderServer(t)
 	const sc = "/api/scaffolder/v2"
+	// Outside dev mode every call, reads too, carries the token.
 
 	var schema struct {
 		Title string
@@ -98,17 +99,17 @@ func TestScaffolderAPI(t *testing.T) {
 			Schema map[string]any
 		}
 	}
-	mustGet(t, srv, sc+"/templates/default/template/hello/parameter-schema", http.StatusOK, &schema)
+	mustGetWith(t, srv, sc+"/templates/default/template/hello/parameter-schema", "t0k", http.StatusOK, &schema)
 	if schema.Title != "Hello" || len(schema.Steps) != 1 || schema.Steps[0].Title != "Name" || schema.Steps[0].Schema["required"] == nil {
 		t.Errorf("parameter-schema = %+v", schema)
 	}
-	mustGet(t, srv, sc+"/templates/default/template/nope/parameter-schema", http.StatusNotFound, nil)
+	mustGetWith(t, srv, sc+"/templates/default/template/nope/parameter-schema", "t0k", http.StatusNotFound, nil)
 
 	var actions []struct {
 		ID     string
 		Schema struct{ Input map[string]any }
 	}
-	mustGet(t, srv, sc+"/actions", http.StatusOK, &actions)
+	mustGetWith(t, srv, sc+"/actions", "t0k", http.StatusOK, &actions)
 	found := false
 	for _, a := range actions {
 		if a.ID == "fetch:template" {
@@ -144,7 +145,7 @@ func TestScaffolderAPI(t *testing.T) {
 	}
 
 	// The event stream runs until the completion event.
-	events := readStream(t, srv.URL+sc+"/tasks/"+created.ID+"/eventstream")
+	events := readStream(t, srv.URL+sc+"/tasks/"+created.ID+"/eventstream", "t0k")
 	last := events[len(events)-1]
 	if last.Type != "completion" || !strings.Contains(string(last.Body), `"Made bob"`) {
 		t.Fatalf("last event = %+v", last)
@@ -161,7 +162,7 @@ func TestScaffolderAPI(t *testing.T) {
 		ID, Status, CreatedBy string
 		Spec                  struct{ Parameters map[string]any }
 	}
-	mustGet(t, srv, sc+"/tasks/"+created.ID, http.StatusOK, &task)
+	mustGetWith(t, srv, sc+"/tasks/"+created.ID, "t0k", http.StatusOK, &task)
 	if task.Status != "completed" || task.CreatedBy != "external:ci" || task.Spec.Parameters["name"] != "bob" {
 		t.Errorf("task = %+v", task)
 	}
@@ -169,20 +170,20 @@ func TestScaffolderAPI(t *testing.T) {
 		Tasks      []struct{ ID string }
 		TotalTasks int
 	}
-	mustGet(t, srv, sc+"/tasks?createdBy=external:ci&status=completed", http.StatusOK, &list)
+	mustGetWith(t, srv, sc+"/tasks?createdBy=external:ci&status=completed", "t0k", http.StatusOK, &list)
 	if list.TotalTasks != 1 || list.Tasks[0].ID != created.ID {
 		t.Errorf("task list = %+v", list)
 	}
-	mustGet(t, srv, sc+"/tasks?status=failed", http.StatusOK, &list)
+	mustGetWith(t, srv, sc+"/tasks?status=failed", "t0k", http.StatusOK, &list)
 	if list.TotalTasks != 0 {
 		t.Errorf("failed tasks = %+v", list)
 	}
 	var after []struct{ ID int64 }
-	mustGet(t, srv, sc+"/tasks/"+created.ID+"/events?after="+itoa(events[len(events)-2].ID), http.StatusOK, &after)
+	mustGetWith(t, srv, sc+"/tasks/"+created.ID+"/events?after="+itoa(events[len(events)-2].ID), "t0k", http.StatusOK, &after)
 	if len(after) != 1 || after[0].ID != last.ID {
 		t.Errorf("events after the second-last = %+v", after)
 	}
-	mustGet(t, srv, sc+"/tasks/nope", http.StatusNotFound, nil)
+	mustGetWith(t, srv, sc+"/tasks/nope", "t0k", http.StatusNotFound, nil)
 
 	if resp, body := do(t, srv, "POST", sc+"/tasks/"+created.ID+"/retry", "t0k", nil); resp.StatusCode != http.StatusConflict {
 		t.Errorf("retry of a completed task: %d %s, want 409", resp.StatusCode, body)
@@ -201,11 +202,12 @@ type streamEvent struct {
 }
 
 // readStream reads server-sent events until the server ends the stream.
-func readStream(t *testing.T, url string) []streamEvent {
+func readStream(t *testing.T, url, token string) []streamEvent {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute) // a hang guard, not a timing check
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

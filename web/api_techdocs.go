@@ -226,6 +226,8 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, callboard.PermDocsSync, e, e.Ref().String()); err != nil {
 		return err
 	}
+	// A build may outlive the server's write timeout.
+	streamDeadline(w, docsSyncWindow)
 	stream := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 	if stream {
 		h := w.Header()

@@ -83,7 +83,7 @@ const td = "/api/techdocs"
 func TestDocsMetadata(t *testing.T) {
 	srv, _ := newDocsServer(t, nil)
 	var m map[string]any
-	mustGet(t, srv, td+"/metadata/techdocs/default/Component/payment-service", http.StatusOK, &m)
+	mustGetWith(t, srv, td+"/metadata/techdocs/default/Component/payment-service", docsToken, http.StatusOK, &m)
 	if m["site_name"] != "Payment service" || m["etag"] != "3f2c1a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a" ||
 		m["build_timestamp"] != 1735689600000.0 || m["repo_url"] != "https://github.com/example/payment-service" {
 		t.Errorf("metadata = %v", m)
@@ -91,12 +91,12 @@ func TestDocsMetadata(t *testing.T) {
 	var e struct {
 		Error struct{ Name, Message string }
 	}
-	mustGet(t, srv, td+"/metadata/techdocs/default/component/undocumented", http.StatusNotFound, &e)
+	mustGetWith(t, srv, td+"/metadata/techdocs/default/component/undocumented", docsToken, http.StatusNotFound, &e)
 	if e.Error.Name != "NotFoundError" || !strings.HasPrefix(e.Error.Message, "Unable to get metadata for 'component:default/undocumented'") {
 		t.Errorf("error = %+v", e.Error)
 	}
 	// Docs are served for catalog entities only, as in Backstage.
-	mustGet(t, srv, td+"/metadata/techdocs/default/component/not-in-catalog", http.StatusNotFound, nil)
+	mustGetWith(t, srv, td+"/metadata/techdocs/default/component/not-in-catalog", docsToken, http.StatusNotFound, nil)
 }
 
 func TestDocsEntityMetadata(t *testing.T) {
@@ -106,17 +106,17 @@ func TestDocsEntityMetadata(t *testing.T) {
 		Metadata struct{ Name string }
 		Location struct{ Type, Target string } `json:"locationMetadata"`
 	}
-	mustGet(t, srv, td+"/metadata/entity/default/component/payment-service", http.StatusOK, &got)
+	mustGetWith(t, srv, td+"/metadata/entity/default/component/payment-service", docsToken, http.StatusOK, &got)
 	if got.Kind != "Component" || got.Metadata.Name != "payment-service" ||
 		got.Location.Type != "dir" || got.Location.Target != filepath.Join(dir, "docs-src") {
 		t.Errorf("entity metadata = %+v", got)
 	}
-	mustGet(t, srv, td+"/metadata/entity/default/component/remote-docs", http.StatusOK, &got)
+	mustGetWith(t, srv, td+"/metadata/entity/default/component/remote-docs", docsToken, http.StatusOK, &got)
 	if got.Location.Type != "url" || got.Location.Target != "https://github.com/example/remote/tree/main" {
 		t.Errorf("url locationMetadata = %+v", got.Location)
 	}
 	// No techdocs-ref: Backstage answers NotFound.
-	mustGet(t, srv, td+"/metadata/entity/default/component/undocumented", http.StatusNotFound, nil)
+	mustGetWith(t, srv, td+"/metadata/entity/default/component/undocumented", docsToken, http.StatusNotFound, nil)
 }
 
 func TestDocsStatic(t *testing.T) {
@@ -177,8 +177,8 @@ func TestDocsStatic(t *testing.T) {
 
 func TestDocsNoPublisher(t *testing.T) {
 	srv, _ := newDocsServer(t, func(o *web.Options) { o.Docs = nil })
-	mustGet(t, srv, td+"/metadata/techdocs/default/component/payment-service", http.StatusNotFound, nil)
-	mustGet(t, srv, td+"/static/docs/default/component/payment-service/index.html", http.StatusNotFound, nil)
+	mustGetWith(t, srv, td+"/metadata/techdocs/default/component/payment-service", docsToken, http.StatusNotFound, nil)
+	mustGetWith(t, srv, td+"/static/docs/default/component/payment-service/index.html", docsToken, http.StatusNotFound, nil)
 }
 
 func TestDocsSync(t *testing.T) {

@@ -53,7 +53,17 @@ func newTestServer(t *testing.T, opts web.Options, n int) *httptest.Server {
 
 func mustGet(t *testing.T, srv *httptest.Server, path string, wantStatus int, into any) http.Header {
 	t.Helper()
-	resp, err := http.Get(srv.URL + path)
+	return mustGetWith(t, srv, path, "", wantStatus, into)
+}
+
+// mustGetWith is mustGet sending token as the bearer token ("" for none).
+func mustGetWith(t *testing.T, srv *httptest.Server, path, token string, wantStatus int, into any) http.Header {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,17 +289,19 @@ func TestWritesNeedTokenOutsideDevMode(t *testing.T) {
 	var list []struct {
 		Data struct{ ID, Type, Target string }
 	}
-	mustGet(t, srv, "/api/catalog/locations", 200, &list)
+	// Outside dev mode reads need the token too.
+	mustGet(t, srv, "/api/catalog/locations", 401, nil)
+	mustGetWith(t, srv, "/api/catalog/locations", "s3cret", 200, &list)
 	if len(list) != 1 || list[0].Data.Target != loc["target"] {
 		t.Errorf("locations = %+v", list)
 	}
-	mustGet(t, srv, "/api/catalog/locations/"+created.Location.ID, 200, nil)
-	mustGet(t, srv, "/api/catalog/locations/by-entity/component/default/new-svc", 200, nil)
+	mustGetWith(t, srv, "/api/catalog/locations/"+created.Location.ID, "s3cret", 200, nil)
+	mustGetWith(t, srv, "/api/catalog/locations/by-entity/component/default/new-svc", "s3cret", 200, nil)
 	if resp, _ := do(t, srv, "DELETE", "/api/catalog/locations/"+created.Location.ID, "s3cret", nil); resp.StatusCode != 204 {
 		t.Errorf("DELETE location: %d, want 204", resp.StatusCode)
 	}
-	mustGet(t, srv, "/api/catalog/entities/by-name/component/default/new-svc", 404, nil)
-	mustGet(t, srv, "/api/catalog/locations/"+created.Location.ID, 404, nil)
+	mustGetWith(t, srv, "/api/catalog/entities/by-name/component/default/new-svc", "s3cret", 404, nil)
+	mustGetWith(t, srv, "/api/catalog/locations/"+created.Location.ID, "s3cret", 404, nil)
 }
 
 func TestValidateEntity(t *testing.T) {

@@ -3,6 +3,9 @@ package web
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/url"
+	"path"
+	"slices"
 	"strings"
 
 	"callboard"
@@ -78,6 +81,47 @@ func (s *Server) principal(r *http.Request) (callboard.Principal, error) {
 
 var errUnknownToken = callboard.Errorf(callboard.Unauthenticated,
 	"the bearer token is not valid: it is none of backend.auth.externalAccess's tokens and no session's")
+
+// requireCaller answers anonymous requests outside dev mode, as Backstage's
+// default auth policy does: 401 on the API, a redirect to the sign-in page
+// for pages. Health checks, sign-in, static assets and webhooks (which
+// carry their own signature) stay open. ok is false when it answered.
+// backend.auth.dangerouslyDisableDefaultAuthPolicy turns this off (it
+// means dev mode, see cmd/callboard).
+func (s *Server) requireCaller(w http.ResponseWriter, r *http.Request) (ok bool) {
+	if s.opts.Dev || !callboard.PrincipalFrom(r.Context()).Anonymous() {
+		return true
+	}
+	// Cleaned as the mux cleans it, so "/static/../api/x" is not open.
+	p := path.Clean("/" + r.URL.Path)
+	if openPaths[p] || slices.ContainsFunc(openPrefixes, func(pre string) bool { return strings.HasPrefix(p, pre) }) {
+		return true
+	}
+	if strings.HasPrefix(p, "/api/") || p == "/api" {
+		writeError(w, r, errSignInNeeded)
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.pageError(w, r, errPageSignInNeeded)
+		return false
+	}
+	http.Redirect(w, r, "/signin?redirect="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return false
+}
+
+// openPaths and openPrefixes are what anonymous callers may reach outside
+// dev mode.
+var (
+	openPaths    = map[string]bool{"/healthz": true, "/signin": true, "/signout": true}
+	openPrefixes = []string{"/.backstage/health/", "/api/auth/", "/static/", "/api/events/http/"}
+)
+
+var errSignInNeeded = callboard.Errorf(callboard.Unauthenticated,
+	"this instance needs a signed-in caller: send Authorization: Bearer <token> "+
+		"(a backend.auth.externalAccess token, or a session's backstageIdentity.token), or sign in at /signin")
+
+var errPageSignInNeeded = callboard.Errorf(callboard.Unauthenticated,
+	"this portal needs sign-in: sign in at /signin, then try again")
 
 // authorized reports whether r may write: in dev mode anyone may, else an
 // authenticated caller (a signed-in user or a machine with a token).

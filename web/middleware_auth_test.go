@@ -124,8 +124,12 @@ func TestTokenAuth(t *testing.T) {
 			t.Errorf("GET %s with an unknown token: %d %s, want 401", path, status, body)
 		}
 	}
-	if status, _ := s.call(t, "GET", "/api/catalog/entities?limit=1", ""); status != 200 {
-		t.Errorf("anonymous read: %d, want 200", status)
+	// Outside dev mode reads need a caller too (TestAttackAnonymousReadsProduction).
+	if status, _ := s.call(t, "GET", "/api/catalog/entities?limit=1", ""); status != 401 {
+		t.Errorf("anonymous read: %d, want 401", status)
+	}
+	if status, body := s.call(t, "GET", "/api/catalog/entities?limit=1", "", "Authorization", "Bearer ci-token"); status != 200 {
+		t.Errorf("read with the static token: %d %s, want 200", status, body)
 	}
 	if status, body := s.call(t, "POST", "/api/catalog/locations", loc, append(ct, "Authorization", "Bearer ci-token")...); status != 201 {
 		t.Errorf("write with the static token: %d %s", status, body)

@@ -53,15 +53,26 @@ func (s *Server) authorize(r *http.Request, perm string, e *callboard.Entity, ta
 	if s.opts.Authorizer == nil {
 		return nil
 	}
-	p := callboard.PrincipalFrom(r.Context())
-	ok, err := s.opts.Authorizer.Authorize(r.Context(), p, perm, e)
-	if err != nil {
-		return err
-	}
-	if ok {
+	ok, err := s.opts.Authorizer.Authorize(r.Context(), callboard.PrincipalFrom(r.Context()), perm, e)
+	return s.refuse(r, perm, target, ok, err)
+}
+
+// authorizeCreated is authorize for the permissions decided by who
+// created the task or location (callboard.ByCreator).
+func (s *Server) authorizeCreated(r *http.Request, perm, createdBy, target string) error {
+	if s.opts.Authorizer == nil {
 		return nil
 	}
-	who := p.Subject
+	ok, err := s.opts.Authorizer.AuthorizeCreated(r.Context(), callboard.PrincipalFrom(r.Context()), perm, createdBy)
+	return s.refuse(r, perm, target, ok, err)
+}
+
+// refuse turns a decision into authorize's answer.
+func (s *Server) refuse(r *http.Request, perm, target string, ok bool, err error) error {
+	if err != nil || ok {
+		return err
+	}
+	who := callboard.PrincipalFrom(r.Context()).Subject
 	if who == "" {
 		who = "an anonymous caller"
 	}
@@ -98,7 +109,7 @@ var readPerms = map[string]bool{
 var verbOf = map[string]string{
 	callboard.PermEntityDelete: "delete", callboard.PermEntityRefresh: "refresh",
 	callboard.PermLocationCreate: "register", callboard.PermLocationDelete: "unregister",
-	callboard.PermDocsSync: "sync the docs of", callboard.PermAuditRead: "read",
+	callboard.PermLocationUpdate: "update", callboard.PermDocsSync: "sync the docs of", callboard.PermAuditRead: "read",
 	callboard.PermLocationRead: "read", callboard.PermTaskRead: "read",
 	callboard.PermTemplateParamRead: "read the parameters of",
 }

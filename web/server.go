@@ -14,7 +14,9 @@ import (
 
 // Options are the server's settings.
 type Options struct {
-	// Dev allows writes without authentication (the demo and local use).
+	// Dev allows requests without authentication, writes too (the demo
+	// and local use). Outside it every route but health, sign-in, static
+	// assets and webhooks needs a caller (requireCaller).
 	Dev bool
 	// Tokens are static bearer tokens for machines
 	// (backend.auth.externalAccess, type static): token -> subject.
@@ -95,7 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Who is asking comes first: permissions and handlers read it.
 	r, ok := s.authenticate(w, r)
-	if !ok {
+	if !ok || !s.requireCaller(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, s.withPermissions(r))

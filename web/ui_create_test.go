@@ -203,10 +203,14 @@ func postTask(t *testing.T, srv *httptest.Server, body string) string {
 }
 
 // waitTask polls the task API until the task is done.
-func waitTask(t *testing.T, srv *httptest.Server, id string) string {
+func waitTask(t *testing.T, srv *httptest.Server, id, token string) string {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		_, body := getPage(t, srv, "/api/scaffolder/v2/tasks/"+id)
+		resp, b := do(t, srv, "GET", "/api/scaffolder/v2/tasks/"+id, token, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("task %s: %d %s", id, resp.StatusCode, b)
+		}
+		body := string(b)
 		var task struct{ Status string }
 		if err := json.Unmarshal([]byte(body), &task); err != nil {
 			t.Fatalf("task %s: %v in %s", id, err, body)
@@ -224,7 +228,7 @@ func waitTask(t *testing.T, srv *httptest.Server, id string) string {
 func TestCreateTaskPages(t *testing.T) {
 	env := newCreateServer(t, web.Options{Dev: true})
 	id, bare := failingTask(t, env)
-	if status := waitTask(t, env.srv, id); status != "failed" {
+	if status := waitTask(t, env.srv, id, ""); status != "failed" {
 		t.Fatalf("task status = %s, want failed", status)
 	}
 	status, body := getPage(t, env.srv, "/create/tasks/"+id)
@@ -275,18 +279,29 @@ func failingTask(t *testing.T, env *createEnv) (id, repo string) {
 }
 
 // TestCreateReadOnly: without dev mode or sign-in the form explains why it
-// cannot create, and its Create button is disabled.
+// cannot create, and its Create button is disabled. Outside dev mode only a
+// caller sees it (here a token holder); anonymous visitors are sent to sign in.
 func TestCreateReadOnly(t *testing.T) {
-	env := newCreateServer(t, web.Options{})
-	_, body := getPage(t, env.srv, "/create/templates/default/create-go-service")
+	env := newCreateServer(t, web.Options{Tokens: map[string]string{"t0k": "ci"}})
+	resp, b := do(t, env.srv, "GET", "/create/templates/default/create-go-service", "t0k", nil)
+	body := string(b)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("form with a token: %d %.300s", resp.StatusCode, body)
+	}
 	for _, want := range []string{"Creating needs sign-in", `data-create hidden disabled`, `"templateRef": "template:default/create-go-service"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("read-only form lacks %q", want)
 		}
 	}
-	_, list := getPage(t, env.srv, "/create/tasks?owned=mine")
-	if !strings.Contains(list, `class="seg-off"`) || !strings.Contains(list, `aria-current="page">All`) {
-		t.Errorf("without sign-in the task list should offer only All: %.500s", list)
+	for _, path := range []string{"/create/templates/default/create-go-service", "/create/tasks?owned=mine"} {
+		resp, err := noRedirect.Get(env.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin?redirect=") {
+			t.Errorf("anonymous GET %s: %d to %q, want 303 to the sign-in page", path, resp.StatusCode, loc)
+		}
 	}
 }
 

@@ -89,7 +89,12 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.Redirect(w, r, "/?notice=signedout", http.StatusSeeOther)
+	// Outside dev mode the home page is for signed-in callers only.
+	to := "/?notice=signedout"
+	if !s.opts.Dev {
+		to = "/signin?notice=signedout"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 

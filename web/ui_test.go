@@ -213,9 +213,11 @@ func TestCatalogFiltersInURL(t *testing.T) {
 
 func TestFormWritesNeedAuth(t *testing.T) {
 	srv, _, path := newFileServer(t, web.Options{}, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a}\nspec: {type: service, lifecycle: production, owner: me}\n")
-	_, body := getPage(t, srv, "/catalog-import")
-	if !strings.Contains(body, "Registering needs sign-in") || !strings.Contains(body, "disabled") {
-		t.Errorf("register page outside dev mode does not explain that writes need sign-in")
+	// Outside dev mode anonymous visitors see no page but the sign-in page.
+	if resp, err := noRedirect.Get(srv.URL + "/catalog-import"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?redirect=%2Fcatalog-import" {
+		t.Errorf("register page outside dev mode: %d to %q, want 303 to sign in", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	resp, body := postForm(t, srv, "/catalog-import", url.Values{"target": {path}}, nil)
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "needs sign-in") {

@@ -10,12 +10,15 @@ import (
 const DefaultAdminGroup = "group:default/admins"
 
 // DefaultYAML returns the policy in force when no policy file is configured:
-// admins may do anything; everyone (anonymous users too) reads the catalog,
-// templates and tasks and syncs docs; owners delete and refresh their own
-// entities; signed-in users and machines register locations, refresh
-// entities and run templates; the rest (deleting locations, cancelling
-// tasks, the audit log) is for admins. In dev mode anyone may do anything,
-// as writes need no sign-in there. `callboard policy default` prints it.
+// admins may do anything; everyone reads the catalog and templates and
+// syncs docs (outside dev mode only signed-in callers get that far); a task
+// is read by whoever created it (Backstage's isTaskOwner) and a location is
+// pointed elsewhere by whoever registered it; owners delete and refresh
+// their own entities; signed-in users and machines register locations,
+// refresh entities and run templates; the rest (deleting locations,
+// cancelling tasks, the audit log) is for admins. In dev mode anyone may do
+// anything, as writes need no sign-in there. `callboard policy default`
+// prints it.
 func DefaultYAML(adminGroups []string, dev bool) string {
 	if len(adminGroups) == 0 {
 		adminGroups = []string{DefaultAdminGroup}
@@ -33,7 +36,15 @@ func DefaultYAML(adminGroups []string, dev bool) string {
     user: { groups: [%s] }
     decision: allow
   - name: everyone reads
-    permission: [catalog.entity.read, catalog.location.read, scaffolder.task.read, scaffolder.template.parameter.read, techdocs.sync]
+    permission: [catalog.entity.read, catalog.location.read, scaffolder.template.parameter.read, techdocs.sync]
+    decision: allow
+  - name: a task is read by whoever created it
+    permission: scaffolder.task.read
+    task: { isTaskOwner: true }
+    decision: allow
+  - name: a location is pointed elsewhere by whoever registered it
+    permission: catalog.location.update
+    location: { isLocationCreator: true }
     decision: allow
   - name: owners delete and refresh their entities
     permission: [catalog.entity.delete, catalog.entity.refresh]

@@ -201,6 +201,8 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 		"decision":     func(v *yaml.Node, f string) { decision = p.str(v, f) },
 		"user":         func(v *yaml.Node, f string) { r.User = p.user(v, f) },
 		"entity":       func(v *yaml.Node, f string) { r.Entity = p.entity(v, f) },
+		"task":         func(v *yaml.Node, f string) { r.Task = p.creator(v, f, "isTaskOwner") },
+		"location":     func(v *yaml.Node, f string) { r.Location = p.creator(v, f, "isLocationCreator") },
 		"when": func(v *yaml.Node, f string) {
 			src := p.str(v, f)
 			if src == "" {
@@ -235,7 +237,52 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 	if r.Entity != nil && !r.onEntities() {
 		p.fail(n, field+".entity", "entity conditions never hold for these permissions: none of them is decided per entity (resource type %s)", callboard.ResourceEntity)
 	}
+	for _, c := range []struct {
+		field, typ string
+		cond       *CreatorCond
+	}{{"task", resourceTask, r.Task}, {"location", resourceLocation, r.Location}} {
+		if c.cond != nil && !r.onCreators(c.typ) {
+			p.fail(n, field+"."+c.field, "%s conditions never hold for these permissions: none of them is decided per %s by its creator (%s)",
+				c.field, c.field, creatorPerms(c.typ))
+		}
+	}
+	if r.onCreated() && r.Entity != nil {
+		p.fail(n, field+".entity", "a rule with task or location conditions cannot also have entity conditions: no permission is decided on both")
+	}
 	return r
+}
+
+// onCreators reports whether some permission r applies to is decided by
+// creator on resources of type typ.
+func (r *Rule) onCreators(typ string) bool {
+	for perm := range callboard.ByCreator {
+		if callboard.Permissions[perm] == typ && r.appliesTo(perm) {
+			return true
+		}
+	}
+	return false
+}
+
+// creatorPerms lists the permissions decided by creator on typ, sorted.
+func creatorPerms(typ string) string {
+	var out []string
+	for perm := range callboard.ByCreator {
+		if callboard.Permissions[perm] == typ {
+			out = append(out, perm)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+// creator reads a task or location condition: key (isTaskOwner or
+// isLocationCreator) true or false.
+func (p *parser) creator(n *yaml.Node, field, key string) *CreatorCond {
+	c := &CreatorCond{}
+	p.mapping(n, field, map[string]func(*yaml.Node, string){
+		key: func(v *yaml.Node, f string) { c.IsCreator = p.boolean(v, f) },
+	})
+	return c
 }
 
 // onEntities reports whether some permission r applies to is decided per

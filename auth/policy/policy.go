@@ -38,10 +38,12 @@ type Rule struct {
 	Permissions  []string // names or globs such as "catalog.entity.*"
 	ResourceType []string // resource types such as "catalog-entity"
 	Allow        bool
-	User         *UserCond   // nil: any user
-	Entity       *EntityCond // nil: any entity, or none
-	When         *When       // a CEL condition; nil: none
-	Line         int         // line of the rule in its file
+	User         *UserCond    // nil: any user
+	Entity       *EntityCond  // nil: any entity, or none
+	Task         *CreatorCond // nil: any task, or none
+	Location     *CreatorCond // nil: any location, or none
+	When         *When        // a CEL condition; nil: none
+	Line         int          // line of the rule in its file
 }
 
 // Load reads and parses a policy file.
@@ -123,7 +125,7 @@ func (pol *Policy) Decide(p callboard.Principal, perm string, e *callboard.Entit
 		if err != nil {
 			return Decision{}, ruleError(pol, r, err)
 		}
-		if !ok {
+		if !ok || r.onCreated() {
 			continue
 		}
 		if (r.Entity != nil || (r.When != nil && r.When.UsesEntity)) && e == nil {
@@ -170,7 +172,7 @@ func (pol *Policy) EntityFilter(_ context.Context, p callboard.Principal, perm s
 		if err != nil {
 			return callboard.EntityCondition{}, ruleError(pol, r, err)
 		}
-		if !ok {
+		if !ok || r.onCreated() {
 			continue
 		}
 		if r.When != nil && r.When.UsesEntity {
@@ -197,6 +199,10 @@ func (pol *Policy) EntityFilter(_ context.Context, p callboard.Principal, perm s
 	}
 	return callboard.EntityCondition{Predicate: map[string]any{"$any": allowed}}, nil
 }
+
+// onCreated reports whether r has conditions on a task or location: it
+// is decided by DecideCreated only, never on an entity or on nothing.
+func (r *Rule) onCreated() bool { return r.Task != nil || r.Location != nil }
 
 // refsEqual compares entity refs as the catalog does: case-insensitively.
 func refsEqual(a, b string) bool { return strings.EqualFold(a, b) }

@@ -105,6 +105,16 @@ func (w *Watcher) EntityFilter(ctx context.Context, p callboard.Principal, perm 
 	return w.cur.Load().EntityFilter(ctx, p, perm)
 }
 
+// AuthorizeCreated implements callboard.Authorizer with the policy in force.
+func (w *Watcher) AuthorizeCreated(ctx context.Context, p callboard.Principal, perm, createdBy string) (bool, error) {
+	return w.cur.Load().AuthorizeCreated(ctx, p, perm, createdBy)
+}
+
+// CreatorFilter implements callboard.Authorizer with the policy in force.
+func (w *Watcher) CreatorFilter(ctx context.Context, p callboard.Principal, perm string) (own, others bool, err error) {
+	return w.cur.Load().CreatorFilter(ctx, p, perm)
+}
+
 // Interface guards.
 var (
 	_ callboard.Authorizer = (*Policy)(nil)

@@ -47,6 +47,8 @@ func TestServeGitHubProvidersAndWebhook(t *testing.T) {
 	cfg := fmt.Sprintf(`
 backend:
   database: {client: better-sqlite3, connection: %s}
+  auth:
+    externalAccess: [{type: static, options: {token: reader-token, subject: reader}}]
 catalog:
   rules: [{allow: [Component, Location, Group, User]}]
   providers:
@@ -96,8 +98,11 @@ events:
 		}
 		return m != nil
 	}, &stderr)
+	// Outside dev mode reads need a caller; webhooks carry their signature.
 	status := func(path string) int {
-		resp, err := http.Get(base + path)
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Authorization", "Bearer reader-token")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return 0
 		}

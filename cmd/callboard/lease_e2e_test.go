@@ -41,6 +41,8 @@ func TestServeReplicasShareProviderLease(t *testing.T) {
 	cfg := fmt.Sprintf(`
 backend:
   database: {client: pg, connection: '%s'}
+  auth:
+    externalAccess: [{type: static, options: {token: reader-token, subject: reader}}]
 catalog:
   rules: [{allow: [Component, Location]}]
   providers:
@@ -113,8 +115,11 @@ func startTestReplica(t *testing.T, config string, env map[string]string) *serve
 	return r
 }
 
+// status reads path with a token: outside dev mode reads need a caller.
 func (r *serveReplica) status(path string) int {
-	resp, err := http.Get(r.base + path)
+	req, _ := http.NewRequest(http.MethodGet, r.base+path, nil)
+	req.Header.Set("Authorization", "Bearer reader-token")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0
 	}

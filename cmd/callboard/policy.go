@@ -28,6 +28,11 @@ A cases file lists expected decisions:
       permission: catalog.entity.delete
       entity: component:default/payments   # a ref, or an inline entity
       expect: allow                 # or deny
+    - name: bob reads not jane's task
+      user: bob
+      permission: scaffolder.task.read   # also scaffolder.task.cancel, catalog.location.update
+      createdBy: user:default/jane  # who created the task or location ("" for nobody known)
+      expect: deny
 
 "policy test" prints one row per case and a summary, and exits 1 when a case
 fails. Errors in either file name the file and line.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +24,7 @@ type policyCase struct {
 	Permission string
 	EntityRef  string            // what the table shows
 	Entity     *callboard.Entity // nil for permissions on no entity
+	CreatedBy  *string           // the creator of the task or location, for permissions decided by creator
 	Allow      bool
 }
 
@@ -40,6 +42,7 @@ type caseYAML struct {
 	Service    bool      `yaml:"service"`
 	Permission string    `yaml:"permission"`
 	Entity     yaml.Node `yaml:"entity"`
+	CreatedBy  *string   `yaml:"createdBy"`
 	Expect     string    `yaml:"expect"`
 }
 
@@ -127,6 +130,24 @@ func loadCases(file string) ([]policyCase, error) {
 		default:
 			fail(entityLine, "cases[%d].entity: expected an entity ref or an entity", i)
 		}
+		if c.CreatedBy != nil {
+			line := keyLine(n, "createdBy")
+			switch creator, err := caseCreator(*c.CreatedBy); {
+			case !callboard.ByCreator[c.Permission]:
+				fail(line, "cases[%d].createdBy: %s is not decided by who created the resource; createdBy goes with %s",
+					i, c.Permission, strings.Join(byCreator(), ", "))
+			case c.Entity.Kind != 0:
+				fail(line, "cases[%d].createdBy: a case names an entity or a creator, not both", i)
+			case err != nil:
+				fail(line, "cases[%d].createdBy: %v", i, err)
+			default:
+				pc.CreatedBy = &creator
+				pc.EntityRef = "created by " + creator
+				if creator == "" {
+					pc.EntityRef = "created by nobody known"
+				}
+			}
+		}
 		out = append(out, pc)
 	}
 	return out, errors.Join(errs...)
@@ -189,6 +210,30 @@ func casePrincipal(c caseYAML) (callboard.Principal, error) {
 	return p, nil
 }
 
+// caseCreator makes a case's createdBy a subject as the server records it:
+// a user ref ("jane" is user:default/jane), "external:<subject>" for a
+// machine, or "" for a creator nobody knows.
+func caseCreator(s string) (string, error) {
+	if s == "" || strings.HasPrefix(s, "external:") {
+		return s, nil
+	}
+	ref, err := callboard.ParseRef(s, "user", callboard.DefaultNamespace)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(ref.String()), nil
+}
+
+// byCreator lists callboard.ByCreator, sorted.
+func byCreator() []string {
+	out := make([]string, 0, len(callboard.ByCreator))
+	for perm := range callboard.ByCreator {
+		out = append(out, perm)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // loadCatalogFile reads the entities of a descriptor file by ref.
 func loadCatalogFile(path string) (map[string]*callboard.Entity, error) {
 	data, err := os.ReadFile(path)
@@ -240,6 +285,9 @@ func runCases(pol *policy.Policy, cases []policyCase) []caseResult {
 	out := make([]caseResult, len(cases))
 	for i, c := range cases {
 		d, err := pol.Decide(c.Principal, c.Permission, c.Entity)
+		if c.CreatedBy != nil {
+			d, err = pol.DecideCreated(c.Principal, c.Permission, *c.CreatedBy)
+		}
 		out[i] = caseResult{policyCase: c, Got: d, Err: err, Pass: err == nil && d.Allow == c.Allow}
 	}
 	return out

@@ -104,6 +104,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if !webOpts.Dev && webOpts.Auth == nil && len(webOpts.Tokens) == 0 && webOpts.ExternalToken == nil {
+		log.Warn("no sign-in (auth.providers) and no tokens (backend.auth.externalAccess): outside dev mode every request " +
+			"but health checks and webhooks is refused (401); configure one, or run with --dev on this machine")
+	}
 	// Scheduled provider runs take a lease in the database: one replica
 	// runs each provider per interval (webhook refreshes need none).
 	gh.useLeases(db)
@@ -130,15 +134,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	webOpts.Scaffolder = scaffolder
-	srv := &http.Server{Handler: web.NewServer(log, cat, webOpts), ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", cfg.Backend.Listen.Addr())
+	// Timeouts and a connection cap, so that slow clients cannot exhaust
+	// the server (web.Limits).
+	limits := serveLimits()
+	srv := limits.HTTPServer(web.NewServer(log, cat, webOpts))
+	addr, loopback := listenAddr(cfg.Backend.Listen, webOpts.Dev)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another callboard running? set backend.listen.port)", cfg.Backend.Listen.Addr(), err)
+		return fmt.Errorf("listen on %s: %w (is another callboard running? set backend.listen.port)", addr, err)
 	}
+	ln = limits.Listener(ln)
 	fmt.Fprintf(stdout, "callboard %s listening on http://localhost:%d (database: %s)\n",
 		versionString(), ln.Addr().(*net.TCPAddr).Port, cfg.Backend.Database.Driver())
 	if webOpts.Dev {
 		fmt.Fprintln(stdout, "dev mode: write endpoints need no token; do not expose this instance")
+	}
+	if loopback {
+		fmt.Fprintf(stdout, "dev mode: listening on %s only (this machine); set backend.listen.host (0.0.0.0 for every interface) to be reached from elsewhere\n", ln.Addr())
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -220,6 +232,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	default:
 		return nil
 	}
+}
+
+// listenAddr is where serve listens: backend.listen, except that in dev
+// mode, where writes need no token, an unset host means loopback only
+// (loopback true) rather than every interface.
+func listenAddr(l config.Listen, dev bool) (addr string, loopback bool) {
+	if dev && l.Host == "" {
+		l.Host = "127.0.0.1"
+		return l.Addr(), true
+	}
+	return l.Addr(), false
+}
+
+// serveLimits are web.DefaultLimits with the connection cap under half
+// the open-file limit, so that the database, docs and task workspaces
+// still get file descriptors when the cap is reached.
+func serveLimits() web.Limits {
+	l := web.DefaultLimits()
+	if n := fdLimit(); n > 0 && n/2 < uint64(l.MaxConns) {
+		l.MaxConns = int(max(n/2, 64))
+	}
+	return l
 }
 
 // catalogOptions maps the catalog section onto the catalog's options.
