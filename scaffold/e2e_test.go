@@ -190,6 +190,15 @@ func TestEndToEnd(t *testing.T) {
 	if ent.SpecString("owner") != "group:default/platform" {
 		t.Errorf("owner = %q", ent.SpecString("owner"))
 	}
+	// The location catalog:register made records the task's creator, who
+	// may then re-point it (catalog.location.update).
+	loc, err := e.cat.LocationByEntity(t.Context(), callboard.MustParseRef("component:default/payments-api"))
+	if err != nil {
+		t.Fatalf("location of the registered entity: %v", err)
+	}
+	if loc.CreatedBy != "user:default/jane" {
+		t.Errorf("location CreatedBy = %q, want the task's creator user:default/jane", loc.CreatedBy)
+	}
 
 	// The completion event carries the rendered output links.
 	last := evs[len(evs)-1]

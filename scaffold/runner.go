@@ -206,7 +206,9 @@ func (r *Runner) taskSecrets(ctx context.Context, id string) (map[string]string,
 
 // execute runs one claimed task to its end, or until the runner stops.
 func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
-	bg := context.WithoutCancel(runCtx)
+	// Steps act for the task's creator: a location a step registers
+	// records them as its creator (catalog.location.update).
+	bg := callboard.WithPrincipal(context.WithoutCancel(runCtx), callboard.Principal{Subject: t.CreatedBy})
 	ctx, cancel := context.WithCancelCause(bg)
 	defer cancel(nil)
 	stop := context.AfterFunc(runCtx, func() { cancel(errStopping) })
