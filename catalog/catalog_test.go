@@ -438,3 +438,27 @@ func TestReloadFromStore(t *testing.T) {
 		t.Errorf("owner filter after reload matches %d, want 2", total)
 	}
 }
+
+// TestUpdateLocationKeepsEntityItStillEmits re-points a location at a file
+// that emits the same entity: it is there at once, with the new content,
+// not gone until the next processing run.
+func TestUpdateLocationKeepsEntityItStillEmits(t *testing.T) {
+	c := newTestCatalog(t, catalog.Options{})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.yaml"), component("svc-a", "team-a", "service"))
+	writeFile(t, filepath.Join(dir, "b.yaml"), component("svc-a", "team-b", "service"))
+	loc, _, _, err := c.AddLocation(t.Context(), "file", filepath.Join(dir, "a.yaml"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateLocation(t.Context(), loc.ID, "file", filepath.Join(dir, "b.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustEntity(t, c, "component:svc-a").SpecString("owner"); got != "team-b" {
+		t.Errorf("owner after UpdateLocation = %q, want team-b", got)
+	}
+	got, err := c.LocationByEntity(t.Context(), callboard.MustParseRef("component:svc-a"))
+	if err != nil || got.ID != loc.ID {
+		t.Errorf("LocationByEntity = %+v, %v; want %s", got, err, loc.ID)
+	}
+}

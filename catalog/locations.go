@@ -263,16 +263,27 @@ func (s *Service) UpdateLocation(ctx context.Context, id, typ, target string) (c
 	if err != nil {
 		return loc, err
 	}
+	// The old tree goes first and is written, so that an entity both
+	// targets emit is claimed by the new one instead of being refused as a
+	// conflict and then deleted as the old tree's orphan.
+	if old.Type != typ || old.Target != target {
+		b := newBatch()
+		s.mu.Lock()
+		if n, ok := s.g.lookup(rootEntity(old.Type, old.Target).Ref().String()); ok {
+			b.eager = true
+			s.deleteNode(b, n)
+			s.settleOrphans(ctx, b)
+		}
+		s.mu.Unlock()
+		if err := s.flush(ctx, b); err != nil {
+			return loc, err
+		}
+	}
 	root := rootEntity(typ, target)
 	w := s.walk(ctx, []parentLoc{parentOf(root)}, true, false, nil)
 	b := newBatch()
 	s.mu.Lock()
 	s.apply(ctx, b, []*callboard.Entity{root}, w)
-	if n, ok := s.g.lookup(rootEntity(old.Type, old.Target).Ref().String()); ok && (old.Type != typ || old.Target != target) {
-		b.eager = true
-		s.deleteNode(b, n)
-		s.settleOrphans(ctx, b)
-	}
 	s.mu.Unlock()
 	return loc, s.flush(ctx, b)
 }
