@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -92,9 +93,14 @@ func (s *Service) applyReads(ctx context.Context, b *batch, reads []*fileRead) {
 	for _, fr := range reads {
 		pid := s.g.id(fr.parent.ref)
 		b.walked[pid] = true
+		key := fr.parent.ref + "\x00" + fr.file
 		if fr.unchanged {
+			// Not read again: the problems of its last read still hold.
+			b.locErrs[pid] = append(b.locErrs[pid], s.fileErrs[key]...)
 			continue
 		}
+		delete(s.fileErrs, key)
+		from := len(b.locErrs[pid])
 		if fr.err != nil {
 			b.locErrs[pid] = append(b.locErrs[pid], statusItem(errorName(fr.err),
 				fmt.Sprintf("%s: %s", fr.target, callboard.ErrorMessage(fr.err))))
@@ -114,6 +120,9 @@ func (s *Service) applyReads(ctx context.Context, b *batch, reads []*fileRead) {
 			kids = union(kids, old) // a broken file keeps what it had
 		}
 		s.setChildren(b, pid, fr.file, old, kids)
+		if errs := b.locErrs[pid][from:]; len(errs) > 0 {
+			s.fileErrs[key] = slices.Clone(errs)
+		}
 	}
 }
 
@@ -127,6 +136,11 @@ func (s *Service) finish(ctx context.Context, b *batch, w *walkResult) {
 		for file, kids := range s.g.children[pid] {
 			if !files[file] && !w.failed[ref+"\x00"+file] {
 				s.setChildren(b, pid, file, kids, nil)
+			}
+		}
+		for key := range s.fileErrs {
+			if file, ok := strings.CutPrefix(key, ref+"\x00"); ok && !files[file] {
+				delete(s.fileErrs, key)
 			}
 		}
 	}

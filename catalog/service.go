@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/descriptor"
 	"callboard/index"
 )
 
@@ -40,6 +41,10 @@ type Options struct {
 	// Analyzers find descriptors of repository URLs and suggest entities
 	// for repositories without one (analyze-location).
 	Analyzers []RepoAnalyzer
+	// Limits bound each document: placeholders, and bytes once aliases
+	// and placeholders are resolved (catalog.limits); zero fields mean
+	// descriptor's defaults.
+	Limits descriptor.Limits
 }
 
 // StaticLocation is an entry of catalog.locations.
@@ -73,6 +78,10 @@ type Service struct {
 	mu    sync.RWMutex // guards g and files
 	g     *graph
 	files map[string]fileState // "type:target" -> last seen state
+	// fileErrs holds the problems the last read of a file gave its parent
+	// Location (parent ref + "\x00" + "type:target"), which stay while the
+	// file is unchanged and not read again.
+	fileErrs map[string][]callboard.StatusItem
 	// provRoots are the Location roots each entity provider owns:
 	// provider name -> root ref -> location.
 	provRoots map[string]map[string]callboard.Location
@@ -113,7 +122,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	}
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
-		g: newGraph(), files: map[string]fileState{}, provRoots: map[string]map[string]callboard.Location{},
+		g: newGraph(), files: map[string]fileState{}, fileErrs: map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }

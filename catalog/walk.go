@@ -63,6 +63,7 @@ type fileRead struct {
 	err       error                // the file could not be read: keep its children
 	problems  []descriptor.Problem // file-level problems (syntax)
 	docs      []*docResult
+	cache     *descriptor.ReadCache // placeholder targets read for its documents, while they are processed
 }
 
 // docResult is one processed document.
@@ -235,11 +236,12 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		fr.err = err
 		return fr
 	}
-	docs, problems := descriptor.Parse(target, data)
+	docs, problems := descriptor.ParseWith(target, data, s.opts.Limits)
 	fr.problems = problems
 	for _, d := range docs {
 		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
 	}
+	fr.cache = nil // reads are kept until applied; the targets need not be
 	if len(problems) == 0 && !dry {
 		s.mu.Lock()
 		s.files[fr.file] = st
@@ -263,7 +265,14 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 		read := func(ctx context.Context, t string) ([]byte, error) {
 			return s.opts.Reader.ReadPlaceholder(ctx, fr.typ, t)
 		}
-		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, read, prev)
+		if fr.cache == nil {
+			fr.cache = &descriptor.ReadCache{MaxBytes: s.opts.Limits.MaxBytes}
+		}
+		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, fr.cache.Wrap(read), prev)
+		if d.OverLimit() {
+			res.rejected = placeholderProblems
+			return res
+		}
 	}
 	e, problems := descriptor.Validate(d)
 	if e == nil && len(placeholderProblems) > 0 && res.ref != "" {
