@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"callboard/config"
+	"callboard/descriptor"
 )
 
 // mustLoadConfig writes yaml to app-config.yaml in a temp dir and loads it.
@@ -79,5 +80,14 @@ func TestCatalogOptionsBadReadingAllow(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error = %q, want %q", err, want)
 		}
+	}
+}
+
+// TestCatalogLimitsDefaults keeps config's defaults (config does not import
+// descriptor) equal to descriptor's.
+func TestCatalogLimitsDefaults(t *testing.T) {
+	l := config.Default().Catalog.Limits
+	if l.MaxPlaceholdersPerEntity != descriptor.DefaultMaxPlaceholders || int64(l.MaxEntityBytes) != descriptor.DefaultMaxBytes {
+		t.Errorf("config defaults %+v, descriptor defaults %d and %d", l, descriptor.DefaultMaxPlaceholders, descriptor.DefaultMaxBytes)
 	}
 }
