@@ -36,7 +36,7 @@ type Doc struct {
 
 	limits    Limits // with defaults filled
 	size      int64  // bytes of keys and scalars, aliases expanded
-	overLimit bool   // ResolvePlaceholders passed limits
+	overLimit bool   // ResolvePlaceholders found it over its limits
 }
 
 // Parse splits a multi-document YAML stream into docs, converting each the
