@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -326,8 +327,10 @@ func (s *Service) deleteNode(b *batch, n *node) {
 }
 
 // setLocationErrors stores the problems found reading a Location's targets
-// on that Location entity, when they changed.
+// on that Location entity, when they changed. They are sorted: files are
+// read in parallel, and their order must not rewrite the entity.
 func (s *Service) setLocationErrors(ctx context.Context, b *batch, pid int32, items []callboard.StatusItem) {
+	slices.SortStableFunc(items, func(a, b callboard.StatusItem) int { return strings.Compare(a.Message, b.Message) })
 	n := s.g.nodes[pid]
 	if n == nil || sameItems(n.locErrs, items) {
 		return

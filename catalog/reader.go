@@ -32,10 +32,10 @@ const maxReadSize = 8 << 20
 // Reader reads location targets: local files, http(s) URLs on allowed hosts,
 // and the embedded demo tree.
 type Reader struct {
-	// AllowHosts lists the hosts URL targets may be read from; an entry
-	// "*.example.com" matches subdomains, "localhost:8080" a host and port.
-	// Empty means no URL may be read.
-	AllowHosts []string
+	// AllowHosts is backend.reading.allow: the hosts, ports and paths URL
+	// targets may be read from (see callboard.AllowRule). Empty means no
+	// URL may be read.
+	AllowHosts callboard.AllowRules
 	// Embedded is served for the "embedded" type; targets are slash paths.
 	Embedded fs.FS
 	// Client is used for URLs; nil means a client with a 10 s timeout.
@@ -160,17 +160,7 @@ func rawURL(u *url.URL) *url.URL {
 	return u
 }
 
-func (r *Reader) hostAllowed(u *url.URL) bool {
-	for _, h := range r.AllowHosts {
-		switch {
-		case h == u.Host || h == u.Hostname():
-			return true
-		case strings.HasPrefix(h, "*.") && strings.HasSuffix(u.Hostname(), h[1:]):
-			return true
-		}
-	}
-	return false
-}
+func (r *Reader) hostAllowed(u *url.URL) bool { return r.AllowHosts.Allows(u) }
 
 // Expand resolves a target that may hold a glob into the matching targets,
 // sorted. Globs work for file and embedded locations ("**" matches any

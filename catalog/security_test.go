@@ -217,7 +217,7 @@ func pivotServer(t *testing.T, typ, target string) (srvURL string, reader *catal
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	return srv.URL + "/catalog-info.yaml", &catalog.Reader{AllowHosts: []string{u.Host},
+	return srv.URL + "/catalog-info.yaml", &catalog.Reader{AllowHosts: callboard.HostRules(u.Host),
 		Embedded: fstest.MapFS{"catalog-info.yaml": {Data: []byte(component("embedded-leak", "team-a", "service"))}}}
 }
 
@@ -302,7 +302,7 @@ func TestFileLocationMayTargetURL(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: remote}\nspec:\n  type: url\n  target: "+srv.URL+"/c.yaml\n")
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: []string{u.Host}},
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)},
 		Locations: []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "catalog-info.yaml")}}})
 	mustProcess(t, c)
 	mustEntity(t, c, "component:remote")
@@ -321,7 +321,7 @@ func TestAttackRefreshKeepsRefusal(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: []string{u.Host}}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
 	registerPivot(t, c, "api", srv.URL+"/catalog-info.yaml")
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -437,7 +437,7 @@ func TestAttackFailedURLReReadChurn(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: []string{u.Host}}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
 	if _, _, _, err := c.AddLocation(t.Context(), "url", srv.URL+"/catalog-info.yaml", false); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/descriptor"
 	"callboard/index"
 )
 
@@ -40,6 +41,10 @@ type Options struct {
 	// Analyzers find descriptors of repository URLs and suggest entities
 	// for repositories without one (analyze-location).
 	Analyzers []RepoAnalyzer
+	// Limits bound each document: placeholders, and bytes once aliases
+	// and placeholders are resolved (catalog.limits); zero fields mean
+	// descriptor's defaults.
+	Limits descriptor.Limits
 }
 
 // StaticLocation is an entry of catalog.locations.

@@ -70,6 +70,7 @@ type fileRead struct {
 	refused   bool                 // err is a refusal: drop what it emitted before
 	problems  []descriptor.Problem // file-level problems (syntax)
 	docs      []*docResult
+	cache     *descriptor.ReadCache // placeholder targets read for its documents, while they are processed
 }
 
 // docResult is one processed document.
@@ -281,11 +282,12 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		}
 		return fr
 	}
-	docs, problems := descriptor.Parse(fr.shown(), data)
+	docs, problems := descriptor.ParseWith(fr.shown(), data, s.opts.Limits)
 	fr.problems = problems
 	for _, d := range docs {
 		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
 	}
+	fr.cache = nil // reads are kept until applied; the targets need not be
 	remember()
 	return fr
 }
@@ -311,7 +313,14 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 				prev = se.Entity
 			}
 		}
-		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, s.placeholderReader(fr), prev)
+		if fr.cache == nil {
+			fr.cache = &descriptor.ReadCache{MaxBytes: s.opts.Limits.MaxBytes}
+		}
+		placeholderProblems = descriptor.ResolvePlaceholders(ctx, d, fr.target, fr.cache.Wrap(s.placeholderReader(fr)), prev)
+		if d.OverLimit() {
+			res.rejected = placeholderProblems
+			return res
+		}
 	}
 	e, problems := descriptor.Validate(d)
 	if e == nil && len(placeholderProblems) > 0 && res.ref != "" {

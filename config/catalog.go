@@ -23,6 +23,20 @@ type Catalog struct {
 	// (`processingInterval: false`) disables the loop. Backstage picks a
 	// random 100-150 s per entity; our default is a fixed 2 minutes.
 	ProcessingInterval Duration `yaml:"processingInterval"`
+	// Limits bound what one entity may grow to (callboard's key).
+	Limits CatalogLimits `yaml:"limits"`
+}
+
+// CatalogLimits is catalog.limits: how large one descriptor document may
+// become once its aliases are expanded and its placeholders read. A
+// document past a limit is rejected with an error on its location.
+type CatalogLimits struct {
+	// MaxPlaceholdersPerEntity is the most $text/$json/$yaml placeholders
+	// one document may hold.
+	MaxPlaceholdersPerEntity int `yaml:"maxPlaceholdersPerEntity"`
+	// MaxEntityBytes bounds the document's keys and scalars, aliases
+	// expanded, plus the bytes its placeholders read.
+	MaxEntityBytes ByteSize `yaml:"maxEntityBytes"`
 }
 
 // Location is one entry of catalog.locations.
@@ -73,6 +87,12 @@ func (c Catalog) validate(cfg *Config) []error {
 	}
 	if c.ProcessingInterval < 0 {
 		bad("catalog.processingInterval", "must not be negative")
+	}
+	if c.Limits.MaxPlaceholdersPerEntity < 1 {
+		bad("catalog.limits.maxPlaceholdersPerEntity", "must be at least 1, got %d", c.Limits.MaxPlaceholdersPerEntity)
+	}
+	if c.Limits.MaxEntityBytes < 1<<10 {
+		bad("catalog.limits.maxEntityBytes", "must be at least 1KiB, got %s", c.Limits.MaxEntityBytes)
 	}
 	for i, l := range c.Locations {
 		p := fmt.Sprintf("catalog.locations[%d]", i)

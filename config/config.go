@@ -82,6 +82,10 @@ const (
 	DefaultDatabaseName       = "callboard"
 	DefaultOrphanStrategy     = "delete"
 	DefaultProcessingInterval = Duration(2 * time.Minute)
+	// Defaults of catalog.limits (descriptor.DefaultMaxPlaceholders and
+	// DefaultMaxBytes; config does not import descriptor).
+	DefaultMaxPlaceholdersPerEntity = 100
+	DefaultMaxEntityBytes           = ByteSize(8 << 20)
 )
 
 // Default returns the configuration `callboard serve` uses with no files:
@@ -98,6 +102,10 @@ func Default() *Config {
 		Catalog: Catalog{
 			OrphanStrategy:     DefaultOrphanStrategy,
 			ProcessingInterval: DefaultProcessingInterval,
+			Limits: CatalogLimits{
+				MaxPlaceholdersPerEntity: DefaultMaxPlaceholdersPerEntity,
+				MaxEntityBytes:           DefaultMaxEntityBytes,
+			},
 		},
 		Demo: true,
 		Raw:  map[string]any{},
@@ -338,6 +346,14 @@ func (c *Config) problem(path, format string, args ...any) error {
 	return newKeyError(c.pos, path, fmt.Sprintf(format, args...))
 }
 
+// Errorf returns an error naming the file and line of the value at the
+// dotted path, or of its nearest enclosing key with a known position, for a
+// feature's own checks of the section it decoded:
+// "app-config.yaml:12: backend.reading.allow[0]: ...".
+func (c *Config) Errorf(path, format string, args ...any) error {
+	return newKeyError(c.pos, path, fmt.Sprintf(format, args...))
+}
+
 // Decode decodes the section at a dotted path ("kubernetes",
 // "integrations.github", "catalog.providers.github") of Raw into into, a
 // pointer to a struct with yaml tags. Decoding is strict: an unknown key or
@@ -425,5 +441,6 @@ func (l *Listen) UnmarshalYAML(n *yaml.Node) error {
 var (
 	_ yaml.Unmarshaler = (*Listen)(nil)
 	_ yaml.Unmarshaler = (*Duration)(nil)
+	_ yaml.Unmarshaler = (*ByteSize)(nil)
 	_ yaml.Unmarshaler = (*connection)(nil)
 )

@@ -141,6 +141,11 @@ var expectedErrors = map[string][]string{
 		`testdata/missing-env.bad.yaml: backend.database.connection.password: environment variable POSTGRES_PASSWORD is not set`,
 		`testdata/missing-env.bad.yaml: integrations.github[0].token: environment variable GITHUB_TOKEN is not set`,
 	},
+	"limits.bad.yaml": {
+		`testdata/limits.bad.yaml:3: catalog.limits.maxPlaceholdersPerEntity: must be at least 1, got 0`,
+		`testdata/limits.bad.yaml:4: catalog.limits.maxEntityBytes: unknown size unit "MiBs" in "8MiBs"; use B, KiB, MiB, GiB, KB, MB or GB`,
+		`testdata/limits.bad.yaml:5: catalog.limits.maxPlaceholders: unknown key`,
+	},
 	"orphan-strategy.bad.yaml": {
 		`testdata/orphan-strategy.bad.yaml:2: catalog.orphanStrategy: want keep or delete, got "remove"`,
 	},
@@ -256,6 +261,7 @@ func TestBackstagePair(t *testing.T) {
 		Readonly:           true,
 		OrphanStrategy:     "keep",
 		ProcessingInterval: config.Duration(time.Hour),
+		Limits:             config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20},
 	}
 	if diff := cmp.Diff(wantCatalog, c.Catalog); diff != "" {
 		t.Errorf("Catalog (-want +got):\n%s", diff)
@@ -683,9 +689,29 @@ func TestCatalogSettings(t *testing.T) {
 			}
 		}},
 		{name: "providers left to plugins", yaml: "catalog: {providers: {github: {x: {anything: 1}}}}", check: func(t *testing.T, c config.Catalog) {}},
+		{name: "limits default", yaml: "catalog: {}", check: func(t *testing.T, c config.Catalog) {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20}); c.Limits != want {
+				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
+			}
+		}},
+		{name: "limits in bytes", yaml: "catalog: {limits: {maxPlaceholdersPerEntity: 5, maxEntityBytes: 1048576}}", check: func(t *testing.T, c config.Catalog) {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 5, MaxEntityBytes: 1 << 20}); c.Limits != want {
+				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
+			}
+		}},
+		{name: "limits with a unit keep the other default", yaml: "catalog: {limits: {maxEntityBytes: 16 MiB}}", check: func(t *testing.T, c config.Catalog) {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 16 << 20}); c.Limits != want {
+				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
+			}
+		}},
+		{name: "limits from env", yaml: "catalog: {limits: {maxEntityBytes: '${RO_SIZE}'}}", check: func(t *testing.T, c config.Catalog) {
+			if c.Limits.MaxEntityBytes != 2_000_000 {
+				t.Errorf("MaxEntityBytes = %d, want 2000000", c.Limits.MaxEntityBytes)
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := mustLoad(t, map[string]string{"RO": "true"}, map[string]string{"a.yaml": tc.yaml}, "a.yaml")
+			c := mustLoad(t, map[string]string{"RO": "true", "RO_SIZE": "2MB"}, map[string]string{"a.yaml": tc.yaml}, "a.yaml")
 			tc.check(t, c.Catalog)
 		})
 	}

@@ -33,6 +33,10 @@ type Doc struct {
 
 	node    *yaml.Node           // the document's root mapping, for LineOf
 	skipped map[string][2]string // field -> {key, target} of placeholders deliberately not read
+
+	limits    Limits // with defaults filled
+	size      int64  // bytes of keys and scalars, aliases expanded
+	overLimit bool   // ResolvePlaceholders found it over its limits
 }
 
 // Parse splits a multi-document YAML stream into docs, converting each the
@@ -41,8 +45,16 @@ type Doc struct {
 // ".nan" become null (as JSON.stringify writes them). Merge keys ("<<") are
 // supported. Empty and null documents are skipped. Problems cover syntax
 // errors, duplicate keys, non-mapping documents, oversized files and alias
-// bombs; Parse never panics.
+// bombs; Parse never panics. It applies the default Limits.
 func Parse(file string, data []byte) (docs []*Doc, problems []Problem) {
+	return ParseWith(file, data, Limits{})
+}
+
+// ParseWith is Parse with limits: a document whose aliases expand past
+// lim.MaxBytes is a problem, and ResolvePlaceholders applies lim to the
+// documents returned.
+func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Problem) {
+	lim = lim.withDefaults()
 	if len(data) > MaxFileSize {
 		return nil, []Problem{{File: file, Message: fmt.Sprintf(
 			"file is %d bytes; descriptors may be at most %d bytes (split it into several files)", len(data), MaxFileSize)}}
@@ -67,7 +79,7 @@ func Parse(file string, data []byte) (docs []*Doc, problems []Problem) {
 			problems = append(problems, yamlProblem(file, err))
 			break
 		}
-		d, ps := convertDoc(file, &n)
+		d, ps := convertDoc(file, &n, lim)
 		problems = append(problems, ps...)
 		if d != nil {
 			docs = append(docs, d)
@@ -98,7 +110,7 @@ func trimPrefix(s, p string) string {
 
 // convertDoc converts one document node. It returns nil for empty and null
 // documents, which Backstage skips silently.
-func convertDoc(file string, n *yaml.Node) (*Doc, []Problem) {
+func convertDoc(file string, n *yaml.Node, lim Limits) (*Doc, []Problem) {
 	root := n
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
@@ -106,7 +118,7 @@ func convertDoc(file string, n *yaml.Node) (*Doc, []Problem) {
 		}
 		root = n.Content[0]
 	}
-	c := &converter{file: file, budget: countNodes(root, 0) + maxExpansion}
+	c := &converter{file: file, budget: countNodes(root, 0) + maxExpansion, maxBytes: lim.MaxBytes}
 	v := c.value(root, "", 0)
 	if len(c.problems) > 0 {
 		return nil, c.problems
@@ -115,7 +127,7 @@ func convertDoc(file string, n *yaml.Node) (*Doc, []Problem) {
 	case nil:
 		return nil, nil
 	case map[string]any:
-		return &Doc{File: file, Line: n.Line, Raw: v, node: resolveAlias(root)}, nil
+		return &Doc{File: file, Line: n.Line, Raw: v, node: resolveAlias(root), limits: lim, size: c.bytes}, nil
 	default:
 		return nil, []Problem{{File: file, Line: root.Line, Message: fmt.Sprintf(
 			"a descriptor document must be a mapping (an entity object), not %s; remove the leading \"- \" if this is a list of entities and separate them with \"---\"", jsonTypeName(v))}}
@@ -150,6 +162,11 @@ type converter struct {
 	visiting map[*yaml.Node]bool // anchors being expanded, to catch cycles
 	problems []Problem
 	stopped  bool // budget or depth exhausted: stop producing values
+	// bytes counts the keys and scalars produced, aliases expanded, up to
+	// maxBytes: a few small nodes that alias a large string many times
+	// pass the node budget but not this one.
+	bytes, maxBytes int64
+	alias           *yaml.Node // the outermost alias being expanded, if any
 }
 
 func (c *converter) fail(n *yaml.Node, field, format string, args ...any) {
@@ -189,6 +206,10 @@ func (c *converter) value(n *yaml.Node, field string, depth int) any {
 		if c.visiting == nil {
 			c.visiting = map[*yaml.Node]bool{}
 		}
+		if c.alias == nil {
+			c.alias = n
+			defer func() { c.alias = nil }()
+		}
 		c.visiting[n.Alias] = true
 		v := c.value(n.Alias, field, depth+1)
 		delete(c.visiting, n.Alias)
@@ -202,10 +223,30 @@ func (c *converter) value(n *yaml.Node, field string, depth int) any {
 	case yaml.MappingNode:
 		return c.mapping(n, field, depth)
 	case yaml.ScalarNode:
+		if !c.count(n, field, len(n.Value)) {
+			return nil
+		}
 		return scalar(n)
 	}
 	c.fail(n, field, "unsupported YAML node")
 	return nil
+}
+
+// count adds size bytes to the converted value's size. Past maxBytes it
+// records the problem, at the alias that got it there if there is one, and
+// stops the conversion.
+func (c *converter) count(n *yaml.Node, field string, size int) bool {
+	c.bytes += int64(size)
+	if c.bytes <= c.maxBytes {
+		return true
+	}
+	c.stopped = true
+	if c.alias != nil {
+		c.fail(c.alias, field, "aliases expand this document past %s (%s); this looks like an alias bomb", bytesKey, formatBytes(c.maxBytes))
+	} else {
+		c.fail(n, field, "the document is larger than %s (%s)", bytesKey, formatBytes(c.maxBytes))
+	}
+	return false
 }
 
 // mapping converts a mapping node. Explicit keys win over merged ("<<")
@@ -228,6 +269,9 @@ func (c *converter) mapping(n *yaml.Node, field string, depth int) map[string]an
 			continue
 		}
 		sub := join(field, k.Value)
+		if !c.count(k, sub, len(k.Value)) {
+			return out
+		}
 		if _, dup := out[k.Value]; dup {
 			c.fail(k, sub, "key %q appears more than once in this mapping; keys must be unique", k.Value)
 			continue

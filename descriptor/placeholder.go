@@ -48,7 +48,20 @@ var resolvers = map[string]bool{"$text": true, "$json": true, "$yaml": true}
 // Each failure is a Problem naming the field. The field then keeps prev's
 // value at the same path when prev has one (the last good value, as
 // Backstage keeps the last good entity), or is removed.
+//
+// The document's Limits apply: with more placeholders than MaxPlaceholders
+// nothing is read, and reading stops at the placeholder that takes the
+// document past MaxBytes. Either way d.Raw is left as it was, the problem
+// names the limit, and d.OverLimit reports true: the document must be
+// rejected. Pass read through a ReadCache to read a repeated target once.
 func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc, prev *callboard.Entity) []Problem {
+	lim := d.limits.withDefaults()
+	if n := countPlaceholders(d.Raw); n > lim.MaxPlaceholders {
+		d.overLimit = true
+		return []Problem{{File: d.File, Line: d.Line, Message: fmt.Sprintf(
+			"%d placeholders, over %s (%d); none was read and the entity is rejected", n, placeholdersKey, lim.MaxPlaceholders)}}
+	}
+	used := d.size
 	var problems []Problem
 	var prevRaw any
 	if prev != nil {
@@ -57,8 +70,19 @@ func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc
 		}
 	}
 	out := replacePlaceholders(d.Raw, "", func(field string, ph map[string]any) (any, bool) {
+		if d.overLimit {
+			return nil, false
+		}
 		key, x := onlyEntry(ph)
-		v, err := resolve(ctx, key, x, base, read)
+		v, size, err := resolve(ctx, key, x, base, read, lim.MaxBytes-used)
+		used += size
+		if used > lim.MaxBytes {
+			d.overLimit = true
+			problems = append(problems, Problem{File: d.File, Line: d.LineOf(field), Field: field, Message: fmt.Sprintf(
+				"%s %s: placeholders make the entity %s, over %s (%s); the entity is rejected",
+				key, x, formatOver(used, lim.MaxBytes), bytesKey, formatBytes(lim.MaxBytes))})
+			return nil, false
+		}
 		if err == nil {
 			return v, true
 		}
@@ -77,10 +101,35 @@ func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc
 		problems = append(problems, Problem{File: d.File, Line: d.LineOf(field), Field: field, Message: msg})
 		return removed, true
 	})
-	if m, ok := out.(map[string]any); ok {
+	if m, ok := out.(map[string]any); ok && !d.overLimit {
 		d.Raw = m
 	}
 	return problems
+}
+
+// countPlaceholders counts the placeholders ResolvePlaceholders would read.
+func countPlaceholders(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		if isPlaceholder(v) {
+			return 1
+		}
+		if hasDollarKey(v) {
+			return 0
+		}
+		n := 0
+		for _, x := range v {
+			n += countPlaceholders(x)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, x := range v {
+			n += countPlaceholders(x)
+		}
+		return n
+	}
+	return 0
 }
 
 // Skipped is a placeholder left unread because the ReadFunc returned
@@ -101,16 +150,20 @@ func (d *Doc) Skipped() []Skipped {
 	return out
 }
 
-// resolve reads one placeholder and converts what it read.
-func resolve(ctx context.Context, key, x, base string, read ReadFunc) (any, error) {
+// resolve reads one placeholder and converts what it read. size is what
+// the placeholder adds to the document: the bytes read or, for $yaml whose
+// aliases expand, the bytes of the expanded value. Past room it stops
+// converting and returns a size over room.
+func resolve(ctx context.Context, key, x, base string, read ReadFunc, room int64) (v any, size int64, err error) {
 	target, err := resolveTarget(base, x)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	data, err := read(ctx, target)
+	size = int64(len(data))
 	if err != nil {
 		if errors.Is(err, ErrSkip) {
-			return nil, err
+			return nil, 0, err
 		}
 		// A classified error is shown as it is: the reader names the
 		// target as users may see it (the catalog never shows server
@@ -122,19 +175,23 @@ func resolve(ctx context.Context, key, x, base string, read ReadFunc) (any, erro
 				msg = "cannot read " + target + ": " + msg
 			}
 		}
-		return nil, errors.New(msg)
+		return nil, 0, errors.New(msg)
+	}
+	if size > room {
+		return nil, size, nil // over the limit: not worth converting
 	}
 	switch key {
 	case "$text":
-		return string(data), nil
+		return string(data), size, nil
 	case "$json":
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", target, err)
+			return nil, size, fmt.Errorf("%s is not valid JSON: %v", target, err)
 		}
-		return v, nil
+		return v, size, nil
 	default: // $yaml
-		return parseYAMLValue(target, data)
+		v, expanded, err := parseYAMLValue(target, data, room)
+		return v, max(size, expanded), err
 	}
 }
 
@@ -164,10 +221,12 @@ func resolveTarget(base, x string) (string, error) {
 }
 
 // parseYAMLValue parses exactly one YAML document into a JSON value, with
-// the same limits and scalar rules as Parse.
-func parseYAMLValue(target string, data []byte) (any, error) {
+// the same limits and scalar rules as Parse; its aliases may expand it to
+// maxBytes. It returns the bytes of the value's keys and scalars, past
+// maxBytes when it stopped there.
+func parseYAMLValue(target string, data []byte, maxBytes int64) (any, int64, error) {
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes", target, MaxFileSize)
+		return nil, 0, fmt.Errorf("%s is larger than %d bytes", target, MaxFileSize)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
@@ -178,20 +237,20 @@ func parseYAMLValue(target string, data []byte) (any, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s is not valid YAML: %s", target, trimPrefix(err.Error(), "yaml: "))
+			return nil, 0, fmt.Errorf("%s is not valid YAML: %s", target, trimPrefix(err.Error(), "yaml: "))
 		}
 		docs = append(docs, &n)
 	}
 	if len(docs) != 1 {
-		return nil, fmt.Errorf("expected exactly one YAML document in %s, found %d", target, len(docs))
+		return nil, 0, fmt.Errorf("expected exactly one YAML document in %s, found %d", target, len(docs))
 	}
 	root := docs[0]
-	c := &converter{file: target, budget: countNodes(root, 0) + maxExpansion}
+	c := &converter{file: target, budget: countNodes(root, 0) + maxExpansion, maxBytes: maxBytes}
 	v := c.value(root, "", 0)
 	if len(c.problems) > 0 {
-		return nil, fmt.Errorf("%s: %s", target, c.problems[0].String())
+		return nil, c.bytes, fmt.Errorf("%s: %s", target, c.problems[0].String())
 	}
-	return v, nil
+	return v, c.bytes, nil
 }
 
 // removed, returned by a replacePlaceholders callback, drops the key (or

@@ -148,7 +148,7 @@ func (b *Builtins) gitRemote(in PublishGitInput) (string, error) {
 	if len(in.AllowedHosts) > 0 && !slices.Contains(in.AllowedHosts, u.Host) && !slices.Contains(in.AllowedHosts, u.Hostname()) {
 		return "", callboard.Errorf(callboard.Forbidden, "input.repoUrl: host %s is not in allowedHosts %v", u.Host, in.AllowedHosts)
 	}
-	if !hostAllowed(b.GitAllowHosts, u) {
+	if !callboard.HostRules(b.GitAllowHosts...).Allows(u) {
 		return "", callboard.Errorf(callboard.Forbidden, "input.repoUrl: pushing to %s is not allowed on this server", u.Host)
 	}
 	return u.String(), nil

@@ -35,7 +35,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, git: newGitServer(t), workDir: t.TempDir()}
 	host := strings.TrimPrefix(e.git.srv.URL, "http://")
 	e.cat = catalog.New(db, catalog.Options{
-		Reader: &catalog.Reader{AllowHosts: []string{host}},
+		Reader: &catalog.Reader{AllowHosts: callboard.HostRules(host)},
 		Rules:  []catalog.Rule{{Allow: []string{"Component", "Location", "Template"}}},
 	})
 	tpl, _ := filepath.Abs("testdata/git-service/template.yaml")

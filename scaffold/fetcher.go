@@ -30,9 +30,9 @@ type Fetcher interface {
 // allowed hosts, and embedded: paths from an embedded tree (the demo's
 // templates). Directories over http(s) need a host integration (GitHub).
 type URLFetcher struct {
-	// AllowHosts lists the hosts http(s) URLs may name ("*.example.com"
-	// matches subdomains). Empty allows none.
-	AllowHosts []string
+	// AllowHosts is backend.reading.allow: the hosts, ports and paths
+	// http(s) URLs may name (see callboard.AllowRule). Empty allows none.
+	AllowHosts callboard.AllowRules
 	// Client is used for http(s); nil means a client with a 30 s timeout.
 	Client *http.Client
 	// Embedded serves embedded:/path URLs.
@@ -91,7 +91,7 @@ func (f *URLFetcher) FetchFile(ctx context.Context, rawURL string) ([]byte, erro
 		}
 		return b, nil
 	case "http", "https":
-		if !hostAllowed(f.AllowHosts, u) {
+		if !f.AllowHosts.Allows(u) {
 			return nil, callboard.Errorf(callboard.Forbidden, "reading from %s is not allowed; add it to backend.reading.allow", u.Host)
 		}
 		return f.get(ctx, u)
@@ -152,7 +152,7 @@ func (f *URLFetcher) guardRedirects(c *http.Client) *http.Client {
 		if len(via) >= maxRedirects {
 			return &redirectError{fmt.Sprintf("stopped after %d redirects", maxRedirects)}
 		}
-		if (req.URL.Scheme != "http" && req.URL.Scheme != "https") || !hostAllowed(f.AllowHosts, req.URL) {
+		if (req.URL.Scheme != "http" && req.URL.Scheme != "https") || !f.AllowHosts.Allows(req.URL) {
 			return &redirectError{fmt.Sprintf("redirect to %s is not allowed; add its host to backend.reading.allow", req.URL.Host)}
 		}
 		if next != nil {
@@ -161,20 +161,6 @@ func (f *URLFetcher) guardRedirects(c *http.Client) *http.Client {
 		return nil
 	}
 	return &cc
-}
-
-// hostAllowed matches u's host against a list of hosts, "host:port"s and
-// "*.domain" patterns.
-func hostAllowed(allow []string, u *url.URL) bool {
-	for _, h := range allow {
-		switch {
-		case h == u.Host || h == u.Hostname():
-			return true
-		case strings.HasPrefix(h, "*.") && strings.HasSuffix(u.Hostname(), h[1:]):
-			return true
-		}
-	}
-	return false
 }
 
 // resolveURL resolves a fetch action's url against the template's base.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/store/storetest"
 	"callboard/web"
@@ -41,7 +42,7 @@ func newTestServer(t *testing.T, opts web.Options, n int) *httptest.Server {
 	cat := catalog.New(storetest.Open(t), catalog.Options{
 		Locations: []catalog.StaticLocation{{Type: "file", Target: path}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "Group", "Location", "API"}}},
-		Reader:    &catalog.Reader{AllowHosts: []string{"127.0.0.1"}},
+		Reader:    &catalog.Reader{AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func newProductionServer(t *testing.T) (*httptest.Server, *store.DB) {
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
 		Rules:  []catalog.Rule{{Allow: []string{"Component", "Location"}}},
-		Reader: &catalog.Reader{AllowHosts: []string{"127.0.0.1"}},
+		Reader: &catalog.Reader{AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)

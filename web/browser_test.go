@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/demo"
 	"callboard/store/storetest"
@@ -27,7 +28,7 @@ import (
 func newDemoServer(t testing.TB, opts web.Options) (*httptest.Server, *catalog.Service) {
 	t.Helper()
 	cat := catalog.New(storetest.Open(t), catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: []string{"127.0.0.1"}},
+		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
 		Locations: []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
 	})

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/integration/github"
@@ -45,7 +48,9 @@ type scaffolderConfig struct {
 	// secrets resume after a restart; without it secrets stay in memory.
 	SecretsKey string `yaml:"secretsKey"`
 	Git        struct {
-		// AllowHosts lists the hosts publish:git may push to.
+		// AllowHosts lists the hosts publish:git may push to, in the form
+		// of backend.reading.allow hosts (a host without a port allows its
+		// default port only).
 		AllowHosts []string `yaml:"allowHosts"`
 		// AllowFileRemotes lets publish:git push to file:// remotes.
 		AllowFileRemotes bool `yaml:"allowFileRemotes"`
@@ -77,6 +82,15 @@ func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reade
 		if cfg.Has("scaffolder." + key) {
 			log.Warn("config: scaffolder." + key + " is accepted for Backstage compatibility but not used: commits are authored by the action's gitAuthorName/gitAuthorEmail inputs or the scaffolder default")
 		}
+	}
+	var errs []error
+	for i, h := range sc.Git.AllowHosts {
+		if err := (callboard.AllowRule{Host: h}).Check(); err != nil {
+			errs = append(errs, cfg.Errorf(fmt.Sprintf("scaffolder.git.allowHosts[%d]", i), "%s", callboard.ErrorMessage(err)))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
 	}
 	fetcher := &scaffold.URLFetcher{AllowHosts: reader.AllowHosts, Embedded: reader.Embedded}
 	actions := newActions(&scaffold.Builtins{Fetcher: fetcher, Catalog: cat,

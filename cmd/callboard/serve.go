@@ -21,6 +21,7 @@ import (
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/demo"
+	"callboard/descriptor"
 	"callboard/index"
 	"callboard/store"
 	"callboard/techdocs/docsync"
@@ -265,9 +266,17 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 	if err := cfg.Decode("backend.reading.allow", &allow); err != nil {
 		return catalog.Options{}, err
 	}
-	reader := &catalog.Reader{AllowHosts: []string{"github.com", "raw.githubusercontent.com"}}
-	for _, a := range allow {
-		reader.AllowHosts = append(reader.AllowHosts, a.Host)
+	reader := &catalog.Reader{AllowHosts: callboard.HostRules("github.com", "raw.githubusercontent.com")}
+	var errs []error
+	for i, a := range allow {
+		r := callboard.AllowRule{Host: a.Host, Paths: a.Paths}
+		if err := r.Check(); err != nil {
+			errs = append(errs, cfg.Errorf(fmt.Sprintf("backend.reading.allow[%d]", i), "%s", callboard.ErrorMessage(err)))
+		}
+		reader.AllowHosts = append(reader.AllowHosts, r)
+	}
+	if len(errs) > 0 {
+		return catalog.Options{}, errors.Join(errs...)
 	}
 	opts := catalog.Options{
 		Readonly:           cfg.Catalog.Readonly,
@@ -275,6 +284,10 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		ProcessingInterval: time.Duration(cfg.Catalog.ProcessingInterval),
 		Reader:             reader,
 		Logger:             log,
+		Limits: descriptor.Limits{
+			MaxPlaceholders: cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
+			MaxBytes:        int64(cfg.Catalog.Limits.MaxEntityBytes),
+		},
 	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}
@@ -442,7 +455,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		Logger:    log,
 		Open:      docsOpener(reader),
 		// url: docs sources are cloned only from backend.reading.allow hosts.
-		AllowHost: docsync.HostList(reader.AllowHosts),
+		AllowHost: reader.AllowHosts.Allows,
 		Entity:    cat.Entity,
 		Entities: func(ctx context.Context) ([]*callboard.Entity, error) {
 			es, _, err := cat.Query(ctx, index.Query{Filter: documented})

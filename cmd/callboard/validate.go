@@ -177,13 +177,17 @@ func (r *validateReport) checkFile(ctx context.Context, file, root string, expli
 	if err != nil {
 		abs = file
 	}
-	read := diskReader(root, filepath.Dir(abs))
+	var cache descriptor.ReadCache // a target named many times is read once
+	read := cache.Wrap(diskReader(root, filepath.Dir(abs)))
 	for _, d := range docs {
 		r.Entities++
 		failed := map[string]bool{}
 		for _, p := range descriptor.ResolvePlaceholders(ctx, d, abs, read, nil) {
 			failed[p.Field] = true
 			r.Problems = append(r.Problems, p)
+		}
+		if d.OverLimit() {
+			continue // the catalog rejects it whole; its fields say nothing more
 		}
 		for _, s := range d.Skipped() {
 			r.Skipped = append(r.Skipped, skippedPlaceholder{File: file, Line: d.LineOf(s.Field), Field: s.Field, Target: s.Target})

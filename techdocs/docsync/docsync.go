@@ -21,6 +21,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,9 +75,9 @@ type Options struct {
 	// WorkDir holds the clones (in WorkDir/git); empty is
 	// callboard/docsync in the user's cache dir (os.UserCacheDir).
 	WorkDir string
-	// AllowHost reports whether a repository host (host or host:port) may
-	// be read: backend.reading.allow (see HostList). Nil allows none.
-	AllowHost func(host string) bool
+	// AllowHost reports whether a repository URL may be read:
+	// backend.reading.allow (callboard.AllowRules.Allows). Nil allows none.
+	AllowHost func(u *url.URL) bool
 	// AllowFileRepos allows file:// repositories (tests, self-hosted
 	// mirrors on the same machine).
 	AllowFileRepos bool

@@ -126,27 +126,6 @@ func repoFolder(p string) (string, error) {
 	return p, nil
 }
 
-// HostList returns an AllowHost function with the catalog reader's rules
-// (backend.reading.allow): an entry is a host ("github.com"), a host and
-// port ("localhost:8080"), or "*.example.com" for its subdomains.
-func HostList(hosts []string) func(host string) bool {
-	return func(host string) bool {
-		name := host
-		if u, err := url.Parse("//" + host); err == nil {
-			name = u.Hostname()
-		}
-		for _, h := range hosts {
-			switch {
-			case strings.EqualFold(h, host) || strings.EqualFold(h, name):
-				return true
-			case strings.HasPrefix(h, "*.") && strings.HasSuffix(strings.ToLower(name), strings.ToLower(h[1:])):
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // checkRepo refuses repositories the options do not allow.
 func (s *Syncer) checkRepo(src Source) error {
 	u, err := url.Parse(src.Repo)
@@ -162,7 +141,7 @@ func (s *Syncer) checkRepo(src Source) error {
 	if _, pass := s.credentials(u.Host); pass != "" {
 		return nil // a configured integration host
 	}
-	if s.opts.AllowHost == nil || !s.opts.AllowHost(u.Host) {
+	if s.opts.AllowHost == nil || !s.opts.AllowHost(u) {
 		return callboard.Errorf(callboard.Forbidden, "docs from %s: host %s is not allowed; add it to backend.reading.allow", src.Repo, u.Host)
 	}
 	return nil

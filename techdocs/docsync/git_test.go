@@ -3,6 +3,7 @@ package docsync_test
 import (
 	"context"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,7 +234,7 @@ func TestSyncGitMissingBranch(t *testing.T) {
 
 func TestSyncGitHostNotAllowed(t *testing.T) {
 	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:https://git.internal.example/o/r/tree/main/docs"})
-	b.opts.AllowHost = docsync.HostList([]string{"github.com"})
+	b.opts.AllowHost = callboard.HostRules("github.com").Allows
 	_, err := b.syncer(t).Sync(t.Context(), b.entity.Ref())
 	if callboard.ErrorKind(err) != callboard.Forbidden || !strings.Contains(err.Error(), "backend.reading.allow") || !strings.Contains(err.Error(), "git.internal.example") {
 		t.Fatalf("Sync = %v; want Forbidden naming the host and backend.reading.allow", err)
@@ -247,7 +248,7 @@ func TestSyncGitFileReposNeedOptIn(t *testing.T) {
 	r := newGitRepo(t)
 	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:" + r.url()})
 	b.opts.AllowFileRepos = false
-	b.opts.AllowHost = func(string) bool { return true }
+	b.opts.AllowHost = func(*url.URL) bool { return true }
 	if _, err := b.syncer(t).Sync(t.Context(), b.entity.Ref()); callboard.ErrorKind(err) != callboard.Forbidden {
 		t.Fatalf("Sync = %v; want Forbidden", err)
 	}

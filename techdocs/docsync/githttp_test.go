@@ -88,7 +88,7 @@ func TestSyncGitSmartHTTPPrivate(t *testing.T) {
 
 			b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:" + srv.URL + "/org/repo/tree/main/sub"})
 			b.opts.AllowFileRepos = false
-			b.opts.AllowHost = docsync.HostList([]string{host})
+			b.opts.AllowHost = callboard.HostRules(host).Allows
 			var logs bytes.Buffer
 			b.opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
@@ -163,7 +163,7 @@ func TestSyncGitCredentialsNotInArgsOrErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:https://git.example.com/o/r/tree/main/docs"})
-	b.opts.AllowHost = docsync.HostList([]string{"*.example.com"})
+	b.opts.AllowHost = callboard.HostRules("*.example.com").Allows
 	b.opts.Credentials = docsync.Credentials([]docsync.Integration{docsync.GitHubIntegration("git.example.com", token)})
 	b.opts.GitBinary = fake
 	_, err := b.syncer(t).Sync(t.Context(), b.entity.Ref())
