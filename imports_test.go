@@ -49,8 +49,15 @@ var allowed = map[string][]string{
 	// checked by the catalog's analyzer; no storage, no web.
 	"callboard/onboard": {"callboard", "callboard/catalog", "callboard/descriptor", "callboard/integration/github"},
 
+	// The plugin seam: declarations on root types only, so a plugin's
+	// package needs nothing else of callboard; its building blocks are
+	// the standard library's html/template.
+	"callboard/plugin":    {"callboard"},
+	"callboard/plugin/ui": nil,
+
 	// web serves the domain; it never holds a store or an integration.
 	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index",
+		"callboard/plugin", "callboard/plugin/ui",
 		"callboard/scaffold", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
 
 	// Test servers and test helpers, imported only from _test.go files

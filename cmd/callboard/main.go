@@ -10,11 +10,17 @@ import (
 	"syscall"
 
 	"callboard"
+	"callboard/plugin"
 )
 
-func main() {
+func main() { Main() }
+
+// Main runs the callboard command line (os.Args) with the built-in plugins
+// and extra, then exits: a team's own binary is a main that calls Main
+// with its plugins (docs/plugins.md).
+func Main(extra ...plugin.Plugin) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := runWith(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, extra)
 	stop()
 	if err != nil {
 		if err != errSilent {
@@ -44,15 +50,24 @@ Usage:
   callboard version                               print the version
 `
 
-// run is the whole program; main only supplies the process's environment.
+// run is the whole program with the built-in plugins; main only supplies
+// the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, stderr, nil)
+}
+
+// runWith is run with extra plugins after the built-in ones.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, extra []plugin.Plugin) error {
+	if err := plugin.Check(declaredPlugins(extra)); err != nil {
+		return fmt.Errorf("plugins: %w", err)
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errSilent
 	}
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], getenv, stdout, stderr)
+		return runServe(ctx, args[1:], getenv, stdout, stderr, extra...)
 	case "catalog":
 		if len(args) > 1 && args[1] == "validate" {
 			return runValidate(ctx, args[2:], stdout, stderr)
@@ -64,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "template":
 		return runTemplate(ctx, args[1:], stdout, stderr)
 	case "policy":
-		return runPolicy(ctx, args[1:], stdout, stderr)
+		return runPolicy(ctx, args[1:], stdout, stderr, plugin.Permissions(declaredPlugins(extra))...)
 	case "onboard":
 		return runOnboard(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":

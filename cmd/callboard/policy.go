@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"callboard"
 	"callboard/auth/policy"
 )
 
@@ -33,7 +34,9 @@ A cases file lists expected decisions:
 fails. Errors in either file name the file and line.
 `
 
-func runPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// runPolicy runs the policy commands; extra are the binary's plugin
+// permissions, which policies and cases may name.
+func runPolicy(_ context.Context, args []string, stdout, stderr io.Writer, extra ...callboard.Permission) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, policyUsage)
 		return errSilent
@@ -44,13 +47,13 @@ func runPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprint(stderr, policyUsage)
 			return errSilent
 		}
-		return runPolicyTest(args[1], args[2], stdout)
+		return runPolicyTest(args[1], args[2], stdout, extra)
 	case "check":
 		if len(args) != 2 {
 			fmt.Fprint(stderr, policyUsage)
 			return errSilent
 		}
-		pol, err := policy.Load(args[1])
+		pol, err := policy.Load(args[1], extra...)
 		if err != nil {
 			return err
 		}
@@ -65,7 +68,7 @@ func runPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error
 		if err := fs.Parse(args[1:]); err != nil {
 			return errSilent
 		}
-		fmt.Fprint(stdout, policy.DefaultYAML(admins, *dev))
+		fmt.Fprint(stdout, policy.DefaultYAML(admins, *dev, extra...))
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, policyUsage)
@@ -76,12 +79,12 @@ func runPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // runPolicyTest prints the case table and fails when a case fails.
-func runPolicyTest(policyFile, casesFile string, stdout io.Writer) error {
-	pol, err := policy.Load(policyFile)
+func runPolicyTest(policyFile, casesFile string, stdout io.Writer, extra []callboard.Permission) error {
+	pol, err := policy.Load(policyFile, extra...)
 	if err != nil {
 		return err
 	}
-	cases, err := loadCases(casesFile)
+	cases, err := loadCases(casesFile, extra)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -43,9 +44,10 @@ type caseYAML struct {
 	Expect     string    `yaml:"expect"`
 }
 
-// loadCases reads a cases file and the catalog file it names. Every
-// problem is reported as file:line: message.
-func loadCases(file string) ([]policyCase, error) {
+// loadCases reads a cases file and the catalog file it names; extra are
+// the plugins' permissions, known besides the built-in ones. Every problem
+// is reported as file:line: message.
+func loadCases(file string, extra []callboard.Permission) ([]policyCase, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func loadCases(file string) ([]policyCase, error) {
 		if pc.Name == "" {
 			pc.Name = fmt.Sprintf("case %d", i+1)
 		}
-		if _, ok := callboard.Permissions[c.Permission]; !ok {
+		if _, ok := callboard.Permissions[c.Permission]; !ok && !slices.ContainsFunc(extra, func(p callboard.Permission) bool { return p.Name == c.Permission }) {
 			fail(n.Line, "cases[%d].permission: %q is not a known permission", i, c.Permission)
 		}
 		switch c.Expect {

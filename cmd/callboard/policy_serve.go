@@ -28,9 +28,10 @@ type permissionConfig struct {
 }
 
 // servePermissions sets the web server's Authorizer and audit log from the
-// permission section. The returned function watches the policy file until
-// its context ends; it does nothing without a file.
-func servePermissions(cfg *config.Config, opts *web.Options, audit callboard.AuditLog, log *slog.Logger) (func(context.Context), error) {
+// permission section; extra are the plugins' permissions. The returned
+// function watches the policy file until its context ends; it does nothing
+// without a file.
+func servePermissions(cfg *config.Config, opts *web.Options, audit callboard.AuditLog, log *slog.Logger, extra ...callboard.Permission) (func(context.Context), error) {
 	var pc permissionConfig
 	if err := cfg.Decode("permission", &pc); err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func servePermissions(cfg *config.Config, opts *web.Options, audit callboard.Aud
 		return idle, nil
 	}
 	if pc.PolicyFile == "" {
-		pol, err := policy.Default(pc.AdminGroups, opts.Dev)
+		pol, err := policy.Default(pc.AdminGroups, opts.Dev, extra...)
 		if err != nil {
 			return nil, fmt.Errorf("permission.adminGroups: %w", err)
 		}
@@ -69,7 +70,7 @@ func servePermissions(cfg *config.Config, opts *web.Options, audit callboard.Aud
 			log.Error("audit log write failed", "action", ev.Action, "err", err)
 		}
 	}
-	w, err := policy.NewWatcher(pc.PolicyFile, record)
+	w, err := policy.NewWatcher(pc.PolicyFile, record, extra...)
 	if err != nil {
 		return nil, fmt.Errorf("permission.policyFile: %w", err)
 	}

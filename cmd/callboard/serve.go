@@ -22,6 +22,7 @@ import (
 	"callboard/config"
 	"callboard/demo"
 	"callboard/index"
+	"callboard/plugin"
 	"callboard/store"
 	"callboard/techdocs/docsync"
 	"callboard/techdocs/publish"
@@ -34,8 +35,9 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// runServe runs the portal until ctx ends.
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// runServe runs the portal, with the built-in plugins and extra, until
+// ctx ends.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, extra ...plugin.Plugin) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var configs stringList
@@ -69,6 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--port must be between 0 and 65535, got %d", cfg.Backend.Listen.Port)
 	}
 	cfg.Demo = cfg.Demo || *withDemo
+	claimPluginSections(cfg, extra)
 	for _, w := range cfg.Warnings {
 		log.Debug("config: " + w)
 	}
@@ -96,7 +99,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	watchPolicy, err := servePermissions(cfg, &webOpts, db, log)
+	watchPolicy, err := servePermissions(cfg, &webOpts, db, log, plugin.Permissions(declaredPlugins(extra))...)
 	if err != nil {
 		return err
 	}
@@ -130,6 +133,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	webOpts.Scaffolder = scaffolder
+	// Plugins (plugins.go): the registration table's and the binary's own.
+	plugins, err := setupPlugins(ctx, cfg, append(builtinPlugins(portal{docs: syncer}), extra...), cat, log)
+	if err != nil {
+		return err
+	}
+	defer plugins.close()
+	webOpts.Plugins, webOpts.PluginTimeout = plugins.enabled, plugins.timeout
 	srv := &http.Server{Handler: web.NewServer(log, cat, webOpts), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Backend.Listen.Addr())
 	if err != nil {
@@ -185,6 +195,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		cancel()
 	}()
+	wg.Go(func() { plugins.runJobs(ctx, db, cat) })
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
