@@ -75,7 +75,8 @@ var allowed = map[string][]string{
 	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
 
 	// The composition root imports everything.
-	"callboard/cmd/callboard": {"callboard/"},
+	"callboard/app":           {"callboard/"},
+	"callboard/cmd/callboard": {"callboard/app"},
 }
 
 // sdks lists, for integration packages, the outside modules they may
