@@ -4,8 +4,8 @@
 // entities.
 //
 // A plugin is a value, not an init() registration: the built-in ones are
-// listed in one table (cmd/callboard/plugins.go), and a team's own binary
-// passes its plugins to the library's Main (docs/plugins.md). The host
+// listed in one table (app/plugins.go), and a team's own binary passes its
+// plugins to app.Main (docs/plugins.md). The host
 // mounts what Setup returns through its own wrappers, so sign-in, the
 // permission policy, the audit log, CSRF checks, request IDs and
 // Backstage's error body apply without the plugin doing anything; tabs and
