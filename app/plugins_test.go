@@ -175,11 +175,21 @@ func TestPluginEnabledOnlyWithItsSection(t *testing.T) {
 }
 
 func TestPluginConfigErrorsNameFileAndLine(t *testing.T) {
-	config := newPluginConfig(t, "uptime:\n  greting: bonjour\n")
-	err := runWith(t.Context(), []string{"serve", "--config", config, "--port", "0"}, func(string) string { return "" },
-		io.Discard, io.Discard, []plugin.Plugin{uptimePlugin(nil)})
-	if err == nil || !strings.Contains(err.Error(), "app-config.yaml:8: uptime.greting") || !strings.HasPrefix(err.Error(), "plugin uptime: ") {
-		t.Errorf("serve = %v, want plugin uptime: app-config.yaml:8: uptime.greting ...", err)
+	tests := []struct {
+		name, section, want string
+	}{
+		{"the plugin's section", "uptime:\n  greting: bonjour\n", "app-config.yaml:8: uptime.greting: unknown key"},
+		{"the plugins section", "uptime: {}\nplugins:\n  timout: 1s\n", "app-config.yaml:9: plugins.timout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			config := newPluginConfig(t, tc.section)
+			err := runWith(t.Context(), []string{"serve", "--config", config, "--port", "0"}, func(string) string { return "" },
+				io.Discard, io.Discard, []plugin.Plugin{uptimePlugin(nil)})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("serve = %v, want %s", err, tc.want)
+			}
+		})
 	}
 }
 

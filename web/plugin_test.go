@@ -172,7 +172,7 @@ func newPluginServer(t *testing.T) pluginEnv {
 		t.Fatal(err)
 	}
 	h := web.NewServer(slog.New(slog.DiscardHandler), cat, web.Options{
-		Plugins: plugins, PluginTimeout: 50 * time.Millisecond, Authorizer: az, Audit: db,
+		Plugins: plugins, PluginTimeout: 500 * time.Millisecond, Authorizer: az, Audit: db,
 	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := sloPrincipals[r.Header.Get("X-Test-User")]; ok {
@@ -214,7 +214,7 @@ func TestPluginPanelsOnARealPage(t *testing.T) {
 	}{
 		{"overview with cards", page, []string{
 			`<span class="status state-ok"><span class="dot" aria-hidden="true"></span>Objective met</span>`,
-			`data-plugin-panel="slow" data-unavailable`, "Slow is unavailable: no answer within 50ms",
+			`data-plugin-panel="slow" data-unavailable`, "Slow is unavailable: no answer within 500ms",
 			`data-plugin-panel="boom" data-unavailable`, "Boom is unavailable: internal error",
 			`href="/catalog/default/component/payment-service/slo"`, `href="/catalog/default/component/payment-service/boom"`,
 			"About", // the built-in cards render too
@@ -222,7 +222,7 @@ func TestPluginPanelsOnARealPage(t *testing.T) {
 		{"the plugin's tab inside the page", page + "/slo", []string{
 			`<nav class="tabs"`, `aria-current="page" data-tab>SLOs</a>`, `<th scope="row">Objective of payment-service</th><td>99.9%</td>`,
 		}, nil},
-		{"a slow tab", page + "/slow", []string{"Slow is unavailable: no answer within 50ms", `<nav class="tabs"`}, []string{"late"}},
+		{"a slow tab", page + "/slow", []string{"Slow is unavailable: no answer within 500ms", `<nav class="tabs"`}, []string{"late"}},
 		{"a panicking tab", page + "/boom", []string{"Boom is unavailable: internal error", `<nav class="tabs"`}, []string{"nil map"}},
 	}
 	for _, tc := range tests {
@@ -319,7 +319,7 @@ func TestPluginFactsAndJobs(t *testing.T) {
 		got.Facts[0].Value != 99.9 || got.Facts[0].Entity != "component:default/payment-service" || got.Facts[0].At.IsZero() {
 		t.Errorf("facts = %+v", got.Facts)
 	}
-	if len(got.Unavailable) != 1 || got.Unavailable[0].Source != "slow" || got.Unavailable[0].Message != "Slow is unavailable: no answer within 50ms" {
+	if len(got.Unavailable) != 1 || got.Unavailable[0].Source != "slow" || got.Unavailable[0].Message != "Slow is unavailable: no answer within 500ms" {
 		t.Errorf("unavailable = %+v", got.Unavailable)
 	}
 
