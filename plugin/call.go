@@ -24,10 +24,12 @@ func Call(ctx context.Context, timeout time.Duration, fn func(ctx context.Contex
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	// Only Call cancels ctx, once it has its answer: fn's own return must
+	// not race with its result.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	done := make(chan error, 1) // buffered: a late fn does not block
 	go func() {
-		defer cancel()
 		defer func() {
 			if v := recover(); v != nil {
 				done <- callboard.Wrap(callboard.Internal, fmt.Errorf("%v\n%s", v, debug.Stack()), "panic")
@@ -39,6 +41,11 @@ func Call(ctx context.Context, timeout time.Duration, fn func(ctx context.Contex
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+		select {
+		case err := <-done: // answered as the time ran out
+			return err
+		default:
+		}
 		if ctx.Err() == context.DeadlineExceeded {
 			return callboard.Errorf(callboard.Upstream, "no answer within %s", timeout)
 		}

@@ -117,6 +117,13 @@ func TestCall(t *testing.T) {
 			t.Errorf("Call = %v, want %v", err, want)
 		}
 	})
+	t.Run("a quick answer is never lost", func(t *testing.T) {
+		for i := range 2000 {
+			if err := plugin.Call(t.Context(), time.Minute, func(context.Context) error { return nil }); err != nil {
+				t.Fatalf("call %d: %v, want nil", i, err)
+			}
+		}
+	})
 	t.Run("timeout", func(t *testing.T) {
 		release := make(chan struct{})
 		defer close(release)
