@@ -29,6 +29,9 @@ func builtinPlugins(core portal) []plugin.Plugin {
 	}
 }
 
+// The catalog is what plugins read entities from.
+var _ plugin.Catalog = (*catalog.Service)(nil)
+
 // portal is what serve builds that built-in plugins use; their Setup reads
 // it, their declaration does not.
 type portal struct {

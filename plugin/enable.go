@@ -179,8 +179,7 @@ func (en Enabled) resourceType(perm string) (string, bool) {
 }
 
 // Permission returns the declaration of perm, a permission of the plugin
-// or a built-in one (whose Action is "read" for the catalog's and the
-// scaffolder's reads).
+// or a built-in one (with its resource type and no Action).
 func (en Enabled) Permission(perm string) callboard.Permission {
 	for _, p := range en.Permissions {
 		if p.Name == perm {
