@@ -53,8 +53,18 @@ var allowed = map[string][]string{
 	// checked by the catalog's analyzer; no storage, no web.
 	"callboard/onboard": {"callboard", "callboard/catalog", "callboard/descriptor", "callboard/integration/github"},
 
+	// The plugin seam: declarations on root types only, so a plugin's
+	// package needs nothing else of callboard; its building blocks are
+	// the standard library's html/template.
+	"callboard/plugin":    {"callboard"},
+	"callboard/plugin/ui": nil,
+	// A plugin's tests run it in a real portal.
+	"callboard/plugin/plugintest": {"callboard", "callboard/auth/policy", "callboard/catalog", "callboard/config",
+		"callboard/plugin", "callboard/store", "callboard/store/storetest", "callboard/web"},
+
 	// web serves the domain; it never holds a store or an integration.
 	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index",
+		"callboard/plugin", "callboard/plugin/ui",
 		"callboard/scaffold", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
 
 	// Test servers and test helpers, imported only from _test.go files
@@ -69,7 +79,8 @@ var allowed = map[string][]string{
 	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
 
 	// The composition root imports everything.
-	"callboard/cmd/callboard": {"callboard/"},
+	"callboard/app":           {"callboard/"},
+	"callboard/cmd/callboard": {"callboard/app"},
 }
 
 // sdks lists, for integration packages, the outside modules they may

@@ -41,6 +41,21 @@ var Permissions = map[string]string{
 // cancel (Backstage's isTaskOwner rule), a location's update.
 var ByCreator = map[string]bool{PermTaskRead: true, PermTaskCancel: true, PermLocationUpdate: true}
 
+// Permission declares a permission a plugin checks (package plugin), so
+// that policies may name it and `callboard policy check/test` know it.
+type Permission struct {
+	// Name is the permission's name, "<plugin>.<noun>.<verb>" as Backstage
+	// names them ("slo.objective.read"); it must not be a built-in name.
+	Name string
+	// ResourceType is what the permission is decided on: ResourceEntity
+	// for a permission checked per entity, another type or "" for none.
+	ResourceType string
+	// Action is Backstage's permission attribute: "read", "create",
+	// "update", "delete" or "". Read permissions are not audited when
+	// refused, and the default policy lets everyone hold them.
+	Action string
+}
+
 // Authorizer decides what a principal may do. Implementations are safe for
 // concurrent use; errors are Internal (a policy that cannot be evaluated).
 type Authorizer interface {

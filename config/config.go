@@ -209,7 +209,7 @@ var (
 	knownSections = map[string]bool{"app": true, "backend": true, "catalog": true}
 	// Sections a feature decodes itself, strictly, in cmd/callboard.
 	featureSections = map[string]bool{"auth": true, "events": true, "integrations": true,
-		"permission": true, "scaffolder": true, "techdocs": true}
+		"permission": true, "plugins": true, "scaffolder": true, "techdocs": true}
 )
 
 // decodeKnown decodes app, backend and catalog over the defaults, records
@@ -218,7 +218,7 @@ func (c *Config) decodeKnown() error {
 	var errs []error
 	for k := range c.Raw {
 		if !knownSections[k] && !featureSections[k] {
-			c.Warnings = append(c.Warnings, k+": kept for a plugin; not used yet")
+			c.Warnings = append(c.Warnings, k+unclaimed)
 		}
 	}
 

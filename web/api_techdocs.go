@@ -45,10 +45,12 @@ func (s *Server) docsEntity(r *http.Request, msg string) (*callboard.Entity, err
 
 func (s *Server) docs() (DocsReader, error) {
 	if s.opts.Docs == nil {
-		return nil, callboard.Errorf(callboard.NotFound, "TechDocs has no publisher configured (techdocs.publisher)")
+		return nil, errNoPublisher
 	}
 	return s.opts.Docs, nil
 }
+
+var errNoPublisher = callboard.Errorf(callboard.NotFound, "TechDocs has no publisher configured (techdocs.publisher)")
 
 // handleDocsMetadata serves GET /metadata/techdocs/{namespace}/{kind}/{name}:
 // the site's techdocs_metadata.json.

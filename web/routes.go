@@ -58,6 +58,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// (GitHub's HMAC signature), not by a bearer token (api_events.go).
 	mux.Handle("POST /api/events/http/{topic}", s.api(s.handleEvent))
 
+	// Plugins (package plugin): each one's routes under /api/<id>/, and
+	// their facts about an entity (plugin_routes.go).
+	s.pluginRoutes(mux)
+	mux.Handle("GET /api/facts/by-name/{kind}/{namespace}/{name}", s.api(s.handleFactsByName))
+
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))
@@ -81,8 +86,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /settings", s.page(s.handleSettings))
 	mux.Handle("GET /signin", s.page(s.handleSignIn))
 	mux.Handle("POST /signout", s.csrf.Handler(s.page(s.handleSignOut)))
-	// TechDocs reader (ui_docs.go); its Docs tab joins the entity tabs.
-	s.addDocsTab()
+	// TechDocs reader (ui_docs.go); its Docs tab is a plugin (plugin_docs.go).
 	mux.Handle("GET /docs", s.page(s.handleDocsIndex))
 	mux.Handle("GET /docs/{namespace}/{kind}/{name}", s.page(s.handleDocsRoot))
 	mux.Handle("GET /docs/{namespace}/{kind}/{name}/{path...}", s.page(s.handleDocsPage))

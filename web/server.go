@@ -6,9 +6,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/plugin"
 	"callboard/scaffold"
 )
 
@@ -28,10 +30,12 @@ type Options struct {
 	// (backend.auth.externalAccess type legacy): the caller's subject, or
 	// ok false.
 	ExternalToken func(token string) (subject string, ok bool)
-	// EntityTabs and EntityCards are the entity page's plugin slots: a
-	// feature adds a tab or an Overview card by listing it here.
-	EntityTabs  []EntityTab
-	EntityCards []EntityCard
+	// Plugins are the enabled plugins (package plugin): their routes are
+	// mounted under /api/<id>/, their tabs and cards join entity pages.
+	Plugins []plugin.Enabled
+	// PluginTimeout bounds each plugin's render and facts call
+	// (app-config plugins.timeout); zero means plugin.DefaultTimeout.
+	PluginTimeout time.Duration
 	// TemplateDir, when set, rereads the page templates from this folder
 	// (web/templates in a checkout) on every request, for template work.
 	TemplateDir string
@@ -79,7 +83,7 @@ func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 	}
 	s.ui = u
 	s.csrf = s.newCSRF()
-	checkTabs(opts.EntityTabs)
+	checkTabs(opts.Plugins)
 	s.routes(s.mux)
 	return s
 }

@@ -21,33 +21,15 @@ import (
 
 // The TechDocs reader: the Docs index (/docs), the reader
 // (/docs/{namespace}/{kind}/{name}/{path...}) and the entity page's Docs
-// tab. Pages come from the publisher (Options.Docs) as built HTML files;
-// the reader takes the article, the nav and the TOC out of them, so sites
-// built by Backstage's techdocs-cli (mkdocs-material) read the same as ours.
-
-// docsTabID is the entity page tab of the docs.
-const docsTabID = "docs"
+// tab (plugin_docs.go). Pages come from the publisher (Options.Docs) as
+// built HTML files; the reader takes the article, the nav and the TOC out of
+// them, so sites built by Backstage's techdocs-cli (mkdocs-material) read
+// the same as ours.
 
 // docsStatuser is implemented by a docs reader that also builds docs
 // (docsync.Syncer): the reader shows its build status.
 type docsStatuser interface {
 	Status(ref callboard.EntityRef) docsync.Status
-}
-
-// addDocsTab puts the Docs tab into the entity page's plugin slot, unless
-// the caller registered its own tab with that ID.
-func (s *Server) addDocsTab() {
-	for _, t := range s.opts.EntityTabs {
-		if t.ID == docsTabID {
-			return
-		}
-	}
-	s.opts.EntityTabs = append(s.opts.EntityTabs, EntityTab{
-		ID:      docsTabID,
-		Title:   "Docs",
-		Applies: func(e *callboard.Entity) bool { return e.Annotation(callboard.AnnotationTechDocsRef) != "" },
-		Render:  s.renderDocsTab,
-	})
 }
 
 // docsBase is the reader's URL of the site root, with a trailing slash.
@@ -235,7 +217,7 @@ func (s *Server) handleDocsPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, docsStaticBase(ref)+p, http.StatusFound)
 		return nil
 	}
-	v, err := s.docsView(r.Context(), e, p, strings.TrimSpace(r.URL.Query().Get("q")))
+	v, err := loadDocsView(r.Context(), s.opts.Docs, e, p, strings.TrimSpace(r.URL.Query().Get("q")))
 	if err != nil {
 		return err
 	}
@@ -255,14 +237,15 @@ func (s *Server) handleDocsPage(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// renderDocsTab is the Docs tab: the site's home page in the reader layout.
-func (s *Server) renderDocsTab(ctx context.Context, e *callboard.Entity) (template.HTML, error) {
-	v, err := s.docsView(ctx, e, "", "")
+// renderDocsTab is the Docs tab: the site's home page in the reader layout,
+// rendered with u's templates.
+func renderDocsTab(ctx context.Context, u *ui, docs DocsReader, e *callboard.Entity) (template.HTML, error) {
+	v, err := loadDocsView(ctx, docs, e, "", "")
 	if err != nil {
 		return "", err
 	}
 	v.InTab = true
-	t, err := s.ui.lookup("docs")
+	t, err := u.lookup("docs")
 	if err != nil {
 		return "", callboard.Wrap(callboard.Internal, err, "load template")
 	}
@@ -273,19 +256,18 @@ func (s *Server) renderDocsTab(ctx context.Context, e *callboard.Entity) (templa
 	return template.HTML(buf.String()), nil //nolint:gosec // rendered by html/template
 }
 
-// docsView loads page p (a site path: "", "runbook/", "a/b.html") of e's
-// published site. A site that is not published yet, or a failed build, is
-// not an error: the view says so.
-func (s *Server) docsView(ctx context.Context, e *callboard.Entity, p, query string) (*docsView, error) {
+// loadDocsView loads page p (a site path: "", "runbook/", "a/b.html") of e's
+// site published in docs (nil: no publisher, NotFound). A site that is not
+// published yet, or a failed build, is not an error: the view says so.
+func loadDocsView(ctx context.Context, docs DocsReader, e *callboard.Entity, p, query string) (*docsView, error) {
 	ref := e.Ref()
 	v := &docsView{
 		Ref: ref.String(), Name: e.Metadata.Name, Title: e.Metadata.Title, Kind: e.Kind,
 		EntityURL: refURL(ref), Base: docsBase(ref), Query: query,
 		CSS: "/static/techdocs.css?v=" + techdocsCSSVersion,
 	}
-	docs, err := s.docs()
-	if err != nil {
-		return nil, err
+	if docs == nil {
+		return nil, errNoPublisher
 	}
 	if st, ok := docs.(docsStatuser); ok {
 		status := st.Status(ref)
@@ -311,7 +293,7 @@ func (s *Server) docsView(ctx context.Context, e *callboard.Entity, p, query str
 	}
 	if query != "" {
 		v.Searched = true
-		v.Hits, err = s.docsSearch(ctx, ref, query)
+		v.Hits, err = docsSearch(ctx, docs, ref, query)
 		if err != nil {
 			return nil, err
 		}

@@ -22,8 +22,8 @@ type searchIndex struct {
 
 // docsSearch finds the site's pages and sections containing every word of
 // query, best first: title matches, then the number of occurrences.
-func (s *Server) docsSearch(ctx context.Context, ref callboard.EntityRef, query string) ([]docsHit, error) {
-	body, _, err := s.opts.Docs.Open(ctx, ref, techdocs.SearchIndexFile)
+func docsSearch(ctx context.Context, docs DocsReader, ref callboard.EntityRef, query string) ([]docsHit, error) {
+	body, _, err := docs.Open(ctx, ref, techdocs.SearchIndexFile)
 	if callboard.ErrorKind(err) == callboard.NotFound {
 		return nil, nil
 	}

@@ -96,7 +96,7 @@ func newReaderServer(t testing.TB, builder string) *docsBundle {
 			}
 		}
 	}
-	opts := web.Options{Dev: true, Docs: syncer}
+	opts := web.Options{Dev: true, Docs: syncer, Plugins: mustEnable(t, web.DocsPlugin(syncer))}
 	if builder != docsync.BuilderExternal {
 		opts.DocsSync = syncer.Sync
 	}

@@ -167,12 +167,7 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 			v.APIs = append(v.APIs, v.Rel(t))
 		}
 	default:
-		for _, t := range s.opts.EntityTabs {
-			if t.ID == v.Tab {
-				b := s.renderPlugin(ctx, t.ID, t.Title, true, e, t.Render)
-				v.Plugin = &b
-			}
-		}
+		v.Plugin = s.renderTab(ctx, e, v.Tab)
 	}
 	title := v.Title
 	if title == "" {
@@ -262,7 +257,7 @@ func (s *Server) entityTabs(e *callboard.Entity, base, active string) []tabView 
 	if kind == "component" || len(e.SpecStrings("providesApis"))+len(e.SpecStrings("consumesApis")) > 0 {
 		tabs = append(tabs, tabView{ID: tabAPIs, Title: "APIs"})
 	}
-	for _, t := range s.opts.EntityTabs {
+	for _, t := range s.pluginTabs() {
 		if applies(t.Applies, e) {
 			tabs = append(tabs, tabView{ID: t.ID, Title: t.Title})
 		}
@@ -382,10 +377,6 @@ func (s *Server) loadOverview(ctx context.Context, e *callboard.Entity, v *entit
 				URL: "/catalog?kind=" + url.QueryEscape(strings.ToLower(c.Value)) + "&owner=" + url.QueryEscape(v.Ref)})
 		}
 	}
-	for _, c := range s.opts.EntityCards {
-		if applies(c.Applies, e) {
-			v.Cards = append(v.Cards, s.renderPlugin(ctx, c.ID, c.Title, c.Wide, e, c.Render))
-		}
-	}
+	v.Cards = s.renderCards(ctx, e)
 	return nil
 }

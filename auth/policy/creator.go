@@ -49,7 +49,7 @@ const (
 // it. Rules with entity conditions, or whose when reads the entity, do
 // not match. An error (a CEL condition that failed) means no decision.
 func (pol *Policy) DecideCreated(p callboard.Principal, perm, createdBy string) (Decision, error) {
-	d := &decider{p: p, perm: perm}
+	d := &decider{p: p, perm: perm, typ: pol.resourceType(perm)}
 	for _, r := range pol.Rules {
 		ok, err := d.userMatch(r)
 		if err != nil {

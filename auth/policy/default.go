@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"strings"
+
+	"callboard"
 )
 
 // DefaultAdminGroup is the admin group of the default policy when
@@ -18,8 +20,10 @@ const DefaultAdminGroup = "group:default/admins"
 // refresh entities and run templates; the rest (deleting locations,
 // cancelling tasks, the audit log) is for admins. In dev mode anyone may do
 // anything, as writes need no sign-in there. `callboard policy default`
-// prints it.
-func DefaultYAML(adminGroups []string, dev bool) string {
+// prints it. The read permissions of extra (plugins' permissions with
+// Action "read") join what everyone reads; their other permissions are for
+// admins.
+func DefaultYAML(adminGroups []string, dev bool, extra ...callboard.Permission) string {
 	if len(adminGroups) == 0 {
 		adminGroups = []string{DefaultAdminGroup}
 	}
@@ -36,7 +40,7 @@ func DefaultYAML(adminGroups []string, dev bool) string {
     user: { groups: [%s] }
     decision: allow
   - name: everyone reads
-    permission: [catalog.entity.read, catalog.location.read, scaffolder.template.parameter.read, techdocs.sync]
+    permission: [catalog.entity.read, catalog.location.read, scaffolder.template.parameter.read, techdocs.sync%s]
     decision: allow
   - name: a task is read by whoever created it
     permission: scaffolder.task.read
@@ -57,11 +61,23 @@ func DefaultYAML(adminGroups []string, dev bool) string {
   - name: everything else is for admins
     permission: "*"
     decision: deny
-`, strings.Join(adminGroups, ", "))
+`, strings.Join(adminGroups, ", "), pluginReads(extra))
 	return b.String()
 }
 
-// Default returns the parsed default policy.
-func Default(adminGroups []string, dev bool) (*Policy, error) {
-	return Parse("(default policy)", []byte(DefaultYAML(adminGroups, dev)))
+// Default returns the parsed default policy; extra are the plugins'
+// permissions.
+func Default(adminGroups []string, dev bool, extra ...callboard.Permission) (*Policy, error) {
+	return Parse("(default policy)", []byte(DefaultYAML(adminGroups, dev, extra...)), extra...)
+}
+
+// pluginReads lists the read permissions of extra, each after ", ".
+func pluginReads(extra []callboard.Permission) string {
+	var b strings.Builder
+	for _, p := range extra {
+		if p.Action == "read" {
+			b.WriteString(", " + p.Name)
+		}
+	}
+	return b.String()
 }

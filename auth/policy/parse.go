@@ -16,8 +16,10 @@ import (
 )
 
 // Parse parses a policy file. Every problem is reported, each as
-// "file:line: field: message" (errors.Join), with kind Invalid.
-func Parse(file string, data []byte) (pol *Policy, err error) {
+// "file:line: field: message" (errors.Join), with kind Invalid. extra are
+// the enabled binary's plugin permissions: rules may name them as they
+// name the built-in ones.
+func Parse(file string, data []byte, extra ...callboard.Permission) (pol *Policy, err error) {
 	defer func() {
 		// yaml.v3 has panicked on malformed input before.
 		if r := recover(); r != nil {
@@ -35,8 +37,8 @@ func Parse(file string, data []byte) (pol *Policy, err error) {
 		}
 		return nil, callboard.Errorf(callboard.Invalid, "%s: %s", file, msg)
 	}
-	p := &parser{file: file}
-	pol = &Policy{File: file}
+	p := &parser{file: file, perms: knownPermissions(extra)}
+	pol = &Policy{File: file, perms: p.perms}
 	root := doc.Content[0]
 	if root.Kind == yaml.MappingNode && !hasKey(root, "rules") {
 		p.fail(root, "rules", "missing; a policy is a mapping with a rules list")
@@ -73,8 +75,9 @@ func hasKey(n *yaml.Node, key string) bool {
 
 // parser collects problems with their file, line and field.
 type parser struct {
-	file string
-	errs []error
+	file  string
+	perms map[string]string // known permissions: name to resource type
+	errs  []error
 }
 
 func (p *parser) fail(n *yaml.Node, field, format string, args ...any) {
@@ -227,14 +230,14 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 	if len(r.Permissions) == 0 && len(r.ResourceType) == 0 {
 		p.fail(n, field+".permission", `missing; name permissions (globs such as "catalog.entity.*" allowed) or a resourceType`)
 	}
-	if r.When != nil && r.When.UsesEntity && r.appliesTo(callboard.PermEntityRead) {
+	if r.When != nil && r.When.UsesEntity && r.appliesTo(callboard.PermEntityRead, callboard.ResourceEntity) {
 		p.fail(n, field+".when", "reads entity, but the rule applies to %s, whose lists are filtered in the query; "+
 			"use entity conditions (entity:) for reads", callboard.PermEntityRead)
 	}
-	if r.When != nil && r.When.UsesEntity && !r.onEntities() {
+	if r.When != nil && r.When.UsesEntity && !r.onEntities(p.perms) {
 		p.fail(n, field+".when", "reads entity, but none of the rule's permissions is decided per entity")
 	}
-	if r.Entity != nil && !r.onEntities() {
+	if r.Entity != nil && !r.onEntities(p.perms) {
 		p.fail(n, field+".entity", "entity conditions never hold for these permissions: none of them is decided per entity (resource type %s)", callboard.ResourceEntity)
 	}
 	for _, c := range []struct {
@@ -256,7 +259,7 @@ func (p *parser) rule(n *yaml.Node, field string) *Rule {
 // creator on resources of type typ.
 func (r *Rule) onCreators(typ string) bool {
 	for perm := range callboard.ByCreator {
-		if callboard.Permissions[perm] == typ && r.appliesTo(perm) {
+		if callboard.Permissions[perm] == typ && r.appliesTo(perm, typ) {
 			return true
 		}
 	}
@@ -285,11 +288,11 @@ func (p *parser) creator(n *yaml.Node, field, key string) *CreatorCond {
 	return c
 }
 
-// onEntities reports whether some permission r applies to is decided per
-// entity.
-func (r *Rule) onEntities() bool {
-	for perm, typ := range callboard.Permissions {
-		if typ == callboard.ResourceEntity && r.appliesTo(perm) {
+// onEntities reports whether some permission of perms that r applies to
+// is decided per entity.
+func (r *Rule) onEntities(perms map[string]string) bool {
+	for perm, typ := range perms {
+		if typ == callboard.ResourceEntity && r.appliesTo(perm, typ) {
 			return true
 		}
 	}
@@ -311,7 +314,7 @@ func (p *parser) permissions(n *yaml.Node, field string) []string {
 			continue
 		}
 		known := false
-		for perm := range callboard.Permissions {
+		for perm := range p.perms {
 			if ok, _ := path.Match(g, perm); ok {
 				known = true
 				break
@@ -328,7 +331,7 @@ func (p *parser) resourceTypes(n *yaml.Node, field string) []string {
 	types := p.strs(n, field)
 	for _, t := range types {
 		known := false
-		for _, typ := range callboard.Permissions {
+		for _, typ := range p.perms {
 			known = known || typ == t
 		}
 		if !known {

@@ -30,6 +30,10 @@ import (
 type Policy struct {
 	File  string // the file it was read from, for messages
 	Rules []*Rule
+	// perms maps each permission the policy was parsed against (the
+	// built-in ones and the plugins' of Parse's extra) to its resource
+	// type; nil means callboard.Permissions.
+	perms map[string]string
 }
 
 // Rule is one rule of a policy.
@@ -46,13 +50,38 @@ type Rule struct {
 	Line         int          // line of the rule in its file
 }
 
-// Load reads and parses a policy file.
-func Load(file string) (*Policy, error) {
+// Load reads and parses a policy file; extra are the plugins'
+// permissions, known besides the built-in ones (see Parse).
+func Load(file string, extra ...callboard.Permission) (*Policy, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Invalid, err, "read policy file")
 	}
-	return Parse(file, data)
+	return Parse(file, data, extra...)
+}
+
+// knownPermissions is callboard.Permissions plus extra, name to resource
+// type.
+func knownPermissions(extra []callboard.Permission) map[string]string {
+	if len(extra) == 0 {
+		return callboard.Permissions
+	}
+	known := make(map[string]string, len(callboard.Permissions)+len(extra))
+	for name, typ := range callboard.Permissions {
+		known[name] = typ
+	}
+	for _, p := range extra {
+		known[p.Name] = p.ResourceType
+	}
+	return known
+}
+
+// resourceType returns perm's resource type, "" for an unknown one.
+func (pol *Policy) resourceType(perm string) string {
+	if pol.perms == nil {
+		return callboard.Permissions[perm]
+	}
+	return pol.perms[perm]
 }
 
 // label names a rule in messages: its name, or its file and line.
@@ -63,16 +92,17 @@ func (r *Rule) label(file string) string {
 	return fmt.Sprintf("%s:%d", file, r.Line)
 }
 
-// appliesTo reports whether r names perm, by name or glob and by resource
-// type; a rule that lists both needs both to match.
-func (r *Rule) appliesTo(perm string) bool {
+// appliesTo reports whether r names perm, whose resource type is typ, by
+// name or glob and by resource type; a rule that lists both needs both to
+// match.
+func (r *Rule) appliesTo(perm, typ string) bool {
 	if len(r.Permissions) > 0 && !slices.ContainsFunc(r.Permissions, func(g string) bool {
 		ok, _ := path.Match(g, perm)
 		return ok
 	}) {
 		return false
 	}
-	if len(r.ResourceType) > 0 && !slices.Contains(r.ResourceType, callboard.Permissions[perm]) {
+	if len(r.ResourceType) > 0 && !slices.Contains(r.ResourceType, typ) {
 		return false
 	}
 	return true
@@ -89,13 +119,14 @@ type Decision struct {
 type decider struct {
 	p    callboard.Principal
 	perm string
+	typ  string // perm's resource type
 	in   *celInput
 }
 
 // userMatch reports whether r's user conditions, and its CEL condition
 // when it does not read the entity, hold.
 func (d *decider) userMatch(r *Rule) (bool, error) {
-	if !r.appliesTo(d.perm) || !r.User.match(d.p) {
+	if !r.appliesTo(d.perm, d.typ) || !r.User.match(d.p) {
 		return false, nil
 	}
 	if r.When == nil || r.When.UsesEntity {
@@ -108,7 +139,7 @@ func (d *decider) input() *celInput {
 	if d.in == nil {
 		d.in = &celInput{
 			user: userMap(d.p.Subject, d.p.Ownership, d.p.Email, d.p.Service),
-			perm: map[string]string{"name": d.perm, "resourceType": callboard.Permissions[d.perm]},
+			perm: map[string]string{"name": d.perm, "resourceType": d.typ},
 			now:  time.Now(),
 		}
 	}
@@ -119,7 +150,7 @@ func (d *decider) input() *celInput {
 // the rule that made it. An error (a CEL condition that failed) means no
 // decision: callers deny.
 func (pol *Policy) Decide(p callboard.Principal, perm string, e *callboard.Entity) (Decision, error) {
-	d := &decider{p: p, perm: perm}
+	d := &decider{p: p, perm: perm, typ: pol.resourceType(perm)}
 	for _, r := range pol.Rules {
 		ok, err := d.userMatch(r)
 		if err != nil {
@@ -164,7 +195,7 @@ func (pol *Policy) Authorize(_ context.Context, p callboard.Principal, perm stri
 // CEL condition reads the entity cannot be a filter: meeting one is an
 // error (Parse refuses them for catalog.entity.read).
 func (pol *Policy) EntityFilter(_ context.Context, p callboard.Principal, perm string) (callboard.EntityCondition, error) {
-	d := &decider{p: p, perm: perm}
+	d := &decider{p: p, perm: perm, typ: pol.resourceType(perm)}
 	var allowed []any
 	var earlier []any // entity predicates of earlier conditional rules, negated
 	for _, r := range pol.Rules {

@@ -16,6 +16,7 @@ import (
 // policy stays in force. It implements callboard.Authorizer.
 type Watcher struct {
 	file     string
+	extra    []callboard.Permission // plugin permissions, for Parse
 	cur      atomic.Pointer[Policy]
 	onReload func(pol *Policy, err error)
 
@@ -28,8 +29,9 @@ type Watcher struct {
 // NewWatcher loads file. A bad file is an error here: the server does not
 // start without a policy. onReload, if not nil, is called after each later
 // reload attempt with the new policy or the error that kept the old one.
-func NewWatcher(file string, onReload func(pol *Policy, err error)) (*Watcher, error) {
-	w := &Watcher{file: file, onReload: onReload}
+// extra are the plugins' permissions (see Parse).
+func NewWatcher(file string, onReload func(pol *Policy, err error), extra ...callboard.Permission) (*Watcher, error) {
+	w := &Watcher{file: file, onReload: onReload, extra: extra}
 	if _, err := w.check(); err != nil {
 		return nil, err
 	}
@@ -73,7 +75,7 @@ func (w *Watcher) check() (bool, error) {
 		return false, nil
 	}
 	w.data = data
-	pol, err := Parse(w.file, data)
+	pol, err := Parse(w.file, data, w.extra...)
 	if err != nil {
 		return false, err
 	}

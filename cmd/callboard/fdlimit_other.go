@@ -1,7 +1,0 @@
-//go:build !linux && !darwin
-
-package main
-
-// fdLimit returns 0: the open-file limit is not read on this system, and
-// the connection cap stays web.DefaultMaxConns.
-func fdLimit() uint64 { return 0 }

@@ -1,0 +1,42 @@
+package callboard
+
+import (
+	"context"
+	"time"
+)
+
+// Fact is one typed observation a plugin makes about an entity ("the
+// availability SLO is met", "3 open incidents"): scorecards read them.
+type Fact struct {
+	// Entity is the canonical ref of the entity the fact is about.
+	Entity string `json:"entity"`
+	// Source is the ID of the plugin that reported it.
+	Source string `json:"source"`
+	// Key names the fact within its source, dotted lower camel case
+	// ("availability.objective").
+	Key string `json:"key"`
+	// Value is a bool, an int64, a float64, a string or a time.Time;
+	// CheckFact refuses other types.
+	Value any `json:"value"`
+	// At is when the fact was observed, UTC.
+	At time.Time `json:"at"`
+}
+
+// CheckFact returns Invalid when f lacks a key or its value is not one
+// of the types Fact allows.
+func CheckFact(f Fact) error {
+	if f.Key == "" {
+		return Errorf(Invalid, "fact of %s from %s has no key", f.Entity, f.Source)
+	}
+	switch f.Value.(type) {
+	case bool, int64, float64, string, time.Time:
+		return nil
+	}
+	return Errorf(Invalid, "fact %s from %s has a value of type %T; use bool, int64, float64, string or time.Time", f.Key, f.Source, f.Value)
+}
+
+// FactSource answers the facts known about an entity. Errors: Upstream
+// when a source did not answer, Internal otherwise.
+type FactSource interface {
+	Facts(ctx context.Context, e *Entity) ([]Fact, error)
+}

@@ -1,0 +1,44 @@
+package plugin
+
+import (
+	"context"
+	"net/http"
+
+	"callboard"
+)
+
+type routeEntityKey struct{}
+
+// RouteEntity returns the entity a route's {kind}/{namespace}/{name} name,
+// which the host loaded and decided the route's permission on; nil for a
+// route whose permission is not decided per entity.
+func RouteEntity(r *http.Request) *callboard.Entity {
+	e, _ := r.Context().Value(routeEntityKey{}).(*callboard.Entity)
+	return e
+}
+
+// WithRouteEntity returns ctx carrying the route's entity; the host calls
+// it before a plugin's handler (and tests that call a handler directly).
+func WithRouteEntity(ctx context.Context, e *callboard.Entity) context.Context {
+	return context.WithValue(ctx, routeEntityKey{}, e)
+}
+
+// Authorizer answers whether the caller of a request holds a permission;
+// hosts put one into the context of requests and renders.
+type Authorizer func(perm string, e *callboard.Entity) bool
+
+type authorizerKey struct{}
+
+// WithAuthorizer returns ctx carrying az.
+func WithAuthorizer(ctx context.Context, az Authorizer) context.Context {
+	return context.WithValue(ctx, authorizerKey{}, az)
+}
+
+// Allowed reports whether the caller ctx belongs to holds perm on e (nil
+// for a permission decided on no entity), for deciding what a tab or a
+// card offers. Without a policy (no authorizer in ctx) everything is
+// allowed. A route's own Permission is checked by the host already.
+func Allowed(ctx context.Context, perm string, e *callboard.Entity) bool {
+	az, ok := ctx.Value(authorizerKey{}).(Authorizer)
+	return !ok || az(perm, e)
+}
