@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -277,11 +276,8 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 	if _, err := sc.Task(r.Context(), id); err != nil {
 		return err
 	}
-	flusher, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	sse := newSSE(w)
+	defer sse.keepAlive(r.Context())()
 	tick := time.NewTicker(eventPoll)
 	defer tick.Stop()
 	for {
@@ -290,18 +286,13 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 			return nil // the status is sent; the client reconnects
 		}
 		for _, ev := range evs {
-			b, _ := json.Marshal(serializeEvent(ev))
-			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", ev.Type, ev.ID, b)
+			if sse.JSON(ev.Type, strconv.FormatInt(ev.ID, 10), serializeEvent(ev)) != nil {
+				return nil // the client left
+			}
 			after = ev.ID
 			if ev.Type == "completion" {
-				if flusher != nil {
-					flusher.Flush()
-				}
 				return nil
 			}
-		}
-		if flusher != nil {
-			flusher.Flush()
 		}
 		select {
 		case <-r.Context().Done():
