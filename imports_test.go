@@ -63,9 +63,10 @@ var allowed = map[string][]string{
 		"callboard/plugin", "callboard/store", "callboard/store/storetest", "callboard/web"},
 
 	// web serves the domain; it never holds a store or an integration.
+	// The Create form draws the fields scaffold/params compiles.
 	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index",
 		"callboard/plugin", "callboard/plugin/ui",
-		"callboard/scaffold", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
+		"callboard/scaffold", "callboard/scaffold/params", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
 
 	// Test servers and test helpers, imported only from _test.go files
 	// (no non-test package lists them).

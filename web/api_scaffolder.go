@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -308,34 +307,23 @@ func (s *Server) handleTaskEventStream(w http.ResponseWriter, r *http.Request) e
 	if _, err := s.readTask(r, sc, id, "the events of "); err != nil {
 		return err
 	}
-	flusher, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	sse := newSSE(w)
+	defer sse.keepAlive(r.Context())()
 	tick := time.NewTicker(eventPoll)
 	defer tick.Stop()
 	for {
-		// The stream outlives the server's write timeout; a client that
-		// stops reading is still cut off.
-		streamDeadline(w, streamWindow)
 		evs, err := sc.Events(r.Context(), id, after)
 		if err != nil {
 			return nil // the status is sent; the client reconnects
 		}
 		for _, ev := range evs {
-			b, _ := json.Marshal(serializeEvent(ev))
-			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", ev.Type, ev.ID, b)
+			if sse.JSON(ev.Type, strconv.FormatInt(ev.ID, 10), serializeEvent(ev)) != nil {
+				return nil // the client left
+			}
 			after = ev.ID
 			if ev.Type == "completion" {
-				if flusher != nil {
-					flusher.Flush()
-				}
 				return nil
 			}
-		}
-		if flusher != nil {
-			flusher.Flush()
 		}
 		select {
 		case <-r.Context().Done():

@@ -230,17 +230,12 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A build may outlive the server's write timeout.
 	streamDeadline(w, docsSyncWindow)
-	stream := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
-	if stream {
-		h := w.Header()
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Connection", "keep-alive")
-		w.WriteHeader(http.StatusOK)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
+	var sse *sseWriter
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		sse = newSSE(w)
+		defer sse.keepAlive(r.Context())() // the build may take minutes
 	}
+	stream := sse != nil
 	updated := false
 	if s.opts.DocsSync != nil {
 		updated, err = s.opts.DocsSync(r.Context(), e.Ref())
@@ -253,9 +248,9 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 		if callboard.ErrorKind(err) == callboard.Internal {
 			s.log.Error("docs sync failed", "entity", e.Ref().String(), "err", err)
 		}
-		writeEvent(w, "error", callboard.ErrorMessage(err))
+		_ = sse.JSON("error", "", callboard.ErrorMessage(err))
 	case stream:
-		writeEvent(w, "finish", map[string]bool{"updated": updated})
+		_ = sse.JSON("finish", "", map[string]bool{"updated": updated})
 	case err != nil:
 		return err
 	case updated:
@@ -264,16 +259,4 @@ func (s *Server) handleDocsSync(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 	}
 	return nil
-}
-
-// writeEvent writes one server-sent event with JSON data and flushes it.
-func writeEvent(w http.ResponseWriter, event string, data any) {
-	b, err := json.Marshal(data)
-	if err != nil {
-		b = []byte(`null`)
-	}
-	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
 }

@@ -101,10 +101,6 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// streamWindow is how long an event stream's next write may take; each
-// write pushes its deadline this far ahead.
-const streamWindow = time.Minute
-
 // docsSyncWindow bounds the write of a docs sync's answer, build included.
 const docsSyncWindow = 30 * time.Minute
 

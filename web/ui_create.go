@@ -10,11 +10,6 @@ import (
 	"callboard/index"
 )
 
-// The Create pages join the page sets parsed at startup (ui_render.go).
-func init() {
-	pageFiles = append(pageFiles, "create", "create_form", "create_task", "create_tasks")
-}
-
 // createFacets are the filters of the Create page, all in the URL.
 var createFacets = []facetDef{
 	{Param: "type", Key: "spec.type", Label: "Type"},

@@ -13,46 +13,61 @@ import (
 	"github.com/yuin/goldmark/extension"
 
 	"callboard"
+	"callboard/scaffold"
 	"callboard/techdocs"
 )
 
-// apiTask is a task as GET /api/scaffolder/v2/tasks/{id} serves it
-// (Backstage's SerializedTask); only what the pages show is decoded.
-type apiTask struct {
-	ID        string    `json:"id"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"createdAt"`
-	CreatedBy string    `json:"createdBy"`
-	Spec      struct {
-		TemplateInfo struct {
-			EntityRef string `json:"entityRef"`
-			Entity    struct {
-				Metadata struct {
-					Name  string `json:"name"`
-					Title string `json:"title"`
-				} `json:"metadata"`
-			} `json:"entity"`
-		} `json:"templateInfo"`
-		Steps []struct {
-			ID     string `json:"id"`
-			Name   string `json:"name"`
-			Action string `json:"action"`
-		} `json:"steps"`
-	} `json:"spec"`
+// taskInfo is what the pages show of a task's spec (Backstage's TaskSpec).
+type taskInfo struct {
+	TemplateInfo struct {
+		EntityRef string `json:"entityRef"`
+		Entity    struct {
+			Metadata struct {
+				Name  string `json:"name"`
+				Title string `json:"title"`
+			} `json:"metadata"`
+		} `json:"entity"`
+	} `json:"templateInfo"`
+	Steps []struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Action string `json:"action"`
+	} `json:"steps"`
 }
 
-// apiEvent is a SerializedTaskEvent.
-type apiEvent struct {
-	ID        int64     `json:"id"`
-	Type      string    `json:"type"`
-	CreatedAt time.Time `json:"createdAt"`
-	Body      struct {
-		Message string          `json:"message"`
-		StepID  string          `json:"stepId"`
-		Status  string          `json:"status"`
-		Output  json.RawMessage `json:"output"`
-		Error   json.RawMessage `json:"error"`
-	} `json:"body"`
+// infoOf reads a stored spec; one that does not decode shows as empty.
+func infoOf(t callboard.Task) taskInfo {
+	var info taskInfo
+	_ = json.Unmarshal(t.Spec, &info)
+	return info
+}
+
+// eventBody is what the pages show of a task event's body.
+type eventBody struct {
+	Message string          `json:"message"`
+	StepID  string          `json:"stepId"`
+	Status  string          `json:"status"`
+	Output  json.RawMessage `json:"output"`
+	Error   json.RawMessage `json:"error"`
+}
+
+// pageTask reads task id for a page, with the checks of
+// GET /api/scaffolder/v2/tasks/{id} (api_scaffolder.go).
+func (s *Server) pageTask(r *http.Request, sc *scaffold.Service, id string) (callboard.Task, error) {
+	return s.readTask(r, sc, id, "")
+}
+
+// pageTasks lists tasks for a page, with the checks of
+// GET /api/scaffolder/v2/tasks (api_scaffolder.go).
+func (s *Server) pageTasks(r *http.Request, sc *scaffold.Service, f callboard.TaskFilter) ([]callboard.Task, int, error) {
+	ok, err := s.taskReadFilter(r, &f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ok {
+		return nil, 0, nil
+	}
+	return sc.Tasks(r.Context(), f)
 }
 
 type taskView struct {
@@ -94,16 +109,20 @@ type outputText struct {
 // step's log, and when it is done its output links and text or its error.
 // create.js follows the event stream from Last on.
 func (s *Server) handleTaskPage(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.scaffolder()
+	if err != nil {
+		return err
+	}
 	id := r.PathValue("id")
+	t, err := s.pageTask(r, sc, id)
+	if err != nil {
+		return err
+	}
+	events, err := sc.Events(r.Context(), id, 0)
+	if err != nil {
+		return err
+	}
 	base := "/api/scaffolder/v2/tasks/" + url.PathEscape(id)
-	var t apiTask
-	if err := s.apiGet(r, base, &t); err != nil {
-		return err
-	}
-	var events []apiEvent
-	if err := s.apiGet(r, base+"/events", &events); err != nil {
-		return err
-	}
 	v := taskViewOf(t, events)
 	v.StreamURL, v.APIURL = base+"/eventstream", base
 	v.Writable = s.opts.Dev
@@ -124,17 +143,18 @@ func (s *Server) handleTaskPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // taskViewOf folds the events into the steps of the task's spec.
-func taskViewOf(t apiTask, events []apiEvent) taskView {
-	v := taskView{ID: t.ID, Short: shortID(t.ID), Status: t.Status, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt,
-		TemplateTitle: t.Spec.TemplateInfo.Entity.Metadata.Title}
-	if ref := t.Spec.TemplateInfo.EntityRef; ref != "" {
+func taskViewOf(t callboard.Task, events []callboard.TaskEvent) taskView {
+	info := infoOf(t)
+	v := taskView{ID: t.ID, Short: shortID(t.ID), Status: string(t.Status), CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt,
+		TemplateTitle: info.TemplateInfo.Entity.Metadata.Title}
+	if ref := info.TemplateInfo.EntityRef; ref != "" {
 		v.Template = linkTo(ref, "template")
 		if r, err := callboard.ParseRef(ref, "template", ""); err == nil {
 			v.TemplateURL = "/create/templates/" + url.PathEscape(strings.ToLower(r.Namespace)) + "/" + url.PathEscape(r.Name)
 		}
 	}
 	steps := map[string]int{}
-	for _, st := range t.Spec.Steps {
+	for _, st := range info.Steps {
 		steps[st.ID] = len(v.Steps)
 		name := st.Name
 		if name == "" {
@@ -145,7 +165,8 @@ func taskViewOf(t apiTask, events []apiEvent) taskView {
 	var end time.Time
 	for _, e := range events {
 		v.Last = max(v.Last, e.ID)
-		b := e.Body
+		var b eventBody
+		_ = json.Unmarshal(e.Body, &b)
 		switch e.Type {
 		case "completion", "cancelled":
 			end = e.CreatedAt
@@ -191,7 +212,7 @@ func taskViewOf(t apiTask, events []apiEvent) taskView {
 			st.Duration = duration(st.Ended.Sub(st.Started))
 		}
 	}
-	if callboard.TaskStatus(t.Status).Done() {
+	if t.Status.Done() {
 		v.Done = true
 	}
 	if !end.IsZero() && !t.CreatedAt.IsZero() {

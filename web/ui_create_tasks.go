@@ -32,8 +32,12 @@ type taskListView struct {
 }
 
 // handleTasksPage lists scaffolder tasks, newest first: the caller's own
-// (owned=mine) or everyone's, read from GET /api/scaffolder/v2/tasks.
+// (owned=mine) or everyone's.
 func (s *Server) handleTasksPage(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.scaffolder()
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	v := taskListView{Page: 1, Subject: s.taskSubject(r), MineURL: "/create/tasks?owned=mine", AllURL: "/create/tasks"}
 	v.Anonymous = v.Subject == ""
@@ -45,25 +49,23 @@ func (s *Server) handleTasksPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Page = n
 	}
-	api := url.Values{"limit": {strconv.Itoa(tasksPageSize)}, "offset": {strconv.Itoa((v.Page - 1) * tasksPageSize)}, "order": {"desc:created_at"}}
+	f := callboard.TaskFilter{Limit: tasksPageSize, Offset: (v.Page - 1) * tasksPageSize}
 	if v.Mine {
-		api.Set("createdBy", v.Subject)
+		f.CreatedBy = []string{v.Subject}
 	}
-	var list struct {
-		Tasks      []apiTask `json:"tasks"`
-		TotalTasks int       `json:"totalTasks"`
-	}
-	if err := s.apiGet(r, "/api/scaffolder/v2/tasks?"+api.Encode(), &list); err != nil {
+	tasks, total, err := s.pageTasks(r, sc, f)
+	if err != nil {
 		return err
 	}
-	// Newest first even if the API ignored the order.
-	slices.SortStableFunc(list.Tasks, func(a, b apiTask) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	v.Total = list.TotalTasks
-	for _, t := range list.Tasks {
-		row := taskRow{ID: t.ID, Short: shortID(t.ID), URL: "/create/tasks/" + url.PathEscape(t.ID), Status: t.Status, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
-		if ref := t.Spec.TemplateInfo.EntityRef; ref != "" {
+	// Newest first whatever order the store keeps.
+	slices.SortStableFunc(tasks, func(a, b callboard.Task) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	v.Total = total
+	for _, t := range tasks {
+		row := taskRow{ID: t.ID, Short: shortID(t.ID), URL: "/create/tasks/" + url.PathEscape(t.ID), Status: string(t.Status), CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
+		info := infoOf(t)
+		if ref := info.TemplateInfo.EntityRef; ref != "" {
 			row.Template = linkTo(ref, "template")
-			if title := t.Spec.TemplateInfo.Entity.Metadata.Title; title != "" {
+			if title := info.TemplateInfo.Entity.Metadata.Title; title != "" {
 				row.Template.Short = title
 			}
 		}

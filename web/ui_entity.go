@@ -84,6 +84,7 @@ type entityView struct {
 	Tab                                  string
 	Groups                               []relGroup
 	rels                                 map[string]*relGroup
+	neighbours                           map[string]*callboard.Entity // read once by loadRelations; nil where missing
 	Graph                                template.HTML
 	Depth                                int
 	Depth1URL, Depth2URL                 string
@@ -154,7 +155,7 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 			v.Depth = 2
 		}
 		v.Depth1URL, v.Depth2URL = v.URL+"/relations", v.URL+"/relations?depth=2"
-		if v.Graph, err = s.relationGraph(ctx, e, v.Depth, 60, 0); err != nil {
+		if v.Graph, err = s.relationGraph(ctx, e, v.neighbours, v.Depth, 60, 0); err != nil {
 			return err
 		}
 	case tabAPIs:
@@ -293,10 +294,9 @@ func (s *Server) loadRelations(ctx context.Context, e *callboard.Entity, v *enti
 	}
 	got := make(map[string]*callboard.Entity, len(ents))
 	for i, x := range ents {
-		if x != nil {
-			got[refs[i]] = x
-		}
+		got[refs[i]] = x
 	}
+	v.neighbours = got // the graph reuses them
 	for _, rl := range relationLabels {
 		rs := byType[rl.Type]
 		if len(rs) == 0 {
@@ -357,7 +357,7 @@ func (v *entityView) Rel(t string) relGroup {
 // loadOverview adds the cards of the Overview tab: a small graph, what a
 // group owns, and the plugin cards.
 func (s *Server) loadOverview(ctx context.Context, e *callboard.Entity, v *entityView) error {
-	g, err := s.relationGraph(ctx, e, 1, 16, 560)
+	g, err := s.relationGraph(ctx, e, v.neighbours, 1, 16, 560)
 	if err != nil {
 		return err
 	}

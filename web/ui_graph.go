@@ -15,8 +15,9 @@ const hopCap = 8
 
 // relationGraph draws e's neighbourhood to depth 1 or 2 as SVG. Each hop is
 // one batch read of the catalog: the targets of the focus, then the
-// targets of those.
-func (s *Server) relationGraph(ctx context.Context, e *callboard.Entity, depth, maxNodes, width int) (template.HTML, error) {
+// targets of those. known holds entities the page has read already (its
+// neighbours, nil where missing); they are not read again.
+func (s *Server) relationGraph(ctx context.Context, e *callboard.Entity, known map[string]*callboard.Entity, depth, maxNodes, width int) (template.HTML, error) {
 	focus := e.Ref().String()
 	nodes := map[string]graph.Node{focus: nodeOf(e, true)}
 	var edges []graph.Edge
@@ -47,7 +48,7 @@ func (s *Server) relationGraph(ctx context.Context, e *callboard.Entity, depth, 
 		if len(refs) == 0 {
 			break
 		}
-		ents, err := s.catalog.EntitiesByRefs(ctx, refs, nil)
+		ents, err := s.entitiesByRefs(ctx, refs, known)
 		if err != nil {
 			return "", err
 		}
@@ -68,6 +69,32 @@ func (s *Server) relationGraph(ctx context.Context, e *callboard.Entity, depth, 
 	}
 	title := "Relations of " + shortRef(focus, "")
 	return graph.Render(list, edges, graph.Options{MaxNodes: maxNodes, Width: width, Title: title}), nil
+}
+
+// entitiesByRefs is the catalog's EntitiesByRefs that takes the entities
+// in known (nil for one known to be missing) instead of reading them again.
+func (s *Server) entitiesByRefs(ctx context.Context, refs []string, known map[string]*callboard.Entity) ([]*callboard.Entity, error) {
+	out := make([]*callboard.Entity, len(refs))
+	var read []string
+	var at []int
+	for i, ref := range refs {
+		if x, ok := known[ref]; ok {
+			out[i] = x
+			continue
+		}
+		read, at = append(read, ref), append(at, i)
+	}
+	if len(read) == 0 {
+		return out, nil
+	}
+	ents, err := s.catalog.EntitiesByRefs(ctx, read, nil)
+	if err != nil {
+		return nil, err
+	}
+	for j, x := range ents {
+		out[at[j]] = x
+	}
+	return out, nil
 }
 
 // skipSecondHop leaves out fan-outs that would swamp a two-hop graph:

@@ -22,10 +22,11 @@ var assets embed.FS
 
 // pageFiles lists the page templates; each is parsed together with
 // layout.html and parts.html into its own set, so every page defines its
-// own "content" without clashing.
+// own "content" without clashing. Every page set is listed here.
 var pageFiles = []string{
 	"home", "search", "catalog", "entity", "register", "unregister", "error", "settings",
 	"docs", "docs_index", "signin",
+	"create", "create_form", "create_task", "create_tasks",
 }
 
 // ui holds the parsed templates and the static assets of the portal.

@@ -1,8 +1,9 @@
 // Package params reads a Backstage template's spec.parameters: one JSON
 // Schema object per form page, with react-jsonschema-form's `ui:*` options
 // inlined. Parse splits the two (schemas for validation, ui options for the
-// form), Validate checks submitted values server-side with per-field errors,
-// and Defaults fills `default`s the way the form does.
+// form, compiled into Fields with their widgets), Validate checks submitted
+// values server-side with per-field errors, and Defaults fills `default`s
+// the way the form does.
 package params
 
 import (
@@ -47,6 +48,9 @@ type Page struct {
 	// Raw is the page as written, ui:* keys included (the shape Backstage's
 	// parameter-schema endpoint returns).
 	Raw map[string]any
+	// Fields are the page's properties as a form draws them, in Order,
+	// then the ones its dependencies add.
+	Fields []Field
 }
 
 // Parse reads spec.parameters (one schema object or a list of them, as
@@ -81,6 +85,7 @@ func Parse(parameters any) (*Form, error) {
 		p.Title, _ = raw["title"].(string)
 		p.Description, _ = raw["description"].(string)
 		p.Order = order(sm, ui, p.Required)
+		p.Fields = fields(sm, ui, "")
 		c, err := compile(normalize(sm), where)
 		if err != nil {
 			return nil, err

@@ -258,6 +258,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"not a list or object", "hello", "spec.parameters"},
 		{"page not an object", []any{map[string]any{}, "x"}, "spec.parameters[1]"},
+		{"page a number", []any{1.0}, "spec.parameters[0]"},
 		{"bad keyword", []any{map[string]any{}, map[string]any{"properties": map[string]any{"a": map[string]any{"type": 42}}}}, "spec.parameters[1]"},
 		{"bad pattern", map[string]any{"properties": map[string]any{"a": map[string]any{"pattern": "(unclosed"}}}, "spec.parameters"},
 		{"remote ref", map[string]any{"properties": map[string]any{"a": map[string]any{"$ref": "https://example.com/s.json"}}}, "spec.parameters"},
