@@ -233,8 +233,8 @@ func TestValidateRefusesPlaceholdersOutsideRepo(t *testing.T) {
 		name, target, want string
 	}{
 		{"dot dot", "../../secret.env", "is outside the repository"},
-		{"absolute", filepath.Join(outer, "secret.env"), "is outside the repository"},
-		{"proc", "/proc/self/environ", "is outside the repository"},
+		{"absolute", filepath.Join(outer, "secret.env"), "refused: an absolute path"},
+		{"proc", "/proc/self/environ", "refused: an absolute path"},
 		{"symlink", "./link.env", "leads outside the location's root ./ through a symlink"},
 	}
 	for _, tc := range tests {

@@ -82,7 +82,7 @@ func TestAttackPlaceholderAbsolutePath(t *testing.T) {
 	writeFile(t, target, apiWithText("pay-api", filepath.Join(outer, "secret.env")))
 	c := newTestCatalog(t, catalog.Options{Locations: []catalog.StaticLocation{{Type: "file", Target: target}}})
 	mustProcess(t, c)
-	mustRefusedPlaceholder(t, c, "", "$text "+filepath.Join(outer, "secret.env")+": refused: outside the location's root ./")
+	mustRefusedPlaceholder(t, c, "", "$text "+filepath.Join(outer, "secret.env")+": refused: an absolute path")
 }
 
 func TestAttackPlaceholderProcSelfEnviron(t *testing.T) {
@@ -461,4 +461,17 @@ func mustSymlink(t *testing.T, oldname, newname string) {
 	if err := os.Symlink(oldname, newname); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestAttackPlaceholderAbsolutePathInsideRoot: an absolute path is refused
+// even where it names a file inside the root, so that what a descriptor
+// reads never depends on where the server keeps its checkout.
+func TestAttackPlaceholderAbsolutePathInsideRoot(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "openapi.yaml"), "openapi: 3.0.0\n")
+	target := filepath.Join(dir, "catalog-info.yaml")
+	writeFile(t, target, apiWithText("pay-api", filepath.Join(dir, "openapi.yaml")))
+	c := newTestCatalog(t, catalog.Options{Locations: []catalog.StaticLocation{{Type: "file", Target: target}}})
+	mustProcess(t, c)
+	mustRefusedPlaceholder(t, c, "", "$text "+filepath.Join(dir, "openapi.yaml")+": refused: an absolute path")
 }

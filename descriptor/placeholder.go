@@ -201,7 +201,9 @@ func resolveTarget(base, x string) (string, error) {
 		return x, nil
 	}
 	if strings.HasPrefix(x, "/") && !strings.HasPrefix(base, "http") {
-		return path.Clean(x), nil
+		// A descriptor names files next to it; an absolute path could
+		// name any file on the server, wherever the location's root is.
+		return "", fmt.Errorf("refused: an absolute path; write a path relative to this file, inside its location")
 	}
 	switch {
 	case strings.HasPrefix(base, "http://") || strings.HasPrefix(base, "https://"):
