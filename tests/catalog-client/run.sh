@@ -26,12 +26,13 @@ echo "--- building callboard"
 
 echo "--- starting callboard serve --demo --dev --port 0 in $tmp/work"
 mkdir -p "$tmp/work"
-# check.mjs registers locations served by its own HTTP server on 127.0.0.1.
+# check.mjs registers locations served by its own HTTP server on 127.0.0.1
+# (any port: an entry without a port allows only the default one).
 cat >"$tmp/work/app-config.yaml" <<'EOF'
 backend:
   reading:
     allow:
-      - host: 127.0.0.1
+      - host: 127.0.0.1:1024-65535 # check.mjs serves on a random port; without one only port 80 is allowed
 EOF
 # Port 0 lets the kernel pick a free port; callboard prints the one it got.
 (cd "$tmp/work" && exec "$tmp/callboard" serve --config app-config.yaml --demo --dev --port 0) >"$tmp/stdout" 2>"$tmp/stderr" &
