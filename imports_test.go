@@ -46,9 +46,9 @@ var allowed = map[string][]string{
 	"callboard/techdocs/internal/sitegen":             nil,
 	"callboard/techdocs/internal/sitegen/cmd/sitegen": {"callboard/techdocs/internal/sitegen"},
 
-	// Integrations: the root package, the git runner and their own SDK
-	// (see sdks).
-	"callboard/integration/github": {"callboard", "callboard/git"},
+	// Integrations: the root package, the git runner, the URL reader
+	// they plug into and their own SDK (see sdks).
+	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},

@@ -59,9 +59,10 @@ type Integration struct {
 	// ("token …", "Bearer …") for a URL on Host. Only requests to Host get
 	// it; a redirect to any other host goes without it.
 	Authorization func(ctx context.Context, u *url.URL) (string, error)
-	// Read, when set, is asked first about every URL: it reads the URLs
-	// it recognizes itself (GitHub's contents API, with its cache) and
-	// says handled=false for the others.
+	// Read, when set, is asked first about the URLs on Host, and never
+	// about others: it reads the URLs it recognizes itself (GitHub's
+	// contents API with its token and cache) and says handled=false for
+	// the rest, which are read over HTTP.
 	Read func(ctx context.Context, u *url.URL) (data []byte, handled bool, err error)
 }
 
@@ -100,7 +101,7 @@ func (r *Reader) Read(ctx context.Context, target string) ([]byte, error) {
 		return nil, callboard.Errorf(callboard.Invalid, "%q is not an http(s) URL", target)
 	}
 	for _, in := range r.Integrations {
-		if in.Read == nil {
+		if in.Read == nil || !in.serves(u) {
 			continue
 		}
 		if b, ok, err := in.Read(ctx, u); ok {

@@ -207,7 +207,7 @@ func TestReaderSizeCap(t *testing.T) {
 			}
 		})
 	}
-	r := &urlread.Reader{MaxBytes: 1000, Integrations: []urlread.Integration{{Read: big}}}
+	r := &urlread.Reader{MaxBytes: 1000, Integrations: []urlread.Integration{{Host: host, Read: big}}}
 	if b, err := r.Read(t.Context(), srv.URL+"/from-integration"); callboard.ErrorKind(err) != callboard.Invalid {
 		t.Errorf("an integration's answer over the cap: %d bytes, %v; want Invalid", len(b), err)
 	}
@@ -240,14 +240,15 @@ func TestReaderTimeout(t *testing.T) {
 	}
 }
 
-// TestReaderIntegrationCredentialsOnlyToItsHost: an integration's token
-// goes to its own host only: not to another host read directly, and not
-// along a redirect to another host, even one with the same host name on
-// another port (which net/http alone would send it to).
+// TestReaderIntegrationCredentialsOnlyToItsHost: an integration's reader
+// and token serve its own host only: neither is used for another host
+// read directly, and the token does not follow a redirect to another
+// host, even one with the same host name on another port (where net/http
+// alone would send it).
 func TestReaderIntegrationCredentialsOnlyToItsHost(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string][]string{} // server → Authorization headers received
-	record := func(name string) {
+	reset := func(name string) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[name] = nil
@@ -268,19 +269,27 @@ func TestReaderIntegrationCredentialsOnlyToItsHost(t *testing.T) {
 		}
 		w.Write([]byte("a"))
 	}))
-	var asked []string
-	token := func(tok string) func(context.Context, *url.URL) (string, error) {
+	asked := map[string][]string{} // integration → hosts its functions were asked about
+	ask := func(name string, u *url.URL) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked[name] = append(asked[name], u.Host)
+	}
+	token := func(name string) func(context.Context, *url.URL) (string, error) {
 		return func(_ context.Context, u *url.URL) (string, error) {
-			mu.Lock()
-			asked = append(asked, u.Host)
-			mu.Unlock()
-			return "token " + tok, nil
+			ask(name, u)
+			return "token " + name + "-secret", nil
 		}
 	}
+	// A's own reader handles nothing, so every read goes over HTTP.
+	readA := func(_ context.Context, u *url.URL) ([]byte, bool, error) {
+		ask("a", u)
+		return nil, false, nil
+	}
 	onlyA := &urlread.Reader{Allow: callboard.HostRules(bHost),
-		Integrations: []urlread.Integration{{Host: aHost, Authorization: token("a-secret")}}}
+		Integrations: []urlread.Integration{{Host: aHost, Authorization: token("a"), Read: readA}}}
 	both := &urlread.Reader{Integrations: []urlread.Integration{
-		{Host: aHost, Authorization: token("a-secret")}, {Host: bHost, Authorization: token("b-secret")}}}
+		{Host: aHost, Authorization: token("a"), Read: readA}, {Host: bHost, Authorization: token("b")}}}
 	for _, tc := range []struct {
 		name   string
 		reader *urlread.Reader
@@ -295,8 +304,8 @@ func TestReaderIntegrationCredentialsOnlyToItsHost(t *testing.T) {
 			want: map[string][]string{"a": {"token a-secret"}, "b": {"token b-secret"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			record("a")
-			record("b")
+			reset("a")
+			reset("b")
 			mustRead(t, tc.reader, tc.target)
 			mu.Lock()
 			defer mu.Unlock()
@@ -307,9 +316,11 @@ func TestReaderIntegrationCredentialsOnlyToItsHost(t *testing.T) {
 			}
 		})
 	}
-	for _, h := range asked {
-		if h != aHost && h != bHost {
-			t.Errorf("a token was asked for %s", h)
+	for name, host := range map[string]string{"a": aHost, "b": bHost} {
+		for _, h := range asked[name] {
+			if h != host {
+				t.Errorf("integration %s (%s) was asked about %s", name, host, h)
+			}
 		}
 	}
 }
@@ -328,7 +339,7 @@ func TestReaderIntegrationRead(t *testing.T) {
 		}
 		return nil, false, nil
 	}
-	r := &urlread.Reader{Allow: callboard.HostRules(host), Integrations: []urlread.Integration{{Read: read}}}
+	r := &urlread.Reader{Allow: callboard.HostRules(host), Integrations: []urlread.Integration{{Host: host, Read: read}}}
 	if got := mustRead(t, r, srv.URL+"/mine"); got != "from the integration" {
 		t.Errorf("handled URL = %q", got)
 	}
