@@ -95,6 +95,8 @@ func (r *Reader) Allows(u *url.URL) bool {
 //     too many redirects;
 //   - NotFound: the server answered 404;
 //   - Upstream: any other failure (status, network, timeout).
+//
+// A URL an integration's Read handles gets that Read's errors.
 func (r *Reader) Read(ctx context.Context, target string) ([]byte, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -112,9 +114,11 @@ func (r *Reader) Read(ctx context.Context, target string) ([]byte, error) {
 		}
 	}
 	fetch := rawURL(u)
-	if !r.Allows(u) || !r.Allows(fetch) {
-		return nil, callboard.Errorf(callboard.Forbidden,
-			"reading from %s is not allowed; add it to backend.reading.allow or configure an integration for it", u.Host)
+	for _, v := range []*url.URL{u, fetch} {
+		if !r.Allows(v) {
+			return nil, callboard.Errorf(callboard.Forbidden,
+				"reading from %s is not allowed; add it to backend.reading.allow or configure an integration for it", v.Host)
+		}
 	}
 	timeout := r.Timeout
 	if timeout <= 0 {
