@@ -468,7 +468,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		Publisher: pub,
 		Logger:    log,
 		Open:      docsOpener(reader),
-		// url: docs sources are cloned only from backend.reading.allow hosts.
+		// url: docs sources are cloned only from hosts the URL reader allows.
 		AllowHost: reader.URLs.Allows,
 		Entity:    cat.Entity,
 		Entities: func(ctx context.Context) ([]*callboard.Entity, error) {
