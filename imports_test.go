@@ -23,7 +23,11 @@ var allowed = map[string][]string{
 	"callboard/index":      {"callboard"},
 	"callboard/graph":      {"callboard"},
 	"callboard/store":      {"callboard"},
-	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index"},
+	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/urlread"},
+
+	// The one URL reader (allowed hosts, redirects, size, time,
+	// integrations' credentials) for the catalog, the scaffolder and docs.
+	"callboard/urlread": {"callboard"},
 
 	// Sign-in decodes its own config section; the policy decides on root
 	// types only, and web and the catalog apply it.
@@ -32,7 +36,7 @@ var allowed = map[string][]string{
 
 	// The scaffolder gets stores, the catalog and integrations as root
 	// interfaces; rendering and parameter schemas are leaf libraries.
-	"callboard/scaffold":        {"callboard", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render"},
+	"callboard/scaffold":        {"callboard", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render", "callboard/urlread"},
 	"callboard/scaffold/params": {"callboard"},
 	"callboard/scaffold/render": {"callboard"},
 
@@ -42,9 +46,9 @@ var allowed = map[string][]string{
 	"callboard/techdocs/internal/sitegen":             nil,
 	"callboard/techdocs/internal/sitegen/cmd/sitegen": {"callboard/techdocs/internal/sitegen"},
 
-	// Integrations: the root package, the git runner and their own SDK
-	// (see sdks).
-	"callboard/integration/github": {"callboard", "callboard/git"},
+	// Integrations: the root package, the git runner, the URL reader
+	// they plug into and their own SDK (see sdks).
+	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},

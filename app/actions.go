@@ -92,7 +92,7 @@ func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reade
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
 	}
-	fetcher := &scaffold.URLFetcher{AllowHosts: reader.AllowHosts, Embedded: reader.Embedded}
+	fetcher := &scaffold.URLFetcher{URLs: reader.URLs, Embedded: reader.Embedded}
 	actions := newActions(&scaffold.Builtins{Fetcher: fetcher, Catalog: cat,
 		GitAllowHosts: sc.Git.AllowHosts, AllowFileRemotes: sc.Git.AllowFileRemotes}, gh)
 	var box *scaffold.SecretBox

@@ -50,7 +50,8 @@ type githubIntegrationYAML struct {
 }
 
 // setupGitHub builds a client per integrations.github entry and plugs
-// their URL readers into the catalog's reader.
+// their URL readers into the catalog's URL reader (reader.URLs, which the
+// fetch actions share).
 func setupGitHub(cfg *config.Config, reader *catalog.Reader) (*gitHub, error) {
 	var ints []githubIntegrationYAML
 	if err := cfg.Decode("integrations.github", &ints); err != nil {
@@ -73,7 +74,7 @@ func setupGitHub(cfg *config.Config, reader *catalog.Reader) (*gitHub, error) {
 		}
 		g.clients[c.Host()] = c
 		g.secrets = append(g.secrets, c.WebhookSecrets()...)
-		reader.URLReaders = append(reader.URLReaders, c.ReadURL)
+		reader.URLs.Integrations = append(reader.URLs.Integrations, c.URLIntegrations()...)
 	}
 	if s := cfg.String("events.modules.github.webhookSecret"); s != "" {
 		g.secrets = append(g.secrets, s)

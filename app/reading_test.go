@@ -54,7 +54,7 @@ catalog:
 		"http://git.example.local/org/catalog-info.yaml":      false,
 	} {
 		pu, _ := url.Parse(u)
-		if got := opts.Reader.AllowHosts.Allows(pu); got != want {
+		if got := opts.Reader.URLs.Allows(pu); got != want {
 			t.Errorf("allows %s = %v, want %v", u, got, want)
 		}
 	}

@@ -27,6 +27,7 @@ import (
 	"callboard/store"
 	"callboard/techdocs/docsync"
 	"callboard/techdocs/publish"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -277,14 +278,16 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 	if err := cfg.Decode("backend.reading.allow", &allow); err != nil {
 		return catalog.Options{}, err
 	}
-	reader := &catalog.Reader{AllowHosts: callboard.HostRules("github.com", "raw.githubusercontent.com")}
+	// One URL reader for the catalog, the fetch actions and docs' host check.
+	urls := &urlread.Reader{Allow: callboard.HostRules("github.com", "raw.githubusercontent.com")}
+	reader := &catalog.Reader{URLs: urls}
 	var errs []error
 	for i, a := range allow {
 		r := callboard.AllowRule{Host: a.Host, Paths: a.Paths}
 		if err := r.Check(); err != nil {
 			errs = append(errs, cfg.Errorf(fmt.Sprintf("backend.reading.allow[%d]", i), "%s", callboard.ErrorMessage(err)))
 		}
-		reader.AllowHosts = append(reader.AllowHosts, r)
+		urls.Allow = append(urls.Allow, r)
 	}
 	if len(errs) > 0 {
 		return catalog.Options{}, errors.Join(errs...)
@@ -465,8 +468,8 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		Publisher: pub,
 		Logger:    log,
 		Open:      docsOpener(reader),
-		// url: docs sources are cloned only from backend.reading.allow hosts.
-		AllowHost: reader.AllowHosts.Allows,
+		// url: docs sources are cloned only from hosts the URL reader allows.
+		AllowHost: reader.URLs.Allows,
 		Entity:    cat.Entity,
 		Entities: func(ctx context.Context) ([]*callboard.Entity, error) {
 			es, _, err := cat.Query(ctx, index.Query{Filter: documented})

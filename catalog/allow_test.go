@@ -9,6 +9,7 @@ import (
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/urlread"
 )
 
 // TestAttackReadingAllowOtherPort: backend.reading.allow with a host and
@@ -35,7 +36,7 @@ func TestAttackReadingAllowOtherPort(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: tc.allow}})
+			c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: tc.allow}}})
 			target := srv.URL + tc.path
 			if _, _, _, err := c.AddLocation(t.Context(), "url", target, false); err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"callboard/catalog"
 	"callboard/descriptor"
 	"callboard/index"
+	"callboard/urlread"
 )
 
 // placeholderList is a component whose spec.items holds n $text
@@ -154,7 +155,7 @@ func TestPlaceholderIdenticalTargetReadOnce(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)}}})
 	if _, _, _, err := c.AddLocation(t.Context(), "url", srv.URL+"/repo/catalog-info.yaml", false); err != nil {
 		t.Fatal(err)
 	}

@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"callboard"
+	"callboard/urlread"
 )
 
 // Location types the reader understands. "embedded" reads the demo catalog
@@ -29,26 +28,16 @@ const (
 // maxReadSize bounds one descriptor or placeholder file.
 const maxReadSize = 8 << 20
 
-// Reader reads location targets: local files, http(s) URLs on allowed hosts,
-// and the embedded demo tree.
+// Reader reads location targets: local files, http(s) URLs through a
+// urlread.Reader, and the embedded demo tree.
 type Reader struct {
-	// AllowHosts is backend.reading.allow: the hosts, ports and paths URL
-	// targets may be read from (see callboard.AllowRule). Empty means no
-	// URL may be read.
-	AllowHosts callboard.AllowRules
+	// URLs reads url targets and http(s) placeholders: the hosts
+	// backend.reading.allow and the integrations allow, each redirect
+	// checked again. Nil reads no URL.
+	URLs *urlread.Reader
 	// Embedded is served for the "embedded" type; targets are slash paths.
 	Embedded fs.FS
-	// Client is used for URLs; nil means a client with a 10 s timeout.
-	Client *http.Client
-	// URLReaders are integrations' readers (GitHub with its token), tried
-	// in order before plain HTTP; the first that handles a URL answers for
-	// it, and its host needs no AllowHosts entry.
-	URLReaders []URLReader
 }
-
-// URLReader reads a URL it recognizes; handled is false for URLs it does
-// not serve.
-type URLReader func(ctx context.Context, u *url.URL) (data []byte, handled bool, err error)
 
 // Read returns the content of target for the location type typ. Errors are
 // NotFound for a missing file or 404, Forbidden for a host not allowed,
@@ -97,70 +86,15 @@ func readFile(fsys fs.FS, name, shown string) ([]byte, error) {
 	return b, nil
 }
 
+// readURL reads target with the URL reader; without one every host is
+// refused.
 func (r *Reader) readURL(ctx context.Context, target string) ([]byte, error) {
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, callboard.Errorf(callboard.Invalid, "%q is not an http(s) URL", target)
+	urls := r.URLs
+	if urls == nil {
+		urls = &urlread.Reader{}
 	}
-	for _, read := range r.URLReaders {
-		if b, ok, err := read(ctx, u); ok {
-			return b, err
-		}
-	}
-	if !r.hostAllowed(u) {
-		return nil, callboard.Errorf(callboard.Forbidden,
-			"reading from %s is not allowed; add it to backend.reading.allow or configure an integration for it", u.Host)
-	}
-	client := r.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	client = guardRedirects(client, r.hostAllowed)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL(u).String(), nil)
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Invalid, err, "bad URL %s", target)
-	}
-	resp, err := client.Do(req)
-	if msg, ok := redirectRefused(err); ok {
-		return nil, callboard.Errorf(callboard.Forbidden, "read %s: %s", target, msg)
-	}
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", target)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, callboard.Errorf(callboard.NotFound, "%s returned 404 Not Found", target)
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, callboard.Errorf(callboard.Upstream, "%s returned %s", target, resp.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReadSize+1))
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", target)
-	}
-	if len(b) > maxReadSize {
-		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", target, maxReadSize>>20)
-	}
-	return b, nil
+	return urls.Read(ctx, target)
 }
-
-// rawURL turns a GitHub blob URL into its raw content URL, as Backstage's
-// GitHub reader does for public repositories.
-func rawURL(u *url.URL) *url.URL {
-	if u.Host != "github.com" {
-		return u
-	}
-	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"), "/", 5)
-	if len(parts) == 5 && (parts[2] == "blob" || parts[2] == "tree") {
-		c := *u
-		c.Host = "raw.githubusercontent.com"
-		c.Path = "/" + parts[0] + "/" + parts[1] + "/" + parts[3] + "/" + parts[4]
-		return &c
-	}
-	return u
-}
-
-func (r *Reader) hostAllowed(u *url.URL) bool { return r.AllowHosts.Allows(u) }
 
 // Expand resolves a target that may hold a glob into the matching targets,
 // sorted. Globs work for file and embedded locations ("**" matches any

@@ -9,6 +9,7 @@ import (
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/urlread"
 )
 
 // TestReadRedirectStaysOnAllowedHosts: an allowed host redirecting to a
@@ -32,7 +33,7 @@ func TestReadRedirectStaysOnAllowedHosts(t *testing.T) {
 	defer outer.Close()
 	ou, _ := url.Parse(outer.URL)
 	for _, client := range []*http.Client{nil, {}} {
-		r := &catalog.Reader{AllowHosts: callboard.HostRules(ou.Host), Client: client}
+		r := &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(ou.Host), Client: client}}
 		b, err := r.Read(t.Context(), catalog.TypeURL, outer.URL+"/away")
 		if callboard.ErrorKind(err) != callboard.Forbidden || strings.Contains(string(b), "secret") {
 			t.Errorf("redirect to a host not allowed (client %v): %q, %v; want Forbidden", client, b, err)

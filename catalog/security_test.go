@@ -16,6 +16,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/index"
+	"callboard/urlread"
 )
 
 const secret = "POSTGRES_PASSWORD=hunter2\n"
@@ -217,7 +218,7 @@ func pivotServer(t *testing.T, typ, target string) (srvURL string, reader *catal
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	return srv.URL + "/catalog-info.yaml", &catalog.Reader{AllowHosts: callboard.HostRules(u.Host),
+	return srv.URL + "/catalog-info.yaml", &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)},
 		Embedded: fstest.MapFS{"catalog-info.yaml": {Data: []byte(component("embedded-leak", "team-a", "service"))}}}
 }
 
@@ -302,7 +303,7 @@ func TestFileLocationMayTargetURL(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: remote}\nspec:\n  type: url\n  target: "+srv.URL+"/c.yaml\n")
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)},
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)}},
 		Locations: []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "catalog-info.yaml")}}})
 	mustProcess(t, c)
 	mustEntity(t, c, "component:remote")
@@ -321,7 +322,7 @@ func TestAttackRefreshKeepsRefusal(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)}}})
 	registerPivot(t, c, "api", srv.URL+"/catalog-info.yaml")
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -437,7 +438,7 @@ func TestAttackFailedURLReReadChurn(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)}}})
 	if _, _, _, err := c.AddLocation(t.Context(), "url", srv.URL+"/catalog-info.yaml", false); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/urlread"
 )
 
 // TestURLLocation reads a Location and its targets over HTTP, with a
@@ -34,7 +35,7 @@ func TestURLLocation(t *testing.T) {
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
 
-	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{AllowHosts: callboard.HostRules(u.Host)}})
+	c := newTestCatalog(t, catalog.Options{Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(u.Host)}}})
 	_, _, _, err := c.AddLocation(t.Context(), "url", srv.URL+"/repo/catalog-info.yaml", false)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"callboard/internal/githubfake"
 	"callboard/onboard"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -24,7 +25,7 @@ func newAnalyzeServer(t *testing.T, s *githubfake.Server) *httptest.Server {
 	t.Helper()
 	c := newClient(t, s, time.Second)
 	cat := catalog.New(storetest.Open(t), catalog.Options{
-		Reader:    &catalog.Reader{URLReaders: []catalog.URLReader{c.ReadURL}},
+		Reader:    &catalog.Reader{URLs: &urlread.Reader{Integrations: c.URLIntegrations()}},
 		Analyzers: []catalog.RepoAnalyzer{onboard.NewAnalyzer(c, "")},
 	})
 	if err := cat.Load(t.Context()); err != nil {

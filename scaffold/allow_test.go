@@ -8,6 +8,7 @@ import (
 
 	"callboard"
 	"callboard/scaffold"
+	"callboard/urlread"
 )
 
 // TestAttackReadingAllowOtherPort: fetch:plain:file and friends read http(s)
@@ -28,7 +29,7 @@ func TestAttackReadingAllowOtherPort(t *testing.T) {
 		{name: "outside the paths", allow: callboard.AllowRules{{Host: u.Host, Paths: []string{"/templates/"}}}, kind: callboard.Forbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &scaffold.URLFetcher{AllowHosts: tc.allow}
+			f := &scaffold.URLFetcher{URLs: &urlread.Reader{Allow: tc.allow}}
 			b, err := f.FetchFile(t.Context(), srv.URL+"/admin/secret")
 			if tc.kind == "" {
 				if err != nil || string(b) != "internal secret" {

@@ -14,6 +14,7 @@ import (
 	"callboard/scaffold"
 	"callboard/store"
 	"callboard/store/storetest"
+	"callboard/urlread"
 )
 
 // env is a scaffolder over a real database, a real catalog and a real
@@ -35,7 +36,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, git: newGitServer(t), workDir: t.TempDir()}
 	host := strings.TrimPrefix(e.git.srv.URL, "http://")
 	e.cat = catalog.New(db, catalog.Options{
-		Reader: &catalog.Reader{AllowHosts: callboard.HostRules(host)},
+		Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules(host)}},
 		Rules:  []catalog.Rule{{Allow: []string{"Component", "Location", "Template"}}},
 	})
 	tpl, _ := filepath.Abs("testdata/git-service/template.yaml")

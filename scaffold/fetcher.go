@@ -2,11 +2,7 @@ package scaffold
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -15,6 +11,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/urlread"
 )
 
 // Fetcher reads what fetch actions point at. URLs are absolute: the
@@ -30,16 +27,20 @@ type Fetcher interface {
 // allowed hosts, and embedded: paths from an embedded tree (the demo's
 // templates). Directories over http(s) need a host integration (GitHub).
 type URLFetcher struct {
-	// AllowHosts is backend.reading.allow: the hosts, ports and paths
-	// http(s) URLs may name (see callboard.AllowRule). Empty allows none.
-	AllowHosts callboard.AllowRules
-	// Client is used for http(s); nil means a client with a 30 s timeout.
-	Client *http.Client
+	// URLs reads http(s) files: the hosts backend.reading.allow and the
+	// integrations allow, each redirect checked again. Its zero MaxBytes
+	// and Timeout are 32 MiB and 30 s here, as templates carry larger
+	// files than catalog descriptors. Nil reads no URL.
+	URLs *urlread.Reader
 	// Embedded serves embedded:/path URLs.
 	Embedded fs.FS
 }
 
-const maxFetchSize = 32 << 20
+// Defaults for the fetch actions' URL reads.
+const (
+	maxFetchSize = 32 << 20
+	fetchTimeout = 30 * time.Second
+)
 
 // FetchTree returns a local or embedded directory. Errors: NotFound,
 // Invalid for an unsupported URL.
@@ -91,76 +92,24 @@ func (f *URLFetcher) FetchFile(ctx context.Context, rawURL string) ([]byte, erro
 		}
 		return b, nil
 	case "http", "https":
-		if !f.AllowHosts.Allows(u) {
-			return nil, callboard.Errorf(callboard.Forbidden, "reading from %s is not allowed; add it to backend.reading.allow", u.Host)
-		}
-		return f.get(ctx, u)
+		return f.get(ctx, rawURL)
 	}
 	return nil, callboard.Errorf(callboard.Invalid, "unsupported URL scheme in %q", rawURL)
 }
 
-func (f *URLFetcher) get(ctx context.Context, u *url.URL) ([]byte, error) {
-	client := f.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+// get reads an http(s) URL with f.URLs and the fetch actions' defaults.
+func (f *URLFetcher) get(ctx context.Context, rawURL string) ([]byte, error) {
+	var r urlread.Reader
+	if f.URLs != nil {
+		r = *f.URLs
 	}
-	client = f.guardRedirects(client)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Invalid, err, "bad URL %s", u)
+	if r.MaxBytes == 0 {
+		r.MaxBytes = maxFetchSize
 	}
-	resp, err := client.Do(req)
-	var refused *redirectError
-	if errors.As(err, &refused) {
-		return nil, callboard.Errorf(callboard.Forbidden, "read %s: %s", u, refused.msg)
+	if r.Timeout == 0 {
+		r.Timeout = fetchTimeout
 	}
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", u)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, callboard.Errorf(callboard.NotFound, "%s returned 404 Not Found", u)
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, callboard.Errorf(callboard.Upstream, "%s returned %s", u, resp.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFetchSize+1))
-	if err != nil {
-		return nil, callboard.Wrap(callboard.Upstream, err, "read %s", u)
-	}
-	if len(b) > maxFetchSize {
-		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", u, maxFetchSize>>20)
-	}
-	return b, nil
-}
-
-// maxRedirects caps the hops of one fetch, as net/http's default does.
-const maxRedirects = 10
-
-// redirectError is a redirect guardRedirects refused.
-type redirectError struct{ msg string }
-
-func (e *redirectError) Error() string { return e.msg }
-
-// guardRedirects returns a copy of c that follows redirects only to
-// allowed hosts, so an allowed host cannot bounce a fetch to one the
-// operator did not allow; c's own CheckRedirect runs after the check.
-func (f *URLFetcher) guardRedirects(c *http.Client) *http.Client {
-	cc := *c
-	next := c.CheckRedirect
-	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return &redirectError{fmt.Sprintf("stopped after %d redirects", maxRedirects)}
-		}
-		if (req.URL.Scheme != "http" && req.URL.Scheme != "https") || !f.AllowHosts.Allows(req.URL) {
-			return &redirectError{fmt.Sprintf("redirect to %s is not allowed; add its host to backend.reading.allow", req.URL.Host)}
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-	return &cc
+	return r.Read(ctx, rawURL)
 }
 
 // resolveURL resolves a fetch action's url against the template's base.

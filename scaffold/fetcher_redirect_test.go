@@ -9,6 +9,7 @@ import (
 
 	"callboard"
 	"callboard/scaffold"
+	"callboard/urlread"
 )
 
 // TestFetchRedirectStaysOnAllowedHosts: an allowed host redirecting to a
@@ -32,7 +33,7 @@ func TestFetchRedirectStaysOnAllowedHosts(t *testing.T) {
 	defer outer.Close()
 	ou, _ := url.Parse(outer.URL)
 	for _, client := range []*http.Client{nil, {}} {
-		f := &scaffold.URLFetcher{AllowHosts: callboard.HostRules(ou.Host), Client: client}
+		f := &scaffold.URLFetcher{URLs: &urlread.Reader{Allow: callboard.HostRules(ou.Host), Client: client}}
 		b, err := f.FetchFile(t.Context(), outer.URL+"/away")
 		if callboard.ErrorKind(err) != callboard.Forbidden || strings.Contains(string(b), "secret") {
 			t.Errorf("redirect to a host not allowed (client %v): %q, %v; want Forbidden", client, b, err)

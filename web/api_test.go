@@ -18,6 +18,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -42,7 +43,7 @@ func newTestServer(t *testing.T, opts web.Options, n int) *httptest.Server {
 	cat := catalog.New(storetest.Open(t), catalog.Options{
 		Locations: []catalog.StaticLocation{{Type: "file", Target: path}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "Group", "Location", "API"}}},
-		Reader:    &catalog.Reader{AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
+		Reader:    &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules("127.0.0.1:1-65535")}},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)

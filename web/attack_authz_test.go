@@ -17,6 +17,7 @@ import (
 	"callboard/catalog"
 	"callboard/store"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -59,7 +60,7 @@ func newProductionServer(t *testing.T) (*httptest.Server, *store.DB) {
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
 		Rules:  []catalog.Rule{{Allow: []string{"Component", "Location"}}},
-		Reader: &catalog.Reader{AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
+		Reader: &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules("127.0.0.1:1-65535")}},
 	})
 	if err := cat.ProcessAll(t.Context(), false); err != nil {
 		t.Fatal(err)

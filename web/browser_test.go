@@ -20,6 +20,7 @@ import (
 	"callboard/catalog"
 	"callboard/demo"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -28,7 +29,7 @@ import (
 func newDemoServer(t testing.TB, opts web.Options) (*httptest.Server, *catalog.Service) {
 	t.Helper()
 	cat := catalog.New(storetest.Open(t), catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
+		Reader:    &catalog.Reader{Embedded: demo.FS(), URLs: &urlread.Reader{Allow: callboard.HostRules("127.0.0.1:1-65535")}},
 		Locations: []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}},
 	})

@@ -24,6 +24,7 @@ import (
 	"callboard/index"
 	"callboard/internal/githubfake"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -44,7 +45,7 @@ func newSignInServer(t *testing.T, ao auth.Options, transport http.RoundTripper)
 	t.Helper()
 	db := storetest.Open(t)
 	cat := catalog.New(db, catalog.Options{
-		Reader:    &catalog.Reader{Embedded: demo.FS(), AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
+		Reader:    &catalog.Reader{Embedded: demo.FS(), URLs: &urlread.Reader{Allow: callboard.HostRules("127.0.0.1:1-65535")}},
 		Locations: []catalog.StaticLocation{{Type: catalog.TypeEmbedded, Target: "/catalog-info.yaml"}},
 		Rules:     []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location"}}},
 	})

@@ -7,6 +7,7 @@ import (
 	"callboard/integration/github"
 	"callboard/internal/githubfake"
 	"callboard/scaffold"
+	"callboard/urlread"
 )
 
 // createOrg is the GitHub organization the compat templates publish to.
@@ -26,7 +27,10 @@ func addGitHub(t testing.TB, actions *scaffold.Actions, reader *catalog.Reader) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader.URLReaders = append(reader.URLReaders, c.ReadURL)
+	if reader.URLs == nil {
+		reader.URLs = &urlread.Reader{}
+	}
+	reader.URLs.Integrations = append(reader.URLs.Integrations, c.URLIntegrations()...)
 	hosts := github.Hosts{c}
 	scaffold.Add(actions, "publish:github", hosts.Publish, scaffold.WithUndo(hosts.UndoPublish))
 	scaffold.Add(actions, "github:actions:dispatch", hosts.Dispatch)

@@ -19,6 +19,7 @@ import (
 	"callboard/index"
 	"callboard/plugin"
 	"callboard/store/storetest"
+	"callboard/urlread"
 	"callboard/web"
 )
 
@@ -120,7 +121,7 @@ func newFileServer(t *testing.T, opts web.Options, yaml string) (*httptest.Serve
 	cat := catalog.New(storetest.Open(t), catalog.Options{
 		OrphanStrategy: "keep",
 		Rules:          []catalog.Rule{{Allow: []string{"Component", "Group", "Location", "API"}}},
-		Reader:         &catalog.Reader{AllowHosts: callboard.HostRules("127.0.0.1:1-65535")},
+		Reader:         &catalog.Reader{URLs: &urlread.Reader{Allow: callboard.HostRules("127.0.0.1:1-65535")}},
 	})
 	if err := cat.Load(t.Context()); err != nil {
 		t.Fatal(err)

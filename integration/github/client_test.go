@@ -11,6 +11,7 @@ import (
 	"callboard/catalog"
 	"callboard/integration/github"
 	"callboard/internal/githubfake"
+	"callboard/urlread"
 )
 
 func newClient(t *testing.T, s *githubfake.Server, cfg github.Config) *github.Client {
@@ -51,7 +52,7 @@ func TestReadURLWithETagAndEnterpriseBase(t *testing.T) {
 	}
 	// Through the catalog's reader: the integration's host needs no
 	// backend.reading.allow entry.
-	r := &catalog.Reader{URLReaders: []catalog.URLReader{c.ReadURL}}
+	r := &catalog.Reader{URLs: &urlread.Reader{Integrations: c.URLIntegrations()}}
 	if b, err := r.Read(t.Context(), "url", u.String()); err != nil || !strings.Contains(string(b), "Component") {
 		t.Fatalf("catalog reader: %q %v", b, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"callboard/integration/github"
 	"callboard/internal/githubfake"
 	"callboard/store/storetest"
+	"callboard/urlread"
 )
 
 func component(name string) string {
@@ -25,7 +26,7 @@ var allKinds = []catalog.Rule{{Allow: []string{"Component", "API", "Location", "
 func newCatalog(t testing.TB, c *github.Client) *catalog.Service {
 	t.Helper()
 	cat := catalog.New(storetest.Open(t), catalog.Options{Rules: allKinds,
-		Reader: &catalog.Reader{URLReaders: []catalog.URLReader{c.ReadURL}}})
+		Reader: &catalog.Reader{URLs: &urlread.Reader{Integrations: c.URLIntegrations()}}})
 	if err := cat.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}

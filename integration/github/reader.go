@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"callboard"
+	"callboard/urlread"
 )
 
 // maxFile bounds a file read through the URL reader.
@@ -39,7 +40,7 @@ func (c *Client) parseFileURL(u *url.URL) (fileURL, bool) {
 
 // ReadURL reads a GitHub file URL through the contents API with the
 // integration's credentials (and the ETag cache). handled is false for
-// URLs of other hosts; it plugs into catalog.Reader.URLReaders.
+// URLs of other hosts; URLIntegrations plugs it into a urlread.Reader.
 func (c *Client) ReadURL(ctx context.Context, u *url.URL) ([]byte, bool, error) {
 	f, ok := c.parseFileURL(u)
 	if !ok {
@@ -50,6 +51,17 @@ func (c *Client) ReadURL(ctx context.Context, u *url.URL) ([]byte, bool, error) 
 		return nil, true, callboard.Errorf(callboard.NotFound, "%s does not exist", u)
 	}
 	return b, true, err
+}
+
+// URLIntegrations plugs ReadURL into a urlread.Reader: one entry for the
+// web host and, when it differs, one for the raw content host, so the
+// reader asks this client about its own hosts only.
+func (c *Client) URLIntegrations() []urlread.Integration {
+	out := []urlread.Integration{{Host: c.cfg.Host, Read: c.ReadURL}}
+	if raw, err := url.Parse(c.cfg.RawBaseURL); err == nil && raw.Host != "" && raw.Host != c.cfg.Host {
+		out = append(out, urlread.Integration{Host: raw.Host, Read: c.ReadURL})
+	}
+	return out
 }
 
 // ReadFile returns path of owner/repo at ref.

@@ -75,8 +75,10 @@ type Options struct {
 	// WorkDir holds the clones (in WorkDir/git); empty is
 	// callboard/docsync in the user's cache dir (os.UserCacheDir).
 	WorkDir string
-	// AllowHost reports whether a repository URL may be read:
-	// backend.reading.allow (callboard.AllowRules.Allows). Nil allows none.
+	// AllowHost reports whether a repository URL may be read: the
+	// portal's URL reader's host check (urlread.Reader.Allows:
+	// backend.reading.allow and the integrations' hosts), so docs clone
+	// from the hosts the catalog reads. Nil allows none.
 	AllowHost func(u *url.URL) bool
 	// AllowFileRepos allows file:// repositories (tests, self-hosted
 	// mirrors on the same machine).
