@@ -31,20 +31,22 @@ var allowed = map[string][]string{
 	"callboard/auth/policy": {"callboard"},
 
 	// The scaffolder gets stores, the catalog and integrations as root
-	// interfaces; rendering and parameter schemas are leaf libraries.
-	"callboard/scaffold":        {"callboard", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render"},
+	// interfaces and decodes its own section; rendering and parameter
+	// schemas are leaf libraries.
+	"callboard/scaffold":        {"callboard", "callboard/config", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render"},
 	"callboard/scaffold/params": {"callboard"},
 	"callboard/scaffold/render": {"callboard"},
 
 	"callboard/techdocs":                              {"callboard"},
 	"callboard/techdocs/publish":                      {"callboard"},
-	"callboard/techdocs/docsync":                      {"callboard", "callboard/git", "callboard/techdocs", "callboard/techdocs/publish"},
+	"callboard/techdocs/docsync":                      {"callboard", "callboard/config", "callboard/git", "callboard/techdocs", "callboard/techdocs/publish"},
 	"callboard/techdocs/internal/sitegen":             nil,
 	"callboard/techdocs/internal/sitegen/cmd/sitegen": {"callboard/techdocs/internal/sitegen"},
 
 	// Integrations: the root package, the git runner and their own SDK
-	// (see sdks).
-	"callboard/integration/github": {"callboard", "callboard/git"},
+	// (see sdks); each decodes its own sections and joins the portal as a
+	// plugin.
+	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},

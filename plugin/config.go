@@ -1,0 +1,55 @@
+package plugin
+
+import "strings"
+
+// Config is the portal's configuration as the host hands it to plugins;
+// config.Config implements it.
+type Config interface {
+	// Decode decodes the section at a dotted key strictly; an absent
+	// section leaves into as it is.
+	Decode(key string, into any) error
+	// Has reports whether the dotted key is present.
+	Has(key string) bool
+}
+
+// Wanted reports whether the host enables p with cfg: p has no config
+// section, or its ConfigKey or one of its Sections is present.
+func Wanted(p Plugin, cfg Config) bool {
+	if p.ConfigKey == "" && len(p.Sections) == 0 {
+		return true
+	}
+	for _, key := range p.Keys() {
+		if cfg.Has(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Keys are the sections p reads: ConfigKey, then Sections.
+func (p Plugin) Keys() []string {
+	var keys []string
+	if p.ConfigKey != "" {
+		keys = append(keys, p.ConfigKey)
+	}
+	return append(keys, p.Sections...)
+}
+
+// WithConfig returns env reading p's sections from cfg: Config decodes
+// ConfigKey (when present), Section any dotted key.
+func (env Env) WithConfig(p Plugin, cfg Config) Env {
+	if key := p.ConfigKey; key != "" && cfg.Has(key) {
+		env.Config = func(into any) error { return cfg.Decode(key, into) }
+	}
+	env.Section = func(key string, into any) (bool, error) {
+		key = strings.Trim(key, ".")
+		if !cfg.Has(key) {
+			return false, nil
+		}
+		if into == nil {
+			return true, nil
+		}
+		return true, cfg.Decode(key, into)
+	}
+	return env
+}
