@@ -45,9 +45,10 @@ type Plugin struct {
 	// ConfigKey is the app-config section the plugin reads, under the key
 	// Backstage uses for the system ("kubernetes", "argocd", "grafana",
 	// "pagerDuty"); a dotted path ("integrations.gitlab") is allowed.
-	// `callboard serve` enables the plugin exactly when the section is
-	// present. Empty means the plugin has no section and is always enabled
-	// (built-ins such as Docs).
+	// `callboard serve` enables the plugin exactly when the section (or
+	// one of Sections) is present. Empty, with no Sections, means the
+	// plugin has no section and is always enabled (built-ins such as
+	// Docs).
 	ConfigKey string
 	// Sections are further sections the plugin reads, for a system that
 	// Backstage configures in several places (GitHub: integrations.github,
