@@ -2,29 +2,24 @@ package app
 
 import (
 	"context"
-	"net/url"
 	"sync"
 
 	"callboard"
 	"callboard/catalog"
+	"callboard/plugin"
 )
 
 // The parts of the enabled plugins that serve hands to the catalog, the
 // docs syncer and the scaffolder (newActions); web takes the plugins
 // themselves (routes, tabs, cards, facts, events).
 
-// readURL reads u with the first plugin that serves it, for
-// catalog.Reader.URLReaders.
-func (s *pluginSet) readURL(ctx context.Context, u *url.URL) ([]byte, bool, error) {
+// urlReaders are the plugins' URL readers, in the plugins' order.
+func (s *pluginSet) urlReaders() []plugin.URLReader {
+	var out []plugin.URLReader
 	for _, p := range s.enabled {
-		if p.ReadURL == nil {
-			continue
-		}
-		if b, ok, err := p.ReadURL(ctx, u); ok {
-			return b, true, err
-		}
+		out = append(out, p.URLReaders...)
 	}
-	return nil, false, nil
+	return out
 }
 
 // gitCredentials is the first plugin's credentials for host, for cloning

@@ -58,9 +58,9 @@ type pluginsConfig struct {
 
 // pluginSet is the enabled plugins of a running serve. It exists before
 // they are enabled: the catalog and the docs syncer, which plugins read
-// and feed, are built first and reach the plugins' URL readers,
-// credentials and analyzers through the set (plugin_parts.go), which
-// answers for the plugins enabled by the time anything runs.
+// and feed, are built first and reach the plugins' credentials and
+// analyzers through the set (plugin_parts.go), which answers for the
+// plugins enabled by the time anything runs.
 type pluginSet struct {
 	enabled []plugin.Enabled
 	timeout time.Duration

@@ -56,9 +56,8 @@ func TestGitHubPluginEnabledByItsSections(t *testing.T) {
 				if got := len(gh.Events) == 1 && gh.Events[0].Topic == "github"; got != tc.webhook {
 					t.Errorf("webhook at /api/events/http/github = %t, want %t", got, tc.webhook)
 				}
-				if len(gh.Actions) != 4 || gh.ReadURL == nil || gh.GitCredentials == nil {
-					t.Errorf("GitHub plugin: %d actions, reader %t, credentials %t; want 4, true, true",
-						len(gh.Actions), gh.ReadURL != nil, gh.GitCredentials != nil)
+				if len(gh.Actions) != 4 || gh.GitCredentials == nil {
+					t.Errorf("GitHub plugin: %d actions, credentials %t; want 4, true", len(gh.Actions), gh.GitCredentials != nil)
 				}
 			}
 		})

@@ -61,10 +61,9 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	if err != nil {
 		return err
 	}
-	// The catalog reads URLs and analyzes repositories with the plugins'
-	// readers (GitHub's, with its token); the plugins are enabled below,
-	// before anything runs, since they read and feed the catalog.
-	opts.Reader.URLReaders = append(opts.Reader.URLReaders, s.plugins.readURL)
+	// The catalog analyzes repositories with the plugins' analyzers; the
+	// plugins are enabled below, before anything runs, since they read
+	// and feed the catalog.
 	opts.Analyzers = s.plugins.analyzers()
 	// The catalog loads its index in the background (run): lookups by
 	// name answer from the store at once, list queries wait for the index.
@@ -101,6 +100,11 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	s.web.Plugins, s.web.PluginTimeout = s.plugins.enabled, s.plugins.timeout
+	// The catalog reads the plugins' hosts with their readers (GitHub's,
+	// with its token): its Reader is shared, and nothing has read yet.
+	for _, r := range s.plugins.urlReaders() {
+		opts.Reader.URLReaders = append(opts.Reader.URLReaders, r.Read)
+	}
 	// The scaffolder, with the built-in actions and the plugins'.
 	if s.web.Scaffolder, s.runner, err = newScaffolder(s.cfg, s.db, s.cat, opts.Reader, s.plugins.enabled, s.log); err != nil {
 		return err

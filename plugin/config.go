@@ -1,7 +1,5 @@
 package plugin
 
-import "strings"
-
 // Config is the portal's configuration as the host hands it to plugins;
 // config.Config implements it.
 type Config interface {
@@ -42,7 +40,6 @@ func (env Env) WithConfig(p Plugin, cfg Config) Env {
 		env.Config = func(into any) error { return cfg.Decode(key, into) }
 	}
 	env.Section = func(key string, into any) (bool, error) {
-		key = strings.Trim(key, ".")
 		if !cfg.Has(key) {
 			return false, nil
 		}

@@ -170,6 +170,11 @@ func (en Enabled) check() error {
 			bad("provider %q needs a Name and Run", p.Name)
 		}
 	}
+	for _, r := range en.URLReaders {
+		if r.Host == "" || r.Read == nil {
+			bad("URL reader %q needs a Host and Read", r.Host)
+		}
+	}
 	for _, a := range en.Actions {
 		if a.ID == "" || a.Input == nil || a.Input.Kind() != reflect.Struct || a.Run == nil || seen["action "+a.ID] {
 			bad("action %q needs a unique ID, a struct Input and Run (build it with NewAction)", a.ID)

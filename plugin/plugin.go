@@ -23,7 +23,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"callboard"
@@ -146,11 +145,9 @@ type Instance struct {
 	// Actions are scaffolder actions templates may name; their IDs are
 	// unique across the built-in actions and every plugin's.
 	Actions []Action
-	// ReadURL reads a URL of the plugin's system with its credentials,
-	// for the catalog (url locations, $text placeholders); handled is
-	// false for a URL it does not serve. A URL it serves needs no
-	// backend.reading.allow entry.
-	ReadURL func(ctx context.Context, u *url.URL) (data []byte, handled bool, err error)
+	// URLReaders read the URLs of the plugin's system's hosts with its
+	// credentials, for the catalog (url locations, $text placeholders).
+	URLReaders []URLReader
 	// GitCredentials gives git the username and password (a token) for a
 	// host the plugin's system serves, to clone TechDocs sources; "" for
 	// a host it has none for.

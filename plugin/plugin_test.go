@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,6 +85,7 @@ func TestEnableChecksTheInstance(t *testing.T) {
 		{"no handler", &plugin.Instance{Routes: []plugin.Route{{Method: "GET", Path: "/x"}}}, nil, "has no handler"},
 		{"tab without render", &plugin.Instance{Tabs: []plugin.Tab{{ID: "slo", Title: "SLOs"}}}, nil, `tab "slo" needs`},
 		{"tab ID with slash", &plugin.Instance{Tabs: []plugin.Tab{{ID: "a/b", Title: "SLOs", Render: render}}}, nil, `tab "a/b" needs`},
+		{"URL reader without host", &plugin.Instance{URLReaders: []plugin.URLReader{{Read: func(context.Context, *url.URL) ([]byte, bool, error) { return nil, false, nil }}}}, nil, `URL reader "" needs`},
 		{"provider without Run", &plugin.Instance{Providers: []plugin.Provider{{Name: "p"}}}, nil, `provider "p" needs`},
 		{"action not from NewAction", &plugin.Instance{Actions: []plugin.Action{{ID: "slo:x", Run: func(callboard.StepContext, any) error { return nil }}}}, nil, `action "slo:x" needs`},
 		{"action input not a struct", &plugin.Instance{Actions: []plugin.Action{plugin.NewAction("slo:x", "", func(callboard.StepContext, string) error { return nil })}}, nil, `action "slo:x" needs`},

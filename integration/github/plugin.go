@@ -17,7 +17,7 @@ import (
 // integrations.github, catalog.providers.github or
 // catalog.providers.githubOrg is present. It adds:
 //
-//   - a URL reader for the catalog that reads each integration's URLs with
+//   - URL readers for the catalog that read each integration's hosts with
 //     its credentials, and its tokens for cloning TechDocs sources;
 //   - the discovery and org entity providers, on their schedules, and
 //     their webhook at POST /api/events/http/github (signed with an App's
@@ -72,7 +72,10 @@ func setup(env plugin.Env, analyzer func(*Client) callboard.RepoAnalyzer) (*plug
 	if secret != nil && fmt.Sprint(secret) != "" {
 		g.secrets = append(g.secrets, fmt.Sprint(secret))
 	}
-	in := &plugin.Instance{ReadURL: g.readURL, GitCredentials: g.gitCredentials}
+	in := &plugin.Instance{GitCredentials: g.gitCredentials}
+	for _, c := range g.configured {
+		in.URLReaders = append(in.URLReaders, c.urlReaders()...)
+	}
 	if analyzer != nil {
 		byHost := slices.Clone(g.configured)
 		sort.SliceStable(byHost, func(i, j int) bool { return byHost[i].Host() < byHost[j].Host() })
@@ -204,14 +207,14 @@ func (g *integration) hosts() Hosts {
 	return out
 }
 
-// readURL reads u with the first configured integration that serves it.
-func (g *integration) readURL(ctx context.Context, u *url.URL) ([]byte, bool, error) {
-	for _, c := range g.configured {
-		if b, ok, err := c.ReadURL(ctx, u); ok {
-			return b, true, err
-		}
+// urlReaders reads the client's URLs with its credentials: its web host
+// and, when it differs, its raw content host.
+func (c *Client) urlReaders() []plugin.URLReader {
+	out := []plugin.URLReader{{Host: c.cfg.Host, Read: c.ReadURL}}
+	if raw, err := url.Parse(c.cfg.RawBaseURL); err == nil && raw.Host != "" && raw.Host != c.cfg.Host {
+		out = append(out, plugin.URLReader{Host: raw.Host, Read: c.ReadURL})
 	}
-	return nil, false, nil
+	return out
 }
 
 // gitCredentials gives git the token of the first configured integration
