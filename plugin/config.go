@@ -11,9 +11,9 @@ type Config interface {
 }
 
 // Wanted reports whether the host enables p with cfg: p has no config
-// section, or its ConfigKey or one of its Sections is present.
+// section, or its ConfigKey or one of its ConfigKeys is present.
 func Wanted(p Plugin, cfg Config) bool {
-	if p.ConfigKey == "" && len(p.Sections) == 0 {
+	if p.ConfigKey == "" && len(p.ConfigKeys) == 0 {
 		return true
 	}
 	for _, key := range p.Keys() {
@@ -24,29 +24,21 @@ func Wanted(p Plugin, cfg Config) bool {
 	return false
 }
 
-// Keys are the sections p reads: ConfigKey, then Sections.
+// Keys are the sections that enable p: ConfigKey, then ConfigKeys.
 func (p Plugin) Keys() []string {
 	var keys []string
 	if p.ConfigKey != "" {
 		keys = append(keys, p.ConfigKey)
 	}
-	return append(keys, p.Sections...)
+	return append(keys, p.ConfigKeys...)
 }
 
 // WithConfig returns env reading p's sections from cfg: Config decodes
-// ConfigKey (when present), Section any dotted key.
+// ConfigKey (when present), Sections any dotted path.
 func (env Env) WithConfig(p Plugin, cfg Config) Env {
 	if key := p.ConfigKey; key != "" && cfg.Has(key) {
 		env.Config = func(into any) error { return cfg.Decode(key, into) }
 	}
-	env.Section = func(key string, into any) (bool, error) {
-		if !cfg.Has(key) {
-			return false, nil
-		}
-		if into == nil {
-			return true, nil
-		}
-		return true, cfg.Decode(key, into)
-	}
+	env.Sections = cfg.Decode
 	return env
 }

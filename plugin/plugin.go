@@ -45,16 +45,16 @@ type Plugin struct {
 	// Backstage uses for the system ("kubernetes", "argocd", "grafana",
 	// "pagerDuty"); a dotted path ("integrations.gitlab") is allowed.
 	// `callboard serve` enables the plugin exactly when the section (or
-	// one of Sections) is present. Empty, with no Sections, means the
+	// one of ConfigKeys) is present. Empty, with no ConfigKeys, means the
 	// plugin has no section and is always enabled (built-ins such as
 	// Docs).
 	ConfigKey string
-	// Sections are further sections the plugin reads, for a system that
-	// Backstage configures in several places (GitHub: integrations.github,
-	// catalog.providers.github, catalog.providers.githubOrg). The plugin
-	// is enabled when ConfigKey or one of Sections is present (see
-	// Wanted); Setup reads them with env.DecodeSection.
-	Sections []string
+	// ConfigKeys are further sections that enable the plugin, for a
+	// system that Backstage configures in several places (GitHub:
+	// integrations.github, catalog.providers.github and githubOrg): the
+	// plugin is enabled when ConfigKey or one of them is present (see
+	// Wanted). Setup reads them with env.ConfigAt.
+	ConfigKeys []string
 	// Permissions are the permissions the plugin checks, each named
 	// "<ID>.<noun>.<verb>". Policies may name them whether or not the
 	// plugin is enabled.
@@ -71,11 +71,9 @@ type Env struct {
 	// Config decodes the plugin's config section; plugins call Decode.
 	// Nil means no section (plugins without ConfigKey).
 	Config func(into any) error
-	// Section decodes the section at a dotted key (one of Sections, or a
-	// section the plugin's system shares, such as events.modules.github)
-	// and reports whether it is present; plugins call DecodeSection. Nil
-	// means no config.
-	Section func(key string, into any) (present bool, err error)
+	// Sections decodes another section of app-config.yaml, by its dotted
+	// path, as Config does; plugins call ConfigAt. Nil means none.
+	Sections func(path string, into any) error
 	// Log is the portal's logger, with plugin=<ID> on every line.
 	Log *slog.Logger
 	// Catalog reads entities.
@@ -110,14 +108,15 @@ func (env Env) Decode(into any) error {
 	return env.Config(into)
 }
 
-// DecodeSection decodes the section at key into into, as Decode does,
-// and reports whether the config has it; into may be nil to ask only
-// that. With no config it reports false.
-func (env Env) DecodeSection(key string, into any) (bool, error) {
-	if env.Section == nil {
-		return false, nil
+// ConfigAt decodes the app-config section at path (a dotted path:
+// "catalog.providers.github", "events.modules.github") into into, as Decode
+// does: one of the plugin's ConfigKeys, or a section its system shares
+// with others. A missing section leaves into as it is.
+func (env Env) ConfigAt(path string, into any) error {
+	if env.Sections == nil {
+		return nil
 	}
-	return env.Section(key, into)
+	return env.Sections(path, into)
 }
 
 // Catalog is the part of the catalog a plugin reads. Lookups see what the

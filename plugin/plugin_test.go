@@ -35,7 +35,7 @@ func TestCheckRefusesBadDeclarations(t *testing.T) {
 		{"no title", []plugin.Plugin{{ID: "a", Setup: okSetup}}, "no Title"},
 		{"no setup", []plugin.Plugin{{ID: "a", Title: "A"}}, "no Setup"},
 		{"shared section", []plugin.Plugin{good, {ID: "b", Title: "B", ConfigKey: "slo", Setup: okSetup}}, `config section slo is plugin "slo"'s too`},
-		{"a section another's ConfigKey", []plugin.Plugin{good, {ID: "b", Title: "B", Sections: []string{"slo"}, Setup: okSetup}}, `config section slo is plugin "slo"'s too`},
+		{"a section another's ConfigKey", []plugin.Plugin{good, {ID: "b", Title: "B", ConfigKeys: []string{"slo"}, Setup: okSetup}}, `config section slo is plugin "slo"'s too`},
 		{"permission of another plugin", []plugin.Plugin{{ID: "b", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: "slo.x.read"}}}}, "must be named b.<noun>.<verb>"},
 		{"a built-in permission", []plugin.Plugin{{ID: "catalog2", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: callboard.PermEntityRead}}}}, "must be named"},
 		{"twice", []plugin.Plugin{{ID: "b", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: "b.x.read"}, {Name: "b.x.read"}}}}, "declared twice"},

@@ -31,10 +31,10 @@ import (
 //     cannot import).
 func Plugin(analyzer func(*Client) callboard.RepoAnalyzer) plugin.Plugin {
 	return plugin.Plugin{
-		ID:        "github",
-		Title:     "GitHub",
-		ConfigKey: IntegrationsKey,
-		Sections:  []string{DiscoveryKey, OrgKey},
+		ID:         "github",
+		Title:      "GitHub",
+		ConfigKey:  IntegrationsKey,
+		ConfigKeys: []string{DiscoveryKey, OrgKey},
 		Setup: func(_ context.Context, env plugin.Env) (*plugin.Instance, error) {
 			return setup(env, analyzer)
 		},
@@ -66,7 +66,7 @@ func setup(env plugin.Env, analyzer func(*Client) callboard.RepoAnalyzer) (*plug
 		g.secrets = append(g.secrets, c.WebhookSecrets()...)
 	}
 	var secret any
-	if _, err := env.DecodeSection(WebhookSecretKey, &secret); err != nil {
+	if err := env.ConfigAt(WebhookSecretKey, &secret); err != nil {
 		return nil, err
 	}
 	if secret != nil && fmt.Sprint(secret) != "" {
@@ -130,24 +130,24 @@ func (g *integration) client(host string) (*Client, error) {
 // take env.Leases.
 func (g *integration) addProviders(env plugin.Env) error {
 	discs := map[string]discoveryYAML{}
-	// The single-provider form: catalog.providers.github: {organization: ...}.
-	if single, _ := env.DecodeSection(DiscoveryKey+".organization", nil); single {
+	if has(env, DiscoveryKey+".organization") {
+		// The single-provider form: catalog.providers.github: {organization: ...}.
 		var one discoveryYAML
-		if _, err := env.DecodeSection(DiscoveryKey, &one); err != nil {
+		if err := env.ConfigAt(DiscoveryKey, &one); err != nil {
 			return err
 		}
 		discs["default"] = one
-	} else if _, err := env.DecodeSection(DiscoveryKey, &discs); err != nil {
+	} else if err := env.ConfigAt(DiscoveryKey, &discs); err != nil {
 		return err
 	}
 	var orgs []orgYAML
-	if single, _ := env.DecodeSection(OrgKey+".id", nil); single {
+	if has(env, OrgKey+".id") {
 		var one orgYAML
-		if _, err := env.DecodeSection(OrgKey, &one); err != nil {
+		if err := env.ConfigAt(OrgKey, &one); err != nil {
 			return err
 		}
 		orgs = append(orgs, one)
-	} else if _, err := env.DecodeSection(OrgKey, &orgs); err != nil {
+	} else if err := env.ConfigAt(OrgKey, &orgs); err != nil {
 		return err
 	}
 	if len(discs)+len(orgs) > 0 && env.Entities == nil {
@@ -192,6 +192,12 @@ func (g *integration) addProviders(env plugin.Env) error {
 		g.orgs = append(g.orgs, p)
 	}
 	return nil
+}
+
+// has reports whether the config sets path (to a value other than null).
+func has(env plugin.Env, path string) bool {
+	var v any
+	return env.ConfigAt(path, &v) == nil && v != nil
 }
 
 // hosts returns the integrations for the scaffolder's actions: the
