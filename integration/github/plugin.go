@@ -69,8 +69,12 @@ func setup(env plugin.Env, analyzer func(*Client) callboard.RepoAnalyzer) (*plug
 	if err := env.ConfigAt(WebhookSecretKey, &secret); err != nil {
 		return nil, err
 	}
-	if secret != nil && fmt.Sprint(secret) != "" {
-		g.secrets = append(g.secrets, fmt.Sprint(secret))
+	switch secret.(type) {
+	case nil, map[string]any, []any: // not a secret
+	default:
+		if s := fmt.Sprint(secret); s != "" {
+			g.secrets = append(g.secrets, s)
+		}
 	}
 	in := &plugin.Instance{GitCredentials: g.gitCredentials}
 	for _, c := range g.configured {
