@@ -35,20 +35,22 @@ var allowed = map[string][]string{
 	"callboard/auth/policy": {"callboard"},
 
 	// The scaffolder gets stores, the catalog and integrations as root
-	// interfaces; rendering and parameter schemas are leaf libraries.
-	"callboard/scaffold":        {"callboard", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render", "callboard/urlread"},
+	// interfaces and decodes its own section; rendering and parameter
+	// schemas are leaf libraries.
+	"callboard/scaffold":        {"callboard", "callboard/config", "callboard/git", "callboard/scaffold/params", "callboard/scaffold/render", "callboard/urlread"},
 	"callboard/scaffold/params": {"callboard"},
 	"callboard/scaffold/render": {"callboard"},
 
 	"callboard/techdocs":                              {"callboard"},
 	"callboard/techdocs/publish":                      {"callboard"},
-	"callboard/techdocs/docsync":                      {"callboard", "callboard/git", "callboard/techdocs", "callboard/techdocs/publish"},
+	"callboard/techdocs/docsync":                      {"callboard", "callboard/config", "callboard/git", "callboard/techdocs", "callboard/techdocs/publish"},
 	"callboard/techdocs/internal/sitegen":             nil,
 	"callboard/techdocs/internal/sitegen/cmd/sitegen": {"callboard/techdocs/internal/sitegen"},
 
-	// Integrations: the root package, the git runner, the URL reader
-	// they plug into and their own SDK (see sdks).
-	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
+	// Integrations: the root package, the git runner and their own SDK
+	// (see sdks); each decodes its own sections and joins the portal as a
+	// plugin.
+	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin", "callboard/urlread"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
@@ -60,7 +62,7 @@ var allowed = map[string][]string{
 	// The plugin seam: declarations on root types only, so a plugin's
 	// package needs nothing else of callboard; its building blocks are
 	// the standard library's html/template.
-	"callboard/plugin":    {"callboard"},
+	"callboard/plugin":    {"callboard", "callboard/urlread"},
 	"callboard/plugin/ui": nil,
 	// A plugin's tests run it in a real portal.
 	"callboard/plugin/plugintest": {"callboard", "callboard/auth/policy", "callboard/catalog", "callboard/config",

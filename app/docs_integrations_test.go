@@ -1,6 +1,7 @@
 package app
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,8 +18,6 @@ func TestDocsCredentials(t *testing.T) {
       token: ${GITHUB_TOKEN}
     - host: ghe.example.com
       apiBaseUrl: https://ghe.example.com/api/v3
-      apps:
-        - appId: 1
   gitlab:
     - host: gitlab.example.com
       token: glpat-abc
@@ -36,21 +35,30 @@ func TestDocsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := docsCredentials(cfg)
-	if err != nil || creds == nil {
-		t.Fatalf("docsCredentials: nil=%t, %v", creds == nil, err)
+	// GitHub's tokens come through its plugin, GitLab's from the section.
+	plugins := newPluginSet(slog.New(slog.DiscardHandler), nil)
+	if err := plugins.setup(t.Context(), cfg, builtinPlugins(portal{}), nil); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := docsCredentials(cfg, plugins.gitCredentials)
+	if err != nil {
+		t.Fatalf("docsCredentials: %v", err)
 	}
 	for _, tc := range []struct{ host, user, pass string }{
 		{"github.com", "x-access-token", "ghp-xyz"},
 		{"gitlab.example.com", "oauth2", "glpat-abc"},
-		{"ghe.example.com", "", ""}, // an app, no token
+		{"ghe.example.com", "", ""}, // no token
 		{"gitlab.com", "", ""},
 	} {
 		if u, p := creds(tc.host); u != tc.user || p != tc.pass {
 			t.Errorf("creds(%q) = %q, %q; want %q, %q", tc.host, u, p, tc.user, tc.pass)
 		}
 	}
-	if creds, err := docsCredentials(config.Default()); err != nil || creds != nil {
-		t.Errorf("without integrations: nil=%t, %v; want nil, nil", creds == nil, err)
+	none, err := docsCredentials(config.Default(), newPluginSet(slog.New(slog.DiscardHandler), nil).gitCredentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, p := none("github.com"); u != "" || p != "" {
+		t.Errorf("without integrations: %q, %q; want none", u, p)
 	}
 }

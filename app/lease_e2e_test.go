@@ -16,7 +16,7 @@ import (
 
 const (
 	discoveryRan     = `msg="github discovery"`
-	discoverySkipped = `msg="provider run skipped: another replica holds its lease" provider=github-provider:acme`
+	discoverySkipped = `msg="provider run skipped: another replica holds its lease" plugin=github provider=github-provider:acme`
 )
 
 // TestServeReplicasShareProviderLease runs callboard serve as replicas of

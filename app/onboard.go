@@ -101,8 +101,8 @@ func onboardGitHubConfig(paths []string, host string, getenv func(string) string
 	if err != nil {
 		return github.Config{}, fmt.Errorf("load config: %w", err)
 	}
-	var entries []github.Config
-	if err := cfg.Decode("integrations.github", &entries); err != nil {
+	entries, err := github.DecodeIntegrations(func(into any) error { return cfg.Decode(github.IntegrationsKey, into) })
+	if err != nil {
 		return github.Config{}, err
 	}
 	var pick *github.Config

@@ -14,6 +14,8 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/integration/github"
+	"callboard/onboard"
 	"callboard/plugin"
 	"callboard/web"
 )
@@ -25,12 +27,17 @@ import (
 // declarations (policy, the checks in run) pass the zero portal.
 func builtinPlugins(core portal) []plugin.Plugin {
 	return []plugin.Plugin{
-		web.DocsPlugin(core.docs), // the entity page's Docs tab (TechDocs)
+		web.DocsPlugin(core.docs),             // the entity page's Docs tab (TechDocs)
+		github.Plugin(onboard.GitHubAnalyzer), // integrations.github, catalog.providers.github(Org), its webhook and actions
 	}
 }
 
-// The catalog is what plugins read entities from.
-var _ plugin.Catalog = (*catalog.Service)(nil)
+// The catalog is what plugins read entities from and providers feed.
+var (
+	_ plugin.Catalog         = (*catalog.Service)(nil)
+	_ callboard.ProviderSink = (*catalog.Service)(nil)
+	_ plugin.Config          = (*config.Config)(nil)
+)
 
 // portal is what serve builds that built-in plugins use; their Setup reads
 // it, their declaration does not.
@@ -49,64 +56,65 @@ type pluginsConfig struct {
 	Timeout config.Duration `yaml:"timeout"`
 }
 
-// pluginSet is the enabled plugins of a running serve.
+// pluginSet is the enabled plugins of a running serve. It exists before
+// they are enabled: the catalog and the docs syncer, which plugins read
+// and feed, are built first and reach the plugins' credentials and
+// analyzers through the set (plugin_parts.go), which answers for the
+// plugins enabled by the time anything runs.
 type pluginSet struct {
 	enabled []plugin.Enabled
 	timeout time.Duration
 	log     *slog.Logger
+	leases  callboard.LeaseStore
+	holder  string
 }
 
-// setupPlugins enables each plugin whose config section is present (or
-// that has none), in order, with its environment: its section to decode,
-// a logger, the catalog, an HTTP client and the base URL. The first
-// failure stops serve; the plugins enabled before it are closed.
-func setupPlugins(ctx context.Context, cfg *config.Config, plugins []plugin.Plugin, cat *catalog.Service, log *slog.Logger) (*pluginSet, error) {
+func newPluginSet(log *slog.Logger, leases callboard.LeaseStore) *pluginSet {
+	return &pluginSet{log: log, leases: leases, holder: leaseHolder()}
+}
+
+// setup enables each plugin whose config sections are present (or that
+// has none), in order, with its environment: its sections to decode, a
+// logger, the catalog to read and feed, leases, an HTTP client and the
+// base URL. The first failure stops serve.
+func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plugin.Plugin, cat *catalog.Service) error {
 	var pc pluginsConfig
 	if err := cfg.Decode("plugins", &pc); err != nil {
-		return nil, err
+		return err
 	}
-	set := &pluginSet{timeout: time.Duration(pc.Timeout), log: log}
+	s.timeout = time.Duration(pc.Timeout)
 	if err := plugin.Check(plugins); err != nil {
-		return nil, fmt.Errorf("plugins: %w", err)
+		return fmt.Errorf("plugins: %w", err)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	for _, p := range plugins {
-		if p.ConfigKey != "" && !cfg.Has(p.ConfigKey) {
+		if !plugin.Wanted(p, cfg) {
 			continue
 		}
-		env := plugin.Env{Log: log.With("plugin", p.ID), Catalog: cat, HTTPClient: client, BaseURL: cfg.App.BaseURL}
-		if key := p.ConfigKey; key != "" {
-			env.Config = func(into any) error { return cfg.Decode(key, into) }
-		}
-		en, err := plugin.Enable(ctx, p, env)
+		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
+			HTTPClient: client, BaseURL: cfg.App.BaseURL}
+		en, err := plugin.Enable(ctx, p, env.WithConfig(p, cfg))
 		if err != nil {
-			set.close()
-			return nil, err
+			return err // the caller closes the plugins enabled before
 		}
-		set.enabled = append(set.enabled, en)
+		s.enabled = append(s.enabled, en)
 	}
-	return set, nil
+	return nil
 }
 
 // claimPluginSections tells the config which sections the binary's
 // plugins read, so they are not reported as unused.
 func claimPluginSections(cfg *config.Config, extra []plugin.Plugin) {
 	for _, p := range declaredPlugins(extra) {
-		if p.ConfigKey != "" {
-			cfg.Claim(p.ConfigKey)
-		}
+		cfg.Claim(p.Keys()...)
 	}
 }
 
-// runJobs runs the plugins' jobs, once the stored catalog is loaded, until
-// ctx ends; leases keep each job on one replica at a time.
-func (s *pluginSet) runJobs(ctx context.Context, leases callboard.LeaseStore, cat *catalog.Service) {
-	select {
-	case <-cat.Loaded():
-	case <-ctx.Done():
-		return
-	}
-	plugin.RunJobs(ctx, s.enabled, leases, leaseHolder(), s.log)
+// runJobs runs the plugins' jobs until ctx ends; leases keep each job on
+// one replica at a time.
+func (s *pluginSet) runJobs(ctx context.Context) error {
+	plugin.RunJobs(ctx, s.enabled, s.leases, s.holder, s.log)
+	return nil
 }
 
 // close releases what the plugins' Setup acquired.

@@ -7,33 +7,19 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/auth"
 	"callboard/auth/policy"
 	"callboard/config"
 	"callboard/web"
 )
-
-// permissionConfig is the permission section of app-config.yaml.
-// Backstage's permission.enabled is read; the other keys are callboard's.
-type permissionConfig struct {
-	// Enabled: false allows everything (Backstage's default). callboard
-	// enables permissions unless told otherwise, with the default policy
-	// when no file is named.
-	Enabled *bool `yaml:"enabled"`
-	// PolicyFile is the YAML policy (auth/policy), watched and reloaded.
-	PolicyFile string `yaml:"policyFile"`
-	// AdminGroups are the admin groups of the default policy.
-	AdminGroups []string `yaml:"adminGroups"`
-	// ReloadInterval is how often the policy file is checked (default 1s).
-	ReloadInterval config.Duration `yaml:"reloadInterval"`
-}
 
 // servePermissions sets the web server's Authorizer and audit log from the
 // permission section; extra are the plugins' permissions. The returned
 // function watches the policy file until its context ends; it does nothing
 // without a file.
 func servePermissions(cfg *config.Config, opts *web.Options, audit callboard.AuditLog, log *slog.Logger, extra ...callboard.Permission) (func(context.Context), error) {
-	var pc permissionConfig
-	if err := cfg.Decode("permission", &pc); err != nil {
+	pc, err := auth.ReadPermission(cfg)
+	if err != nil {
 		return nil, err
 	}
 	opts.Audit = audit

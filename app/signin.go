@@ -20,40 +20,13 @@ import (
 // returned function deletes ended sessions hourly until its context ends.
 func serveAuth(cfg *config.Config, opts *web.Options, db *store.DB, cat *catalog.Service, log *slog.Logger) (func(context.Context), error) {
 	idle := func(context.Context) {}
-	ao := auth.Options{
-		Environment:    cfg.String("auth.environment"),
-		EnvironmentSet: cfg.Has("auth.environment"),
-		BaseURL:        cfg.Backend.BaseURL,
-		Dev:            opts.Dev,
-		Sessions:       db,
-		Audit:          db, // the same log servePermissions gives the web server
-		Catalog:        catalogUsers(cat),
-		Log:            log,
-	}
-	var ps struct {
-		GitHub map[string]auth.GitHubConfig `yaml:"github"`
-		OIDC   map[string]auth.OIDCConfig   `yaml:"oidc"`
-	}
-	for _, p := range []struct {
-		key  string
-		into any
-	}{{"auth.providers.github", &ps.GitHub}, {"auth.providers.oidc", &ps.OIDC}} {
-		if err := cfg.Decode(p.key, p.into); err != nil {
-			return nil, err
-		}
-	}
-	ao.GitHub, ao.OIDC = ps.GitHub, ps.OIDC
-	var sc auth.SessionConfig
-	if err := cfg.Decode("auth.session", &sc); err != nil {
+	ao, err := auth.ReadOptions(cfg)
+	if err != nil {
 		return nil, err
 	}
-	ao.SessionSecret, ao.SessionLifetime = sc.Secret, time.Duration(sc.AbsoluteLifetime)
-	if cfg.Has("auth.providers.guest") {
-		ao.Guest = &auth.GuestConfig{}
-		if err := cfg.Decode("auth.providers.guest", ao.Guest); err != nil {
-			return nil, err
-		}
-	}
+	ao.Dev, ao.Sessions, ao.Log = opts.Dev, db, log
+	ao.Audit = db // the same log servePermissions gives the web server
+	ao.Catalog = catalogUsers(cat)
 	svc, err := auth.New(ao)
 	if err != nil {
 		return nil, err

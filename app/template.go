@@ -16,7 +16,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"callboard"
-	"callboard/integration/github"
 	"callboard/scaffold"
 )
 
@@ -69,13 +68,13 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	// GitHub actions only log what they would do in a dry run; an
-	// anonymous github.com client is enough for that.
-	anon, err := github.New(github.Config{}, github.Options{})
+	// Without a config no plugin is enabled: their actions (publish:github)
+	// are skipped with their rendered input, as dry runs skip actions
+	// they cannot run.
+	actions, err := newActions(&scaffold.Builtins{Fetcher: &scaffold.URLFetcher{}}, nil)
 	if err != nil {
 		return err
 	}
-	actions := newActions(&scaffold.Builtins{Fetcher: &scaffold.URLFetcher{}}, github.Hosts{anon})
 	res, err := scaffold.DryRun(ctx, actions, t, values, nil, callboard.TaskUser{Ref: "user:development/guest"}, nil)
 	var ve *scaffold.ValidationError
 	if errors.As(err, &ve) {

@@ -23,19 +23,12 @@ type ExistingEntityFile struct {
 	Location     callboard.Location `json:"location"`
 }
 
-// GeneratedEntity is a suggested entity for a location without descriptor.
-type GeneratedEntity struct {
-	Entity map[string]any   `json:"entity"`
-	Fields []GeneratedField `json:"fields"`
-}
+// GeneratedEntity is a suggested entity for a location without descriptor
+// (the root's type: integrations' analyzers make them too).
+type GeneratedEntity = callboard.GeneratedEntity
 
 // GeneratedField explains one field of a suggested entity.
-type GeneratedField struct {
-	Field       string `json:"field"`
-	State       string `json:"state"`
-	Value       string `json:"value,omitempty"`
-	Description string `json:"description"`
-}
+type GeneratedField = callboard.GeneratedField
 
 // AnalyzeLocation reads the descriptor at a location (a catalog-info.yaml
 // URL or path, or a repository URL under which catalogFilename is looked

@@ -92,3 +92,7 @@ func (a *Analyzer) Suggest(ctx context.Context, target string) (catalog.Generate
 	}
 	return gen, nil
 }
+
+// GitHubAnalyzer is NewAnalyzer with the default owner, in the shape the
+// GitHub plugin takes (github.Plugin): app/plugins.go joins the two.
+func GitHubAnalyzer(c *github.Client) callboard.RepoAnalyzer { return NewAnalyzer(c, "") }

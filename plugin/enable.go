@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -49,11 +50,11 @@ func Check(plugins []Plugin) error {
 		if p.Setup == nil {
 			bad(p.ID, "no Setup")
 		}
-		if p.ConfigKey != "" {
-			if other, ok := keys[p.ConfigKey]; ok {
-				bad(p.ID, "config section %s is plugin %q's too", p.ConfigKey, other)
+		for _, key := range p.Keys() {
+			if other, ok := keys[key]; ok {
+				bad(p.ID, "config section %s is plugin %q's too", key, other)
 			}
-			keys[p.ConfigKey] = p.ID
+			keys[key] = p.ID
 		}
 		for _, perm := range p.Permissions {
 			// The ID prefix keeps plugins' names apart, and apart from
@@ -85,8 +86,9 @@ func Permissions(plugins []Plugin) []callboard.Permission {
 
 // Enable runs p's Setup with env and checks what it returns: routes with
 // a method, a path the mux accepts, a known permission and a handler;
-// tabs, cards and jobs with IDs, titles and functions. A panic in Setup is
-// an error naming the plugin, not a crash.
+// tabs, cards, jobs, providers, actions and event handlers with IDs,
+// titles and functions. A panic in Setup is an error naming the plugin,
+// not a crash.
 func Enable(ctx context.Context, p Plugin, env Env) (en Enabled, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -162,6 +164,28 @@ func (en Enabled) check() error {
 			bad("job %q needs a unique name (lower-case letters, digits, dashes), Every above zero and Run", j.Name)
 		}
 		seen["job "+j.Name] = true
+	}
+	for _, p := range en.Providers {
+		if p.Name == "" || p.Run == nil {
+			bad("provider %q needs a Name and Run", p.Name)
+		}
+	}
+	for _, r := range en.URLReaders {
+		if r.Host == "" || (r.Read == nil && r.Authorization == nil) {
+			bad("URL reader %q needs a Host and Read or Authorization", r.Host)
+		}
+	}
+	for _, a := range en.Actions {
+		if a.ID == "" || a.Input == nil || a.Input.Kind() != reflect.Struct || a.Run == nil || seen["action "+a.ID] {
+			bad("action %q needs a unique ID, a struct Input and Run (build it with NewAction)", a.ID)
+		}
+		seen["action "+a.ID] = true
+	}
+	for _, e := range en.Events {
+		if !name.MatchString(e.Topic) || e.Handle == nil || seen["topic "+e.Topic] {
+			bad("event handler %q needs a unique Topic (lower-case letters, digits, dashes) and Handle", e.Topic)
+		}
+		seen["topic "+e.Topic] = true
 	}
 	return errors.Join(errs...)
 }

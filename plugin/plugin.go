@@ -1,7 +1,9 @@
 // Package plugin is the seam through which a feature adds to callboard from
 // its own package: a config section, HTTP routes under /api/<id>/, entity
 // tabs and overview cards, permissions, scheduled jobs and facts about
-// entities.
+// entities; and, for an integration such as GitHub, entity providers,
+// scaffolder actions, URL readers and credentials, repository analyzers
+// and webhook handlers.
 //
 // A plugin is a value, not an init() registration: the built-in ones are
 // listed in one table (app/plugins.go), and a team's own binary passes its
@@ -42,10 +44,17 @@ type Plugin struct {
 	// ConfigKey is the app-config section the plugin reads, under the key
 	// Backstage uses for the system ("kubernetes", "argocd", "grafana",
 	// "pagerDuty"); a dotted path ("integrations.gitlab") is allowed.
-	// `callboard serve` enables the plugin exactly when the section is
-	// present. Empty means the plugin has no section and is always enabled
-	// (built-ins such as Docs).
+	// `callboard serve` enables the plugin exactly when the section (or
+	// one of ConfigKeys) is present. Empty, with no ConfigKeys, means the
+	// plugin has no section and is always enabled (built-ins such as
+	// Docs).
 	ConfigKey string
+	// ConfigKeys are further sections that enable the plugin, for a
+	// system that Backstage configures in several places (GitHub:
+	// integrations.github, catalog.providers.github and githubOrg): the
+	// plugin is enabled when ConfigKey or one of them is present (see
+	// Wanted). Setup reads them with env.ConfigAt.
+	ConfigKeys []string
 	// Permissions are the permissions the plugin checks, each named
 	// "<ID>.<noun>.<verb>". Policies may name them whether or not the
 	// plugin is enabled.
@@ -62,6 +71,9 @@ type Env struct {
 	// Config decodes the plugin's config section; plugins call Decode.
 	// Nil means no section (plugins without ConfigKey).
 	Config func(into any) error
+	// Sections decodes another section of app-config.yaml, by its dotted
+	// path, as Config does; plugins call ConfigAt. Nil means none.
+	Sections func(path string, into any) error
 	// Log is the portal's logger, with plugin=<ID> on every line.
 	Log *slog.Logger
 	// Catalog reads entities.
@@ -73,6 +85,15 @@ type Env struct {
 	// BaseURL is the portal's external URL (app.baseUrl), without a
 	// trailing slash, for links back to it.
 	BaseURL string
+	// Entities is the catalog as entity providers feed it
+	// (Instance.Providers): each provider's mutations replace what it
+	// provided before.
+	Entities callboard.ProviderSink
+	// Leases, with Holder naming this process, let a provider's schedule
+	// run on one replica at a time when replicas share the database. Nil
+	// means one replica: no leases.
+	Leases callboard.LeaseStore
+	Holder string
 }
 
 // Decode decodes the plugin's config section into into, a pointer to a
@@ -85,6 +106,17 @@ func (env Env) Decode(into any) error {
 		return nil
 	}
 	return env.Config(into)
+}
+
+// ConfigAt decodes the app-config section at path (a dotted path:
+// "catalog.providers.github", "events.modules.github") into into, as Decode
+// does: one of the plugin's ConfigKeys, or a section its system shares
+// with others. A missing section leaves into as it is.
+func (env Env) ConfigAt(path string, into any) error {
+	if env.Sections == nil {
+		return nil
+	}
+	return env.Sections(path, into)
 }
 
 // Catalog is the part of the catalog a plugin reads. Lookups see what the
@@ -106,6 +138,25 @@ type Instance struct {
 	// scorecards; the host fills in each fact's Entity, Source and (when
 	// zero) At, and bounds the call like a card's render.
 	Facts func(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error)
+	// Providers feed the catalog through Env.Entities; the host starts
+	// each once the stored catalog is loaded.
+	Providers []Provider
+	// Actions are scaffolder actions templates may name; their IDs are
+	// unique across the built-in actions and every plugin's.
+	Actions []Action
+	// URLReaders read the URLs of the plugin's system's hosts with its
+	// credentials, for the catalog (url locations, $text placeholders).
+	URLReaders []URLReader
+	// GitCredentials gives git the username and password (a token) for a
+	// host the plugin's system serves, to clone TechDocs sources; "" for
+	// a host it has none for.
+	GitCredentials func(host string) (username, password string)
+	// Analyzers answer the catalog's analyze-location for repository URLs
+	// of the plugin's code host.
+	Analyzers []callboard.RepoAnalyzer
+	// Events receive deliveries to Backstage's events endpoint,
+	// POST /api/events/http/<Topic>; topics are unique across plugins.
+	Events []EventHandler
 	// Close releases what Setup acquired when the server stops; nil when
 	// there is nothing to release.
 	Close func() error

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,6 +35,7 @@ func TestCheckRefusesBadDeclarations(t *testing.T) {
 		{"no title", []plugin.Plugin{{ID: "a", Setup: okSetup}}, "no Title"},
 		{"no setup", []plugin.Plugin{{ID: "a", Title: "A"}}, "no Setup"},
 		{"shared section", []plugin.Plugin{good, {ID: "b", Title: "B", ConfigKey: "slo", Setup: okSetup}}, `config section slo is plugin "slo"'s too`},
+		{"a section another's ConfigKey", []plugin.Plugin{good, {ID: "b", Title: "B", ConfigKeys: []string{"slo"}, Setup: okSetup}}, `config section slo is plugin "slo"'s too`},
 		{"permission of another plugin", []plugin.Plugin{{ID: "b", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: "slo.x.read"}}}}, "must be named b.<noun>.<verb>"},
 		{"a built-in permission", []plugin.Plugin{{ID: "catalog2", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: callboard.PermEntityRead}}}}, "must be named"},
 		{"twice", []plugin.Plugin{{ID: "b", Title: "B", Setup: okSetup, Permissions: []callboard.Permission{{Name: "b.x.read"}, {Name: "b.x.read"}}}}, "declared twice"},
@@ -55,6 +57,7 @@ func TestCheckRefusesBadDeclarations(t *testing.T) {
 func TestEnableChecksTheInstance(t *testing.T) {
 	h := func(http.ResponseWriter, *http.Request) error { return nil }
 	render := func(context.Context, *callboard.Entity) (template.HTML, error) { return "", nil }
+	handle := func(context.Context, http.Header, []byte) error { return nil }
 	perms := []callboard.Permission{{Name: "slo.objective.read", ResourceType: callboard.ResourceEntity, Action: "read"}, {Name: "slo.budget.reset"}}
 	tests := []struct {
 		name string
@@ -65,9 +68,12 @@ func TestEnableChecksTheInstance(t *testing.T) {
 		{"good", &plugin.Instance{
 			Routes: []plugin.Route{{Method: "GET", Path: "/objectives/{kind}/{namespace}/{name}", Permission: "slo.objective.read", Handler: h},
 				{Method: "POST", Path: "/budgets/reset", Permission: "slo.budget.reset", Handler: h}},
-			Tabs:  []plugin.Tab{{ID: "slo", Title: "SLOs", Render: render}},
-			Cards: []plugin.Card{{ID: "slo", Title: "SLOs", Render: render}},
-			Jobs:  []plugin.Job{{Name: "pull", Every: time.Minute, Run: func(context.Context) error { return nil }}},
+			Tabs:      []plugin.Tab{{ID: "slo", Title: "SLOs", Render: render}},
+			Cards:     []plugin.Card{{ID: "slo", Title: "SLOs", Render: render}},
+			Jobs:      []plugin.Job{{Name: "pull", Every: time.Minute, Run: func(context.Context) error { return nil }}},
+			Providers: []plugin.Provider{{Name: "slo-provider", Run: func(context.Context) error { return nil }}},
+			Actions:   []plugin.Action{plugin.NewAction("slo:reset", "Resets a budget.", func(callboard.StepContext, struct{}) error { return nil })},
+			Events:    []plugin.EventHandler{{Topic: "slo", Handle: handle}},
 		}, nil, ""},
 		{"nil instance", nil, nil, ""},
 		{"setup error", nil, callboard.Errorf(callboard.Invalid, "app-config.yaml:3: slo.baseUrl: required"), "plugin slo: app-config.yaml:3: slo.baseUrl: required"},
@@ -79,6 +85,14 @@ func TestEnableChecksTheInstance(t *testing.T) {
 		{"no handler", &plugin.Instance{Routes: []plugin.Route{{Method: "GET", Path: "/x"}}}, nil, "has no handler"},
 		{"tab without render", &plugin.Instance{Tabs: []plugin.Tab{{ID: "slo", Title: "SLOs"}}}, nil, `tab "slo" needs`},
 		{"tab ID with slash", &plugin.Instance{Tabs: []plugin.Tab{{ID: "a/b", Title: "SLOs", Render: render}}}, nil, `tab "a/b" needs`},
+		{"URL reader without host", &plugin.Instance{URLReaders: []plugin.URLReader{{Read: func(context.Context, *url.URL) ([]byte, bool, error) { return nil, false, nil }}}}, nil, `URL reader "" needs`},
+		{"provider without Run", &plugin.Instance{Providers: []plugin.Provider{{Name: "p"}}}, nil, `provider "p" needs`},
+		{"action not from NewAction", &plugin.Instance{Actions: []plugin.Action{{ID: "slo:x", Run: func(callboard.StepContext, any) error { return nil }}}}, nil, `action "slo:x" needs`},
+		{"action input not a struct", &plugin.Instance{Actions: []plugin.Action{plugin.NewAction("slo:x", "", func(callboard.StepContext, string) error { return nil })}}, nil, `action "slo:x" needs`},
+		{"action twice", &plugin.Instance{Actions: []plugin.Action{plugin.NewAction("slo:x", "", func(callboard.StepContext, struct{}) error { return nil }),
+			plugin.NewAction("slo:x", "", func(callboard.StepContext, struct{}) error { return nil })}}, nil, `action "slo:x" needs a unique ID`},
+		{"event topic with a slash", &plugin.Instance{Events: []plugin.EventHandler{{Topic: "a/b", Handle: handle}}}, nil, `event handler "a/b" needs`},
+		{"event without Handle", &plugin.Instance{Events: []plugin.EventHandler{{Topic: "slo"}}}, nil, `event handler "slo" needs`},
 		{"job without interval", &plugin.Instance{Jobs: []plugin.Job{{Name: "pull", Run: func(context.Context) error { return nil }}}}, nil, `job "pull" needs`},
 	}
 	for _, tc := range tests {

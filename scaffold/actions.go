@@ -75,20 +75,25 @@ func SupportsDryRun() Option { return func(a *action) { a.dryRun = true } }
 // called. Add panics when id is taken or In is not a struct: both are
 // programmer errors found at startup.
 func Add[In any](a *Actions, id string, run func(sc callboard.StepContext, in In) error, opts ...Option) {
+	AddType(a, id, reflect.TypeFor[In](), func(sc callboard.StepContext, in any) error { return run(sc, in.(In)) }, opts...)
+}
+
+// AddType is Add for an input type known at run time (a plugin's
+// action): run receives a value of type in.
+func AddType(a *Actions, id string, in reflect.Type, run func(sc callboard.StepContext, in any) error, opts ...Option) {
 	if _, dup := a.byID[id]; dup {
 		panic(fmt.Sprintf("scaffold: action %q registered twice", id))
 	}
-	t := reflect.TypeFor[In]()
-	if t.Kind() != reflect.Struct {
-		panic(fmt.Sprintf("scaffold: action %q: input type %s is not a struct", id, t))
+	if in == nil || in.Kind() != reflect.Struct {
+		panic(fmt.Sprintf("scaffold: action %q: input type %v is not a struct", id, in))
 	}
-	act := &action{id: id, input: schemaOf(t)}
+	act := &action{id: id, input: schemaOf(in)}
 	act.run = func(sc callboard.StepContext, input map[string]any) error {
-		var in In
-		if err := decodeInput(act.input, input, &in); err != nil {
+		v := reflect.New(in)
+		if err := decodeInput(act.input, input, v.Interface()); err != nil {
 			return err
 		}
-		return run(sc, in)
+		return run(sc, v.Elem().Interface())
 	}
 	for _, o := range opts {
 		o(act)

@@ -1,25 +1,13 @@
 package web
 
 import (
-	"context"
 	"io"
 	"net/http"
+	"strconv"
 
 	"callboard"
+	"callboard/plugin"
 )
-
-// EventSink receives the deliveries of Backstage's HTTP events endpoint
-// (/api/events/http/{topic}), GitHub's webhooks among them. It checks the
-// delivery's signature itself: the endpoint needs no bearer token.
-type EventSink interface {
-	Event(ctx context.Context, topic string, header http.Header, body []byte) error
-}
-
-// EventPrecheck is implemented by sinks that can refuse a delivery from its
-// topic and headers alone (a missing signature), before its body is read.
-type EventPrecheck interface {
-	Accept(topic string, header http.Header) error
-}
 
 // maxEventBody is GitHub's webhook payload cap; at most maxEventReads
 // bodies are read at once, so unauthenticated senders cannot make the
@@ -29,13 +17,19 @@ const (
 	maxEventReads = 4
 )
 
+// handleEvent is Backstage's HTTP events endpoint,
+// POST /api/events/http/{topic}: the delivery goes to the plugin handling
+// the topic (GitHub's webhooks: topic github). It needs no sign-in; the
+// handler checks the delivery's signature, from its headers before the
+// body is read when it can.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
-	if s.opts.Events == nil {
-		return callboard.Errorf(callboard.NotFound, "no event receivers are configured")
-	}
 	topic := r.PathValue("topic")
-	if pc, ok := s.opts.Events.(EventPrecheck); ok {
-		if err := pc.Accept(topic, r.Header); err != nil {
+	h, ok := s.events[topic]
+	if !ok {
+		return callboard.Errorf(callboard.NotFound, "no event receiver handles topic %q", topic)
+	}
+	if h.Accept != nil {
+		if err := h.Accept(r.Header); err != nil {
 			return err
 		}
 	}
@@ -52,9 +46,24 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxEventBody {
 		return callboard.Errorf(callboard.Invalid, "event body is larger than %d MiB", maxEventBody>>20)
 	}
-	if err := s.opts.Events.Event(r.Context(), topic, r.Header, body); err != nil {
+	if err := h.Handle(r.Context(), r.Header, body); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil
+}
+
+// eventHandlers indexes the plugins' event handlers by topic; it panics
+// on a topic two plugins handle, a programmer error found at startup.
+func eventHandlers(plugins []plugin.Enabled) map[string]plugin.EventHandler {
+	out := map[string]plugin.EventHandler{}
+	for _, p := range plugins {
+		for _, h := range p.Events {
+			if _, taken := out[h.Topic]; taken {
+				panic("web: plugin " + p.ID + ": event topic " + strconv.Quote(h.Topic) + " is taken")
+			}
+			out[h.Topic] = h
+		}
+	}
+	return out
 }

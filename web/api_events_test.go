@@ -10,23 +10,29 @@ import (
 	"testing"
 
 	"callboard"
+	"callboard/plugin"
 	"callboard/web"
 )
 
 // signedSink accepts deliveries whose X-Signature header is "ok".
 type signedSink struct{ got []string }
 
-func (s *signedSink) Event(ctx context.Context, topic string, h http.Header, body []byte) error {
+func (s *signedSink) handle(ctx context.Context, h http.Header, body []byte) error {
 	if h.Get("X-Signature") != "ok" {
 		return callboard.Errorf(callboard.Unauthenticated, "bad signature")
 	}
-	s.got = append(s.got, topic+" "+string(body))
+	s.got = append(s.got, string(body))
 	return nil
+}
+
+// hooksPlugin is an enabled plugin handling the topic with h.
+func hooksPlugin(h plugin.EventHandler) []plugin.Enabled {
+	return []plugin.Enabled{{Plugin: plugin.Plugin{ID: "hooks", Title: "Hooks"}, Instance: &plugin.Instance{Events: []plugin.EventHandler{h}}}}
 }
 
 func TestEventsEndpoint(t *testing.T) {
 	sink := &signedSink{}
-	srv := newTestServer(t, web.Options{Events: sink}, 0)
+	srv := newTestServer(t, web.Options{Plugins: hooksPlugin(plugin.EventHandler{Topic: "github", Handle: sink.handle})}, 0)
 	post := func(sig string) int {
 		req, _ := http.NewRequest("POST", srv.URL+"/api/events/http/github", strings.NewReader(`{"zen":"x"}`))
 		req.Header.Set("X-Signature", sig)
@@ -41,8 +47,11 @@ func TestEventsEndpoint(t *testing.T) {
 	if code := post("forged"); code != http.StatusUnauthorized {
 		t.Fatalf("forged: %d", code)
 	}
-	if code := post("ok"); code != http.StatusAccepted || len(sink.got) != 1 || sink.got[0] != `github {"zen":"x"}` {
+	if code := post("ok"); code != http.StatusAccepted || len(sink.got) != 1 || sink.got[0] != `{"zen":"x"}` {
 		t.Fatalf("signed: %d %v", code, sink.got)
+	}
+	if resp, _ := do(t, srv, "POST", "/api/events/http/gitlab", "", map[string]string{}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a topic no plugin handles: %d", resp.StatusCode)
 	}
 	none := newTestServer(t, web.Options{}, 0)
 	if resp, _ := do(t, none, "POST", "/api/events/http/github", "", map[string]string{}); resp.StatusCode != http.StatusNotFound {
@@ -50,11 +59,9 @@ func TestEventsEndpoint(t *testing.T) {
 	}
 }
 
-// precheckSink refuses deliveries without an X-Signature header before
-// their body is read.
-type precheckSink struct{ signedSink }
-
-func (s *precheckSink) Accept(topic string, h http.Header) error {
+// precheck refuses deliveries without an X-Signature header before their
+// body is read.
+func precheck(h http.Header) error {
 	if h.Get("X-Signature") == "" {
 		return callboard.Errorf(callboard.Unauthenticated, "missing signature")
 	}
@@ -76,8 +83,9 @@ func (c *countingBody) Read(p []byte) (int, error) {
 // An unsigned delivery is refused from its headers: the server reads none of
 // a large body, so unauthenticated senders cannot make it buffer 25 MiB.
 func TestEventsPrecheckBeforeBody(t *testing.T) {
-	sink := &precheckSink{}
-	h := web.NewServer(slog.New(slog.DiscardHandler), nil, web.Options{Events: sink})
+	sink := &signedSink{}
+	hooks := hooksPlugin(plugin.EventHandler{Topic: "github", Accept: precheck, Handle: sink.handle})
+	h := web.NewServer(slog.New(slog.DiscardHandler), nil, web.Options{Plugins: hooks})
 	body := &countingBody{r: strings.NewReader(strings.Repeat("x", 1<<20))}
 	req := httptest.NewRequest("POST", "/api/events/http/github", body)
 	rec := httptest.NewRecorder()

@@ -31,7 +31,8 @@ type Options struct {
 	// ok false.
 	ExternalToken func(token string) (subject string, ok bool)
 	// Plugins are the enabled plugins (package plugin): their routes are
-	// mounted under /api/<id>/, their tabs and cards join entity pages.
+	// mounted under /api/<id>/, their tabs and cards join entity pages,
+	// their event handlers receive POST /api/events/http/{topic}.
 	Plugins []plugin.Enabled
 	// PluginTimeout bounds each plugin's render and facts call
 	// (app-config plugins.timeout); zero means plugin.DefaultTimeout.
@@ -55,9 +56,6 @@ type Options struct {
 	// Audit records writes; nil keeps them in the log lines only, and
 	// GET /api/audit/events answers NotFound.
 	Audit callboard.AuditLog
-	// Events receives POST /api/events/http/{topic} (GitHub webhooks);
-	// nil answers NotFound.
-	Events EventSink
 }
 
 // Server is the HTTP handler of callboard.
@@ -68,7 +66,9 @@ type Server struct {
 	mux     *http.ServeMux
 	ui      *ui
 	csrf    *http.CrossOriginProtection
-	// eventReads bounds the event bodies read at once (api_events.go).
+	// events are the plugins' event handlers by topic; eventReads bounds
+	// the event bodies read at once (api_events.go).
+	events     map[string]plugin.EventHandler
 	eventReads chan struct{}
 }
 
@@ -84,6 +84,7 @@ func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 	s.ui = u
 	s.csrf = s.newCSRF()
 	checkTabs(opts.Plugins)
+	s.events = eventHandlers(opts.Plugins)
 	s.routes(s.mux)
 	return s
 }

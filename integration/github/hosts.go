@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"callboard"
+	"callboard/plugin"
 )
 
 // Hosts holds every configured GitHub integration and routes the
@@ -86,4 +87,17 @@ func (h Hosts) Dispatch(sc callboard.StepContext, in DispatchInput) error {
 		return err
 	}
 	return c.Dispatch(sc, in)
+}
+
+// Actions are the scaffolder's GitHub actions on these integrations; a
+// created repository is deleted again when a later step fails.
+func (h Hosts) Actions() []plugin.Action {
+	publish := plugin.NewAction("publish:github", "Creates a GitHub repository and pushes the workspace to it.", h.Publish)
+	publish.Undo = h.UndoPublish
+	create := plugin.NewAction("github:repo:create", "Creates a GitHub repository without pushing.", h.RepoCreate)
+	create.Undo = h.UndoPublish
+	return []plugin.Action{publish, create,
+		plugin.NewAction("publish:github:pull-request", "Pushes the workspace to a branch and opens a pull request.", h.PullRequest),
+		plugin.NewAction("github:actions:dispatch", "Starts a GitHub Actions workflow with workflow_dispatch.", h.Dispatch),
+	}
 }

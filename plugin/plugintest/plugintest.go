@@ -74,7 +74,7 @@ func New(t testing.TB, p plugin.Plugin, opts Options) *Portal {
 		t.Fatalf("plugintest: catalog: %v", err)
 	}
 	env := newEnv(t, p, opts.Config)
-	env.Catalog = cat
+	env.Catalog, env.Entities = cat, cat
 	if err := plugin.Check([]plugin.Plugin{p}); err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
@@ -131,10 +131,7 @@ func newEnv(t testing.TB, p plugin.Plugin, text string) plugin.Env {
 		t.Fatalf("plugintest: config: %v", err)
 	}
 	env := plugin.Env{Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 30 * time.Second}, BaseURL: cfg.App.BaseURL}
-	if key := p.ConfigKey; key != "" && cfg.Has(key) {
-		env.Config = func(into any) error { return cfg.Decode(key, into) }
-	}
-	return env
+	return env.WithConfig(p, cfg)
 }
 
 // principalHeader carries the test's caller to the portal.
