@@ -49,6 +49,7 @@ var allowed = map[string][]string{
 	// Integrations: the root package, the git runner, the URL reader
 	// they plug into and their own SDK (see sdks).
 	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
+	"callboard/integration/argocd": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
@@ -76,6 +77,7 @@ var allowed = map[string][]string{
 	// (no non-test package lists them).
 	"callboard/internal/compattest": nil,
 	"callboard/internal/githubfake": nil,
+	"callboard/internal/argocdfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
 	// Benchmarks and generators.
