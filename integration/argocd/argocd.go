@@ -140,9 +140,14 @@ func newPlugin(cfg Config, env plugin.Env) (*argoPlugin, error) {
 		if cfg.BaseURL == "" {
 			return nil, callboard.Errorf(callboard.Invalid, "argocd needs baseUrl or appLocatorMethods with instances")
 		}
-		insts = []Instance{{Name: "default", URL: cfg.BaseURL}}
+		// Messages name the one instance by its host.
+		name := cfg.BaseURL
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+			name = u.Host
+		}
+		insts = []Instance{{Name: name, URL: cfg.BaseURL}}
 	}
-	p := &argoPlugin{byName: map[string]*client{}}
+	p := &argoPlugin{byName: map[string]*client{}, single: len(cfg.AppLocatorMethods) == 0}
 	for _, in := range insts {
 		where := fmt.Sprintf("argocd.appLocatorMethods instance %s", in.Name)
 		if len(cfg.AppLocatorMethods) == 0 {

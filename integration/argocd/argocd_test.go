@@ -70,6 +70,13 @@ spec: {type: service, lifecycle: production, owner: group:default/orders}
 apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: orders-on-prod
+  annotations: {argocd/app-name: orders-prod, argocd/instance-name: prod}
+spec: {type: service, lifecycle: production, owner: group:default/orders}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
   name: plain
 spec: {type: service, lifecycle: production, owner: group:default/orders}
 `
@@ -100,9 +107,7 @@ func TestArgoCDCardAndTab(t *testing.T) {
 			`href="https://github.com/lanting/orders/commit/` + argocdfake.Revisions[2] + `"`,
 		}, nil},
 		{"missing app", "/catalog/default/component/ghost", []string{"ghost-prod", "not found in Argo CD"}, nil},
-		{"unknown instance", "/catalog/default/component/pinned-elsewhere", []string{
-			"Argo CD is unavailable: argocd/instance-name names the instance &#34;nowhere&#34;",
-		}, nil},
+		{"no instances to pin with baseUrl", "/catalog/default/component/pinned-elsewhere", []string{">orders-prod<", "Synced"}, nil},
 		{"no annotation, no card", "/catalog/default/component/plain", nil, []string{"Argo CD"}},
 	}
 	for _, tc := range tests {
@@ -247,19 +252,19 @@ func TestArgoCDUnavailable(t *testing.T) {
 	}{
 		{"server error", func(u string) string { return tokenConfig(u, "") },
 			func(s *argocdfake.Server) { s.FailWith(http.StatusServiceUnavailable) },
-			"Argo CD is unavailable: Argo CD default answered 503: Service Unavailable"},
+			"Argo CD is unavailable: Argo CD HOST answered 503: Service Unavailable"},
 		{"rate limited", func(u string) string { return tokenConfig(u, "") },
 			func(s *argocdfake.Server) { s.RateLimit(5) },
-			"Argo CD is unavailable: Argo CD default is rate limiting (429); retry after 7s"},
+			"Argo CD is unavailable: Argo CD HOST is rate limiting (429); retry after 7s"},
 		{"bad token", func(u string) string { return "argocd:\n  baseUrl: " + u + "\n  token: wrong\n" },
-			func(*argocdfake.Server) {}, "Argo CD is unavailable: Argo CD default refused the token (401)"},
+			func(*argocdfake.Server) {}, "Argo CD is unavailable: Argo CD HOST refused the token (401)"},
 		{"bad password", func(u string) string {
 			return "argocd:\n  baseUrl: " + u + "\n  username: backstage\n  password: wrong\n"
 		},
-			func(*argocdfake.Server) {}, "Argo CD is unavailable: Argo CD default refused the username and password (401)"},
+			func(*argocdfake.Server) {}, "Argo CD is unavailable: Argo CD HOST refused the username and password (401)"},
 		{"slow", func(u string) string { return tokenConfig(u, "  timeout: 100ms\n") },
 			func(s *argocdfake.Server) { s.Delay(10 * time.Second) },
-			"Argo CD is unavailable: Argo CD default did not answer within 100ms"},
+			"Argo CD is unavailable: Argo CD HOST did not answer within 100ms"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,8 +272,9 @@ func TestArgoCDUnavailable(t *testing.T) {
 			tc.knob(api)
 			portal := plugintest.New(t, argocd.Plugin(), plugintest.Options{Config: tc.config(api.URL), Catalog: catalog})
 			status, body := portal.Get(t, "/catalog/default/component/orders", plugintest.User("user:default/jane"))
-			if status != http.StatusOK || !strings.Contains(body, tc.want) {
-				t.Errorf("GET = %d, want 200 with %q:\n%s", status, tc.want, cardText(body))
+			want := strings.Replace(tc.want, "HOST", strings.TrimPrefix(api.URL, "http://"), 1)
+			if status != http.StatusOK || !strings.Contains(body, want) {
+				t.Errorf("GET = %d, want 200 with %q:\n%s", status, want, cardText(body))
 			}
 			if !strings.Contains(body, "group:default/orders") && !strings.Contains(body, ">orders<") {
 				t.Errorf("the rest of the page did not render")
@@ -293,6 +299,14 @@ func TestArgoCDInstances(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("card lacks %q:\n%s", w, cardText(body))
 		}
+	}
+	_, body = portal.Get(t, "/catalog/default/component/orders-on-prod", plugintest.User("user:default/jane"))
+	if !strings.Contains(body, "Synced") || strings.Contains(body, "unavailable") {
+		t.Errorf("card of an entity pinned to prod asks staging too:\n%s", cardText(body))
+	}
+	_, body = portal.Get(t, "/catalog/default/component/pinned-elsewhere", plugintest.User("user:default/jane"))
+	if w := "Argo CD is unavailable: argocd/instance-name names the instance &#34;nowhere&#34;"; !strings.Contains(body, w) {
+		t.Errorf("card of an entity pinned to an unknown instance lacks %q:\n%s", w, cardText(body))
 	}
 }
 

@@ -22,6 +22,10 @@ import (
 type argoPlugin struct {
 	clients []*client
 	byName  map[string]*client
+	// single is a baseUrl without appLocatorMethods: there is no instance
+	// to pin, so argocd/instance-name is ignored, as Roadie's frontend
+	// plugin ignores it without the backend.
+	single bool
 }
 
 // result is one application on one instance, or why it is missing.
@@ -40,7 +44,7 @@ type result struct {
 // error, so the whole panel says why.
 func (p *argoPlugin) lookup(ctx context.Context, e *callboard.Entity) ([]result, error) {
 	clients := p.clients
-	if pin := strings.TrimSpace(e.Annotation(AnnotationInstanceName)); pin != "" {
+	if pin := strings.TrimSpace(e.Annotation(AnnotationInstanceName)); pin != "" && !p.single {
 		c := p.byName[pin]
 		if c == nil {
 			return nil, callboard.Errorf(callboard.Invalid, "%s names the instance %q, which argocd.appLocatorMethods does not list", AnnotationInstanceName, pin)
