@@ -51,6 +51,7 @@ var allowed = map[string][]string{
 	// (see sdks); each decodes its own sections and joins the portal as a
 	// plugin.
 	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin", "callboard/urlread"},
+	"callboard/integration/argocd": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
@@ -78,6 +79,7 @@ var allowed = map[string][]string{
 	// (no non-test package lists them).
 	"callboard/internal/compattest": nil,
 	"callboard/internal/githubfake": nil,
+	"callboard/internal/argocdfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
 	// Benchmarks and generators.

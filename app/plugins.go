@@ -14,6 +14,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/integration/argocd"
 	"callboard/integration/github"
 	"callboard/onboard"
 	"callboard/plugin"
@@ -29,6 +30,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 	return []plugin.Plugin{
 		web.DocsPlugin(core.docs),             // the entity page's Docs tab (TechDocs)
 		github.Plugin(onboard.GitHubAnalyzer), // integrations.github, catalog.providers.github(Org), its webhook and actions
+		argocd.Plugin(),                       // Argo CD: sync, health and history of an entity's applications
 	}
 }
 
