@@ -74,7 +74,7 @@ func setupPlugins(ctx context.Context, cfg *config.Config, plugins []plugin.Plug
 		if p.ConfigKey != "" && !cfg.Has(p.ConfigKey) {
 			continue
 		}
-		env := plugin.Env{Log: log.With("plugin", p.ID), Catalog: cat, HTTPClient: client, BaseURL: cfg.App.BaseURL}
+		env := plugin.Env{Log: log.With("plugin", p.ID), Catalog: cat, HTTPClient: client, BaseURL: cfg.App.BaseURL, Sections: cfg.Decode}
 		if key := p.ConfigKey; key != "" {
 			env.Config = func(into any) error { return cfg.Decode(key, into) }
 		}

@@ -62,6 +62,9 @@ type Env struct {
 	// Config decodes the plugin's config section; plugins call Decode.
 	// Nil means no section (plugins without ConfigKey).
 	Config func(into any) error
+	// Sections decodes another section of app-config.yaml, by its dotted
+	// path, as Config does; plugins call ConfigAt. Nil means none.
+	Sections func(path string, into any) error
 	// Log is the portal's logger, with plugin=<ID> on every line.
 	Log *slog.Logger
 	// Catalog reads entities.
@@ -85,6 +88,18 @@ func (env Env) Decode(into any) error {
 		return nil
 	}
 	return env.Config(into)
+}
+
+// ConfigAt decodes the app-config section at path (a dotted path:
+// "proxy", "integrations.github") into into, as Decode does, for a plugin
+// that also reads a section it does not own: Backstage's proxy entries
+// hold the credentials of several community plugins. A missing section
+// leaves into as it is. Only Decode's section enables the plugin.
+func (env Env) ConfigAt(path string, into any) error {
+	if env.Sections == nil {
+		return nil
+	}
+	return env.Sections(path, into)
 }
 
 // Catalog is the part of the catalog a plugin reads. Lookups see what the

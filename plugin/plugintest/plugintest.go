@@ -130,7 +130,7 @@ func newEnv(t testing.TB, p plugin.Plugin, text string) plugin.Env {
 	if err != nil {
 		t.Fatalf("plugintest: config: %v", err)
 	}
-	env := plugin.Env{Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 30 * time.Second}, BaseURL: cfg.App.BaseURL}
+	env := plugin.Env{Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 30 * time.Second}, BaseURL: cfg.App.BaseURL, Sections: cfg.Decode}
 	if key := p.ConfigKey; key != "" && cfg.Has(key) {
 		env.Config = func(into any) error { return cfg.Decode(key, into) }
 	}
