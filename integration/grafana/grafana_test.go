@@ -383,3 +383,23 @@ func TestGrafanaCardsInPortal(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowGrafanaKeepsThePageUp: a Grafana slower than plugins.timeout
+// shows in the cards' own panels; the page and its other cards render.
+func TestSlowGrafanaKeepsThePageUp(t *testing.T) {
+	g := newTestGrafana(t)
+	g.Delay(time.Minute)
+	catalog := component("payment-service", map[string]string{
+		"grafana/dashboard-selector":   "service=payment-service",
+		"grafana/alert-label-selector": "service=payment-service",
+	})
+	portal := plugintest.New(t, grafana.Plugin(), plugintest.Options{Config: proxyConfig(g, "  unifiedAlerting: true\n"),
+		Catalog: catalog, Timeout: 200 * time.Millisecond})
+	status, body := portal.Get(t, "/catalog/default/component/payment-service", plugintest.User("user:default/jane"))
+	body = html.UnescapeString(body)
+	for _, w := range []string{"Grafana dashboards is unavailable: no answer within 200ms", "Grafana alerts is unavailable: no answer within 200ms", "About"} {
+		if status != 200 || !strings.Contains(body, w) {
+			t.Errorf("page = %d, lacks %q", status, w)
+		}
+	}
+}
