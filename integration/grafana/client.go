@@ -158,6 +158,10 @@ func (c *client) fetch(ctx context.Context, path string) ([]byte, error) {
 			msg += "; retry after " + ra + "s"
 		}
 		return nil, callboard.Errorf(callboard.Upstream, "%s", msg)
+	case resp.StatusCode == http.StatusNotFound && strings.HasPrefix(path, "/api/prometheus/"):
+		return nil, callboard.Errorf(callboard.Upstream, "Grafana has no unified alerting rules API (404): set grafana.unifiedAlerting: false for legacy alerts")
+	case resp.StatusCode == http.StatusNotFound && strings.HasPrefix(path, "/api/alerts"):
+		return nil, callboard.Errorf(callboard.Upstream, "Grafana has no legacy alerts API (404; Grafana 11 removed it): set grafana.unifiedAlerting: true")
 	case resp.StatusCode != http.StatusOK:
 		return nil, callboard.Errorf(callboard.Upstream, "Grafana answered %s to %s%s", resp.Status, pathOnly(path), grafanaMessage(body))
 	}

@@ -236,6 +236,19 @@ func TestGrafanaFailuresAreUpstreamErrors(t *testing.T) {
 			}
 		})
 	}
+	for _, tc := range []struct{ name, path, config, want string }{
+		{"no rules API", "/api/prometheus/grafana/api/v1/rules", "  unifiedAlerting: true\n", "set grafana.unifiedAlerting: false"},
+		{"no legacy API", "/api/alerts", "", "set grafana.unifiedAlerting: true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newTestGrafana(t)
+			g.Fail(tc.path, 404)
+			_, err := render(t, mustEnable(t, proxyConfig(g, tc.config)), "alerts", map[string]string{"grafana/alert-label-selector": "service=payment-service"})
+			if callboard.ErrorKind(err) != callboard.Upstream || !strings.Contains(callboard.ErrorMessage(err), tc.want) {
+				t.Errorf("render = %v, want Upstream %q", err, tc.want)
+			}
+		})
+	}
 	t.Run("down", func(t *testing.T) {
 		g := newTestGrafana(t)
 		config := proxyConfig(g, "")
