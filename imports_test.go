@@ -53,6 +53,8 @@ var allowed = map[string][]string{
 	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin", "callboard/urlread"},
 	"callboard/integration/argocd": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
+	"callboard/integration/grafana": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -81,6 +83,8 @@ var allowed = map[string][]string{
 	"callboard/internal/githubfake": nil,
 	"callboard/internal/argocdfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
+
+	"callboard/internal/grafanafake": nil,
 
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,

@@ -16,6 +16,7 @@ import (
 	"callboard/config"
 	"callboard/integration/argocd"
 	"callboard/integration/github"
+	"callboard/integration/grafana"
 	"callboard/onboard"
 	"callboard/plugin"
 	"callboard/web"
@@ -31,6 +32,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		web.DocsPlugin(core.docs),             // the entity page's Docs tab (TechDocs)
 		github.Plugin(onboard.GitHubAnalyzer), // integrations.github, catalog.providers.github(Org), its webhook and actions
 		argocd.Plugin(),                       // Argo CD: sync, health and history of an entity's applications
+		grafana.Plugin(),                      // Grafana dashboards and alerts cards
 	}
 }
 
