@@ -50,6 +50,8 @@ var allowed = map[string][]string{
 	// they plug into and their own SDK (see sdks).
 	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
 
+	"callboard/integration/pagerduty": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -77,6 +79,8 @@ var allowed = map[string][]string{
 	"callboard/internal/compattest": nil,
 	"callboard/internal/githubfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
+
+	"callboard/internal/pagerdutyfake": nil,
 
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,
