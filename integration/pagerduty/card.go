@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -24,7 +23,6 @@ import (
 type plug struct {
 	client  *client
 	baseURL string
-	log     *slog.Logger
 
 	mu        sync.Mutex
 	triggered map[string]triggered // entity ref -> the last trigger
@@ -77,8 +75,12 @@ func (p *plug) card(ctx context.Context, e *callboard.Entity) (template.HTML, er
 			parts = append(parts, s.html())
 		}
 	}
-	if e.Annotation(AnnotationIntegrationKey) != "" && plugin.Allowed(ctx, PermCreate, e) {
+	switch {
+	case e.Annotation(AnnotationIntegrationKey) == "":
+	case plugin.Allowed(ctx, PermCreate, e):
 		parts = append(parts, triggerForm(e))
+	case id == "":
+		parts = append(parts, ui.Empty("Trigger incident", "Triggering an incident for this entity needs the permission "+PermCreate+"."))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, ui.Empty("Nothing to show", "Add "+AnnotationServiceID+" to the entity to see on-call and incidents."))
@@ -271,6 +273,11 @@ func (p *plug) handleTrigger(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.mu.Lock()
+	for ref, t := range p.triggered { // only recent ones are shown
+		if time.Since(t.At) >= triggeredShown {
+			delete(p.triggered, ref)
+		}
+	}
 	p.triggered[e.Ref().String()] = triggered{Title: in.Title, By: by, At: time.Now()}
 	p.mu.Unlock()
 	if form {

@@ -72,7 +72,7 @@ func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 	}
 	c := &client{api: strings.TrimSuffix(cfg.APIBaseURL, "/"), events: strings.TrimSuffix(cfg.EventsBaseURL, "/"),
 		token: cfg.APIToken, http: env.HTTPClient, timeout: cfg.Timeout, cacheTTL: cfg.CacheTTL}
-	p := &plug{client: c, baseURL: env.BaseURL, log: env.Log, triggered: map[string]triggered{}}
+	p := &plug{client: c, baseURL: env.BaseURL, triggered: map[string]triggered{}}
 	applies := func(e *callboard.Entity) bool {
 		return e.Annotation(AnnotationServiceID) != "" || e.Annotation(AnnotationIntegrationKey) != ""
 	}

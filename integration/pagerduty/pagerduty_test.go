@@ -93,6 +93,8 @@ func TestPagerDutyCard(t *testing.T) {
 			[]string{"Jane Doe", "Checkout latency above 2s"}, []string{`name="title"`}},
 		{"only an integration key: the trigger only", "/catalog/default/component/checkout", jane,
 			[]string{`action="/api/pagerduty/incidents/component/default/checkout"`}, []string{"On call now", "Open incidents"}},
+		{"only an integration key, without the permission", "/catalog/default/component/checkout", bob,
+			[]string{"needs the permission pagerduty.incident.create"}, []string{`name="title"`}},
 		{"an unknown service says so", "/catalog/default/component/search", bob,
 			[]string{"On call now is unavailable: PagerDuty has no such object", "pagerduty.com/service-id"}, nil},
 		{"no annotation, no card", "/catalog/default/component/plain", jane, nil, []string{"On call now", "pagerduty-trigger"}},
@@ -343,6 +345,7 @@ func TestPagerDutyConfig(t *testing.T) {
 		{"bad URL", "pagerDuty: {apiBaseUrl: 'ftp://x'}\n", "pagerDuty.apiBaseUrl must be an http or https URL"},
 		{"credentials in the URL", "pagerDuty: {eventsBaseUrl: 'https://u:p@events.example.com'}\n", "pagerDuty.eventsBaseUrl must be an http or https URL without credentials"},
 		{"bad duration", "pagerDuty: {cacheTtl: soon}\n", "pagerDuty.cacheTtl"},
+		{"a bare number is no duration", "pagerDuty: {cacheTtl: 30}\n", "pagerDuty.cacheTtl"},
 		{"no timeout", "pagerDuty: {timeout: 0s}\n", "pagerDuty.timeout must be above zero"},
 	}
 	for _, tc := range tests {
