@@ -234,6 +234,10 @@ type Trigger struct {
 	EntityURL          string // the entity's page on the portal
 }
 
+// triggerTimeout is the least time a trigger may take: someone is
+// waiting to page a responder, not rendering a page.
+const triggerTimeout = 10 * time.Second
+
 // trigger sends a trigger event to the Events API v2 with the
 // integration key as routing key, and returns its dedup key.
 func (c *client) trigger(ctx context.Context, key string, t Trigger) (string, error) {
@@ -259,7 +263,7 @@ func (c *client) trigger(ctx context.Context, key string, t Trigger) (string, er
 	if err != nil {
 		return "", callboard.Wrap(callboard.Internal, err, "pagerduty event")
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, max(c.timeout, triggerTimeout))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.events+"/enqueue", bytes.NewReader(b))
 	if err != nil {

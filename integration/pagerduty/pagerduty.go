@@ -39,7 +39,9 @@ type Config struct {
 	APIToken string `yaml:"apiToken"`
 	// CacheTTL is how long an answer of the REST API is kept (default 30s).
 	CacheTTL time.Duration `yaml:"cacheTtl"`
-	// Timeout bounds each call to PagerDuty (default 10s).
+	// Timeout bounds each read of the REST API (default 2s: below
+	// plugins.timeout, so a slow PagerDuty shows in the card's own
+	// sections); a trigger may take triggerTimeout if that is longer.
 	Timeout time.Duration `yaml:"timeout"`
 }
 
@@ -57,7 +59,7 @@ func Plugin() plugin.Plugin {
 
 func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 	cfg := Config{APIBaseURL: "https://api.pagerduty.com", EventsBaseURL: "https://events.pagerduty.com/v2",
-		CacheTTL: 30 * time.Second, Timeout: 10 * time.Second}
+		CacheTTL: 30 * time.Second, Timeout: 2 * time.Second}
 	if err := env.Decode(&cfg); err != nil {
 		return nil, err
 	}

@@ -129,22 +129,25 @@ func TestPagerDutyCard(t *testing.T) {
 // sections, and the rest of the page renders.
 func TestPagerDutyUnavailablePanels(t *testing.T) {
 	tests := []struct {
-		name   string
-		status int
-		delay  time.Duration
-		want   string
+		name, extra string
+		status      int
+		delay       time.Duration
+		want        string
 	}{
-		{"401", http.StatusUnauthorized, 0, "PagerDuty refused the API token"},
-		{"429", http.StatusTooManyRequests, 0, "PagerDuty&#39;s rate limit is used up (Rate Limit Exceeded); it resets in 42 s"},
-		{"500", http.StatusInternalServerError, 0, "PagerDuty answered 500 Internal Server Error"},
-		{"slow", 0, 5 * time.Second, "PagerDuty did not answer: no answer in time"},
+		{"401", "", http.StatusUnauthorized, 0, "PagerDuty refused the API token"},
+		{"429", "", http.StatusTooManyRequests, 0, "PagerDuty&#39;s rate limit is used up (Rate Limit Exceeded); it resets in 42 s"},
+		{"500", "", http.StatusInternalServerError, 0, "PagerDuty answered 500 Internal Server Error"},
+		{"slow", "  timeout: 200ms\n", 0, 5 * time.Second, "PagerDuty did not answer: no answer in time"},
+		// The default timeout is below the portal's 3s per card, so each
+		// section says so, rather than the whole card.
+		{"slow, default timeout", "", 0, 5 * time.Second, "PagerDuty did not answer: no answer in time"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pd := pagerdutyfake.NewServer(t)
 			pd.Fail(tc.status)
 			pd.Delay(tc.delay)
-			portal := newTestPortal(t, pd, "  timeout: 200ms\n", policy)
+			portal := newTestPortal(t, pd, tc.extra, policy)
 			status, body := portal.Get(t, "/catalog/default/component/payments", jane)
 			if status != http.StatusOK {
 				t.Fatalf("GET = %d", status)
