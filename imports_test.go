@@ -55,6 +55,8 @@ var allowed = map[string][]string{
 
 	"callboard/integration/grafana": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
+	"callboard/integration/pagerduty": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -84,7 +86,8 @@ var allowed = map[string][]string{
 	"callboard/internal/argocdfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
-	"callboard/internal/grafanafake": nil,
+	"callboard/internal/grafanafake":   nil,
+	"callboard/internal/pagerdutyfake": nil,
 
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,

@@ -17,6 +17,7 @@ import (
 	"callboard/integration/argocd"
 	"callboard/integration/github"
 	"callboard/integration/grafana"
+	"callboard/integration/pagerduty"
 	"callboard/onboard"
 	"callboard/plugin"
 	"callboard/web"
@@ -33,6 +34,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		github.Plugin(onboard.GitHubAnalyzer), // integrations.github, catalog.providers.github(Org), its webhook and actions
 		argocd.Plugin(),                       // Argo CD: sync, health and history of an entity's applications
 		grafana.Plugin(),                      // Grafana dashboards and alerts cards
+		pagerduty.Plugin(),                    // on call, incidents, changes, trigger (pagerDuty)
 	}
 }
 
