@@ -50,6 +50,8 @@ var allowed = map[string][]string{
 	// they plug into and their own SDK (see sdks).
 	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
 
+	"callboard/integration/prometheus": {"callboard", "callboard/plugin", "callboard/plugin/ui"}, // SLO card; the HTTP API over net/http
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -76,6 +78,7 @@ var allowed = map[string][]string{
 	// (no non-test package lists them).
 	"callboard/internal/compattest": nil,
 	"callboard/internal/githubfake": nil,
+	"callboard/internal/promtest":   nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
 	// Benchmarks and generators.
