@@ -154,6 +154,21 @@ func TestSLOCardFromPrometheus(t *testing.T) {
 		}
 	})
 
+	t.Run("route needs the permission", func(t *testing.T) {
+		owners := plugintest.New(t, prometheus.Plugin(), plugintest.Options{Config: config(prom.URL), Catalog: cat,
+			Policy: "rules:\n  - permission: catalog.entity.read\n    decision: allow\n  - permission: slo.status.read\n    entity: {isEntityOwner: true}\n    decision: allow\n"})
+		for _, tc := range []struct {
+			name   string
+			who    []string
+			status int
+		}{{"owner", []string{"user:default/jane", "group:default/payments"}, 200}, {"not the owner", []string{"user:default/li"}, 403}} {
+			status, body := owners.Get(t, "/api/slo/default/component/payment-service", plugintest.User(tc.who[0], tc.who[1:]...))
+			if status != tc.status {
+				t.Errorf("%s: GET = %d %.200s, want %d", tc.name, status, body, tc.status)
+			}
+		}
+	})
+
 	t.Run("screenshot", func(t *testing.T) {
 		shootCard(t, portal.URL+"/catalog/default/component/payment-service")
 	})
@@ -281,6 +296,49 @@ func TestSLOConfig(t *testing.T) {
 			_, err := plugin.Enable(t.Context(), p, plugintest.Env(t, p, tc.config))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Enable = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSLOUpstreamErrors: a Prometheus that refuses the credentials, fails
+// the query or is gone shows as the card's "SLO is unavailable" with a
+// reason to act on, and never with the instance's headers.
+func TestSLOUpstreamErrors(t *testing.T) {
+	answer := func(status int, body string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			w.Write([]byte(body))
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	tests := []struct {
+		name, url, want string
+	}{
+		{"401", answer(401, "Unauthorized"), "Prometheus main refused the credentials (401 Unauthorized); check prometheus.instances[].headers"},
+		{"query error", answer(422, `{"status":"error","errorType":"execution","error":"query timed out"}`), "Prometheus main: execution: query timed out"},
+		{"502", answer(502, "bad gateway"), "Prometheus main answered 502 Bad Gateway"},
+		{"not JSON", answer(200, "<html>"), "Prometheus main sent a malformed answer"},
+		{"gone", gone.URL, "Prometheus main did not answer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			portal := plugintest.New(t, prometheus.Plugin(), plugintest.Options{Config: config(tc.url),
+				Catalog: entity("checkout", map[string]string{sel: `service="checkout"`})})
+			_, body := portal.Get(t, "/catalog/default/component/checkout", plugintest.User("user:default/jane"))
+			if !strings.Contains(body, "SLO is unavailable: "+htmlEscape(tc.want)) {
+				t.Errorf("card lacks %q", tc.want)
+			}
+			if strings.Contains(body, "s3cret") {
+				t.Error("the card shows the Authorization header")
+			}
+			status, _ := portal.Get(t, "/api/slo/default/component/checkout", plugintest.User("user:default/jane"))
+			if status != http.StatusServiceUnavailable {
+				t.Errorf("API = %d, want 503", status)
 			}
 		})
 	}

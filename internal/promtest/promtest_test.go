@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 
 	"callboard/internal/promtest"
 )
@@ -33,5 +32,4 @@ func TestStartServesBackfilledSeries(t *testing.T) {
 	if len(body.Data.Result) != 1 || body.Data.Result[0].Value[1] != "0.001" {
 		t.Errorf("ratio = %+v, want 0.001", body.Data.Result)
 	}
-	_ = time.Now
 }
