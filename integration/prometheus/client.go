@@ -139,6 +139,15 @@ func (c *client) get(ctx context.Context, path string, params url.Values) ([]poi
 	}
 	if c.ttl > 0 {
 		c.mu.Lock()
+		// Expired answers go when the cache grows, so it holds about
+		// the queries of one TTL.
+		if len(c.cache) >= 1000 {
+			for k, e := range c.cache {
+				if time.Since(e.at) >= c.ttl {
+					delete(c.cache, k)
+				}
+			}
+		}
 		c.cache[key] = cached{at: time.Now(), points: points}
 		c.mu.Unlock()
 	}
