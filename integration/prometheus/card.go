@@ -23,7 +23,7 @@ var cardTmpl = template.Must(template.New("card").Parse(`
 {{define "spark"}}<svg role="img" aria-label="Burn rate over {{.Window}}" viewBox="0 0 {{.W}} {{.H}}" style="display:block;width:100%;max-width:240px;height:{{.H}}px;color:var(--cb-accent)"><line x1="0" x2="{{.W}}" y1="{{.One}}" y2="{{.One}}" stroke="var(--cb-muted)" stroke-dasharray="3 3" stroke-width="1" style="stroke:var(--cb-muted)"/>{{if .Points}}<polyline class="burn" fill="none" stroke="currentColor" stroke-width="1.5" points="{{.Points}}"/>{{end}}</svg><span class="muted">now {{.Now}}, peak {{.Peak}}; dashed: 1×, spends the budget by the window's end</span>{{end}}
 `))
 
-func exec(name string, data any) template.HTML {
+func draw(name string, data any) template.HTML {
 	var b strings.Builder
 	if err := cardTmpl.ExecuteTemplate(&b, name, data); err != nil {
 		return ui.Text(err.Error())
@@ -57,14 +57,14 @@ func renderCard(st *Status) template.HTML {
 	}[st.Status]
 	return ui.Join(
 		ui.KeyValues(
-			ui.KV{Key: "Availability", Value: exec("avail", map[string]any{
+			ui.KV{Key: "Availability", Value: draw("avail", map[string]any{
 				"Met": st.Availability >= st.Objective, "Text": fmt.Sprintf("%.3f%%", st.Availability), "Objective": objective,
 			})},
-			ui.KV{Key: "Error budget remaining", Value: exec("budget", map[string]any{
+			ui.KV{Key: "Error budget remaining", Value: draw("budget", map[string]any{
 				"Text": fmt.Sprintf("%.1f%%", st.ErrorBudget), "Colour": colour,
 				"Width": strconv.FormatFloat(min(max(st.ErrorBudget, 0), 100), 'f', 1, 64),
 			})},
-			ui.KV{Key: "Status", Value: exec("chip", chip)},
+			ui.KV{Key: "Status", Value: draw("chip", chip)},
 			ui.KV{Key: "Burn rate", Value: sparkline(st)},
 			ui.KV{Key: "Requests", Value: ui.Text(fmt.Sprintf("http_requests_total{%s} over %s on %s", st.Selector, st.Window, st.Instance))},
 		),
@@ -91,7 +91,7 @@ func sparkline(st *Status) template.HTML {
 		}
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y(p.Value)))
 	}
-	return exec("spark", map[string]any{
+	return draw("spark", map[string]any{
 		"W": w, "H": h, "One": fmt.Sprintf("%.1f", y(1)), "Points": strings.Join(pts, " "),
 		"Window": st.Window, "Now": fmt.Sprintf("%.2f×", last), "Peak": fmt.Sprintf("%.2f×", peak),
 	})

@@ -3,6 +3,7 @@ package prometheus
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func (cfg Config) clients(hc *http.Client) ([]*client, error) {
 	var out []*client
 	seen := map[string]bool{}
 	for i, in := range cfg.Instances {
-		field := "prometheus.instances[" + itoa(i) + "]"
+		field := "prometheus.instances[" + strconv.Itoa(i) + "]"
 		if in.Name == "" {
 			return nil, callboard.Errorf(callboard.Invalid, "%s.name is required", field)
 		}
@@ -83,12 +84,4 @@ func duration(field, s string, def time.Duration) (time.Duration, error) {
 		return 0, callboard.Errorf(callboard.Invalid, "%s must be a duration such as 30s, got %q", field, s)
 	}
 	return d, nil
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
