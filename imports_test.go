@@ -57,6 +57,8 @@ var allowed = map[string][]string{
 
 	"callboard/integration/pagerduty": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
+	"callboard/integration/prometheus": {"callboard", "callboard/plugin", "callboard/plugin/ui"}, // SLO card; the HTTP API over net/http
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -84,6 +86,7 @@ var allowed = map[string][]string{
 	"callboard/internal/compattest": nil,
 	"callboard/internal/githubfake": nil,
 	"callboard/internal/argocdfake": nil,
+	"callboard/internal/promtest":   nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
 	"callboard/internal/grafanafake":   nil,

@@ -18,6 +18,7 @@ import (
 	"callboard/integration/github"
 	"callboard/integration/grafana"
 	"callboard/integration/pagerduty"
+	"callboard/integration/prometheus"
 	"callboard/onboard"
 	"callboard/plugin"
 	"callboard/web"
@@ -35,6 +36,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		argocd.Plugin(),                       // Argo CD: sync, health and history of an entity's applications
 		grafana.Plugin(),                      // Grafana dashboards and alerts cards
 		pagerduty.Plugin(),                    // on call, incidents, changes, trigger (pagerDuty)
+		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package slo is a callboard plugin: a card on the page of every service
 // with the annotation slo.example.com/service, showing its availability
 // objective and error budget as the team's SLO service reports them over
-// HTTP, and the same as JSON at /api/slo/objectives/{kind}/{namespace}/{name}.
+// HTTP, and the same as JSON at /api/teamslo/objectives/{kind}/{namespace}/{name}.
 package slo
 
 import (
@@ -23,9 +23,9 @@ import (
 const Annotation = "slo.example.com/service"
 
 // PermRead lets a caller read an entity's objective through the API.
-const PermRead = "slo.objective.read"
+const PermRead = "teamslo.objective.read"
 
-// Config is the slo section of app-config.yaml.
+// Config is the teamslo section of app-config.yaml.
 type Config struct {
 	// BaseURL is the SLO service, e.g. https://slo.internal.example.com.
 	BaseURL string `yaml:"baseUrl"`
@@ -33,13 +33,13 @@ type Config struct {
 	Token string `yaml:"token"`
 }
 
-// Plugin is the SLO card. It is enabled when app-config.yaml has an slo
+// Plugin is the SLO card. It is enabled when app-config.yaml has a teamslo
 // section.
 func Plugin() plugin.Plugin {
 	return plugin.Plugin{
-		ID:          "slo",
+		ID:          "teamslo",
 		Title:       "SLOs",
-		ConfigKey:   "slo",
+		ConfigKey:   "teamslo",
 		Permissions: []callboard.Permission{{Name: PermRead, ResourceType: callboard.ResourceEntity, Action: "read"}},
 		Setup:       setup,
 	}
@@ -52,12 +52,12 @@ func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, callboard.Errorf(callboard.Invalid, "slo.baseUrl must be an http or https URL, got %q", cfg.BaseURL)
+		return nil, callboard.Errorf(callboard.Invalid, "teamslo.baseUrl must be an http or https URL, got %q", cfg.BaseURL)
 	}
 	c := &client{base: strings.TrimSuffix(cfg.BaseURL, "/"), token: cfg.Token, http: env.HTTPClient}
 	hasSLO := func(e *callboard.Entity) bool { return e.Annotation(Annotation) != "" }
 	return &plugin.Instance{
-		Cards: []plugin.Card{{ID: "slo", Title: "SLOs", Applies: hasSLO, Render: c.card}},
+		Cards: []plugin.Card{{ID: "teamslo", Title: "SLOs", Applies: hasSLO, Render: c.card}},
 		Routes: []plugin.Route{{Method: "GET", Path: "/objectives/{kind}/{namespace}/{name}",
 			Permission: PermRead, Handler: c.handleObjective}},
 	}, nil
@@ -128,7 +128,7 @@ func (c *client) card(ctx context.Context, e *callboard.Entity) (template.HTML, 
 	), nil
 }
 
-// handleObjective serves GET /api/slo/objectives/{kind}/{namespace}/{name}.
+// handleObjective serves GET /api/teamslo/objectives/{kind}/{namespace}/{name}.
 // The portal has checked PermRead on the entity already.
 func (c *client) handleObjective(w http.ResponseWriter, r *http.Request) error {
 	e := plugin.RouteEntity(r)

@@ -48,7 +48,7 @@ spec: {type: service, lifecycle: production, owner: group:default/discovery}
 const policy = `rules:
   - permission: catalog.entity.read
     decision: allow
-  - permission: slo.objective.read
+  - permission: teamslo.objective.read
     entity: {isEntityOwner: true}
     decision: allow
 `
@@ -56,7 +56,7 @@ const policy = `rules:
 func TestSLOCard(t *testing.T) {
 	api := newSLOService(t)
 	portal := plugintest.New(t, slo.Plugin(), plugintest.Options{
-		Config:  "slo:\n  baseUrl: " + api.URL + "\n  token: t0ken\n",
+		Config:  "teamslo:\n  baseUrl: " + api.URL + "\n  token: t0ken\n",
 		Catalog: catalog,
 		Policy:  policy,
 	})
@@ -68,8 +68,8 @@ func TestSLOCard(t *testing.T) {
 	}{
 		{"card", "/catalog/default/component/checkout", 200, "99.95% against 99.90%"},
 		{"no objective", "/catalog/default/component/search", 200, "No objective yet"},
-		{"route", "/api/slo/objectives/component/default/checkout", 200, `"budgetRemaining":0.6`},
-		{"route needs the permission", "/api/slo/objectives/component/default/search", 403, "NotAllowedError"},
+		{"route", "/api/teamslo/objectives/component/default/checkout", 200, `"budgetRemaining":0.6`},
+		{"route needs the permission", "/api/teamslo/objectives/component/default/search", 403, "NotAllowedError"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestSLOConfig(t *testing.T) {
 	tests := []struct {
 		name, config, want string
 	}{
-		{"typo", "slo:\n  baseUrl: https://slo.example.com\n  tokn: x\n", "app-config.yaml:3: slo.tokn"},
-		{"no URL", "slo: {token: x}\n", "slo.baseUrl must be an http or https URL"},
+		{"typo", "teamslo:\n  baseUrl: https://slo.example.com\n  tokn: x\n", "app-config.yaml:3: teamslo.tokn"},
+		{"no URL", "teamslo: {token: x}\n", "teamslo.baseUrl must be an http or https URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
