@@ -50,6 +50,8 @@ var allowed = map[string][]string{
 	// they plug into and their own SDK (see sdks).
 	"callboard/integration/github": {"callboard", "callboard/git", "callboard/urlread"},
 
+	"callboard/integration/kubernetes": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -78,6 +80,8 @@ var allowed = map[string][]string{
 	"callboard/internal/githubfake": nil,
 	"callboard/store/storetest":     {"callboard/store"},
 
+	"callboard/internal/kubefake": nil,
+
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,
 	"callboard/bench/orggen/cmd/orggen": {"callboard/bench/orggen"},
@@ -92,6 +96,8 @@ var allowed = map[string][]string{
 // import besides the standard library: their own system's SDK.
 var sdks = map[string][]string{
 	"callboard/integration/github": {"github.com/google/go-github/", "github.com/golang-jwt/jwt/"},
+
+	"callboard/integration/kubernetes": {"k8s.io/client-go/", "k8s.io/apimachinery/"},
 }
 
 // TestImportRules checks every package's imports against the table.

@@ -14,6 +14,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/integration/kubernetes"
 	"callboard/plugin"
 	"callboard/web"
 )
@@ -26,6 +27,7 @@ import (
 func builtinPlugins(core portal) []plugin.Plugin {
 	return []plugin.Plugin{
 		web.DocsPlugin(core.docs), // the entity page's Docs tab (TechDocs)
+		kubernetes.Plugin(),       // the Kubernetes tab and health card (integration/kubernetes)
 	}
 }
 
