@@ -236,7 +236,7 @@ cases:
 	if out, err := policy(extra, "test", pol, cases); err != nil || !strings.Contains(out, "2 cases: 2 passed, 0 failed") {
 		t.Errorf("policy test with the plugin = %q, %v", out, err)
 	}
-	if out, _ := policy(extra, "default"); !strings.Contains(out, "techdocs.sync, uptime.status.read]") {
+	if out, _ := policy(extra, "default"); !strings.Contains(out, ", uptime.status.read]") {
 		t.Errorf("policy default does not let everyone read the plugin's read permission:\n%s", out)
 	}
 }

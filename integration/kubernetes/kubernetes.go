@@ -31,7 +31,9 @@ func Plugin() plugin.Plugin {
 		Permissions: []callboard.Permission{
 			{Name: PermResourcesRead, Action: "read"},
 			{Name: PermClustersRead, Action: "read"},
-			{Name: PermProxy, Action: "read"},
+			// No action, as Backstage declares it: pod logs may hold
+			// what the default policy should not show everyone.
+			{Name: PermProxy},
 		},
 		Setup: setup,
 	}
