@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"callboard/integration/kubernetes"
 	"callboard/internal/kubefake"
 	"callboard/plugin"
@@ -491,5 +493,54 @@ func TestKubernetesConfig(t *testing.T) {
 				t.Errorf("Enable = %v", err)
 			}
 		})
+	}
+}
+
+// TestRBACManifestIsReadOnly: the shipped ClusterRole only reads, never
+// secrets, and holds the brief's rules.
+func TestRBACManifestIsReadOnly(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/kubernetes/rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	kinds := map[string]bool{}
+	resources := map[string]bool{}
+	for {
+		var doc struct {
+			Kind  string
+			Rules []struct {
+				APIGroups []string `yaml:"apiGroups"`
+				Resources []string
+				Verbs     []string
+			}
+		}
+		if err := dec.Decode(&doc); err != nil {
+			break
+		}
+		kinds[doc.Kind] = true
+		for _, r := range doc.Rules {
+			for _, v := range r.Verbs {
+				if v != "get" && v != "list" && v != "watch" {
+					t.Errorf("rule %v allows %q", r.Resources, v)
+				}
+			}
+			for _, res := range r.Resources {
+				if res == "secrets" || res == "*" {
+					t.Errorf("rule allows %q", res)
+				}
+				resources[res] = true
+			}
+		}
+	}
+	for _, k := range []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding"} {
+		if !kinds[k] {
+			t.Errorf("no %s", k)
+		}
+	}
+	for _, r := range []string{"pods", "pods/log", "deployments", "replicasets", "horizontalpodautoscalers", "ingresses", "events"} {
+		if !resources[r] {
+			t.Errorf("the role cannot read %s", r)
+		}
 	}
 }
