@@ -27,7 +27,7 @@ import (
 func builtinPlugins(core portal) []plugin.Plugin {
 	return []plugin.Plugin{
 		web.DocsPlugin(core.docs), // the entity page's Docs tab (TechDocs)
-		kubernetes.Plugin(),       // the Kubernetes tab and health card (integration/kubernetes)
+		kubernetes.Plugin(core.readURL),
 	}
 }
 
@@ -38,6 +38,9 @@ var _ plugin.Catalog = (*catalog.Service)(nil)
 // it, their declaration does not.
 type portal struct {
 	docs web.DocsReader
+	// readURL reads a file by URL through the portal's URL reader (its
+	// allowed hosts and credentials): the Kubernetes plugin's manifests.
+	readURL func(ctx context.Context, url string) ([]byte, error)
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.
@@ -133,4 +136,12 @@ func leaseHolder() string {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
+}
+
+// urlReader reads url: targets only (never files) with the catalog's
+// reader, for plugins that read from entities' repositories.
+func urlReader(r *catalog.Reader) func(ctx context.Context, url string) ([]byte, error) {
+	return func(ctx context.Context, url string) ([]byte, error) {
+		return r.Read(ctx, catalog.TypeURL, url)
+	}
 }

@@ -140,7 +140,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	webOpts.Scaffolder = scaffolder
 	// Plugins (plugins.go): the registration table's and the binary's own.
-	plugins, err := setupPlugins(ctx, cfg, append(builtinPlugins(portal{docs: syncer}), extra...), cat, log)
+	plugins, err := setupPlugins(ctx, cfg, append(builtinPlugins(portal{docs: syncer, readURL: urlReader(opts.Reader)}), extra...), cat, log)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ func (k *k8s) routes() []plugin.Route {
 		{Method: "POST", Path: "/services/{entityName}", Permission: PermResourcesRead, Handler: k.handleService},
 		{Method: "GET", Path: "/clusters", Permission: PermClustersRead, Handler: k.handleClusters},
 		{Method: "GET", Path: "/proxy/{path...}", Permission: PermProxy, Handler: k.handleProxy},
+		{Method: "GET", Path: "/drift/{namespace}/{kind}/{name}", Permission: PermResourcesRead, Handler: k.handleDrift},
 	}
 }
 
@@ -286,4 +287,20 @@ func copyLines(w http.ResponseWriter, body io.Reader, search string) error {
 		}
 	}
 	return nil
+}
+
+// handleDrift serves GET /api/kubernetes/drift/{namespace}/{kind}/{name}:
+// the entity's declared manifests against its clusters, field by field,
+// with who changed each drifted field.
+func (k *k8s) handleDrift(w http.ResponseWriter, r *http.Request) error {
+	ref := callboard.EntityRef{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+	e, err := k.catalog.Entity(r.Context(), ref)
+	if err != nil {
+		return err
+	}
+	rep, err := k.drift(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, rep)
 }

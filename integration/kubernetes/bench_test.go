@@ -29,7 +29,7 @@ func newBenchPortal(b *testing.B, hang bool) *plugintest.Portal {
 		}
 		fmt.Fprintf(&cfg, "        - {url: '%s', name: cluster-%d, authProvider: serviceAccount, serviceAccountToken: %s}\n", s.URL, c, kubefake.Token)
 	}
-	return plugintest.New(b, kubernetes.Plugin(), plugintest.Options{Config: cfg.String(), Catalog: testCatalog})
+	return plugintest.New(b, kubernetes.Plugin(nil), plugintest.Options{Config: cfg.String(), Catalog: testCatalog})
 }
 
 func benchPod(name string) map[string]any {

@@ -22,8 +22,9 @@ const (
 	PermProxy         = "kubernetes.proxy"
 )
 
-// Plugin is the Kubernetes plugin, enabled by a kubernetes section.
-func Plugin() plugin.Plugin {
+// Plugin is the Kubernetes plugin, enabled by a kubernetes section. read
+// reads the entities' manifests for drift; nil turns drift off.
+func Plugin(read ReadFunc) plugin.Plugin {
 	return plugin.Plugin{
 		ID:        "kubernetes",
 		Title:     "Kubernetes",
@@ -35,7 +36,9 @@ func Plugin() plugin.Plugin {
 			// what the default policy should not show everyone.
 			{Name: PermProxy},
 		},
-		Setup: setup,
+		Setup: func(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
+			return setup(ctx, env, read)
+		},
 	}
 }
 
@@ -44,12 +47,13 @@ type k8s struct {
 	s       *settings
 	clients map[string]*clusterClient
 	catalog plugin.Catalog
+	read    ReadFunc
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry
 }
 
-func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
+func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance, error) {
 	var cfg Config
 	if err := env.Decode(&cfg); err != nil {
 		return nil, err
@@ -58,7 +62,7 @@ func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &k8s{s: s, clients: map[string]*clusterClient{}, catalog: env.Catalog, cache: map[string]cacheEntry{}}
+	k := &k8s{s: s, clients: map[string]*clusterClient{}, catalog: env.Catalog, read: read, cache: map[string]cacheEntry{}}
 	for _, c := range s.clusters {
 		cc, err := newClusterClient(c)
 		if err != nil {
@@ -70,6 +74,7 @@ func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 		Tabs:   []plugin.Tab{{ID: "kubernetes", Title: "Kubernetes", Applies: hasKubernetes, Render: k.tab}},
 		Cards:  []plugin.Card{{ID: "health", Title: "Kubernetes", Applies: hasKubernetes, Render: k.card}},
 		Routes: k.routes(),
+		Facts:  k.facts,
 	}, nil
 }
 

@@ -117,7 +117,7 @@ func mustLog(n int) string {
 
 func newTestPortal(t *testing.T, config string) *plugintest.Portal {
 	t.Helper()
-	return plugintest.New(t, kubernetes.Plugin(), plugintest.Options{Config: config, Catalog: testCatalog, Timeout: 5 * time.Second})
+	return plugintest.New(t, kubernetes.Plugin(nil), plugintest.Options{Config: config, Catalog: testCatalog, Timeout: 5 * time.Second})
 }
 
 var jane = plugintest.User("user:default/jane", "group:default/payments")
@@ -474,7 +474,7 @@ func TestKubernetesConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := kubernetes.Plugin()
+			p := kubernetes.Plugin(nil)
 			_, err := plugin.Enable(t.Context(), p, plugintest.Env(t, p, tc.config))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Enable = %v, want %q", err, tc.want)
@@ -488,7 +488,7 @@ func TestKubernetesConfig(t *testing.T) {
 	}
 	for _, tc := range ok {
 		t.Run(tc.name, func(t *testing.T) {
-			p := kubernetes.Plugin()
+			p := kubernetes.Plugin(nil)
 			if _, err := plugin.Enable(t.Context(), p, plugintest.Env(t, p, tc.config)); err != nil {
 				t.Errorf("Enable = %v", err)
 			}

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -42,7 +43,61 @@ func (k *k8s) tab(ctx context.Context, e *callboard.Entity) (template.HTML, erro
 	for _, co := range res.Items {
 		parts = append(parts, k.clusterSection(e, co))
 	}
+	if k.read != nil && manifestsURL(e) != "" {
+		parts = append(parts, k.driftSection(ctx, e))
+	}
 	return ui.Join(parts...), nil
+}
+
+// driftSection shows the fields that differ from git, and who changed
+// them.
+func (k *k8s) driftSection(ctx context.Context, e *callboard.Entity) template.HTML {
+	head := html(`<h2 class="k8s-drift">Drift from git</h2>`)
+	rep, err := k.drift(ctx, e)
+	if err != nil {
+		return ui.Join(head, ui.Unavailable("Drift", callboard.ErrorMessage(err)))
+	}
+	if !rep.Drifted {
+		return ui.Join(head, ui.Status(ui.OK, "Every declared object matches "+rep.Source))
+	}
+	rows := [][]any{}
+	for _, od := range rep.Objects {
+		obj := od.Kind + " " + od.Namespace + "/" + od.Name
+		switch {
+		case od.Missing:
+			rows = append(rows, []any{od.Cluster, obj, ui.Status(ui.Bad, "missing"), "declared", "not running", ""})
+		case od.Error != "":
+			rows = append(rows, []any{od.Cluster, obj, ui.Status(ui.Muted, "unknown"), "", od.Error, ""})
+		}
+		for _, f := range od.Fields {
+			who := f.Manager
+			if f.Operation != "" {
+				who += " (" + f.Operation + ")"
+			}
+			by := any(who)
+			if t, err := time.Parse(time.RFC3339, f.Time); err == nil {
+				by = ui.Join(ui.Text(who+", "), ui.TimeAgo(t))
+			}
+			rows = append(rows, []any{od.Cluster, obj, f.Path, show(f.Declared), show(f.Running), by})
+		}
+	}
+	parts := []template.HTML{head, ui.Status(ui.Warn, "The running objects differ from "+rep.Source),
+		ui.Table([]string{"Cluster", "Object", "Field", "In git", "Running", "Changed by"}, rows)}
+	for _, w := range rep.Warnings {
+		parts = append(parts, ui.Status(ui.Muted, w))
+	}
+	return ui.Join(parts...)
+}
+
+func show(v any) string {
+	if v == nil {
+		return "(absent)"
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // podProblem is one of Backstage's detected errors on a pod.
