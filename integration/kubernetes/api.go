@@ -28,6 +28,7 @@ func (k *k8s) routes() []plugin.Route {
 		{Method: "POST", Path: "/services/{entityName}", Permission: PermResourcesRead, Handler: k.handleService},
 		{Method: "GET", Path: "/clusters", Permission: PermClustersRead, Handler: k.handleClusters},
 		{Method: "GET", Path: "/proxy/{path...}", Permission: PermProxy, Handler: k.handleProxy},
+		{Method: "GET", Path: "/logs", Permission: PermProxy, Handler: k.handleLogs},
 		{Method: "GET", Path: "/drift/{namespace}/{kind}/{name}", Permission: PermResourcesRead, Handler: k.handleDrift},
 	}
 }
@@ -147,14 +148,33 @@ const maxTail = 5000
 // ?cluster=). Anything else — lists, secrets, objects the entity's
 // selector does not match, other methods — is refused.
 func (k *k8s) handleProxy(w http.ResponseWriter, r *http.Request) error {
+	name := r.Header.Get(ClusterHeader)
+	if name == "" {
+		name = r.URL.Query().Get("cluster")
+	}
+	return k.proxy(w, r, name, r.PathValue("path"))
+}
+
+// handleLogs serves GET /api/kubernetes/logs?entityRef=&cluster=&target=
+// {namespace}/{pod}/{container}&search=&follow=: the tab's log form, the
+// proxy's pod log under one fixed path.
+func (k *k8s) handleLogs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	parts := strings.Split(q.Get("target"), "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return callboard.Errorf(callboard.Invalid, "target must be {namespace}/{pod}/{container}, got %q", q.Get("target"))
+	}
+	q.Set("container", parts[2])
+	r.URL.RawQuery = q.Encode()
+	return k.proxy(w, r, q.Get("cluster"), "api/v1/namespaces/"+parts[0]+"/pods/"+parts[1]+"/log")
+}
+
+// proxy serves one object or pod log at the API path p of cluster name.
+func (k *k8s) proxy(w http.ResponseWriter, r *http.Request, name, p string) error {
 	q := r.URL.Query()
 	e, err := k.entityFor(r, q.Get("entityRef"))
 	if err != nil {
 		return err
-	}
-	name := r.Header.Get(ClusterHeader)
-	if name == "" {
-		name = q.Get("cluster")
 	}
 	m := matchOf(e)
 	clusters := k.s.clustersFor(m)
@@ -163,7 +183,7 @@ func (k *k8s) handleProxy(w http.ResponseWriter, r *http.Request) error {
 		return callboard.Errorf(callboard.NotFound, "cluster %q is not one of %s's clusters (name it in the %s header)", name, e.Ref(), ClusterHeader)
 	}
 	cc := k.clients[name]
-	gvr, ns, obj, sub, err := parseProxyPath(r.PathValue("path"), cc.customResources)
+	gvr, ns, obj, sub, err := parseProxyPath(p, cc.customResources)
 	if err != nil {
 		return err
 	}

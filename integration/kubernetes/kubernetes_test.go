@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"callboard"
 	"callboard/integration/kubernetes"
 	"callboard/internal/kubefake"
 	"callboard/plugin"
@@ -370,6 +371,9 @@ func TestAttackProxyReachesBeyondTheEntity(t *testing.T) {
 		{"another namespace", "GET", "/api/kubernetes/proxy/api/v1/namespaces/kube-system/pods/payment-service-7d9f8c6b5-klmno?" + ref, 403, "namespace production"},
 		{"no entity", "GET", "/api/kubernetes/proxy/api/v1/namespaces/production/pods/payment-service-7d9f8c6b5-klmno?cluster=production", 400, "entity is a required field"},
 		{"unknown cluster", "GET", "/api/kubernetes/proxy/api/v1/namespaces/production/pods/payment-service-7d9f8c6b5-klmno?entityRef=component:default/payment-service&cluster=prod2", 404, "not one of"},
+		{"log form", "GET", "/api/kubernetes/logs?target=production/payment-service-7d9f8c6b5-klmno/app&search=refused&" + ref, 200, "line 600 panic"},
+		{"log form: another app's pod", "GET", "/api/kubernetes/logs?target=production/ledger-5c4b-xyz12/app&" + ref, 403, "is not one of"},
+		{"log form: bad target", "GET", "/api/kubernetes/logs?target=production/x&" + ref, 400, "target must be"},
 		{"delete", "DELETE", "/api/kubernetes/proxy/api/v1/namespaces/production/pods/payment-service-7d9f8c6b5-klmno?" + ref, 404, "No route"},
 		{"patch", "PATCH", "/api/kubernetes/proxy/apis/apps/v1/namespaces/production/deployments/payment-service?" + ref, 404, "No route"},
 	}
@@ -435,6 +439,36 @@ func TestKubernetesTab(t *testing.T) {
 				if strings.Contains(body, w) {
 					t.Errorf("GET %s: holds %q", tc.path, w)
 				}
+			}
+		})
+	}
+}
+
+// TestKubernetesLogsNeedProxyPermission: without kubernetes.proxy the tab
+// offers no logs and the log routes refuse.
+func TestKubernetesLogsNeedProxyPermission(t *testing.T) {
+	c := newTestClusters(t, "")
+	const policy = "rules:\n  - permission: catalog.entity.read\n    decision: allow\n  - permission: kubernetes.resources.read\n    decision: allow\n  - permission: kubernetes.proxy\n    user: {ref: oncall}\n    decision: allow\n"
+	p := plugintest.New(t, kubernetes.Plugin(nil), plugintest.Options{Config: c.config, Catalog: testCatalog, Policy: policy})
+	oncall := plugintest.User("user:default/oncall")
+	tests := []struct {
+		name   string
+		who    callboard.Principal
+		path   string
+		status int
+		want   string
+		not    string
+	}{
+		{"tab without logs", jane, "/catalog/default/component/payment-service/kubernetes", 200, "CrashLoopBackOff", "/api/kubernetes/logs"},
+		{"logs refused", jane, "/api/kubernetes/logs?entityRef=component:default/payment-service&cluster=production&target=production/payment-service-7d9f8c6b5-klmno/app", 403, "", "line 600"},
+		{"on-call's tab", oncall, "/catalog/default/component/payment-service/kubernetes", 200, "/api/kubernetes/logs", ""},
+		{"on-call's logs", oncall, "/api/kubernetes/logs?entityRef=component:default/payment-service&cluster=production&target=production/payment-service-7d9f8c6b5-klmno/app", 200, "line 600", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := p.Get(t, tc.path, tc.who)
+			if status != tc.status || !strings.Contains(body, tc.want) || (tc.not != "" && strings.Contains(body, tc.not)) {
+				t.Errorf("GET %s = %d, want %d with %q without %q", tc.path, status, tc.status, tc.want, tc.not)
 			}
 		})
 	}

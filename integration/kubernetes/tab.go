@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/plugin"
 	"callboard/plugin/ui"
 )
 
@@ -41,7 +42,7 @@ func (k *k8s) tab(ctx context.Context, e *callboard.Entity) (template.HTML, erro
 	}
 	parts := []template.HTML{}
 	for _, co := range res.Items {
-		parts = append(parts, k.clusterSection(e, co))
+		parts = append(parts, k.clusterSection(e, co, plugin.Allowed(ctx, PermProxy, nil)))
 	}
 	if k.read != nil && manifestsURL(e) != "" {
 		parts = append(parts, k.driftSection(ctx, e))
@@ -190,8 +191,9 @@ func typed(co ClusterObjects, t string) []Object {
 	return nil
 }
 
-// clusterSection renders one cluster's objects.
-func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects) template.HTML {
+// clusterSection renders one cluster's objects; canLogs offers the pods'
+// logs (the caller holds kubernetes.proxy).
+func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects, canLogs bool) template.HTML {
 	title := co.Cluster.Title
 	if title == "" {
 		title = co.Cluster.Name
@@ -249,6 +251,7 @@ func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects) template.HT
 			usage[str(pm.Pod, "metadata", "name")] = pm
 		}
 		rows := [][]any{}
+		var targets []string
 		sort.SliceStable(pods, func(i, j int) bool { return str(pods[i], "metadata", "name") < str(pods[j], "metadata", "name") })
 		for _, p := range pods {
 			level, text := podLevel(p)
@@ -264,10 +267,22 @@ func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects) template.HT
 			for _, c := range list(p, "spec", "containers") {
 				u := logURL(e, co.Cluster.Name, ns, name, str(c, "name"))
 				logs = append(logs, ui.Link(u, str(c, "name")), ui.Text(" ("), ui.Link(u+"&follow=true", "follow"), ui.Text(") "))
+				targets = append(targets, ns+"/"+name+"/"+str(c, "name"))
 			}
-			rows = append(rows, []any{name, ui.Status(level, text), fmt.Sprintf("%d/%d", ready, total), restarts(p), res, ui.Join(logs...)})
+			row := []any{name, ui.Status(level, text), fmt.Sprintf("%d/%d", ready, total), restarts(p), res}
+			if canLogs {
+				row = append(row, ui.Join(logs...))
+			}
+			rows = append(rows, row)
 		}
-		parts = append(parts, html(`<h3>Pods</h3>`), ui.Table([]string{"Pod", "Status", "Ready", "Restarts", "Resources", "Logs (last 500 lines)"}, rows))
+		head := []string{"Pod", "Status", "Ready", "Restarts", "Resources"}
+		if canLogs {
+			head = append(head, "Logs (last 500 lines)")
+		}
+		parts = append(parts, html(`<h3>Pods</h3>`), ui.Table(head, rows))
+		if canLogs {
+			parts = append(parts, logForm(e, co.Cluster.Name, targets))
+		}
 	}
 	if hs := typed(co, "horizontalpodautoscalers"); len(hs) > 0 {
 		rows := [][]any{}
@@ -330,6 +345,21 @@ func mib(b float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.0fMi", b/(1<<20))
+}
+
+// logForm is the log viewer: a container's last 500 lines, only those
+// holding a word, or followed as they come.
+func logForm(e *callboard.Entity, clusterName string, targets []string) template.HTML {
+	var opts strings.Builder
+	for _, t := range targets {
+		fmt.Fprintf(&opts, `<option value="%s">%s</option>`, template.HTMLEscapeString(t), template.HTMLEscapeString(t))
+	}
+	return html(`<form class="k8s-logs" method="get" action="/api/kubernetes/logs" target="_blank">`+
+		`<input type="hidden" name="entityRef" value="%s"><input type="hidden" name="cluster" value="%s"><input type="hidden" name="tailLines" value="500">`+
+		`<label>Logs of <select name="target">%s</select></label> `+
+		`<label>containing <input type="search" name="search" placeholder="any line"></label> `+
+		`<label><input type="checkbox" name="follow" value="true"> follow</label> <button type="submit">Open logs</button></form>`,
+		e.Ref().String(), clusterName, template.HTML(opts.String())) //nolint:gosec // escaped above
 }
 
 // logURL is the proxy path of a container's last 500 log lines.
