@@ -420,6 +420,7 @@ func TestKubernetesTab(t *testing.T) {
 			"Production", "CrashLoopBackOff", "connection refused", "What usually fixes it",
 			`<progress max="3" value="2"`, "at max", "Paused, step 1 of 4", "Back-off restarting failed container",
 			"CPU 87m of 100m (limit 500m)", "tailLines=500", "follow=true", "payment-service-config",
+			`<select name="target"><option value="production/payment-service-7d9f8c6b5-klmno/app">`,
 		}, []string{"do-not-leak-config-value", kubefake.Token, "ledger-only-event"}},
 		{"card", "/catalog/default/component/payment-service", []string{"2/3 pods ready on production, 1 crash looping; 2/3 pods ready on staging, 1 crash looping"}, nil},
 		{"no tab without annotations", "/catalog/default/component/no-kubernetes", nil, []string{"/kubernetes\""}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -267,7 +268,14 @@ func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects, canLogs boo
 			for _, c := range list(p, "spec", "containers") {
 				u := logURL(e, co.Cluster.Name, ns, name, str(c, "name"))
 				logs = append(logs, ui.Link(u, str(c, "name")), ui.Text(" ("), ui.Link(u+"&follow=true", "follow"), ui.Text(") "))
-				targets = append(targets, ns+"/"+name+"/"+str(c, "name"))
+				t := ns + "/" + name + "/" + str(c, "name")
+				if level == ui.Bad {
+					// The failing pods' containers come first: that is
+					// whose log on-call wants.
+					targets = append([]string{t}, targets...)
+				} else {
+					targets = append(targets, t)
+				}
 			}
 			row := []any{name, ui.Status(level, text), fmt.Sprintf("%d/%d", ready, total), restarts(p), res}
 			if canLogs {
@@ -373,6 +381,9 @@ func logURL(e *callboard.Entity, clusterName, ns, pod, container string) string 
 func (k *k8s) card(ctx context.Context, e *callboard.Entity) (template.HTML, error) {
 	if len(k.s.clusters) == 0 {
 		return howToConnect, nil
+	}
+	if !slices.Contains(k.s.objectTypes, "pods") {
+		return ui.Status(ui.Muted, "Pods are not fetched (kubernetes.objectTypes)"), nil
 	}
 	res := k.objects(ctx, e, nil, []string{"pods"})
 	var lines []string
