@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -577,5 +578,37 @@ func TestRBACManifestIsReadOnly(t *testing.T) {
 		if !resources[r] {
 			t.Errorf("the role cannot read %s", r)
 		}
+	}
+}
+
+// TestKubernetesCachedAnswersAreNotChanged: rendering the tab (which
+// sorts) leaves the cached answer as the cluster listed it, so renders
+// sharing it do not race and the API answers in the cluster's order.
+func TestKubernetesCachedAnswersAreNotChanged(t *testing.T) {
+	c := newTestClusters(t, "")
+	// Listed last, shown first: the tab sorts.
+	c.prod.AddObjects(map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "payment-service-0", "namespace": "production",
+		"uid": "p-0", "labels": map[string]any{"app": "payment-service"}}, "status": map[string]any{"phase": "Pending"}})
+	p := newTestPortal(t, strings.Replace(c.config, "cacheTtl: 0s", "cacheTtl: 1m", 1))
+	p.Get(t, "/catalog/default/component/payment-service/kubernetes", jane) // fills the cache
+	var wg sync.WaitGroup
+	bodies := make([]string, 4)
+	for i := range bodies {
+		wg.Go(func() {
+			_, bodies[i] = p.Get(t, "/catalog/default/component/payment-service/kubernetes", jane)
+		})
+	}
+	wg.Wait()
+	r, raw := mustQuery(t, p, "/api/kubernetes/resources/workloads/query", `{"entityRef": "component:default/payment-service"}`)
+	if got := names(r, "production", "pods"); len(got) != 4 || got[3] != "payment-service-0" {
+		t.Errorf("pods = %v: the cached answer is no longer as the cluster listed it", got)
+	}
+	for i, b := range bodies {
+		if !strings.Contains(b, "payment-service-7d9f8c6b5-klmno") {
+			t.Errorf("render %d has no pods", i)
+		}
+	}
+	if !strings.Contains(raw, "payment-service-7d9f8c6b5-klmno") {
+		t.Errorf("the query lost the pods")
 	}
 }

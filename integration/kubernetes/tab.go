@@ -253,6 +253,7 @@ func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects, canLogs boo
 		}
 		rows := [][]any{}
 		var targets []string
+		pods = slices.Clone(pods) // the cached answer stays as listed
 		sort.SliceStable(pods, func(i, j int) bool { return str(pods[i], "metadata", "name") < str(pods[j], "metadata", "name") })
 		for _, p := range pods {
 			level, text := podLevel(p)
@@ -319,6 +320,7 @@ func (k *k8s) clusterSection(e *callboard.Entity, co ClusterObjects, canLogs boo
 		parts = append(parts, html(`<h3>Custom resources</h3>`), ui.Table([]string{"Kind", "Name", "Status"}, rows))
 	}
 	if evs := typed(co, "events"); len(evs) > 0 {
+		evs = slices.Clone(evs)
 		sort.SliceStable(evs, func(i, j int) bool { return str(evs[i], "lastTimestamp") > str(evs[j], "lastTimestamp") })
 		rows := [][]any{}
 		for i, ev := range evs {
