@@ -1,6 +1,7 @@
 package kubernetes_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -610,5 +611,23 @@ func TestKubernetesCachedAnswersAreNotChanged(t *testing.T) {
 	}
 	if !strings.Contains(raw, "payment-service-7d9f8c6b5-klmno") {
 		t.Errorf("the query lost the pods")
+	}
+}
+
+// TestKubernetesCAFile: a TLS cluster whose CA is a file, as caFile.
+func TestKubernetesCAFile(t *testing.T) {
+	c := newTestClusters(t, "")
+	pemData, err := base64.StdEncoding.DecodeString(c.prod.CAData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := newTestPortal(t, strings.Replace(c.config, "caData: "+c.prod.CAData(), "caFile: "+caFile, 1))
+	r, _ := mustQuery(t, p, "/api/kubernetes/resources/workloads/query", `{"entityRef": "component:default/payment-service"}`)
+	if got := names(r, "production", "pods"); len(got) != 3 || len(r.Items[0].Errors) != 0 {
+		t.Errorf("pods = %v, errors %+v", got, r.Items[0].Errors)
 	}
 }
