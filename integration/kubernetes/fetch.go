@@ -328,6 +328,9 @@ func (cc *clusterClient) fetchError(path string, err error) FetchError {
 		return FetchError{ErrorType: typ, StatusCode: code, ResourcePath: path, Message: st.Status().Message}
 	}
 	msg := err.Error()
+	if cc.AuthProvider == "localKubectlProxy" && strings.Contains(msg, "connection refused") {
+		msg += "; is `kubectl proxy` running? It listens on localhost:8001"
+	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "Client.Timeout") {
 		msg = fmt.Sprintf("cluster %s gave no answer within %s", cc.Name, cc.timeout)
 	}

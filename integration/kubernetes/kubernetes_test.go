@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -629,5 +630,20 @@ func TestKubernetesCAFile(t *testing.T) {
 	r, _ := mustQuery(t, p, "/api/kubernetes/resources/workloads/query", `{"entityRef": "component:default/payment-service"}`)
 	if got := names(r, "production", "pods"); len(got) != 3 || len(r.Items[0].Errors) != 0 {
 		t.Errorf("pods = %v, errors %+v", got, r.Items[0].Errors)
+	}
+}
+
+// TestKubernetesLocalProxyNotRunning: with localKubectlProxy and no proxy
+// on localhost:8001, the tab says to start one.
+func TestKubernetesLocalProxyNotRunning(t *testing.T) {
+	if l, err := net.Listen("tcp", "127.0.0.1:8001"); err != nil {
+		t.Skip("something listens on localhost:8001")
+	} else {
+		l.Close()
+	}
+	p := newTestPortal(t, "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  clusterLocatorMethods: [{type: localKubectlProxy}]\n")
+	status, body := p.Get(t, "/catalog/default/component/payment-service/kubernetes", jane)
+	if status != 200 || !strings.Contains(body, "Cluster local is unavailable: FETCH_ERROR") || !strings.Contains(body, "is `kubectl proxy` running?") {
+		t.Errorf("GET = %d, want the local cluster's error with the hint", status)
 	}
 }
