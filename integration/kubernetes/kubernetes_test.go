@@ -647,3 +647,41 @@ func TestKubernetesLocalProxyNotRunning(t *testing.T) {
 		t.Errorf("GET = %d, want the local cluster's error with the hint", status)
 	}
 }
+
+// TestKubernetesDetectedErrors: the tab calls out Backstage's detected
+// pod errors with the container's message and what usually fixes it.
+func TestKubernetesDetectedErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		status map[string]any
+		want   []string
+	}{
+		{"image pull", map[string]any{"name": "app", "ready": false, "restartCount": int64(0),
+			"state": map[string]any{"waiting": map[string]any{"reason": "ImagePullBackOff", "message": `Back-off pulling image "registry.company.com/payment-service:9.9.9"`}}},
+			[]string{"ImagePullBackOff", "payment-service:9.9.9", "Check the image name and tag exist"}},
+		{"out of memory", map[string]any{"name": "app", "ready": true, "restartCount": int64(3),
+			"state":     map[string]any{"running": map[string]any{"startedAt": "2026-12-07T03:00:00Z"}},
+			"lastState": map[string]any{"terminated": map[string]any{"reason": "OOMKilled", "exitCode": int64(137)}}},
+			[]string{"OOMKilled", "more memory than its limit", "Raise its memory limit"}},
+		{"missing config", map[string]any{"name": "app", "ready": false, "restartCount": int64(0),
+			"state": map[string]any{"waiting": map[string]any{"reason": "CreateContainerConfigError", "message": `configmap "payment-flags" not found`}}},
+			[]string{"CreateContainerConfigError", `configmap &#34;payment-flags&#34; not found`, "is missing"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := kubefake.NewServer(t, kubefake.Options{})
+			s.AddObjects(map[string]any{"apiVersion": "v1", "kind": "Pod",
+				"metadata": map[string]any{"name": "payment-service-x", "namespace": "production", "uid": "x",
+					"labels": map[string]any{"app": "payment-service"}},
+				"spec":   map[string]any{"containers": []any{map[string]any{"name": "app"}}},
+				"status": map[string]any{"phase": "Running", "containerStatuses": []any{tc.status}}})
+			p := newTestPortal(t, "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  clusterLocatorMethods:\n    - type: config\n      clusters:\n        - {url: '"+s.URL+"', name: production, authProvider: serviceAccount, serviceAccountToken: "+kubefake.Token+", skipMetricsLookup: true}\n")
+			_, body := p.Get(t, "/catalog/default/component/payment-service/kubernetes", jane)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("the tab has no %q", w)
+				}
+			}
+		})
+	}
+}
