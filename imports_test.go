@@ -59,6 +59,8 @@ var allowed = map[string][]string{
 
 	"callboard/integration/prometheus": {"callboard", "callboard/plugin", "callboard/plugin/ui"}, // SLO card; the HTTP API over net/http
 
+	"callboard/integration/kubernetes": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
 
@@ -91,6 +93,7 @@ var allowed = map[string][]string{
 
 	"callboard/internal/grafanafake":   nil,
 	"callboard/internal/pagerdutyfake": nil,
+	"callboard/internal/kubefake":      nil,
 
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,
@@ -106,6 +109,8 @@ var allowed = map[string][]string{
 // import besides the standard library: their own system's SDK.
 var sdks = map[string][]string{
 	"callboard/integration/github": {"github.com/google/go-github/", "github.com/golang-jwt/jwt/"},
+
+	"callboard/integration/kubernetes": {"k8s.io/client-go/", "k8s.io/apimachinery/"},
 }
 
 // TestImportRules checks every package's imports against the table.

@@ -96,7 +96,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		s.web.DocsSync = docs.Sync
 	}
 	// Plugins (plugins.go): the registration table's and the binary's own.
-	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs}), extra...), s.cat); err != nil {
+	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, readURL: urlReader(opts.Reader)}), extra...), s.cat); err != nil {
 		return err
 	}
 	s.web.Plugins, s.web.PluginTimeout = s.plugins.enabled, s.plugins.timeout
