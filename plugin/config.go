@@ -13,7 +13,7 @@ type Config interface {
 // Wanted reports whether the host enables p with cfg: p has no config
 // section, or its ConfigKey or one of its ConfigKeys is present.
 func Wanted(p Plugin, cfg Config) bool {
-	if p.ConfigKey == "" && len(p.ConfigKeys) == 0 {
+	if p.Always || p.ConfigKey == "" && len(p.ConfigKeys) == 0 {
 		return true
 	}
 	for _, key := range p.Keys() {

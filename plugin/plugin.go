@@ -55,6 +55,11 @@ type Plugin struct {
 	// plugin is enabled when ConfigKey or one of them is present (see
 	// Wanted). Setup reads them with env.ConfigAt.
 	ConfigKeys []string
+	// Always enables the plugin when none of its sections is present too,
+	// for a plugin that then explains how to set it up (Kubernetes' tab
+	// says how to connect a cluster); its Setup sees env.Configured()
+	// false and decodes nothing.
+	Always bool
 	// Permissions are the permissions the plugin checks, each named
 	// "<ID>.<noun>.<verb>". Policies may name them whether or not the
 	// plugin is enabled.
@@ -107,6 +112,10 @@ func (env Env) Decode(into any) error {
 	}
 	return env.Config(into)
 }
+
+// Configured reports whether the plugin's section (ConfigKey) is present,
+// for a plugin enabled Always.
+func (env Env) Configured() bool { return env.Config != nil }
 
 // ConfigAt decodes the app-config section at path (a dotted path:
 // "catalog.providers.github", "events.modules.github") into into, as Decode

@@ -22,13 +22,16 @@ const (
 	PermProxy         = "kubernetes.proxy"
 )
 
-// Plugin is the Kubernetes plugin, enabled by a kubernetes section. read
-// reads the entities' manifests for drift; nil turns drift off.
+// Plugin is the Kubernetes plugin, enabled by a kubernetes section;
+// without one, entities with Kubernetes annotations get a tab that says
+// how to connect a cluster. read reads the entities' manifests for drift;
+// nil turns drift off.
 func Plugin(read ReadFunc) plugin.Plugin {
 	return plugin.Plugin{
 		ID:        "kubernetes",
 		Title:     "Kubernetes",
 		ConfigKey: "kubernetes",
+		Always:    true,
 		Permissions: []callboard.Permission{
 			{Name: PermResourcesRead, Action: "read"},
 			{Name: PermClustersRead, Action: "read"},
@@ -54,6 +57,10 @@ type k8s struct {
 }
 
 func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance, error) {
+	if !env.Configured() {
+		k := &k8s{s: &settings{}}
+		return &plugin.Instance{Tabs: []plugin.Tab{{ID: "kubernetes", Title: "Kubernetes", Applies: hasKubernetes, Render: k.tab}}}, nil
+	}
 	var cfg Config
 	if err := env.Decode(&cfg); err != nil {
 		return nil, err

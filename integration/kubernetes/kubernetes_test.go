@@ -486,6 +486,20 @@ func TestKubernetesNoClusters(t *testing.T) {
 	}
 }
 
+// TestKubernetesWithoutSection: with no kubernetes section at all, an
+// annotated entity's tab says how to connect a cluster, and nothing else
+// of the plugin is on.
+func TestKubernetesWithoutSection(t *testing.T) {
+	p := newTestPortal(t, "")
+	status, body := p.Get(t, "/catalog/default/component/payment-service/kubernetes", jane)
+	if status != 200 || !strings.Contains(body, "kubectl proxy") || !strings.Contains(body, "localKubectlProxy") {
+		t.Errorf("GET tab = %d, want how to connect a cluster", status)
+	}
+	if status, _ := p.Get(t, "/api/kubernetes/clusters", jane); status != http.StatusNotFound {
+		t.Errorf("GET /api/kubernetes/clusters = %d without a section, want 404", status)
+	}
+}
+
 func TestKubernetesConfig(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, []byte("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"), 0o600)
