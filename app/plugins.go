@@ -63,12 +63,6 @@ func declaredPlugins(extra []plugin.Plugin) []plugin.Plugin {
 	return append(builtinPlugins(portal{}), extra...)
 }
 
-// pluginsConfig is the plugins section: settings of the seam itself.
-type pluginsConfig struct {
-	// Timeout bounds each plugin's tab, card and facts call (default 3s).
-	Timeout config.Duration `yaml:"timeout"`
-}
-
 // pluginSet is the enabled plugins of a running serve. It exists before
 // they are enabled: the catalog and the docs syncer, which plugins read
 // and feed, are built first and reach the plugins' credentials and
@@ -91,7 +85,7 @@ func newPluginSet(log *slog.Logger, leases callboard.LeaseStore) *pluginSet {
 // logger, the catalog to read and feed, leases, an HTTP client and the
 // base URL. The first failure stops serve.
 func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plugin.Plugin, cat *catalog.Service) error {
-	var pc pluginsConfig
+	var pc config.Plugins
 	if err := cfg.Decode("plugins", &pc); err != nil {
 		return err
 	}

@@ -147,10 +147,7 @@ func serveLimits() web.Limits {
 
 // catalogOptions maps the catalog section onto the catalog's options.
 func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, error) {
-	var allow []struct {
-		Host  string   `yaml:"host"`
-		Paths []string `yaml:"paths"`
-	}
+	var allow []config.ReadingAllow
 	if err := cfg.Decode("backend.reading.allow", &allow); err != nil {
 		return catalog.Options{}, err
 	}
