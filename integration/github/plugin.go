@@ -31,10 +31,11 @@ import (
 //     cannot import).
 func Plugin(analyzer func(*Client) callboard.RepoAnalyzer) plugin.Plugin {
 	return plugin.Plugin{
-		ID:         "github",
-		Title:      "GitHub",
-		ConfigKey:  IntegrationsKey,
-		ConfigKeys: []string{DiscoveryKey, OrgKey},
+		ID:          "github",
+		Title:       "GitHub",
+		ConfigKey:   IntegrationsKey,
+		ConfigKeys:  []string{DiscoveryKey, OrgKey},
+		Permissions: []callboard.Permission{actionsPermission},
 		Setup: func(_ context.Context, env plugin.Env) (*plugin.Instance, error) {
 			return setup(env, analyzer)
 		},
@@ -91,6 +92,7 @@ func setup(env plugin.Env, analyzer func(*Client) callboard.RepoAnalyzer) (*plug
 		return nil, err
 	}
 	in.Actions = g.hosts().Actions()
+	g.addActions(in) // after hosts(): github.com's client exists
 	for _, d := range g.discoveries {
 		in.Providers = append(in.Providers, plugin.Provider{Name: d.Name(), Run: d.Run})
 	}
