@@ -181,8 +181,9 @@ func (g *integration) renderRun(ctx context.Context, e *callboard.Entity, c *Cli
 		parts = append(parts, rerunForm(e, id))
 	}
 	for _, j := range jobs.Jobs {
-		parts = append(parts, template.HTML("<h3>"), runStatus(j.GetStatus(), j.GetConclusion()), ui.Text(" "+j.GetName()), //nolint:gosec // constant tags
-			ui.Text(" · "), duration(j.GetStartedAt(), j.GetCompletedAt(), j.GetStatus()), template.HTML("</h3>"))
+		parts = append(parts, template.HTML("<h3>"), ui.Text(j.GetName()), template.HTML("</h3><p>"), //nolint:gosec // constant tags
+			runStatus(j.GetStatus(), j.GetConclusion()), ui.Text(" · "), duration(j.GetStartedAt(), j.GetCompletedAt(), j.GetStatus()),
+			template.HTML("</p>"))
 		rows := make([][]any, 0, len(j.Steps))
 		for _, st := range j.Steps {
 			rows = append(rows, []any{st.GetNumber(), st.GetName(), runStatus(st.GetStatus(), st.GetConclusion()),
@@ -208,7 +209,7 @@ func rerunnable(r *gogithub.WorkflowRun) bool {
 }
 
 var rerunTmpl = template.Must(template.New("rerun").Parse(
-	`<form method="post" action="{{.}}"><button class="btn" type="submit">Re-run failed jobs</button></form>`))
+	`<form method="post" action="{{.}}"><p><button class="btn" type="submit">Re-run failed jobs</button></p></form>`))
 
 // rerunForm is a plain form posting to the re-run route.
 func rerunForm(e *callboard.Entity, id int64) template.HTML {

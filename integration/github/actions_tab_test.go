@@ -33,8 +33,9 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // newTestActions starts a fake GitHub whose acme/svc has 25 runs: 23
 // green ones, #24 running and #25 failed (its job "test" failed at its
-// second step), and a portal with the plugin for it.
-func newTestActions(t *testing.T) (*githubfake.Server, *plugintest.Portal, *githubfake.Run) {
+// second step), and a portal with the plugin for it under policy (""
+// for dev mode).
+func newTestActions(t *testing.T, policy string) (*githubfake.Server, *plugintest.Portal, *githubfake.Run) {
 	t.Helper()
 	s := githubfake.NewServer(t)
 	s.AddOrg("acme")
@@ -82,7 +83,7 @@ spec: {type: service, lifecycle: production, owner: group:default/payments}
 `, s.Host())
 	portal := plugintest.New(t, github.Plugin(nil), plugintest.Options{
 		Config:  fmt.Sprintf("integrations:\n  github:\n    - {host: %s, apiBaseUrl: %s, token: %s}\n", s.Host(), s.APIURL(), githubfake.Token),
-		Catalog: catalog, Policy: actionsPolicy,
+		Catalog: catalog, Policy: policy,
 	})
 	return s, portal, failed
 }
@@ -99,7 +100,7 @@ func mustGetPage(t *testing.T, p *plugintest.Portal, path string) string {
 // TestActionsTabListsRuns: the tab lists the newest runs with every
 // column, coloured by status, and pages through the rest with ?page.
 func TestActionsTabListsRuns(t *testing.T) {
-	_, portal, failed := newTestActions(t)
+	_, portal, failed := newTestActions(t, actionsPolicy)
 	tests := []struct {
 		name, path string
 		want, not  []string
@@ -140,7 +141,7 @@ func TestActionsTabListsRuns(t *testing.T) {
 // TestActionsRunDetail: ?run=ID shows the run's jobs and their steps,
 // and the re-run button only to users who may re-run.
 func TestActionsRunDetail(t *testing.T) {
-	_, portal, failed := newTestActions(t)
+	_, portal, failed := newTestActions(t, actionsPolicy)
 	path := "/catalog/default/component/svc/ci-cd?run=" + strconv.FormatInt(failed.ID, 10)
 	form := `action="/api/github/actions/component/default/svc/runs/` + strconv.FormatInt(failed.ID, 10) + `/rerun-failed-jobs"`
 	tests := []struct {
@@ -179,7 +180,7 @@ func TestActionsRunDetail(t *testing.T) {
 // for a user the policy allows (201) and not for anyone else (403); both
 // are in the audit log.
 func TestAttackRerunWithoutPermission(t *testing.T) {
-	s, portal, failed := newTestActions(t)
+	s, portal, failed := newTestActions(t, actionsPolicy)
 	path := "/api/github/actions/component/default/svc/runs/" + strconv.FormatInt(failed.ID, 10) + "/rerun-failed-jobs"
 	if status, body := portal.Do(t, http.MethodPost, path, bob, strings.NewReader("{}")); status != http.StatusForbidden {
 		t.Errorf("bob: %d %s, want 403", status, body)
@@ -230,7 +231,7 @@ func TestActionsUnavailable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, portal, _ := newTestActions(t)
+			s, portal, _ := newTestActions(t, actionsPolicy)
 			s.SetActionsStatus("acme", "svc", tc.status)
 			body := mustGetPage(t, portal, "/catalog/default/component/svc/ci-cd")
 			if want := fmt.Sprintf(tc.want, s.Host()); !strings.Contains(body, want) {
@@ -246,7 +247,7 @@ func TestActionsUnavailable(t *testing.T) {
 // TestActionsTabOnlyWithAnnotation: entities without
 // github.com/project-slug have no CI/CD tab.
 func TestActionsTabOnlyWithAnnotation(t *testing.T) {
-	_, portal, _ := newTestActions(t)
+	_, portal, _ := newTestActions(t, actionsPolicy)
 	if status, _ := portal.Get(t, "/catalog/default/component/plain/ci-cd", jane); status != http.StatusNotFound {
 		t.Errorf("plain's ci-cd tab: %d, want 404", status)
 	}
