@@ -91,13 +91,13 @@ func actionsErr(err error, c *Client, owner, repo, doing string) error {
 		case http.StatusUnauthorized:
 			return callboard.Errorf(callboard.Upstream, "GitHub (%s) refused the credentials of %s (401 %s); check its token or App", c.Host(), IntegrationsKey, msg)
 		case http.StatusNotFound:
-			return callboard.Errorf(callboard.NotFound, "GitHub (%s) has no %s %s/%s that the integration's credentials can read (404)", c.Host(), doing, owner, repo)
+			return callboard.Errorf(callboard.NotFound, "GitHub (%s) answered 404 to %s of %s/%s: it does not exist or the credentials of %s cannot read it", c.Host(), doing, owner, repo, IntegrationsKey)
 		case http.StatusForbidden:
-			return callboard.Errorf(callboard.Upstream, "GitHub (%s) refused to %s for %s/%s (403 %s); the token or App needs the Actions permission", c.Host(), doing, owner, repo, msg)
+			return callboard.Errorf(callboard.Upstream, "GitHub (%s) refused to %s of %s/%s (403 %s); the token or App needs the Actions permission", c.Host(), doing, owner, repo, msg)
 		case http.StatusTooManyRequests:
 			return callboard.Errorf(callboard.Upstream, "GitHub (%s) rate limit exceeded (429 %s)", c.Host(), msg)
 		}
-		return callboard.Errorf(callboard.Upstream, "GitHub (%s) answered %d to %s for %s/%s: %s", c.Host(), status, doing, owner, repo, msg)
+		return callboard.Errorf(callboard.Upstream, "GitHub (%s) answered %d to %s of %s/%s: %s", c.Host(), status, doing, owner, repo, msg)
 	}
 	if k := callboard.ErrorKind(err); k != callboard.Internal {
 		return err // the transport's own: rate limit spent, context done
@@ -124,7 +124,7 @@ func (g *integration) renderActions(ctx context.Context, e *callboard.Entity) (t
 	runs, _, err := c.gh.Actions.ListRepositoryWorkflowRuns(Context(ctx), owner, repo,
 		&gogithub.ListWorkflowRunsOptions{ListOptions: gogithub.ListOptions{Page: page, PerPage: runsPerPage}})
 	if err != nil {
-		return "", actionsErr(err, c, owner, repo, "list workflow runs of repository")
+		return "", actionsErr(err, c, owner, repo, "list the workflow runs")
 	}
 	total := runs.GetTotalCount()
 	if len(runs.WorkflowRuns) == 0 {
@@ -155,12 +155,12 @@ func (g *integration) renderActions(ctx context.Context, e *callboard.Entity) (t
 func (g *integration) renderRun(ctx context.Context, e *callboard.Entity, c *Client, owner, repo string, id int64) (template.HTML, error) {
 	run, _, err := c.gh.Actions.GetWorkflowRunByID(Context(ctx), owner, repo, id)
 	if err != nil {
-		return "", actionsErr(err, c, owner, repo, "read the workflow run of repository")
+		return "", actionsErr(err, c, owner, repo, "read workflow run "+strconv.FormatInt(id, 10))
 	}
 	jobs, _, err := c.gh.Actions.ListWorkflowJobs(Context(ctx), owner, repo, id,
 		&gogithub.ListWorkflowJobsOptions{ListOptions: gogithub.ListOptions{PerPage: 100}})
 	if err != nil {
-		return "", actionsErr(err, c, owner, repo, "list the jobs of a workflow run of repository")
+		return "", actionsErr(err, c, owner, repo, "list the jobs of workflow run "+strconv.FormatInt(id, 10))
 	}
 	parts := []template.HTML{
 		ui.Link(tabURL(e, ""), "← All runs"),
@@ -239,7 +239,7 @@ func (g *integration) handleRerun(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if _, err := c.gh.Actions.RerunFailedJobsByID(Context(r.Context()), owner, repo, id); err != nil {
-		return actionsErr(err, c, owner, repo, "re-run the failed jobs of a workflow run of repository")
+		return actionsErr(err, c, owner, repo, "re-run the failed jobs of workflow run "+strconv.FormatInt(id, 10))
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
 		http.Redirect(w, r, tabURL(e, "run="+strconv.FormatInt(id, 10)), http.StatusSeeOther)

@@ -141,7 +141,7 @@ func TestActionsTabListsRuns(t *testing.T) {
 // TestActionsRunDetail: ?run=ID shows the run's jobs and their steps,
 // and the re-run button only to users who may re-run.
 func TestActionsRunDetail(t *testing.T) {
-	_, portal, failed := newTestActions(t, actionsPolicy)
+	s, portal, failed := newTestActions(t, actionsPolicy)
 	path := "/catalog/default/component/svc/ci-cd?run=" + strconv.FormatInt(failed.ID, 10)
 	form := `action="/api/github/actions/component/default/svc/runs/` + strconv.FormatInt(failed.ID, 10) + `/rerun-failed-jobs"`
 	tests := []struct {
@@ -171,7 +171,7 @@ func TestActionsRunDetail(t *testing.T) {
 	}
 	if status, _ := portal.Get(t, "/catalog/default/component/svc/ci-cd?run=999999", jane); status != http.StatusOK {
 		t.Errorf("unknown run: page status %d", status)
-	} else if _, body := portal.Get(t, "/catalog/default/component/svc/ci-cd?run=999999", jane); !strings.Contains(body, "CI/CD is unavailable: GitHub") {
+	} else if _, body := portal.Get(t, "/catalog/default/component/svc/ci-cd?run=999999", jane); !strings.Contains(body, "CI/CD is unavailable: GitHub ("+s.Host()+") answered 404 to read workflow run 999999 of acme/svc") {
 		t.Errorf("unknown run does not say so")
 	}
 }
@@ -226,8 +226,8 @@ func TestActionsUnavailable(t *testing.T) {
 	}{
 		{"bad credentials", http.StatusUnauthorized, "CI/CD is unavailable: GitHub (%s) refused the credentials of integrations.github (401 Bad credentials)"},
 		{"rate limited", http.StatusTooManyRequests, "CI/CD is unavailable: GitHub rate limit exceeded on %s"},
-		{"no such repository", http.StatusNotFound, "CI/CD is unavailable: GitHub (%s) has no list workflow runs of repository acme/svc"},
-		{"no Actions permission", http.StatusForbidden, "CI/CD is unavailable: GitHub (%s) refused to list workflow runs of repository for acme/svc (403"},
+		{"no such repository", http.StatusNotFound, "CI/CD is unavailable: GitHub (%s) answered 404 to list the workflow runs of acme/svc: it does not exist"},
+		{"no Actions permission", http.StatusForbidden, "CI/CD is unavailable: GitHub (%s) refused to list the workflow runs of acme/svc (403 Resource not accessible by integration)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
