@@ -58,7 +58,9 @@ func hasSlug(e *callboard.Entity) bool { return e.Annotation(AnnotationProjectSl
 // github.com when that host has none, as Backstage's plugin picks it.
 func (g *integration) repoOf(e *callboard.Entity) (*Client, string, string, error) {
 	slug := strings.TrimSpace(e.Annotation(AnnotationProjectSlug))
-	if !slugPattern.MatchString(slug) {
+	// "." and ".." would climb out of /repos/{owner}/{repo}/ in the API
+	// path; GitHub allows neither as a repository name.
+	if !slugPattern.MatchString(slug) || strings.HasSuffix(slug, "/.") || strings.HasSuffix(slug, "/..") {
 		return nil, "", "", callboard.Errorf(callboard.Invalid, "annotation %s is %q, not owner/repository", AnnotationProjectSlug, slug)
 	}
 	owner, repo, _ := strings.Cut(slug, "/")

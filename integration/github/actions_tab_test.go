@@ -258,3 +258,31 @@ func TestActionsTabOnlyWithAnnotation(t *testing.T) {
 		t.Errorf("svc's page does not link its CI/CD tab")
 	}
 }
+
+// TestAttackSlugClimbsOutOfRepository: a project slug whose repository is
+// ".." (or not owner/repo at all) is refused before any request, so it
+// cannot point the integration's token at another API path.
+func TestAttackSlugClimbsOutOfRepository(t *testing.T) {
+	s := githubfake.NewServer(t)
+	var catalog strings.Builder
+	slugs := []string{"acme/..", "acme/.", "acme/../../user", "acme", "acme/svc?x=1"}
+	for i, slug := range slugs {
+		fmt.Fprintf(&catalog, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c%d\n  annotations: {github.com/project-slug: %q, backstage.io/source-location: \"url:http://%s/acme/svc/\"}\nspec: {type: service, lifecycle: production, owner: group:default/payments}\n", i, slug, s.Host())
+	}
+	portal := plugintest.New(t, github.Plugin(nil), plugintest.Options{
+		Config:  fmt.Sprintf("integrations:\n  github:\n    - {host: %s, apiBaseUrl: %s, token: %s}\n", s.Host(), s.APIURL(), githubfake.Token),
+		Catalog: catalog.String(),
+	})
+	s.ResetCounts()
+	for i, slug := range slugs {
+		t.Run(slug, func(t *testing.T) {
+			_, body := portal.Get(t, "/catalog/default/component/c"+strconv.Itoa(i)+"/ci-cd", callboard.Principal{})
+			if !strings.Contains(body, "CI/CD is unavailable: annotation github.com/project-slug is") {
+				t.Errorf("the slug %q was not refused", slug)
+			}
+		})
+	}
+	if total, _ := s.Requests(); total != 0 {
+		t.Errorf("GitHub got %d requests for bad slugs", total)
+	}
+}
