@@ -31,14 +31,14 @@ import (
 //     cannot import).
 func Plugin(analyzer func(*Client) callboard.RepoAnalyzer) plugin.Plugin {
 	return plugin.Plugin{
-		ID:          "github",
-		Title:       "GitHub",
-		ConfigKey:   IntegrationsKey,
-		ConfigKeys:  []string{DiscoveryKey, OrgKey},
-		Permissions: []callboard.Permission{actionsPermission},
+		ID:         "github",
+		Title:      "GitHub",
+		ConfigKey:  IntegrationsKey,
+		ConfigKeys: []string{DiscoveryKey, OrgKey},
 		Setup: func(_ context.Context, env plugin.Env) (*plugin.Instance, error) {
 			return setup(env, analyzer)
 		},
+		Permissions: []callboard.Permission{actionsPermission},
 	}
 }
 

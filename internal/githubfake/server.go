@@ -33,20 +33,22 @@ type Server struct {
 	mux         *http.ServeMux // routes without the /api/v3 prefix
 	apiPatterns map[string]bool
 
-	mu            sync.Mutex
-	repos         map[string]*Repo // "owner/name" -> repo
-	orgs          map[string]*Org
-	users         map[string]*User
-	tokens        map[string]string // token -> login ("" = app installation)
-	pulls         map[string][]*Pull
-	dispatches    []Dispatch
-	workflows     map[string]bool // "owner/file" dispatchable in every repo of owner
-	apps          map[int64]*App
-	instTokens    map[string]int64  // installation token -> installation id
-	runs          map[string][]*Run // "owner/name" -> Actions workflow runs
+	mu         sync.Mutex
+	repos      map[string]*Repo // "owner/name" -> repo
+	orgs       map[string]*Org
+	users      map[string]*User
+	tokens     map[string]string // token -> login ("" = app installation)
+	pulls      map[string][]*Pull
+	dispatches []Dispatch
+	workflows  map[string]bool // "owner/file" dispatchable in every repo of owner
+	apps       map[int64]*App
+	instTokens map[string]int64 // installation token -> installation id
+	nextID     atomic.Int64
+
+	// GitHub Actions (api_actions.go).
+	runs          map[string][]*Run // "owner/name" -> workflow runs
 	reruns        map[string][]int64
 	actionsStatus map[string]int // "owner/name" -> forced status of Actions requests
-	nextID        atomic.Int64
 
 	// Rate limit: each token may make Limit requests per window; 304s are
 	// free, as on GitHub.
