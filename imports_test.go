@@ -50,7 +50,7 @@ var allowed = map[string][]string{
 	// Integrations: the root package, the git runner and their own SDK
 	// (see sdks); each decodes its own sections and joins the portal as a
 	// plugin.
-	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin", "callboard/urlread"},
+	"callboard/integration/github": {"callboard", "callboard/config", "callboard/git", "callboard/plugin", "callboard/plugin/ui", "callboard/urlread"},
 	"callboard/integration/argocd": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 
 	"callboard/integration/grafana": {"callboard", "callboard/plugin", "callboard/plugin/ui"},

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"callboard"
 )
@@ -41,4 +42,23 @@ func WithAuthorizer(ctx context.Context, az Authorizer) context.Context {
 func Allowed(ctx context.Context, perm string, e *callboard.Entity) bool {
 	az, ok := ctx.Value(authorizerKey{}).(Authorizer)
 	return !ok || az(perm, e)
+}
+
+type queryKey struct{}
+
+// WithQuery returns ctx carrying the query parameters of the page a tab
+// renders on; the host calls it before a tab's Render.
+func WithQuery(ctx context.Context, q url.Values) context.Context {
+	return context.WithValue(ctx, queryKey{}, q)
+}
+
+// Query returns the query parameters of the entity page a tab renders on
+// (?page=2, ?run=42), so a tab can page or show one item; empty for cards
+// and for renders outside a page.
+func Query(ctx context.Context) url.Values {
+	q, _ := ctx.Value(queryKey{}).(url.Values)
+	if q == nil {
+		return url.Values{}
+	}
+	return q
 }

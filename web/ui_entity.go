@@ -11,6 +11,7 @@ import (
 
 	"callboard"
 	"callboard/index"
+	"callboard/plugin"
 )
 
 // relCap bounds how many targets of one relation type a page fetches and
@@ -168,7 +169,7 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 			v.APIs = append(v.APIs, v.Rel(t))
 		}
 	default:
-		v.Plugin = s.renderTab(ctx, e, v.Tab)
+		v.Plugin = s.renderTab(plugin.WithQuery(ctx, r.URL.Query()), e, v.Tab)
 	}
 	title := v.Title
 	if title == "" {

@@ -38,6 +38,7 @@ func Plugin(analyzer func(*Client) callboard.RepoAnalyzer) plugin.Plugin {
 		Setup: func(_ context.Context, env plugin.Env) (*plugin.Instance, error) {
 			return setup(env, analyzer)
 		},
+		Permissions: []callboard.Permission{actionsPermission},
 	}
 }
 
@@ -91,6 +92,7 @@ func setup(env plugin.Env, analyzer func(*Client) callboard.RepoAnalyzer) (*plug
 		return nil, err
 	}
 	in.Actions = g.hosts().Actions()
+	g.addActions(in) // after hosts(): github.com's client exists
 	for _, d := range g.discoveries {
 		in.Providers = append(in.Providers, plugin.Provider{Name: d.Name(), Run: d.Run})
 	}

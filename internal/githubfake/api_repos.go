@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.api("PUT /orgs/{org}/teams/{slug}/repos/{owner}/{repo}", s.withRepo(s.handleTeamRepoAdd))
 	s.api("PUT /repos/{owner}/{repo}/branches/{branch}/protection", s.withRepo(s.handleProtect))
 	s.api("POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", s.withRepo(s.handleDispatch))
+	s.actionsRoutes()
 	s.gitRoutes()
 	s.orgRoutes()
 	s.appRoutes()

@@ -45,6 +45,11 @@ type Server struct {
 	instTokens map[string]int64 // installation token -> installation id
 	nextID     atomic.Int64
 
+	// GitHub Actions (api_actions.go).
+	runs          map[string][]*Run // "owner/name" -> workflow runs
+	reruns        map[string][]int64
+	actionsStatus map[string]int // "owner/name" -> forced status of Actions requests
+
 	// Rate limit: each token may make Limit requests per window; 304s are
 	// free, as on GitHub.
 	limit     int
