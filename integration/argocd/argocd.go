@@ -115,11 +115,11 @@ func applies(e *callboard.Entity) bool {
 
 // newPlugin checks the config and builds a client per instance.
 func newPlugin(cfg Config, env plugin.Env) (*argoPlugin, error) {
-	timeout, err := duration("argocd.timeout", cfg.Timeout, DefaultTimeout)
+	timeout, err := plugin.Duration("argocd.timeout", cfg.Timeout, DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}
-	ttl, err := duration("argocd.cacheTtl", cfg.CacheTTL, DefaultCacheTTL)
+	ttl, err := plugin.Duration("argocd.cacheTtl", cfg.CacheTTL, DefaultCacheTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -177,18 +177,6 @@ func newPlugin(cfg Config, env plugin.Env) (*argoPlugin, error) {
 		p.byName[in.Name] = c
 	}
 	return p, nil
-}
-
-// duration parses a config duration, def when empty.
-func duration(key, s string, def time.Duration) (time.Duration, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, callboard.Errorf(callboard.Invalid, "%s: want a duration such as 30s, got %q", key, s)
-	}
-	return d, nil
 }
 
 // redactURL drops a URL's user info, for messages.

@@ -62,10 +62,10 @@ type cached struct {
 func newClient(cfg Config, proxy proxyEntry, env plugin.Env) (*client, error) {
 	c := &client{unified: cfg.UnifiedAlerting, http: env.HTTPClient, cache: map[string]cached{}, headers: map[string]string{}}
 	var err error
-	if c.timeout, err = duration("timeout", cfg.Timeout, 10*time.Second); err != nil {
+	if c.timeout, err = plugin.Duration("grafana.timeout", cfg.Timeout, 10*time.Second); err != nil {
 		return nil, err
 	}
-	if c.ttl, err = duration("cacheTtl", cfg.CacheTTL, 30*time.Second); err != nil {
+	if c.ttl, err = plugin.Duration("grafana.cacheTtl", cfg.CacheTTL, 30*time.Second); err != nil {
 		return nil, err
 	}
 	if cfg.Domain != "" {

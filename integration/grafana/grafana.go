@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"callboard"
 	"callboard/plugin"
@@ -168,18 +167,6 @@ func httpURL(key, s string) (string, error) {
 		return "", callboard.Errorf(callboard.Invalid, "%s must be an http or https URL, got %q", key, u.Redacted())
 	}
 	return strings.TrimSuffix(s, "/"), nil
-}
-
-// duration reads a Go duration of key, def when empty.
-func duration(key, s string, def time.Duration) (time.Duration, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, callboard.Errorf(callboard.Invalid, "grafana.%s must be a duration such as 30s, got %q", key, s)
-	}
-	return d, nil
 }
 
 // describe is the selector's annotation and value, for messages.

@@ -296,8 +296,8 @@ func TestGrafanaConfigErrors(t *testing.T) {
 		{"bad domain", "grafana: {domain: monitoring.example.com}\n", `grafana.domain must be an http or https URL, got "monitoring.example.com"`},
 		{"bad target, password hidden", "proxy:\n  /grafana/api: {target: 'ftp://u:hunter2@g.example.com'}\ngrafana: {}\n", "must be an http or https URL, got \"ftp://u:xxxxx@g.example.com\""},
 		{"headers not strings", "proxy:\n  /grafana/api: {target: https://g.example.com, headers: {X-Org: [1]}}\ngrafana: {}\n", "proxy./grafana/api.headers.X-Org must be a string"},
-		{"bad ttl", "grafana: {domain: https://g.example.com, cacheTtl: soon}\n", `grafana.cacheTtl must be a duration such as 30s, got "soon"`},
-		{"bad timeout", "grafana: {domain: https://g.example.com, timeout: -1s}\n", `grafana.timeout must be a duration`},
+		{"bad ttl", "grafana: {domain: https://g.example.com, cacheTtl: soon}\n", `grafana.cacheTtl: want a duration such as 30s, got "soon"`},
+		{"bad timeout", "grafana: {domain: https://g.example.com, timeout: -1s}\n", `grafana.timeout: want a duration`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/plugin"
 )
 
 // Config is the prometheus section of app-config.yaml.
@@ -36,11 +37,11 @@ type InstanceConfig struct {
 // clients checks the section and makes one client per instance, in
 // order.
 func (cfg Config) clients(hc *http.Client) ([]*client, error) {
-	timeout, err := duration("prometheus.timeout", cfg.Timeout, 10*time.Second)
+	timeout, err := plugin.Duration("prometheus.timeout", cfg.Timeout, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	ttl, err := duration("prometheus.cacheTtl", cfg.CacheTTL, 30*time.Second)
+	ttl, err := plugin.Duration("prometheus.cacheTtl", cfg.CacheTTL, 30*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -73,15 +74,4 @@ func (cfg Config) clients(hc *http.Client) ([]*client, error) {
 		})
 	}
 	return out, nil
-}
-
-func duration(field, s string, def time.Duration) (time.Duration, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, callboard.Errorf(callboard.Invalid, "%s must be a duration such as 30s, got %q", field, s)
-	}
-	return d, nil
 }

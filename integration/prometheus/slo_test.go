@@ -287,7 +287,7 @@ func TestSLOConfig(t *testing.T) {
 		{"twice", "prometheus:\n  instances: [{name: a, url: http://p:9090}, {name: a, url: http://q:9090}]\n", `prometheus.instances[1].name "a" is used twice`},
 		{"bad url", "prometheus:\n  instances: [{name: a, url: 'ftp://p'}]\n", "prometheus.instances[0].url must be an http or https URL"},
 		{"credentials in url", "prometheus:\n  instances: [{name: a, url: 'http://u:pw@p'}]\n", "without credentials"},
-		{"bad timeout", "prometheus:\n  instances: [{name: a, url: 'http://p'}]\n  timeout: soon\n", "prometheus.timeout must be a duration"},
+		{"bad timeout", "prometheus:\n  instances: [{name: a, url: 'http://p'}]\n  timeout: soon\n", "prometheus.timeout: want a duration"},
 		{"bad header", "prometheus:\n  instances: [{name: a, url: 'http://p', headers: {'X Y': z}}]\n", `headers: "X Y" is not a header name`},
 	}
 	for _, tc := range tests {
