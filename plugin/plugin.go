@@ -134,6 +134,10 @@ func (env Env) ConfigAt(path string, into any) error {
 type Catalog interface {
 	// Entity returns the entity, NotFound when the catalog has none.
 	Entity(ctx context.Context, ref callboard.EntityRef) (*callboard.Entity, error)
+	// EntitiesWith returns the entities having one of the search keys
+	// ("metadata.annotations.backstage.io/kubernetes-id"), for a job that
+	// goes through the entities of its system.
+	EntitiesWith(ctx context.Context, keys ...string) ([]*callboard.Entity, error)
 }
 
 // Instance is an enabled plugin: what Setup returns. Every field may be
@@ -147,6 +151,9 @@ type Instance struct {
 	// scorecards; the host fills in each fact's Entity, Source and (when
 	// zero) At, and bounds the call like a card's render.
 	Facts func(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error)
+	// CatalogFilters are filters the catalog page offers beside its
+	// facets ("Drifted from git"); their Params are unique across plugins.
+	CatalogFilters []CatalogFilter
 	// Providers feed the catalog through Env.Entities; the host starts
 	// each once the stored catalog is loaded.
 	Providers []Provider
@@ -218,6 +225,20 @@ type Card struct {
 	Render  func(ctx context.Context, e *callboard.Entity) (template.HTML, error)
 	// Wide makes the card span the full width instead of half.
 	Wide bool
+}
+
+// CatalogFilter is a filter of the catalog page: ticked, it narrows the
+// listed entities to those Entities returns (/catalog?only=<Param>).
+type CatalogFilter struct {
+	// Param names the filter in the URL: lower-case letters, digits and
+	// dashes.
+	Param string
+	// Label is the checkbox's text.
+	Label string
+	// Entities returns the refs of the entities the filter keeps; it is
+	// bounded like a card's render. Refs the catalog does not know (or
+	// the caller may not read) are left out.
+	Entities func(ctx context.Context) ([]string, error)
 }
 
 // Job is work a plugin does on a schedule: refreshing a cache, pulling

@@ -50,7 +50,9 @@ type catalogParams struct {
 	Desc     bool
 	Page     int // 1-based
 	Size     int
-	More     string // the facet shown in full
+	More     string            // the facet shown in full
+	Only     []string          // the ticked plugin filters (catalog_filters.go)
+	Extra    []index.Condition // what they keep
 }
 
 func parseCatalogParams(q url.Values) (catalogParams, error) {
@@ -99,6 +101,7 @@ func (p catalogParams) filter(except string) index.Filter {
 		}
 		set = append(set, index.Condition{Key: f.Key, Values: p.Selected[f.Param]})
 	}
+	set = append(set, p.Extra...)
 	if len(set) == 0 {
 		return nil
 	}
@@ -113,6 +116,9 @@ func (p catalogParams) values() url.Values {
 		for _, s := range p.Selected[f.Param] {
 			v.Add(f.Param, s)
 		}
+	}
+	for _, o := range p.Only {
+		v.Add("only", o)
 	}
 	if p.Text != "" {
 		v.Set("q", p.Text)
@@ -177,6 +183,7 @@ type catalogView struct {
 	Filtered   bool
 	ShowKind   bool
 	APIsPage   bool
+	Only       []onlyView    // the plugins' filters
 	Hidden     []hiddenField // the state the filter form carries along
 	FirstEmpty bool          // the catalog itself is empty
 }
@@ -201,6 +208,10 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 	if apis {
 		p.Selected["kind"] = []string{"api"}
 	}
+	only, err := s.applyCatalogFilters(r, &p)
+	if err != nil {
+		return err
+	}
 	q := index.Query{Filter: p.filter(""), Offset: (p.Page - 1) * p.Size, Limit: p.Size,
 		Order: []index.Order{{Field: catalogSorts[p.Sort], Desc: p.Desc}}}
 	if p.Sort != "name" {
@@ -213,7 +224,7 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 	if err != nil {
 		return err
 	}
-	v := catalogView{Base: base, Params: p, Rows: rowsOf(es), Total: total, APIsPage: apis,
+	v := catalogView{Base: base, Params: p, Rows: rowsOf(es), Total: total, APIsPage: apis, Only: only,
 		ShowKind: len(p.Selected["kind"]) != 1, Filtered: len(q.Filter) > 0 || p.Text != ""}
 	v.FirstEmpty = total == 0 && s.catalog.Len() == 0
 	v.Pages = (total + p.Size - 1) / p.Size

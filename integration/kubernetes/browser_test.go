@@ -100,3 +100,70 @@ func mustStep(t *testing.T, ctx context.Context, name string, steps ...chromedp.
 		t.Fatalf("%s: %v", name, err)
 	}
 }
+
+// TestBrowserKubernetesLogViewer loads a pod's log inside the Kubernetes
+// tab, narrows it with the search box and follows it while the pod logs
+// a new line; the screenshot is test-artifacts/kubernetes-logs.png.
+func TestBrowserKubernetesLogViewer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	ctx := newTestBrowser(t)
+	c := newTestClusters(t, "")
+	p := newTestPortal(t, c.config)
+	const form = `form[data-logview="k8s-log-production"]`
+	mustStep(t, ctx, "tab",
+		chromedp.EmulateViewport(1440, 1000),
+		chromedp.Navigate(p.URL+"/catalog/default/component/payment-service/kubernetes"),
+		chromedp.WaitVisible(chromedp.CSS(form)),
+		chromedp.SetValue(chromedp.CSS(form+" select"), "production/payment-service-7d9f8c6b5-klmno/app"),
+		chromedp.Click(chromedp.CSS(form+` button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#k8s-log-production pre .logline")),
+	)
+	count := func() int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#k8s-log-production .logline").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 500 {
+		t.Errorf("the viewer shows %d lines, want the last 500", n)
+	}
+	mustStep(t, ctx, "search", chromedp.SendKeys(chromedp.CSS(form+` input[name=search]`), "PANIC"))
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#k8s-log-production mark"), m => m.textContent)`))
+	if n := count(); n != 1 || err != nil || len(marks) != 1 || marks[0] != "panic" {
+		t.Errorf("searching PANIC shows %d lines, marks %q (%v); want the one panic line highlighted", n, marks, err)
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(artifacts(t), "kubernetes-logs.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Following reloads the log: a line the pod logs now shows up.
+	c.prod.SetLog("production", "payment-service-7d9f8c6b5-klmno", "app", mustLog(600)+"line 601 panic: retried\n")
+	mustStep(t, ctx, "follow", chromedp.Click(chromedp.CSS(form+` input[name=follow]`)))
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](`document.querySelectorAll("#k8s-log-production .logline").length === 2`)); err != nil {
+		t.Fatalf("the followed log never showed the new line: %v", err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#k8s-log-production [data-status]")))
+	if err != nil || status != "2 of 500 lines, following" {
+		t.Errorf("status = %q (%v), want 2 of 500 lines, following", status, err)
+	}
+}
+
+// artifacts is the folder screenshots go to.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("CALLBOARD_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "test-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

@@ -27,6 +27,10 @@ type Config struct {
 	// CacheTTL keeps a fetched answer this long (callboard's key; default
 	// 30s, "0s" turns the cache off).
 	CacheTTL string `yaml:"cacheTtl"`
+	// DriftInterval is how often every entity's drift from git is
+	// computed for the catalog's "Drifted from git" filter (callboard's
+	// key; default 5m).
+	DriftInterval string `yaml:"driftInterval"`
 }
 
 // ServiceLocator is serviceLocatorMethod; only multiTenant (every entity
@@ -89,6 +93,7 @@ type settings struct {
 	clusters    []*cluster
 	objectTypes []string
 	cacheTTL    time.Duration
+	driftEvery  time.Duration
 }
 
 // check checks cfg and returns what the plugin runs with. Errors name the
@@ -111,6 +116,12 @@ func (cfg Config) check() (*settings, error) {
 	s := &settings{}
 	if s.cacheTTL, err = duration("cacheTtl", cfg.CacheTTL, 30*time.Second); err != nil {
 		return nil, err
+	}
+	if s.driftEvery, err = duration("driftInterval", cfg.DriftInterval, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	if s.driftEvery < time.Second {
+		return nil, bad("driftInterval: want at least 1s, got %q", cfg.DriftInterval)
 	}
 	for _, t := range cfg.ObjectTypes {
 		if !slices.Contains(objectTypes, t) {

@@ -54,6 +54,7 @@ type k8s struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry
+	scan  driftScan
 }
 
 func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance, error) {
@@ -77,12 +78,17 @@ func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance
 		}
 		k.clients[c.Name] = cc
 	}
-	return &plugin.Instance{
+	in := &plugin.Instance{
 		Tabs:   []plugin.Tab{{ID: "kubernetes", Title: "Kubernetes", Applies: hasKubernetes, Render: k.tab}},
 		Cards:  []plugin.Card{{ID: "health", Title: "Kubernetes", Applies: hasKubernetes, Render: k.card}},
 		Routes: k.routes(),
 		Facts:  k.facts,
-	}, nil
+	}
+	if read != nil && env.Catalog != nil {
+		in.Jobs = []plugin.Job{k.driftJob(env.Log.Warn)}
+		in.CatalogFilters = []plugin.CatalogFilter{k.driftedFilter()}
+	}
+	return in, nil
 }
 
 // objects returns the entity's objects on every cluster it may be on,

@@ -523,6 +523,7 @@ func TestKubernetesConfig(t *testing.T) {
 		{"object type", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  objectTypes: [pods, secrets]\n", "objectTypes: \"secrets\" is not one of"},
 		{"custom resource", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  customResources: [{group: argoproj.io, plural: rollouts}]\n", "customResources[0]: group, apiVersion and plural are required"},
 		{"timeout", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  timeout: soon\n", "kubernetes.timeout: want a duration"},
+		{"drift interval", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  driftInterval: 0s\n", "kubernetes.driftInterval: want at least 1s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

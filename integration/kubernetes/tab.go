@@ -358,17 +358,23 @@ func mib(b float64) string {
 }
 
 // logForm is the log viewer: a container's last 500 lines, only those
-// holding a word, or followed as they come.
+// holding a word, or followed as they come. Without scripts it opens the
+// plain-text log in a new tab; with the portal's app.js (data-logview) it
+// shows the lines in the tab, searches them as you type and follows by
+// reloading every few seconds.
 func logForm(e *callboard.Entity, clusterName string, targets []string) template.HTML {
 	var opts strings.Builder
 	for _, t := range targets {
 		fmt.Fprintf(&opts, `<option value="%s">%s</option>`, template.HTMLEscapeString(t), template.HTMLEscapeString(t))
 	}
-	return html(`<form class="k8s-logs" method="get" action="/api/kubernetes/logs" target="_blank">`+
+	// Into the format below: a % of the name must stay literal.
+	id := strings.ReplaceAll(template.HTMLEscapeString("k8s-log-"+clusterName), "%", "%%")
+	return html(`<form class="k8s-logs" method="get" action="/api/kubernetes/logs" target="_blank" data-logview="`+id+`">`+
 		`<input type="hidden" name="entityRef" value="%s"><input type="hidden" name="cluster" value="%s"><input type="hidden" name="tailLines" value="500">`+
 		`<label>Logs of <select name="target">%s</select></label> `+
 		`<label>containing <input type="search" name="search" placeholder="any line"></label> `+
-		`<label><input type="checkbox" name="follow" value="true"> follow</label> <button type="submit">Open logs</button></form>`,
+		`<label><input type="checkbox" name="follow" value="true"> follow</label> <button class="btn" type="submit">Open logs</button></form>`+
+		`<div class="k8s-logview" id="`+id+`" hidden><p class="sub" data-status aria-live="polite"></p><pre class="code" tabindex="0" aria-label="Log lines"></pre></div>`,
 		e.Ref().String(), clusterName, template.HTML(opts.String())) //nolint:gosec // escaped above
 }
 

@@ -1,6 +1,7 @@
 // callboard: progressive enhancement only. Every page works without this
 // file; with it, search suggests as you type, catalog filters and entity
-// tabs update without a full reload, and "/" focuses the search box.
+// tabs update without a full reload, "/" focuses the search box, and log
+// viewers show, search and follow a log in the page.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -138,8 +139,72 @@
     }
   }
 
+  // ---- log viewers: form[data-logview="<id of a hidden box with a pre>"] ----
+  // Without scripts the form opens the plain-text log in a new tab. With
+  // them it shows the log's lines in the box, its search input narrows
+  // and highlights them as you type, and its follow checkbox reloads the
+  // log every few seconds.
+  function logview(form) {
+    var box = document.getElementById(form.getAttribute("data-logview"));
+    var pre = box && box.querySelector("pre");
+    if (!pre || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    var search = form.querySelector("input[name=search]");
+    var follow = form.querySelector("input[name=follow]");
+    var status = box.querySelector("[data-status]");
+    var lines = [], timer = 0, seq = 0;
+
+    function show() {
+      var term = search ? search.value.trim().toLowerCase() : "";
+      var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      var frag = document.createDocumentFragment(), n = 0;
+      lines.forEach(function (line) {
+        var low = line.toLowerCase();
+        if (term && low.indexOf(term) < 0) return;
+        n++;
+        var el = document.createElement("span");
+        el.className = "logline";
+        var at = 0, i;
+        while (term && (i = low.indexOf(term, at)) >= 0) {
+          el.appendChild(document.createTextNode(line.slice(at, i)));
+          var m = document.createElement("mark");
+          m.textContent = line.slice(i, i + term.length);
+          el.appendChild(m);
+          at = i + term.length;
+        }
+        el.appendChild(document.createTextNode(line.slice(at) + "\n"));
+        frag.appendChild(el);
+      });
+      pre.replaceChildren(frag);
+      if (status) status.textContent = (term ? n + " of " : "") + lines.length + " lines" + (follow && follow.checked ? ", following" : "");
+      if (atEnd || (follow && follow.checked)) pre.scrollTop = pre.scrollHeight;
+    }
+    function load() {
+      var params = new URLSearchParams(new FormData(form));
+      params.delete("search"); params.delete("follow"); // searched here; followed by polling
+      var mine = ++seq;
+      return fetch(form.getAttribute("action") + "?" + params.toString(), { headers: { Accept: "text/plain" } })
+        .then(function (r) { return r.text().then(function (t) { if (!r.ok) throw new Error(t.slice(0, 300)); return t; }); })
+        .then(function (t) {
+          if (mine !== seq) return;
+          lines = t.split("\n");
+          if (lines.length && lines[lines.length - 1] === "") lines.pop();
+          show();
+        })
+        .catch(function (e) { if (status) status.textContent = "Could not load the log: " + e.message; });
+    }
+    function schedule() {
+      clearInterval(timer);
+      if (follow && follow.checked) timer = setInterval(function () { if (document.contains(form)) load(); else clearInterval(timer); }, 3000);
+    }
+    form.addEventListener("submit", function (e) { e.preventDefault(); box.hidden = false; load(); schedule(); });
+    if (search) search.addEventListener("input", show);
+    if (follow) follow.addEventListener("change", function () { if (!box.hidden) { schedule(); show(); } });
+  }
+
   function init(root) {
     root.querySelectorAll("form[data-typeahead]").forEach(typeahead);
+    root.querySelectorAll("form[data-logview]").forEach(logview);
     softLinks(root);
   }
 
