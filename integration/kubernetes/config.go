@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/plugin"
 )
 
 // Config is the kubernetes section of app-config.yaml, with Backstage's
@@ -109,15 +110,15 @@ func (cfg Config) check() (*settings, error) {
 	default:
 		return nil, bad("serviceLocatorMethod.type: %q is not supported; use multiTenant", cfg.ServiceLocatorMethod.Type)
 	}
-	timeout, err := duration("timeout", cfg.Timeout, 10*time.Second)
+	timeout, err := plugin.Duration("kubernetes.timeout", cfg.Timeout, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	s := &settings{}
-	if s.cacheTTL, err = duration("cacheTtl", cfg.CacheTTL, 30*time.Second); err != nil {
+	if s.cacheTTL, err = plugin.Duration("kubernetes.cacheTtl", cfg.CacheTTL, 30*time.Second); err != nil {
 		return nil, err
 	}
-	if s.driftEvery, err = duration("driftInterval", cfg.DriftInterval, 5*time.Minute); err != nil {
+	if s.driftEvery, err = plugin.Duration("kubernetes.driftInterval", cfg.DriftInterval, 5*time.Minute); err != nil {
 		return nil, err
 	}
 	if s.driftEvery < time.Second {
@@ -184,7 +185,7 @@ func (cfg Config) check() (*settings, error) {
 					return nil, bad("%s.caFile: %v", at, err)
 				}
 			}
-			if c.timeout, err = duration(at+".timeout", cc.Timeout, timeout); err != nil {
+			if c.timeout, err = plugin.Duration("kubernetes."+at+".timeout", cc.Timeout, timeout); err != nil {
 				return nil, err
 			}
 			if err := checkCRs(at+".customResources", cc.CustomResources); err != nil {
@@ -204,15 +205,4 @@ func checkCRs(at string, crs []CustomResource) error {
 		}
 	}
 	return nil
-}
-
-func duration(key, s string, def time.Duration) (time.Duration, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, callboard.Errorf(callboard.Invalid, "kubernetes.%s: want a duration such as 10s, got %q", key, s)
-	}
-	return d, nil
 }
