@@ -317,3 +317,67 @@ func opsColorScheme(scheme string) chromedp.Action[chromedp.Void] {
 		return chromedp.Void{}, err
 	}
 }
+
+// TestReadmeOpsExamplesServe loads the YAML examples of the README's
+// Operations plugins section, together, as serve's config with the demo:
+// they parse, each enables its plugin, and payment-service's page has
+// every card (unavailable here: the example hosts do not answer).
+func TestReadmeOpsExamplesServe(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Operations plugins\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(section, -1)
+	if len(blocks) != 4 {
+		t.Fatalf("the section has %d YAML examples, want 4 (one per plugin)", len(blocks))
+	}
+	dir := t.TempDir()
+	config := fmt.Sprintf("backend:\n  database: {client: better-sqlite3, connection: %s}\n  auth:\n    externalAccess: [{type: static, options: {token: %s, subject: plugin-test}}]\nplugins: {timeout: 1s}\n",
+		filepath.Join(dir, "cb.sqlite"), pluginTestToken)
+	for _, b := range blocks {
+		config += b[1]
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runWith(ctx, []string{"serve", "--demo", "--config", filepath.Join(dir, "app-config.yaml"), "--port", "0"},
+			func(k string) string {
+				if strings.HasSuffix(k, "_TOKEN") || strings.HasSuffix(k, "_USERNAME") || strings.HasSuffix(k, "_PASSWORD") {
+					return "example-secret"
+				}
+				return ""
+			}, &stdout, &stderr, nil)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	base := ""
+	re := regexp.MustCompile(`listening on (http://localhost:\d+)`)
+	for base == "" {
+		select {
+		case err := <-done:
+			done <- err // for the deferred check
+			t.Fatalf("serve stopped on the README's examples: %v\n%s", err, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if m := re.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+	}
+	waitFor(t, "catalog ready", func() bool { return strings.Contains(stdout.String(), "catalog ready") }, &stderr)
+	_, body := getURL(t, base+"/catalog/default/component/payment-service")
+	for _, panel := range []string{"argocd", "dashboards", "alerts", "pagerduty", "slo"} {
+		if !strings.Contains(body, `data-plugin-panel="`+panel+`"`) {
+			t.Errorf("the page has no %s card with the README's examples", panel)
+		}
+	}
+}
