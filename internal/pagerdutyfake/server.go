@@ -191,6 +191,25 @@ func (s *Server) AddIncidents(id string, n int) {
 	}
 }
 
+// CopyService makes service to a copy of service from, with its open and
+// resolved incidents, its change events and its escalation policy (so the
+// same people are on call), for a catalog whose service ID is not PSVC001.
+func (s *Server) CopyService(from, to string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc := s.services[from]
+	svc.ID, svc.HTMLURL = to, "https://acme.pagerduty.com/service-directory/"+to
+	s.services[to] = svc
+	ref := s.ref("service_reference", to, svc.Name)
+	for _, in := range slices.Clone(s.incidents) {
+		if in.Service.ID == from {
+			in.ID, in.Service = in.ID+"-"+to, ref
+			s.incidents = append(s.incidents, in)
+		}
+	}
+	s.changes[to] = slices.Clone(s.changes[from])
+}
+
 // Fail makes every request answer status (401, 429, 500...) with
 // PagerDuty's error body; 0 answers normally again.
 func (s *Server) Fail(status int) {

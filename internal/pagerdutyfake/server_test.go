@@ -99,3 +99,34 @@ func TestFakeEvents(t *testing.T) {
 		t.Errorf("events = %+v", ev)
 	}
 }
+
+func TestFakeCopyService(t *testing.T) {
+	pd := pagerdutyfake.NewServer(t)
+	pd.CopyService("PSVC001", "PLT7Q2M")
+	tests := []struct {
+		name, path string
+		check      func(map[string]any) bool
+	}{
+		{"service", "/services/PLT7Q2M", func(b map[string]any) bool {
+			s := b["service"].(map[string]any)
+			return s["id"] == "PLT7Q2M" && s["escalation_policy"].(map[string]any)["id"] == "PPOL001"
+		}},
+		{"open incidents", "/incidents?service_ids[]=PLT7Q2M&statuses[]=triggered&statuses[]=acknowledged", func(b map[string]any) bool {
+			return len(b["incidents"].([]any)) == 2
+		}},
+		{"change events", "/services/PLT7Q2M/change_events", func(b map[string]any) bool {
+			return len(b["change_events"].([]any)) == 2
+		}},
+		{"the original keeps its own", "/incidents?service_ids[]=PSVC001&statuses[]=triggered&statuses[]=acknowledged", func(b map[string]any) bool {
+			return len(b["incidents"].([]any)) == 2
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := mustGet(t, pd.URL+tc.path, pagerdutyfake.Token)
+			if resp.StatusCode != 200 || !tc.check(body) {
+				t.Errorf("GET %s = %d %v", tc.path, resp.StatusCode, body)
+			}
+		})
+	}
+}
