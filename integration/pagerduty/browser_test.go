@@ -65,11 +65,16 @@ func TestBrowserPagerDutyCard(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#pd-description`), "sent from the browser"),
 	)
 	shot("form")
-	run(t, ctx, "submit",
-		chromedp.Click(chromedp.CSS(`.pagerduty-trigger button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-plugin-panel="pagerduty"] .status`)),
-	)
-	if text, _ := chromedp.Run(ctx, chromedp.Text(card)); !strings.Contains(text, "Incident triggered by") {
+	run(t, ctx, "submit", chromedp.Click(chromedp.CSS(`.pagerduty-trigger button[type="submit"]`)))
+	// The card's urgency dots are .status too, so wait for the confirmation
+	// itself on the page the form redirects to (evaluations during the
+	// navigation fail and are tried again).
+	confirmed := false
+	for deadline := time.Now().Add(20 * time.Second); !confirmed && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		confirmed, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-plugin-panel="pagerduty"]')?.textContent.includes('Incident triggered by')`))
+	}
+	if !confirmed {
+		text, _ := chromedp.Run(ctx, chromedp.Text(card))
 		t.Errorf("after the form the card says %q", text)
 	}
 	if ev := pd.Events(); len(ev) != 1 || ev[0].Payload.Summary != "Card test incident" {
