@@ -40,3 +40,21 @@ func CheckFact(f Fact) error {
 type FactSource interface {
 	Facts(ctx context.Context, e *Entity) ([]Fact, error)
 }
+
+// FactStore keeps facts in the database, so that every replica answers
+// what a job computed on one of them (the Kubernetes drift scan).
+type FactStore interface {
+	// PutFacts replaces the facts source reported about entity (a
+	// canonical ref) with facts; their Entity and Source are set from
+	// the arguments, a zero At becomes now. None removes them all.
+	// Errors: Invalid (empty source or entity, a fact CheckFact refuses),
+	// Internal.
+	PutFacts(ctx context.Context, source, entity string, facts []Fact) error
+	// FactsOf returns every source's facts about entity, by source and
+	// key. Errors: Internal.
+	FactsOf(ctx context.Context, entity string) ([]Fact, error)
+	// EntitiesWithFact returns the refs, sorted, of the entities whose
+	// fact source/key equals value (same type, same value). Errors:
+	// Invalid (a value of a type Fact does not allow), Internal.
+	EntitiesWithFact(ctx context.Context, source, key string, value any) ([]string, error)
+}
