@@ -73,16 +73,29 @@ type pluginSet struct {
 	timeout time.Duration
 	log     *slog.Logger
 	leases  callboard.LeaseStore
+	facts   callboard.FactStore
 	holder  string
 }
 
-func newPluginSet(log *slog.Logger, leases callboard.LeaseStore) *pluginSet {
-	return &pluginSet{log: log, leases: leases, holder: leaseHolder()}
+// pluginStore is the database as plugins use it: leases for their jobs,
+// facts for what the jobs compute.
+type pluginStore interface {
+	callboard.LeaseStore
+	callboard.FactStore
+}
+
+// newPluginSet returns a set whose plugins use db; nil means none.
+func newPluginSet(log *slog.Logger, db pluginStore) *pluginSet {
+	s := &pluginSet{log: log, holder: leaseHolder()}
+	if db != nil {
+		s.leases, s.facts = db, db
+	}
+	return s
 }
 
 // setup enables each plugin whose config sections are present (or that
 // has none), in order, with its environment: its sections to decode, a
-// logger, the catalog to read and feed, leases, an HTTP client and the
+// logger, the catalog to read and feed, leases, facts, an HTTP client and the
 // base URL. The first failure stops serve.
 func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plugin.Plugin, cat *catalog.Service) error {
 	var pc config.Plugins
@@ -99,7 +112,7 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 			continue
 		}
 		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
-			HTTPClient: client, BaseURL: cfg.App.BaseURL}
+			Facts: s.facts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
 		en, err := plugin.Enable(ctx, p, env.WithConfig(p, cfg))
 		if err != nil {
 			return err // the caller closes the plugins enabled before

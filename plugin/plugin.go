@@ -99,6 +99,10 @@ type Env struct {
 	// means one replica: no leases.
 	Leases callboard.LeaseStore
 	Holder string
+	// Facts keeps what a plugin's jobs compute about entities in the
+	// database, so every replica answers the same. Nil means none: keep
+	// them in memory.
+	Facts callboard.FactStore
 }
 
 // Decode decodes the plugin's config section into into, a pointer to a

@@ -90,3 +90,38 @@ func TestKubernetesDriftedCatalogFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestKubernetesDriftFilterOnAnotherReplica runs two replicas on one
+// database behind a load balancer: the drift job runs on the one holding
+// its lease, and the other's filter answers from the stored facts.
+func TestKubernetesDriftFilterOnAnotherReplica(t *testing.T) {
+	c := newTestClusters(t, "")
+	plug := func(opts plugintest.Options) *plugintest.Portal {
+		opts.Config, opts.Catalog = c.config, scanCatalog
+		return plugintest.New(t, kubernetes.Plugin(readFrom(scanManifests())), opts)
+	}
+	jobs := plug(plugintest.Options{})
+	other := plug(plugintest.Options{Facts: jobs.DB})
+
+	if status, body := other.Get(t, "/catalog?only=drifted", jane); status != 503 || !strings.Contains(body, "not computed yet") {
+		t.Errorf("before the first scan: GET /catalog?only=drifted on the other replica = %d, want 503 saying drift is not computed yet", status)
+	}
+	if err := jobs.RunJob(t, "drift"); err != nil {
+		t.Fatal(err)
+	}
+	status, body := other.Get(t, "/catalog?only=drifted", jane)
+	if status != 200 {
+		t.Fatalf("GET /catalog?only=drifted on the other replica = %d\n%s", status, body)
+	}
+	var got []string
+	for _, m := range listed.FindAllStringSubmatch(body, -1) {
+		got = append(got, m[1])
+	}
+	if strings.Join(got, " ") != "payment-service" {
+		t.Errorf("the other replica lists %q as drifted, want payment-service", strings.Join(got, " "))
+	}
+	facts, err := jobs.DB.FactsOf(t.Context(), "component:default/checkout")
+	if err != nil || len(facts) != 1 || facts[0].Key != "drifted" || facts[0].Value != false {
+		t.Errorf("stored facts of checkout = %v, %v; want drifted false", facts, err)
+	}
+}

@@ -54,7 +54,8 @@ type k8s struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry
-	scan  driftScan
+	// store keeps the drift job's facts: env.Facts, or memFacts.
+	store callboard.FactStore
 }
 
 func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance, error) {
@@ -85,6 +86,10 @@ func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance
 		Facts:  k.facts,
 	}
 	if read != nil && env.Catalog != nil {
+		k.store = env.Facts
+		if k.store == nil {
+			k.store = &memFacts{}
+		}
 		in.Jobs = []plugin.Job{k.driftJob(env.Log.Warn)}
 		in.CatalogFilters = []plugin.CatalogFilter{k.driftedFilter()}
 	}

@@ -42,13 +42,18 @@ type Options struct {
 	// Timeout bounds each render and facts call; zero means
 	// plugin.DefaultTimeout.
 	Timeout time.Duration
+	// Facts is the fact store the plugin gets; nil means the portal's
+	// own database. Another portal's DB makes the two replicas sharing
+	// what their jobs computed.
+	Facts callboard.FactStore
 }
 
 // Portal is a running portal with one plugin enabled.
 type Portal struct {
 	// URL is the portal's base URL.
 	URL string
-	// DB is the portal's database: the audit log, the job leases.
+	// DB is the portal's database: the audit log, the job leases, the
+	// facts.
 	DB      *store.DB
 	Enabled plugin.Enabled
 	srv     *httptest.Server
@@ -74,7 +79,10 @@ func New(t testing.TB, p plugin.Plugin, opts Options) *Portal {
 		t.Fatalf("plugintest: catalog: %v", err)
 	}
 	env := newEnv(t, p, opts.Config)
-	env.Catalog, env.Entities = cat, cat
+	env.Catalog, env.Entities, env.Facts = cat, cat, db
+	if opts.Facts != nil {
+		env.Facts = opts.Facts
+	}
 	if err := plugin.Check([]plugin.Plugin{p}); err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
