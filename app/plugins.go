@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"time"
 
@@ -106,7 +105,7 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 	if err := plugin.Check(plugins); err != nil {
 		return fmt.Errorf("plugins: %w", err)
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := plugin.NewHTTPClient()
 	for _, p := range plugins {
 		if !plugin.Wanted(p, cfg) {
 			continue

@@ -138,7 +138,7 @@ func newEnv(t testing.TB, p plugin.Plugin, text string) plugin.Env {
 	if err != nil {
 		t.Fatalf("plugintest: config: %v", err)
 	}
-	env := plugin.Env{Log: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 30 * time.Second}, BaseURL: cfg.App.BaseURL}
+	env := plugin.Env{Log: slog.New(slog.DiscardHandler), HTTPClient: plugin.NewHTTPClient(), BaseURL: cfg.App.BaseURL}
 	return env.WithConfig(p, cfg)
 }
 
