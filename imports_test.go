@@ -85,11 +85,12 @@ var allowed = map[string][]string{
 
 	// Test servers and test helpers, imported only from _test.go files
 	// (no non-test package lists them).
-	"callboard/internal/compattest": nil,
-	"callboard/internal/githubfake": nil,
-	"callboard/internal/argocdfake": nil,
-	"callboard/internal/promtest":   nil,
-	"callboard/store/storetest":     {"callboard/store"},
+	"callboard/internal/compattest":  nil,
+	"callboard/internal/browsertest": nil,
+	"callboard/internal/githubfake":  nil,
+	"callboard/internal/argocdfake":  nil,
+	"callboard/internal/promtest":    nil,
+	"callboard/store/storetest":      {"callboard/store"},
 
 	"callboard/internal/grafanafake":   nil,
 	"callboard/internal/pagerdutyfake": nil,

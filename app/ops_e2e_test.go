@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"callboard/internal/argocdfake"
+	"callboard/internal/browsertest"
 	"callboard/internal/grafanafake"
 	"callboard/internal/pagerdutyfake"
 	"callboard/internal/promtest"
@@ -168,7 +168,7 @@ prometheus:
 
 	// (b) Screenshots of the whole page, light and dark on a laptop and on
 	// a phone; the page must not be wider than the phone.
-	browser := newOpsBrowser(t)
+	browser := browsertest.New(t, 10*time.Minute)
 	artifacts := os.Getenv("CALLBOARD_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = filepath.Join("..", "test-artifacts")
@@ -232,35 +232,6 @@ func mustPanels(body string) string {
 		out = append(out, m)
 	}
 	return strings.Join(out, "\n---\n")
-}
-
-// newOpsBrowser starts headless Chromium for the test; it skips without
-// chromium, except in CI.
-func newOpsBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; .ci/run installs it")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "en-US"))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
 }
 
 // shootOps opens url at width x height in scheme, waits for the plugin

@@ -1,9 +1,7 @@
 package argocd_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"callboard/integration/argocd"
+	"callboard/internal/browsertest"
 	"callboard/plugin/plugintest"
 )
 
@@ -22,7 +21,7 @@ func TestBrowserArgoCD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, time.Minute)
 	api := newTestArgo(t)
 	portal := plugintest.New(t, argocd.Plugin(), plugintest.Options{Config: tokenConfig(api.URL, ""), Catalog: catalog})
 	dir := os.Getenv("CALLBOARD_ARTIFACTS")
@@ -56,32 +55,4 @@ func TestBrowserArgoCD(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// newTestBrowser starts headless Chromium, skipping the test when there
-// is none (outside CI).
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
 }

@@ -1,9 +1,7 @@
 package github_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"callboard/internal/browsertest"
 )
 
 // TestBrowserActions renders the CI/CD tab and a failed run in headless
@@ -19,7 +19,7 @@ func TestBrowserActions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, time.Minute)
 	s, portal, failed := newTestActions(t, "") // dev mode: the browser is anonymous
 	dir := os.Getenv("CALLBOARD_ARTIFACTS")
 	if dir == "" {
@@ -61,32 +61,4 @@ func TestBrowserActions(t *testing.T) {
 	if got := s.Reruns("acme", "svc"); len(got) != 1 || got[0] != failed.ID {
 		t.Errorf("GitHub re-ran %v, want [%d]", got, failed.ID)
 	}
-}
-
-// newTestBrowser starts headless Chromium, skipping the test when there
-// is none (outside CI).
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
 }

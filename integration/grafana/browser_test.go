@@ -3,7 +3,6 @@ package grafana_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"callboard/integration/grafana"
+	"callboard/internal/browsertest"
 	"callboard/plugin/plugintest"
 )
 
@@ -22,7 +22,7 @@ func TestBrowserGrafanaCards(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, 2*time.Minute)
 	g := newTestGrafana(t)
 	catalog := component("payment-service", map[string]string{
 		"grafana/dashboard-selector":   "service=payment-service",
@@ -82,35 +82,4 @@ func text(t *testing.T, ctx context.Context, id string) string {
 		t.Fatalf("text of %s: %v", id, err)
 	}
 	return s
-}
-
-// newTestBrowser starts headless Chromium, skipping without one (outside
-// CI).
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "en-US"))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
 }

@@ -3,13 +3,14 @@ package kubernetes_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"callboard/internal/browsertest"
 )
 
 // TestBrowserKubernetesTab opens payment-service's Kubernetes tab in real
@@ -19,7 +20,7 @@ func TestBrowserKubernetesTab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, 2*time.Minute)
 	c := newTestClusters(t, "")
 	p := newTestPortal(t, c.config)
 	dir := os.Getenv("CALLBOARD_ARTIFACTS")
@@ -63,35 +64,6 @@ func TestBrowserKubernetesTab(t *testing.T) {
 	shot("tab")
 }
 
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "en-US"))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
-}
-
 func mustStep(t *testing.T, ctx context.Context, name string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -108,7 +80,7 @@ func TestBrowserKubernetesLogViewer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, 2*time.Minute)
 	c := newTestClusters(t, "")
 	p := newTestPortal(t, c.config)
 	const form = `form[data-logview="k8s-log-production"]`

@@ -3,7 +3,6 @@ package pagerduty_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"callboard/internal/browsertest"
 	"callboard/internal/pagerdutyfake"
 )
 
@@ -22,7 +22,7 @@ func TestBrowserPagerDutyCard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctx := newTestBrowser(t)
+	ctx := browsertest.New(t, 2*time.Minute)
 	pd := pagerdutyfake.NewServer(t)
 	portal := newTestPortal(t, pd, "", "") // dev mode: anyone may trigger
 	dir := os.Getenv("CALLBOARD_ARTIFACTS")
@@ -80,36 +80,6 @@ func TestBrowserPagerDutyCard(t *testing.T) {
 	if ev := pd.Events(); len(ev) != 1 || ev[0].Payload.Summary != "Card test incident" {
 		t.Errorf("events = %+v", ev)
 	}
-}
-
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed")
-		}
-		t.Skip("chromium is not installed")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.Flag("headless", true),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// The browser starts on this context, not on a step's shorter one.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
 }
 
 func run(t *testing.T, ctx context.Context, name string, steps ...chromedp.Action[chromedp.Void]) {
