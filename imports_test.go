@@ -103,7 +103,7 @@ var allowed = map[string][]string{
 
 	// Prometheus metrics on a registry per server; the features report
 	// through hooks app wires, so none of them imports it.
-	"callboard/metrics":            nil,
+	"callboard/metrics":             nil,
 	"callboard/metrics/metricstest": nil,
 
 	// The composition root imports everything.

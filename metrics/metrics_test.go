@@ -143,7 +143,7 @@ func TestTransport(t *testing.T) {
 func TestLocation(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"file:/srv/catalog/all.yaml": "file:/srv/catalog/all.yaml",
+		"file:/srv/catalog/all.yaml":                                 "file:/srv/catalog/all.yaml",
 		"url:https://x:tok@github.com/a/b/blob/main/c.yaml?ref=1#L2": "url:https://github.com/a/b/blob/main/c.yaml",
 		"embedded:/catalog-info.yaml":                                "embedded:/catalog-info.yaml",
 	} {
