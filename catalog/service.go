@@ -45,6 +45,12 @@ type Options struct {
 	// and placeholders are resolved (catalog.limits); zero fields mean
 	// descriptor's defaults.
 	Limits descriptor.Limits
+	// ObserveRead, when set, is told of every file a location's processing
+	// read (unchanged files are not read): the location it belongs to
+	// ("type:target" of the registered or configured location), how long
+	// reading and processing took, and whether it failed (unreadable,
+	// syntax problems, rejected entities). Metrics use it.
+	ObserveRead func(location string, took time.Duration, failed bool)
 }
 
 // StaticLocation is an entry of catalog.locations.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"callboard"
 	"callboard/descriptor"
@@ -254,6 +255,9 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		fr.unchanged = true
 		return fr
 	}
+	if s.opts.ObserveRead != nil && !dry {
+		defer s.observeRead(fr, time.Now())
+	}
 	// The state is remembered whatever the outcome: a file that fails to
 	// read or parse is not read again until it changes (applyReads
 	// repeats its problems meanwhile).
@@ -425,3 +429,12 @@ func decodeRaw(raw map[string]any) *callboard.Entity {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// observeRead reports a file read that began at start to ObserveRead.
+func (s *Service) observeRead(fr *fileRead, start time.Time) {
+	failed := fr.err != nil || len(fr.problems) > 0
+	for _, d := range fr.docs {
+		failed = failed || len(d.rejected) > 0
+	}
+	s.opts.ObserveRead(fr.parent.origin, time.Since(start), failed)
+}

@@ -46,6 +46,10 @@ type RunnerOptions struct {
 	Secrets *SecretBox
 	// Logger receives the runner's own problems; nil discards them.
 	Logger *slog.Logger
+	// ObserveTask, when set, is told of each task that ends in this
+	// process (not of those handed back when it stops): its template's
+	// entity ref, final status, and how long it ran here. Metrics use it.
+	ObserveTask func(template string, status callboard.TaskStatus, took time.Duration)
 }
 
 // Runner runs tasks from a TaskStore with a pool of workers. One Runner
@@ -206,6 +210,7 @@ func (r *Runner) taskSecrets(ctx context.Context, id string) (map[string]string,
 
 // execute runs one claimed task to its end, or until the runner stops.
 func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
+	start := time.Now()
 	// Steps act for the task's creator: a location a step registers
 	// records them as its creator (catalog.location.update).
 	bg := callboard.WithPrincipal(context.WithoutCancel(runCtx), callboard.Principal{Subject: t.CreatedBy})
@@ -245,6 +250,9 @@ func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
 	completion, _ := json.Marshal(body)
 	if ferr := r.store.FinishTask(bg, t.ID, status, completion); ferr != nil {
 		r.log.Error("scaffolder: finish task", "task", t.ID, "err", ferr)
+	}
+	if r.opts.ObserveTask != nil {
+		r.opts.ObserveTask(templateOf(t), status, time.Since(start))
 	}
 	r.mu.Lock()
 	delete(r.secrets, t.ID)
@@ -378,4 +386,12 @@ func (s *storeRecorder) stepInput(string, map[string]any) {}
 func appendEvent(ctx context.Context, store callboard.TaskStore, id, typ string, body map[string]any) {
 	b, _ := json.Marshal(body)
 	_, _ = store.AppendEvent(ctx, id, typ, b)
+}
+
+// templateOf is the entity ref of the template a task runs, or "unknown".
+func templateOf(t callboard.Task) string {
+	if spec, err := decodeSpec(t.Spec); err == nil && spec.TemplateInfo.EntityRef != "" {
+		return spec.TemplateInfo.EntityRef
+	}
+	return "unknown"
 }

@@ -243,10 +243,6 @@ func (s *Server) handleValidateEntity(w http.ResponseWriter, r *http.Request) er
 	return writeJSON(w, http.StatusBadRequest, map[string]any{"errors": errs})
 }
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "entities": s.catalog.Len()})
-}
-
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) error {
 	return callboard.Errorf(callboard.NotFound, "No route for %s %s", r.Method, r.URL.Path)
 }

@@ -199,7 +199,7 @@ func TestAttackAnonymousReadsProduction(t *testing.T) {
 	// Open: health, sign-in, static assets and webhooks (which their sink
 	// verifies); these answer, whatever they answer, without asking who.
 	for _, tc := range []struct{ method, path string }{
-		{"GET", "/healthz"}, {"GET", "/.backstage/health/v1/readiness"}, {"GET", "/.backstage/health/v1/liveness"},
+		{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/.backstage/health/v1/readiness"}, {"GET", "/.backstage/health/v1/liveness"},
 		{"GET", "/signin"}, {"GET", "/static/app.css"}, {"GET", "/static/techdocs.css"},
 		{"GET", "/api/auth/github/start"}, {"POST", "/api/events/http/github"},
 	} {

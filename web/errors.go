@@ -76,7 +76,8 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			if callboard.ErrorKind(err) == callboard.Internal && r.Context().Err() == nil {
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,
+					"request_id", r.Header.Get("X-Request-Id"))
 			}
 			writeError(w, r, err)
 		}

@@ -97,7 +97,7 @@ func (s *Server) requireCaller(w http.ResponseWriter, r *http.Request) (ok bool)
 	if openPaths[p] || slices.ContainsFunc(openPrefixes, func(pre string) bool { return strings.HasPrefix(p, pre) }) {
 		return true
 	}
-	if strings.HasPrefix(p, "/api/") || p == "/api" {
+	if strings.HasPrefix(p, "/api/") || p == "/api" || (s.opts.Metrics != nil && p == s.metricsPath()) {
 		writeError(w, r, errSignInNeeded)
 		return false
 	}
@@ -112,7 +112,7 @@ func (s *Server) requireCaller(w http.ResponseWriter, r *http.Request) (ok bool)
 // openPaths and openPrefixes are what anonymous callers may reach outside
 // dev mode.
 var (
-	openPaths    = map[string]bool{"/healthz": true, "/signin": true, "/signout": true}
+	openPaths    = map[string]bool{"/healthz": true, "/readyz": true, "/signin": true, "/signout": true}
 	openPrefixes = []string{"/.backstage/health/", "/api/auth/", "/static/", "/api/events/http/"}
 )
 

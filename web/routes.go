@@ -63,9 +63,16 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.pluginRoutes(mux)
 	mux.Handle("GET /api/facts/by-name/{kind}/{namespace}/{name}", s.api(s.handleFactsByName))
 
+	// Health (api_health.go): open to anonymous callers (openPaths);
+	// metrics need a caller outside dev mode, unless served on their own
+	// port (backend.metrics.listen, package app).
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
-	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))
+	mux.Handle("GET /readyz", s.api(s.handleReady))
+	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleReady))
 	mux.Handle("GET /.backstage/health/v1/liveness", s.api(s.handleHealth))
+	if s.opts.Metrics != nil {
+		mux.Handle("GET "+s.metricsPath(), s.opts.Metrics)
+	}
 	mux.Handle("/api/", s.api(s.handleAPINotFound))
 
 	// The portal's pages. Writes are POST forms guarded by s.form.

@@ -56,6 +56,19 @@ type Options struct {
 	// Audit records writes; nil keeps them in the log lines only, and
 	// GET /api/audit/events answers NotFound.
 	Audit callboard.AuditLog
+	// ReadyChecks are what /readyz checks besides the catalog's index
+	// (the database, its migrations); see handleReady.
+	ReadyChecks []ReadyCheck
+	// Stopping, when set, reports that the server is shutting down:
+	// readiness fails so that load balancers stop sending traffic.
+	Stopping func() bool
+	// ObserveRequest, when set, is told of every answered request, with
+	// the ServeMux pattern that matched (metrics).
+	ObserveRequest func(method, route string, status int, took time.Duration)
+	// Metrics, when set, is served at MetricsPath ("/metrics" when empty)
+	// to authenticated callers (anyone in dev mode), like the API.
+	Metrics     http.Handler
+	MetricsPath string
 }
 
 // Server is the HTTP handler of callboard.
@@ -70,6 +83,8 @@ type Server struct {
 	// the event bodies read at once (api_events.go).
 	events     map[string]plugin.EventHandler
 	eventReads chan struct{}
+	// quietRoutes log their requests at debug level (probes, scrapes).
+	quietRoutes map[string]bool
 }
 
 // NewServer returns the handler serving every route in routes.go. It
@@ -85,15 +100,21 @@ func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 	s.csrf = s.newCSRF()
 	checkTabs(opts.Plugins)
 	s.events = eventHandlers(opts.Plugins)
+	s.quietRoutes = s.newQuietRoutes()
 	s.routes(s.mux)
 	return s
 }
 
-// ServeHTTP recovers from panics so one bad request never stops the server.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP gives each request an ID (X-Request-Id), logs one line per
+// request and reports it to the metrics (endRequest), and recovers from
+// panics so one bad request never stops the server.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w := beginRequest(rw, r)
+	defer s.endRequest(w, r, time.Now())
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v,
+				"request_id", r.Header.Get("X-Request-Id"))
 			writeError(w, r, errPanic)
 		}
 	}()
@@ -105,5 +126,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.requireCaller(w, r) {
 		return
 	}
-	s.mux.ServeHTTP(w, s.withPermissions(r))
+	w.routed = s.withPermissions(r)
+	s.mux.ServeHTTP(w, w.routed)
 }

@@ -67,6 +67,10 @@ type Options struct {
 	Entity func(ctx context.Context, ref callboard.EntityRef) (*callboard.Entity, error)
 	// Logger receives build failures and publishes; nil discards.
 	Logger *slog.Logger
+	// ObserveBuild, when set, is told of each build that ran (sources
+	// changed or never built): how long building and publishing took, and
+	// its error. Metrics use it.
+	ObserveBuild func(took time.Duration, err error)
 
 	// Git sources (url: refs, and dir: refs next to url: locations) are
 	// cloned with the git binary into WorkDir/git, one shallow clone per
@@ -352,6 +356,13 @@ func (s *Syncer) build(ctx context.Context, e *callboard.Entity, k string) (upda
 	s.update(k, func(st *entry) { st.Building = true })
 	defer s.update(k, func(st *entry) { st.Building = false })
 	start := time.Now()
+	if s.opts.ObserveBuild != nil {
+		defer func() {
+			if ctx.Err() == nil {
+				s.opts.ObserveBuild(time.Since(start), err)
+			}
+		}()
+	}
 	site, err := techdocs.Build(fsys, techdocs.BuildOptions{})
 	if err != nil {
 		return false, hash, nil, err
