@@ -3,9 +3,12 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/metrics"
 	"callboard/plugin"
 	"callboard/scaffold"
 	"callboard/store"
@@ -38,7 +41,7 @@ func newActions(b *scaffold.Builtins, plugins []plugin.Enabled) (*scaffold.Actio
 
 // newScaffolder builds the scaffolder service and its runner from the
 // scaffolder section (scaffold.ReadConfig) with the plugins' actions.
-func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reader *catalog.Reader, plugins []plugin.Enabled, log *slog.Logger) (*scaffold.Service, *scaffold.Runner, error) {
+func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reader *catalog.Reader, plugins []plugin.Enabled, log *slog.Logger, m *metrics.Metrics) (*scaffold.Service, *scaffold.Runner, error) {
 	sc, err := scaffold.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -55,6 +58,10 @@ func newScaffolder(cfg *config.Config, db *store.DB, cat *catalog.Service, reade
 			return nil, nil, err
 		}
 	}
-	runner := scaffold.NewRunner(db, actions, sc.RunnerOptions(box, log))
+	ro := sc.RunnerOptions(box, log)
+	ro.ObserveTask = func(template string, status callboard.TaskStatus, took time.Duration) {
+		m.ObserveTask(template, string(status), took)
+	}
+	runner := scaffold.NewRunner(db, actions, ro)
 	return scaffold.NewService(db, actions, runner, cat, box), runner, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -74,6 +75,8 @@ type pluginSet struct {
 	leases  callboard.LeaseStore
 	facts   callboard.FactStore
 	holder  string
+	// transport, when set, wraps each plugin's HTTP transport (metrics).
+	transport func(pluginID string, next http.RoundTripper) http.RoundTripper
 }
 
 // pluginStore is the database as plugins use it: leases for their jobs,
@@ -105,10 +108,15 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 	if err := plugin.Check(plugins); err != nil {
 		return fmt.Errorf("plugins: %w", err)
 	}
-	client := plugin.NewHTTPClient()
 	for _, p := range plugins {
 		if !plugin.Wanted(p, cfg) {
 			continue
+		}
+		// Each plugin its own client, so that its outside calls are
+		// measured under its ID (transport).
+		client := plugin.NewHTTPClient()
+		if s.transport != nil {
+			client.Transport = s.transport(p.ID, client.Transport)
 		}
 		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
 			Facts: s.facts, HTTPClient: client, BaseURL: cfg.App.BaseURL}

@@ -89,19 +89,6 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	return f, nil
 }
 
-// serveLogger logs at LOG_LEVEL (debug, info, warn, error) as Backstage's
-// backend reads it; debug shows, for example, provider runs skipped for
-// another replica.
-func serveLogger(getenv func(string) string, stderr io.Writer) (*slog.Logger, error) {
-	level := slog.LevelInfo
-	if lvl := getenv("LOG_LEVEL"); lvl != "" {
-		if err := level.UnmarshalText([]byte(lvl)); err != nil {
-			return nil, fmt.Errorf("LOG_LEVEL: %w", err)
-		}
-	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
-}
-
 // loadConfig loads the --config files and applies the flags over them;
 // the sections the binary's plugins read are not reported as unused.
 func (f serveFlags) loadConfig(getenv func(string) string, extra []plugin.Plugin, log *slog.Logger) (*config.Config, error) {
@@ -233,7 +220,7 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 // in memory, and in ./callboard-docs with PostgreSQL. The returned func
 // removes that temp dir. url: sources are cloned with the integrations'
 // tokens: pluginCreds (GitHub's), then integrations.gitlab's.
-func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger) (*docsync.Syncer, func(), error) {
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger, observeBuild func(time.Duration, error)) (*docsync.Syncer, func(), error) {
 	tc, err := docsync.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -280,7 +267,8 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 			es, _, err := cat.Query(ctx, index.Query{Filter: documented})
 			return es, err
 		},
-		Credentials: creds,
+		Credentials:  creds,
+		ObserveBuild: observeBuild,
 	})
 	if err != nil {
 		cleanup()

@@ -8,22 +8,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/metrics"
 	"callboard/plugin"
 	"callboard/scaffold"
 	"callboard/store"
 	"callboard/techdocs/docsync"
 	"callboard/web"
 )
-
-// drainTimeout is how long requests in flight may take to finish once
-// serve is told to stop; the connections still open then are closed.
-const drainTimeout = 10 * time.Second
 
 // server is what serve builds from the config: each feature's service,
 // the web server, and the background work that goes with them (run).
@@ -38,6 +36,11 @@ type server struct {
 	web     web.Options
 	limits  web.Limits
 	http    *http.Server
+	// ops is backend.lifecycle and backend.metrics (ops.go); stopping is
+	// set when the stop begins, and fails readiness.
+	ops      opsConfig
+	metrics  *metrics.Metrics
+	stopping atomic.Bool
 	// background is work that runs until the server stops: the policy
 	// file watcher, the session sweeper.
 	background []func(context.Context)
@@ -48,7 +51,7 @@ type server struct {
 // (catalogOptions, auth, techdocs, the plugins, scaffold), in the order
 // they depend on each other.
 func newServer(ctx context.Context, cfg *config.Config, db *store.DB, dev bool, log *slog.Logger, extra []plugin.Plugin) (*server, error) {
-	s := &server{cfg: cfg, log: log, db: db, plugins: newPluginSet(log, db)}
+	s := &server{cfg: cfg, log: log, db: db, plugins: newPluginSet(log, db), metrics: metrics.New()}
 	if err := s.build(ctx, dev, extra); err != nil {
 		s.close()
 		return nil, err
@@ -61,6 +64,10 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	if err != nil {
 		return err
 	}
+	if s.ops, err = readOps(s.cfg); err != nil {
+		return err
+	}
+	opts.ObserveRead = s.metrics.ObserveProcessing
 	// The catalog analyzes repositories with the plugins' analyzers; the
 	// plugins are enabled below, before anything runs, since they read
 	// and feed the catalog.
@@ -80,13 +87,14 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	s.background = append(s.background, watchPolicy, sweepSessions)
+	s.wireOps()
 	if !s.web.Dev && s.web.Auth == nil && len(s.web.Tokens) == 0 && s.web.ExternalToken == nil {
 		s.log.Warn("no sign-in (auth.providers) and no tokens (backend.auth.externalAccess): outside dev mode every request " +
 			"but health checks and webhooks is refused (401); configure one, or run with --dev on this machine")
 	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background, cloning sources with the plugins' credentials.
-	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log)
+	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log, s.metrics.ObserveDocsBuild)
 	if err != nil {
 		return err
 	}
@@ -104,7 +112,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	// with its token): its Reader is shared, and nothing has read yet.
 	opts.Reader.URLs.Integrations = append(opts.Reader.URLs.Integrations, s.plugins.urlReaders()...)
 	// The scaffolder, with the built-in actions and the plugins'.
-	if s.web.Scaffolder, s.runner, err = newScaffolder(s.cfg, s.db, s.cat, opts.Reader, s.plugins.enabled, s.log); err != nil {
+	if s.web.Scaffolder, s.runner, err = newScaffolder(s.cfg, s.db, s.cat, opts.Reader, s.plugins.enabled, s.log, s.metrics); err != nil {
 		return err
 	}
 	// Timeouts and a connection cap, so that slow clients cannot exhaust
@@ -144,13 +152,27 @@ func (s *server) listen(stdout io.Writer) (net.Listener, error) {
 // errgroup, so each is waited for and the first to fail stops the
 // others: the HTTP server, the catalog, the docs syncer, the scaffolder's
 // workers, the plugins' jobs and entity providers, the policy watcher and
-// the session sweeper. When ctx ends, the listener closes, requests in
-// flight get drainTimeout to finish, and the scaffolder hands its running
-// tasks back to the queue: they resume after their last completed step,
-// on the next start or on another replica.
+// the session sweeper. When ctx ends, readiness fails at once; after
+// backend.lifecycle.serverShutdownDelay the listener closes, requests in
+// flight get backend.lifecycle.shutdownTimeout to finish, the plugins'
+// jobs and providers release their leases, and the scaffolder hands its
+// running tasks back to the queue: they resume after their last completed
+// step, on the next start or on another replica. If the parts have not
+// returned shortly after the timeout, run returns an error without them.
 func (s *server) run(ctx context.Context, ln net.Listener, stdout io.Writer) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(gctx, s.http, ln, s.log) })
+	metricsLn, err := s.listenMetrics(stdout)
+	if err != nil {
+		return err
+	}
+	life, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	go s.stopLater(ctx, life, stop)
+	timeout := time.Duration(s.ops.Lifecycle.ShutdownTimeout)
+	g, gctx := errgroup.WithContext(life)
+	g.Go(func() error { return serveHTTP(gctx, s.http, ln, timeout, s.log) })
+	if metricsLn != nil {
+		g.Go(func() error { return serveHTTP(gctx, s.metricsServer(), metricsLn, timeout, s.log) })
+	}
 	g.Go(func() error { return s.cat.Run(gctx) })
 	g.Go(func() error { return s.runner.Run(gctx) })
 	// Docs are synced once the catalog has read its locations; the
@@ -162,16 +184,37 @@ func (s *server) run(ctx context.Context, ln net.Listener, stdout io.Writer) err
 		g.Go(func() error { work(gctx); return nil })
 	}
 	g.Go(func() error { s.reportProgress(gctx, stdout); return nil })
-	err := g.Wait()
+	err = waitStopped(gctx, g, timeout+shutdownGrace)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil // a part noticed the stop before the others: a clean stop
 	}
 	return err
 }
 
+// waitStopped waits for g; once stopping (ctx done) it waits at most
+// limit, then reports the parts still running.
+func waitStopped(ctx context.Context, g *errgroup.Group, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("stopping took longer than backend.lifecycle.shutdownTimeout: exiting with work still running " +
+			"(a scaffolder task left processing is taken over once its heartbeat is stale; leases end at their expiry)")
+	}
+}
+
 // serveHTTP serves on ln until ctx ends, then shuts the server down: no
-// new connections, and the requests in flight get drainTimeout to finish.
-func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+// new connections, and the requests in flight get timeout to finish.
+func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -179,10 +222,10 @@ func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, log *slog
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
-	drain, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	drain, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(drain); err != nil {
-		log.Warn("requests still running after the drain timeout are cut", "timeout", drainTimeout, "err", err)
+		log.Warn("requests still running after the shutdown timeout are cut", "timeout", timeout, "err", err)
 		srv.Close()
 	}
 	<-served // http.ErrServerClosed, once Shutdown has begun

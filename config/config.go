@@ -189,12 +189,12 @@ func Load(paths []string, getenv func(string) string, readFile func(string) ([]b
 var (
 	unusedBackendKeys = []string{
 		"actions", "auditor", "cache", "cors", "csp", "health", "https",
-		"lifecycle", "rateLimit", "trustProxy",
+		"rateLimit", "trustProxy",
 	}
 	// Backend keys a feature decodes itself (cmd/callboard): auth
 	// (externalAccess tokens), reading (allowed hosts), workingDirectory
-	// (scaffolder workspaces).
-	featureBackendKeys = []string{"auth", "reading", "workingDirectory"}
+	// (scaffolder workspaces), lifecycle (shutdown) and metrics.
+	featureBackendKeys = []string{"auth", "reading", "workingDirectory", "lifecycle", "metrics"}
 	unusedDatabaseKeys = []string{
 		"ensureExists", "ensureSchemaExists", "knexConfig", "plugin",
 		"pluginDivisionMode", "prefix", "role", "skipMigrations",
