@@ -52,6 +52,7 @@ type opsServe struct {
 	stop    func()
 	done    chan error
 	catFile string
+	dbPath  string
 }
 
 // startOpsServe writes the catalog and a config (SQLite in a temp dir, a
@@ -85,7 +86,8 @@ func startOpsServe(t *testing.T, extraConfig string, extra ...plugin.Plugin) *op
 `, filepath.Join(dir, "cb.sqlite"), filepath.Join(dir, "work"), e2eToken, extraConfig, cat, broken))
 	env := map[string]string{"LOG_FORMAT": "json"}
 	ctx, cancel := context.WithCancel(t.Context())
-	s := &opsServe{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1), catFile: cat}
+	s := &opsServe{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1), catFile: cat,
+		dbPath: filepath.Join(dir, "cb.sqlite")}
 	go func() {
 		s.done <- runWith(ctx, []string{"serve", "--config", cfg, "--port", "0"}, func(k string) string { return env[k] },
 			s.stdout, s.stderr, extra)
