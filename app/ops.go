@@ -180,8 +180,10 @@ func (s *server) stopLater(ctx, life context.Context, stop context.CancelFunc) {
 		return
 	}
 	s.stopping.Store(true)
-	if d := time.Duration(s.ops.Lifecycle.ServerShutdownDelay); d > 0 {
-		s.log.Info("stopping: readiness fails now; requests are served until the delay ends", "serverShutdownDelay", d)
+	d := time.Duration(s.ops.Lifecycle.ServerShutdownDelay)
+	s.log.Info("stopping: readiness fails now; the listener closes after serverShutdownDelay, then requests in flight get shutdownTimeout",
+		"serverShutdownDelay", d, "shutdownTimeout", time.Duration(s.ops.Lifecycle.ShutdownTimeout))
+	if d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
