@@ -29,6 +29,9 @@ type Metrics struct {
 	outsideErrors    *prometheus.CounterVec
 }
 
+// processingBuckets are few, since there is a histogram per location.
+var processingBuckets = []float64{0.01, 0.05, 0.25, 1, 5, 30}
+
 // Prefix starts every callboard series name.
 const Prefix = "callboard_"
 
@@ -42,7 +45,7 @@ func New() *Metrics {
 		prometheus.DefBuckets, "method", "route", "status")
 	m.processing = m.histogram("catalog_processing_duration_seconds",
 		"Time to read and process one file of a catalog location, by the registered or configured location it belongs to.",
-		prometheus.DefBuckets, "location")
+		processingBuckets, "location")
 	m.processingErrors = m.counter("catalog_processing_errors_total",
 		"Catalog location files that failed to read or had problems (syntax, rejected entities), by location.", "location")
 	m.tasks = m.histogram("scaffolder_task_duration_seconds",
