@@ -17,10 +17,10 @@ type Query struct {
 	Order     []Order    // nil: by uid ascending, Backstage's default (by-query)
 	// ByRef, with no Order, sorts by entity ref ascending instead of uid:
 	// Backstage's default for GET /entities (final_entities.entity_ref).
-	ByRef bool
-	FullText  FullText
-	Offset    int
-	Limit     int // 0: no limit
+	ByRef    bool
+	FullText FullText
+	Offset   int
+	Limit    int // 0: no limit
 }
 
 // Order sorts by the lowercased value of one search key, such as
