@@ -56,6 +56,9 @@ type Options struct {
 	// Audit records writes; nil keeps them in the log lines only, and
 	// GET /api/audit/events answers NotFound.
 	Audit callboard.AuditLog
+	// Stars keeps the entities users starred (the star button, the
+	// Starred filter and home card); nil hides them.
+	Stars callboard.StarStore
 }
 
 // Server is the HTTP handler of callboard.
@@ -97,7 +100,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, errPanic)
 		}
 	}()
-	if !withinLimits(w, r) {
+	if !withinLimits(w, r) || !trailingSlash(w, r) {
 		return
 	}
 	// Who is asking comes first: permissions and handlers read it.

@@ -16,6 +16,7 @@ import (
 // entityRow is one entity as lists and tables show it.
 type entityRow struct {
 	Ref, URL, Name, Title, Kind, Namespace string
+	Display                                string // a person's or group's display name
 	Type, Lifecycle, Description           string
 	Owner, System                          refLink
 	Tags                                   []string
@@ -41,7 +42,7 @@ func rowOf(e *callboard.Entity) entityRow {
 	row := entityRow{
 		Ref: ref.String(), URL: refURL(ref), Name: e.Metadata.Name, Title: e.Metadata.Title,
 		Kind: e.Kind, Namespace: ref.Namespace, Type: e.SpecString("type"), Lifecycle: e.SpecString("lifecycle"),
-		Description: e.Metadata.Description,
+		Description: e.Metadata.Description, Display: displayName(e),
 	}
 	for _, r := range e.Relations {
 		if r.Type == callboard.RelationOwnedBy && row.Owner.Ref == "" {
@@ -177,7 +178,14 @@ type homeView struct {
 	// their groups own (Owners), and the team picker is not needed.
 	Mine   bool
 	Owners []refLink
+	// Stars is set for a viewer when stars are kept: their starred
+	// entities (Starred), at most maxStarsShown.
+	Stars        bool
+	Starred      []entityRow
+	StarredTotal int
 }
+
+const maxStarsShown = 12
 
 const maxTeams = 300
 
@@ -224,6 +232,20 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		q := url.Values{"owner": owners}
 		v.TeamURL = "/catalog?" + q.Encode()
 	}
+	if user, _ := s.viewer(r); user != "" && s.opts.Stars != nil {
+		refs, err := s.starred(ctx, user)
+		if err != nil {
+			return err
+		}
+		es, err := s.catalog.EntitiesByRefs(ctx, refs, nil)
+		if err != nil {
+			return err
+		}
+		v.Stars, v.Starred = true, s.peopleRows(ctx, rowsOf(es), nil)
+		v.StarredTotal = len(v.Starred)
+		v.Starred = v.Starred[:min(len(v.Starred), maxStarsShown)]
+	}
+	v.TeamRows = s.peopleRows(ctx, v.TeamRows, nil)
 	return s.render(w, r, http.StatusOK, "home", "", &page{
 		Title: "Home", Subtitle: "Find who owns what, where it runs and what it depends on", Nav: "home", Data: v,
 	})
