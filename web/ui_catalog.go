@@ -381,6 +381,19 @@ func (s *Server) catalogFacetViews(r *http.Request, p catalogParams, base string
 				fv.Values = append(fv.Values, facetValue{Value: v, Label: v, Title: v, Checked: true, URL: link(toggled)})
 			}
 		}
+		if f.RefKind != "" {
+			// Owners by their display names; the ref shows on hover.
+			refs := make([]string, len(fv.Values))
+			for i, fvv := range fv.Values {
+				refs[i] = fvv.Value
+			}
+			names := s.displayNames(ctx, refs)
+			for i := range fv.Values {
+				if dn := names[fv.Values[i].Value]; dn != "" {
+					fv.Values[i].Label = dn
+				}
+			}
+		}
 		if fv.Hidden > 0 {
 			more := p
 			more.More = f.Param

@@ -222,6 +222,9 @@ func (s *Server) entityView(e *callboard.Entity) entityView {
 		rels:      map[string]*relGroup{},
 		SourceURL: sourceURL(e.Annotation(callboard.AnnotationSourceLocation)),
 	}
+	if dn := displayName(e); dn != "" && v.Title == "" {
+		v.Title = dn // a person by name, the login beside it
+	}
 	if v.Title == v.Name {
 		v.Title = ""
 	}

@@ -59,6 +59,27 @@ func (s *Server) peopleRows(ctx context.Context, rows []entityRow, known map[str
 	return rows
 }
 
+// displayNames returns the display names of the users and groups among
+// refs, by ref; refs it cannot read are left out (the short ref shows).
+func (s *Server) displayNames(ctx context.Context, refs []string) map[string]string {
+	out := map[string]string{}
+	if len(refs) == 0 {
+		return out
+	}
+	es, err := s.catalog.EntitiesByRefs(ctx, refs, nil)
+	if err != nil {
+		return out
+	}
+	for i, e := range es {
+		if e != nil {
+			if dn := displayName(e); dn != "" {
+				out[refs[i]] = dn
+			}
+		}
+	}
+	return out
+}
+
 // initial is the first letter of a name, for avatars (a whole rune, so
 // 张伟 gives 张).
 func initial(name string) string {
