@@ -80,6 +80,35 @@ func (s *Server) displayNames(ctx context.Context, refs []string) map[string]str
 	return out
 }
 
+// nameLinks shows the users and groups among links by their display
+// names, read in one batch; the ref stays for the tooltip.
+func (s *Server) nameLinks(ctx context.Context, links ...*refLink) {
+	var refs []string
+	for _, l := range links {
+		if l.Ref != "" {
+			refs = append(refs, l.Ref)
+		}
+	}
+	names := s.displayNames(ctx, refs)
+	for _, l := range links {
+		if dn := names[l.Ref]; dn != "" {
+			l.Short = dn
+		}
+	}
+}
+
+// personLink is a user ref (a task's creator) as a link shown by display
+// name; a subject that is no entity ref shows as it is.
+func (s *Server) personLink(ctx context.Context, subject string) refLink {
+	r, err := callboard.ParseRef(subject, "user", "")
+	if err != nil || subject == "" {
+		return refLink{Ref: subject, Short: subject}
+	}
+	l := linkTo(r.String(), "user")
+	s.nameLinks(ctx, &l)
+	return l
+}
+
 // initial is the first letter of a name, for avatars (a whole rune, so
 // 张伟 gives 张).
 func initial(name string) string {
