@@ -41,6 +41,16 @@ func TestBrowserBackstageURLs(t *testing.T) {
 		t.Errorf("default catalog rows = %q, want components only", rows)
 	}
 
+	// Unticking Components shows every kind (the form carries kind=all).
+	step(t, ctx, "untick components", chromedp.Click(css(`input[name="kind"][value="Component"]`)),
+		chromedp.WaitVisible(css(`label.fv:not(.on) input[name="kind"][value="Component"]`)))
+	if loc := at(); !strings.Contains(loc, "kind=all") {
+		t.Errorf("after unticking Component, URL = %s, want kind=all", loc)
+	}
+	if h := text("#results-h"); !strings.Contains(h, "of 60") {
+		t.Errorf("every kind: %q, want all 60 entities", h)
+	}
+
 	// Backstage's query form, with a repeated key and a comma list.
 	bs := "/catalog?filters[kind]=component&filters[type]=service&filters[lifecycles]=production,experimental" +
 		"&filters[owners]=payments-team&filters[tags]=java&filters[tags]=go&filters[user]=all"
