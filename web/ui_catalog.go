@@ -271,6 +271,10 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 	}
 	v := catalogView{Base: base, Params: p, Rows: s.peopleRows(ctx, rowsOf(es), nil), Total: total, APIsPage: apis, Only: only, Users: users,
 		ShowKind: len(p.Selected["kind"]) != 1, Filtered: len(q.Filter) > 0 || p.Text != ""}
+	// The default view (Components, nothing else) is not "filtered".
+	if len(p.Selected) == 1 && !r.URL.Query().Has("kind") && !apis && len(p.Extra) == 0 && p.Text == "" {
+		v.Filtered = false
+	}
 	v.FirstEmpty = total == 0 && s.catalog.Len() == 0
 	v.Pages = (total + p.Size - 1) / p.Size
 	if len(es) > 0 {

@@ -229,7 +229,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.TeamRows, v.TeamTotal = rowsOf(es), n
 		v.TeamKinds = s.catalog.Facets(ctx, []string{"kind"}, owned)["kind"]
-		q := url.Values{"owner": owners}
+		q := url.Values{"owner": owners, "kind": {allKinds}}
 		v.TeamURL = "/catalog?" + q.Encode()
 	}
 	if user, _ := s.viewer(r); user != "" && s.opts.Stars != nil {
@@ -298,7 +298,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?q=" + url.QueryEscape(term)}
+	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?kind=all&q=" + url.QueryEscape(term)}
 	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "home", Query: term, Data: v}
 	if partial {
 		w.Header().Set("Cache-Control", "no-store")
