@@ -164,6 +164,11 @@ func TestBrowserStarsAndPeople(t *testing.T) {
 	if sw := text(".userswitch"); !strings.Contains(sw, "Starred 1") {
 		t.Errorf("switch = %q, want Starred 1 among the components", sw)
 	}
+	step(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(u+entity), chromedp.WaitVisible(css(".star-form")))
+	shot("starred-entity-phone")
+	step(t, ctx, "phone catalog", chromedp.Navigate(u+"/catalog?user=starred"), chromedp.WaitVisible(css(".userswitch")))
+	shot("catalog-starred-phone")
+	step(t, ctx, "desktop again", chromedp.EmulateViewport(1440, 900))
 	step(t, ctx, "apis starred", chromedp.Navigate(u+"/api-docs?user=starred"),
 		chromedp.WaitVisible(css(`.userswitch a[data-user-filter="starred"][aria-current]`)))
 	if rows := text("table.entities tbody"); !strings.Contains(rows, "payment-api") {
