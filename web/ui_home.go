@@ -202,7 +202,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.TeamsTotal = total
 	for _, g := range groups {
-		v.Teams = append(v.Teams, linkTo(g.Ref().String(), "group"))
+		l := linkTo(g.Ref().String(), "group")
+		if dn := displayName(g); dn != "" {
+			l.Short = dn
+		}
+		v.Teams = append(v.Teams, l)
 	}
 	// "Owned by me": a signed-in user's ownership refs (the user and their
 	// groups); for nobody, the "my team" cookie.
@@ -221,6 +225,14 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		v.Team = linkTo(ref.String(), "group")
 		owners = []string{ref.String()}
 	}
+	// Groups by display name ("you" stays).
+	names := []*refLink{&v.Team}
+	for i := range v.Owners {
+		if v.Owners[i].Short != "you" {
+			names = append(names, &v.Owners[i])
+		}
+	}
+	s.nameLinks(ctx, names...)
 	if owners != nil {
 		owned := index.Filter{{{Key: "relations.ownedby", Values: owners}}}
 		es, n, err := s.catalog.Query(ctx, index.Query{Filter: owned, Order: []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: 12})
