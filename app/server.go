@@ -78,6 +78,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	if s.web, err = webOptions(s.cfg, dev); err != nil {
 		return err
 	}
+	s.web.Stars = s.db
 	watchPolicy, err := servePermissions(s.cfg, &s.web, s.db, s.log, plugin.Permissions(declaredPlugins(extra))...)
 	if err != nil {
 		return err

@@ -259,6 +259,12 @@ func BenchmarkQueryAll(b *testing.B) {
 	benchQuery(b, index.Query{Limit: 100, Offset: 50_000}, true)
 }
 
+// BenchmarkQueryAllByRef is GET /entities without order: every entity by
+// ref (the order is built on the first query after a write, then cached).
+func BenchmarkQueryAllByRef(b *testing.B) {
+	benchQuery(b, index.Query{ByRef: true, Limit: 100, Offset: 50_000}, true)
+}
+
 func BenchmarkFullText(b *testing.B) {
 	benchQuery(b, index.Query{
 		FullText: index.FullText{Term: "Invoice", Fields: []string{"metadata.name", "metadata.title", "metadata.description"}},

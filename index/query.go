@@ -14,10 +14,13 @@ import (
 type Query struct {
 	Filter    Filter
 	Predicate *Predicate // nil matches everything; ANDed with Filter
-	Order     []Order    // nil: by uid ascending, Backstage's default
-	FullText  FullText
-	Offset    int
-	Limit     int // 0: no limit
+	Order     []Order    // nil: by uid ascending, Backstage's default (by-query)
+	// ByRef, with no Order, sorts by entity ref ascending instead of uid:
+	// Backstage's default for GET /entities (final_entities.entity_ref).
+	ByRef    bool
+	FullText FullText
+	Offset   int
+	Limit    int // 0: no limit
 }
 
 // Order sorts by the lowercased value of one search key, such as
@@ -83,7 +86,11 @@ func (x *Index) Query(q Query) (Page, error) {
 	if q.Offset >= end {
 		return Page{UIDs: []string{}, Total: total}, nil
 	}
-	ords := x.page(x.sorted(q.Order), m, all, q.Offset, end)
+	orders := q.Order
+	if len(orders) == 0 && q.ByRef {
+		orders = []Order{{Field: refField}}
+	}
+	ords := x.page(x.sorted(orders), m, all, q.Offset, end)
 	uids := make([]string, len(ords))
 	for i, o := range ords {
 		uids[i] = x.docs[o].uid

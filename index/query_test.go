@@ -44,6 +44,21 @@ func TestOrder(t *testing.T) {
 			want: []string{"u-ledger", "u-payments", "u-web"},
 		},
 		{
+			name: "by ref (GET /entities): kind, then namespace, then name",
+			q:    index.Query{ByRef: true},
+			want: []string{"u-payments-api", "u-payments", "u-web", "u-ledger", "u-team-a", "u-db"},
+		},
+		{
+			name: "by ref, a page of filtered",
+			q:    index.Query{ByRef: true, Filter: index.Filter{{{Key: "kind", Values: []string{"component", "resource"}}}}, Offset: 1, Limit: 2},
+			want: []string{"u-web", "u-ledger"},
+		},
+		{
+			name: "an order wins over ByRef",
+			q:    index.Query{ByRef: true, Order: []index.Order{{Field: "metadata.name", Desc: true}}},
+			want: []string{"u-web", "u-team-a", "u-payments-api", "u-payments", "u-ledger", "u-db"},
+		},
+		{
 			name: "page",
 			q:    index.Query{Order: []index.Order{{Field: "metadata.name"}}, Offset: 1, Limit: 2},
 			want: []string{"u-ledger", "u-payments"},

@@ -83,6 +83,10 @@ func (x *Index) buildSort(orders []Order) *sortOrder {
 		byUID := x.sortedLocked(nil).rank
 		ranks := make([][]int32, len(orders))
 		for i, o := range orders {
+			if o.Field == refField {
+				ranks[i] = x.refRanks()
+				continue
+			}
 			ranks[i] = x.valueRanks(strings.ToLower(strings.TrimSpace(o.Field)))
 		}
 		slices.SortFunc(ords, func(a, b int32) int {
@@ -109,6 +113,33 @@ func (x *Index) buildSort(orders []Order) *sortOrder {
 		rank[o] = int32(i)
 	}
 	return &sortOrder{order: ords, rank: rank}
+}
+
+// refField is the Order field of the entity ref (Query.ByRef); no search
+// key can be named so, since keys come from JSON field names joined by dots
+// and the API refuses control characters in them.
+const refField = "\x00ref"
+
+// refRanks returns, by ordinal, the rank of the document's lowercased
+// canonical ref among all documents' refs (-1 for free ordinals).
+func (x *Index) refRanks() []int32 {
+	refs := make([]string, len(x.docs))
+	ords := make([]int32, 0, len(x.byUID))
+	for o := range x.docs {
+		if x.docs[o].uid != "" {
+			refs[o] = x.refOf(int32(o))
+			ords = append(ords, int32(o))
+		}
+	}
+	slices.SortFunc(ords, func(a, b int32) int { return strings.Compare(refs[a], refs[b]) })
+	r := make([]int32, len(x.docs))
+	for i := range r {
+		r[i] = -1
+	}
+	for i, o := range ords {
+		r[o] = int32(i)
+	}
+	return r
 }
 
 // valueRanks returns, by ordinal, the rank of the document's smallest

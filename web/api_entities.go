@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,9 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Without order, Backstage lists by entity ref, so limit+after pages
+	// match its pages.
+	query.ByRef = true
 	if query.Limit, err = intParam(q, "limit", 0, 1); err != nil {
 		return err
 	}
@@ -200,7 +204,17 @@ func (s *Server) handleEntityFacets(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"facets": s.catalog.Facets(r.Context(), facets, f)})
+	return writeJSON(w, http.StatusOK, map[string]any{"facets": byValue(s.catalog.Facets(r.Context(), facets, f))})
+}
+
+// byValue sorts each facet's values by value, as Backstage's facets query
+// does (ORDER BY key, value); the portal's filters keep the index's order,
+// most frequent first.
+func byValue(facets map[string][]index.FacetCount) map[string][]index.FacetCount {
+	for _, list := range facets {
+		slices.SortFunc(list, func(a, b index.FacetCount) int { return strings.Compare(a.Value, b.Value) })
+	}
+	return facets
 }
 
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) error {

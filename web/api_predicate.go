@@ -116,7 +116,7 @@ func (s *Server) handleEntityFacetsByPredicate(w http.ResponseWriter, r *http.Re
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"facets": s.catalog.FacetsWhere(r.Context(), facets, nil, p)})
+	return writeJSON(w, http.StatusOK, map[string]any{"facets": byValue(s.catalog.FacetsWhere(r.Context(), facets, nil, p))})
 }
 
 // handleLocationsByQuery pages through registered locations, optionally

@@ -53,7 +53,7 @@ func TestPredicateQueryAndCursor(t *testing.T) {
 		}
 	}
 	json.Unmarshal(b, &facets)
-	if got := facets.Facets["spec.type"]; len(got) != 2 || got[0].Value != "service" || got[0].Count != 6 {
+	if got := facets.Facets["spec.type"]; len(got) != 2 || got[1].Value != "service" || got[1].Count != 6 || got[0].Value != "library" {
 		t.Errorf("facets = %+v", got)
 	}
 	if resp, _ := do(t, srv, "POST", "/api/catalog/entities/by-query", "", map[string]any{"query": map[string]any{"$bad": 1}}); resp.StatusCode != 400 {

@@ -52,8 +52,8 @@ func TestBrowserSignIn(t *testing.T) {
 	if loc := get(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/catalog") {
 		t.Errorf("after sign-in the browser is at %s, want back at /catalog", loc)
 	}
-	if text := get(t, ctx, "userbox", chromedp.Text(css(".userbox"))); !strings.Contains(text, "张伟 Zhang Wei") || !strings.Contains(text, "payments-team") {
-		t.Errorf("header = %q, want the user's name and group", text)
+	if text := get(t, ctx, "userbox", chromedp.Text(css(".userbox"))); !strings.Contains(text, "张伟 Zhang Wei") || !strings.Contains(text, "支付团队 Payments") {
+		t.Errorf("header = %q, want the user's and the group's display names", text)
 	}
 	step(t, ctx, "home", chromedp.Navigate(u+"/"), chromedp.WaitVisible(css("#team-h")))
 	if text := get(t, ctx, "owned by me", chromedp.Text(css(".card.span-8"))); !strings.Contains(text, "Owned by me") || !strings.Contains(text, "payment-service") {

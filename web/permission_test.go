@@ -220,7 +220,7 @@ func TestPermissionReadFilterPagesHaveNoHoles(t *testing.T) {
 		} `json:"facets"`
 	}
 	env.call(t, "jane", "GET", "/api/catalog/entity-facets?facet=kind", nil, 200, &facets)
-	if got := fmt.Sprint(facets.Facets["kind"]); got != "[{Component 30} {API 1}]" {
+	if got := fmt.Sprint(facets.Facets["kind"]); got != "[{API 1} {Component 30}]" {
 		t.Errorf("kind facets = %s", got)
 	}
 	env.call(t, "jane", "POST", "/api/catalog/entity-facets", map[string]any{"facets": []string{"spec.owner"}, "query": map[string]any{"kind": "component"}}, 200, &facets)

@@ -69,6 +69,9 @@ type Options struct {
 	// to authenticated callers (anyone in dev mode), like the API.
 	Metrics     http.Handler
 	MetricsPath string
+	// Stars keeps the entities users starred (the star button, the
+	// Starred filter and home card); nil hides them.
+	Stars callboard.StarStore
 }
 
 // Server is the HTTP handler of callboard.
@@ -118,7 +121,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			writeError(w, r, errPanic)
 		}
 	}()
-	if !withinLimits(w, r) {
+	if !withinLimits(w, r) || !trailingSlash(w, r) {
 		return
 	}
 	// Who is asking comes first: permissions and handlers read it.

@@ -50,12 +50,20 @@ type catalogParams struct {
 	Desc     bool
 	Page     int // 1-based
 	Size     int
-	More     string            // the facet shown in full
-	Only     []string          // the ticked plugin filters (catalog_filters.go)
-	Extra    []index.Condition // what they keep
+	More     string // the facet shown in full
+	User     string // "owned" or "starred": the viewer's; "" for all
+	// FixedKind is set on the APIs page: the kind is not the URL's.
+	FixedKind bool
+	Only      []string          // the ticked plugin filters (catalog_filters.go)
+	Extra     []index.Condition // what they keep
 }
 
+// allKinds is the kind value that asks for every kind: without a kind
+// the catalog shows Components, as Backstage's does.
+const allKinds = "all"
+
 func parseCatalogParams(q url.Values) (catalogParams, error) {
+	q = fromBackstage(q)
 	p := catalogParams{Selected: map[string][]string{}, Text: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
 		Desc: q.Get("dir") == "desc", Page: 1, Size: defaultPageSize, More: q.Get("more")}
 	if len(p.Text) > 200 {
@@ -66,9 +74,22 @@ func parseCatalogParams(q url.Values) (catalogParams, error) {
 		if err != nil {
 			return p, err
 		}
-		if sel != nil {
+		if f.Param == "kind" {
+			sel = slices.DeleteFunc(sel, func(v string) bool { return strings.EqualFold(v, allKinds) })
+			if !q.Has("kind") {
+				sel = []string{"component"}
+			}
+		}
+		if len(sel) > 0 {
 			p.Selected[f.Param] = sel
 		}
+	}
+	switch u := strings.ToLower(q.Get("user")); u {
+	case "owned", "starred":
+		p.User = u
+	case "", "all":
+	default:
+		return p, callboard.Errorf(callboard.Invalid, "user must be owned, starred or all, not %q", q.Get("user"))
 	}
 	if _, ok := catalogSorts[p.Sort]; !ok {
 		p.Sort = "name"
@@ -113,9 +134,18 @@ func (p catalogParams) filter(except string) index.Filter {
 func (p catalogParams) values() url.Values {
 	v := url.Values{}
 	for _, f := range catalogFacets {
+		if f.Param == "kind" && p.FixedKind {
+			continue
+		}
 		for _, s := range p.Selected[f.Param] {
 			v.Add(f.Param, s)
 		}
+	}
+	if len(p.Selected["kind"]) == 0 && !p.FixedKind {
+		v.Set("kind", allKinds)
+	}
+	if p.User != "" {
+		v.Set("user", p.User)
 	}
 	for _, o := range p.Only {
 		v.Add("only", o)
@@ -185,6 +215,7 @@ type catalogView struct {
 	APIsPage   bool
 	Only       []onlyView    // the plugins' filters
 	Hidden     []hiddenField // the state the filter form carries along
+	Users      []userView    // Owned / Starred / All, for a viewer
 	FirstEmpty bool          // the catalog itself is empty
 }
 
@@ -194,10 +225,19 @@ func (s *Server) handleCatalogPage(w http.ResponseWriter, r *http.Request) error
 	return s.catalogPage(w, r, "/catalog", false)
 }
 
-// handleAPIsPage is the catalog index fixed to kind API.
+// handleAPIsPage is the API explorer: the catalog index fixed to kind
+// API, at Backstage's /api-docs (and our older /apis).
 func (s *Server) handleAPIsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.catalogPage(w, r, "/apis", true)
+	base := "/api-docs"
+	if r.URL.Path == "/apis" {
+		base = "/apis"
+	}
+	return s.catalogPage(w, r, base, true)
 }
+
+// catalogTextFields are what the catalog's text filter matches: a
+// person's display name and email too, so 张伟 finds zhang.wei.
+var catalogTextFields = append(slices.Clone(searchAllFields), "spec.profile.displayName", "spec.profile.email")
 
 func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string, apis bool) error {
 	ctx := r.Context()
@@ -207,8 +247,13 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 	}
 	if apis {
 		p.Selected["kind"] = []string{"api"}
+		p.FixedKind = true
 	}
 	only, err := s.applyCatalogFilters(r, &p)
+	if err != nil {
+		return err
+	}
+	users, err := s.applyUserFilter(r, &p, base)
 	if err != nil {
 		return err
 	}
@@ -218,14 +263,18 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 		q.Order = append(q.Order, index.Order{Field: "metadata.name"})
 	}
 	if p.Text != "" {
-		q.FullText = index.FullText{Term: p.Text, Fields: searchAllFields}
+		q.FullText = index.FullText{Term: p.Text, Fields: catalogTextFields}
 	}
 	es, total, err := s.catalog.Query(ctx, q)
 	if err != nil {
 		return err
 	}
-	v := catalogView{Base: base, Params: p, Rows: rowsOf(es), Total: total, APIsPage: apis, Only: only,
+	v := catalogView{Base: base, Params: p, Rows: s.peopleRows(ctx, rowsOf(es), nil), Total: total, APIsPage: apis, Only: only, Users: users,
 		ShowKind: len(p.Selected["kind"]) != 1, Filtered: len(q.Filter) > 0 || p.Text != ""}
+	// The default view (Components, nothing else) is not "filtered".
+	if len(p.Selected) == 1 && !r.URL.Query().Has("kind") && !apis && len(p.Extra) == 0 && p.Text == "" {
+		v.Filtered = false
+	}
 	v.FirstEmpty = total == 0 && s.catalog.Len() == 0
 	v.Pages = (total + p.Size - 1) / p.Size
 	if len(es) > 0 {
@@ -245,7 +294,7 @@ func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, base string
 	if q.Offset+len(es) < total {
 		v.NextURL = at(p.Page + 1)
 	}
-	clear := catalogParams{Sort: p.Sort, Desc: p.Desc, Size: p.Size, Page: 1}
+	clear := catalogParams{Sort: p.Sort, Desc: p.Desc, Size: p.Size, Page: 1, FixedKind: apis, User: p.User}
 	v.ClearURL = clear.url(base)
 	v.Facets = s.catalogFacetViews(r, p, base, apis)
 	v.Columns = catalogColumns(p, base, apis, v.ShowKind)
@@ -334,6 +383,19 @@ func (s *Server) catalogFacetViews(r *http.Request, p catalogParams, base string
 				toggled.Selected = withoutKey(p.Selected, "")
 				toggled.Selected[f.Param] = slices.DeleteFunc(slices.Clone(sel), func(s string) bool { return s == v })
 				fv.Values = append(fv.Values, facetValue{Value: v, Label: v, Title: v, Checked: true, URL: link(toggled)})
+			}
+		}
+		if f.RefKind != "" {
+			// Owners by their display names; the ref shows on hover.
+			refs := make([]string, len(fv.Values))
+			for i, fvv := range fv.Values {
+				refs[i] = fvv.Value
+			}
+			names := s.displayNames(ctx, refs)
+			for i := range fv.Values {
+				if dn := names[fv.Values[i].Value]; dn != "" {
+					fv.Values[i].Label = dn
+				}
 			}
 		}
 		if fv.Hidden > 0 {

@@ -106,6 +106,11 @@ func (s *Server) handleCreatePage(w http.ResponseWriter, r *http.Request) error 
 	for _, e := range es {
 		v.Cards = append(v.Cards, cardOf(e))
 	}
+	owners := make([]*refLink, len(v.Cards))
+	for i := range v.Cards {
+		owners[i] = &v.Cards[i].Owner
+	}
+	s.nameLinks(ctx, owners...)
 	if total == 0 && v.Filtered {
 		_, all, err := s.catalog.Query(ctx, index.Query{Filter: createFilter(nil, ""), Limit: 1})
 		if err != nil {

@@ -45,6 +45,7 @@ func (s *Server) handleCreateForm(w http.ResponseWriter, r *http.Request) error 
 			v.Labels.Create = labelOr(bl["createButtonText"], v.Labels.Create)
 		}
 	}
+	s.nameLinks(r.Context(), &v.Template.Owner)
 	// The scaffolder validates a submission with this same compiled form.
 	form, err := params.Parse(e.Spec["parameters"])
 	if err != nil {

@@ -72,6 +72,7 @@ func (s *Server) pageTasks(r *http.Request, sc *scaffold.Service, f callboard.Ta
 
 type taskView struct {
 	ID, Short, Status, CreatedBy string
+	Creator                      refLink // CreatedBy by display name
 	CreatedAt                    time.Time
 	Template                     refLink // the template's form
 	TemplateTitle                string
@@ -136,6 +137,7 @@ func (s *Server) handleTaskPage(w http.ResponseWriter, r *http.Request) error {
 	if v.TemplateTitle == "" {
 		v.TemplateTitle = v.Template.Short
 	}
+	v.Creator = s.personLink(r.Context(), v.CreatedBy)
 	return s.render(w, r, http.StatusOK, "create_task", "", &page{
 		Title: "Task " + v.Short, Nav: "create", Data: v,
 		Subtitle: "Running " + orDash(v.TemplateTitle) + ": each step, its log, and what it made",

@@ -14,6 +14,7 @@ const tasksPageSize = 50
 
 type taskRow struct {
 	ID, Short, URL, Status, CreatedBy string
+	Creator                           refLink // CreatedBy by display name
 	CreatedAt                         time.Time
 	Template                          refLink
 }
@@ -62,6 +63,7 @@ func (s *Server) handleTasksPage(w http.ResponseWriter, r *http.Request) error {
 	v.Total = total
 	for _, t := range tasks {
 		row := taskRow{ID: t.ID, Short: shortID(t.ID), URL: "/create/tasks/" + url.PathEscape(t.ID), Status: string(t.Status), CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
+		row.Creator = s.personLink(r.Context(), t.CreatedBy)
 		info := infoOf(t)
 		if ref := info.TemplateInfo.EntityRef; ref != "" {
 			row.Template = linkTo(ref, "template")

@@ -160,6 +160,11 @@ func (s *Server) handleDocsIndex(w http.ResponseWriter, r *http.Request) error {
 		v.Rows = append(v.Rows, rw)
 	}
 	v.Shown = len(v.Rows)
+	owners := make([]*refLink, len(v.Rows))
+	for i := range v.Rows {
+		owners[i] = &v.Rows[i].Owner
+	}
+	s.nameLinks(r.Context(), owners...)
 	return s.render(w, r, http.StatusOK, "docs_index", "", &page{
 		Title: "Docs", Subtitle: "Technical documentation written next to the code, built from each entity's mkdocs.yml",
 		Nav: "docs", Data: &v,

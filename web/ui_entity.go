@@ -105,6 +105,9 @@ type entityView struct {
 	// What the policy lets the caller do to this entity: the buttons
 	// shown are the ones that would succeed.
 	CanRefresh, CanDelete, CanUnregister bool
+	// The star button: shown to a viewer (ui_stars.go).
+	CanStar, Starred bool
+	StarURL          string
 }
 
 type profileView struct{ DisplayName, Email, Picture string }
@@ -115,13 +118,20 @@ type ownedKind struct {
 	URL   string
 }
 
-// Built-in tab IDs; plugin tabs may not reuse them.
+// Built-in tab IDs, as Backstage names its entity tabs (/api,
+// /dependencies, /definition); plugin tabs may not reuse them. The
+// plugins' tabs use Backstage's names too: /docs, /kubernetes, /ci-cd.
 const (
-	tabOverview   = ""
-	tabRelations  = "relations"
-	tabAPIs       = "apis"
-	tabDefinition = "definition"
+	tabOverview     = ""
+	tabRelations    = "relations"
+	tabAPIs         = "api"
+	tabDependencies = "dependencies"
+	tabDefinition   = "definition"
 )
+
+// tabAliases are other names of tabs, redirected to theirs: our earlier
+// /apis.
+var tabAliases = map[string]string{"apis": tabAPIs}
 
 func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -137,7 +147,18 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 	// Unregistering deletes a location, which the policy decides with
 	// no entity (as DELETE /locations/{id} does).
 	v.CanUnregister = s.allowed(r, callboard.PermLocationDelete, nil)
+	if user, _ := s.viewer(r); user != "" && s.opts.Stars != nil && v.Writable {
+		v.CanStar = true
+		if v.Starred, err = s.isStarred(ctx, user, v.Ref); err != nil {
+			return err
+		}
+	}
 	v.Tab = r.PathValue("tab")
+	if canon, ok := tabAliases[v.Tab]; ok {
+		// Backstage's name of one of our tabs: its bookmarks keep working.
+		http.Redirect(w, r, v.URL+"/"+canon, http.StatusMovedPermanently)
+		return nil
+	}
 	v.Tabs = s.entityTabs(e, v.URL, v.Tab)
 	if !slices.ContainsFunc(v.Tabs, func(t tabView) bool { return t.Active }) {
 		return callboard.Errorf(callboard.NotFound, "%s has no tab %q", v.Name, v.Tab)
@@ -163,6 +184,10 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 		for _, t := range []string{callboard.RelationProvidesAPI, callboard.RelationConsumesAPI} {
 			v.APIs = append(v.APIs, v.Rel(t))
 		}
+	case tabDependencies:
+		for _, t := range []string{callboard.RelationDependsOn, callboard.RelationDependencyOf} {
+			v.APIs = append(v.APIs, v.Rel(t))
+		}
 	case tabDefinition:
 		s.loadDefinition(e, &v)
 		for _, t := range []string{callboard.RelationAPIProvidedBy, callboard.RelationAPIConsumedBy} {
@@ -172,6 +197,9 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 		v.Plugin = s.renderTab(plugin.WithQuery(ctx, r.URL.Query()), e, v.Tab)
 	}
 	title := v.Title
+	if dn := displayName(e); dn != "" {
+		title = dn
+	}
 	if title == "" {
 		title = v.Name
 	}
@@ -194,10 +222,14 @@ func (s *Server) entityView(e *callboard.Entity) entityView {
 		rels:      map[string]*relGroup{},
 		SourceURL: sourceURL(e.Annotation(callboard.AnnotationSourceLocation)),
 	}
+	if dn := displayName(e); dn != "" && v.Title == "" {
+		v.Title = dn // a person by name, the login beside it
+	}
 	if v.Title == v.Name {
 		v.Title = ""
 	}
 	v.UnregisterURL, v.DeleteURL, v.RefreshURL = v.URL+"/unregister", v.URL+"/delete", v.URL+"/refresh"
+	v.StarURL = v.URL + "/star"
 	for _, l := range e.Metadata.Links {
 		v.Links = append(v.Links, linkOf(l.URL, l.Title, l.Icon))
 	}
@@ -259,6 +291,9 @@ func (s *Server) entityTabs(e *callboard.Entity, base, active string) []tabView 
 	if kind == "component" || len(e.SpecStrings("providesApis"))+len(e.SpecStrings("consumesApis")) > 0 {
 		tabs = append(tabs, tabView{ID: tabAPIs, Title: "APIs"})
 	}
+	if kind == "component" || kind == "resource" || kind == "system" || len(e.SpecStrings("dependsOn")) > 0 {
+		tabs = append(tabs, tabView{ID: tabDependencies, Title: "Dependencies"})
+	}
 	for _, t := range s.pluginTabs() {
 		if applies(t.Applies, e) {
 			tabs = append(tabs, tabView{ID: t.ID, Title: t.Title})
@@ -313,10 +348,27 @@ func (s *Server) loadRelations(ctx context.Context, e *callboard.Entity, v *enti
 			}
 		}
 		v.rels[rl.Type] = g
-		v.Groups = append(v.Groups, *g)
+	}
+	// The rows' owners by display name, read once with the neighbours.
+	got[e.Ref().String()] = e
+	var all []entityRow
+	for _, rl := range relationLabels {
+		if g := v.rels[rl.Type]; g != nil {
+			all = append(all, g.Rows...)
+		}
+	}
+	all = s.peopleRows(ctx, all, got)
+	for _, rl := range relationLabels {
+		if g := v.rels[rl.Type]; g != nil {
+			g.Rows, all = all[:len(g.Rows)], all[len(g.Rows):]
+			v.Groups = append(v.Groups, *g)
+		}
 	}
 	if g := v.rels[callboard.RelationOwnedBy]; g != nil {
 		v.Owner = linkTo(g.Rows[0].Ref, "group")
+		if dn := g.Rows[0].Display; dn != "" {
+			v.Owner.Short = dn
+		}
 	}
 	if g := v.rels[callboard.RelationPartOf]; g != nil {
 		for _, row := range g.Rows {
@@ -365,17 +417,26 @@ func (s *Server) loadOverview(ctx context.Context, e *callboard.Entity, v *entit
 	v.Graph = g
 	switch strings.ToLower(e.Kind) {
 	case "group", "user":
-		owned := index.Filter{{{Key: "relations.ownedby", Values: []string{v.Ref}}}}
+		// A user owns what they own and what their groups own, as
+		// Backstage's ownership card counts it.
+		owners := []string{v.Ref}
+		for _, r := range e.Relations {
+			if r.Type == callboard.RelationMemberOf && !slices.Contains(owners, r.TargetRef) {
+				owners = append(owners, r.TargetRef)
+			}
+		}
+		owned := index.Filter{{{Key: "relations.ownedby", Values: owners}}}
 		es, total, err := s.catalog.Query(ctx, index.Query{Filter: owned,
 			Order: []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: relCap})
 		if err != nil {
 			return err
 		}
-		v.Owned, v.OwnedTotal = rowsOf(es), total
-		v.OwnedURL = "/catalog?owner=" + url.QueryEscape(v.Ref)
+		v.Owned, v.OwnedTotal = s.peopleRows(ctx, rowsOf(es), v.neighbours), total
+		q := url.Values{"owner": owners, "kind": {allKinds}}
+		v.OwnedURL = "/catalog?" + q.Encode()
 		for _, c := range s.catalog.Facets(ctx, []string{"kind"}, owned)["kind"] {
-			v.OwnedKinds = append(v.OwnedKinds, ownedKind{Kind: c.Value, Count: c.Count,
-				URL: "/catalog?kind=" + url.QueryEscape(strings.ToLower(c.Value)) + "&owner=" + url.QueryEscape(v.Ref)})
+			q := url.Values{"owner": owners, "kind": {strings.ToLower(c.Value)}}
+			v.OwnedKinds = append(v.OwnedKinds, ownedKind{Kind: c.Value, Count: c.Count, URL: "/catalog?" + q.Encode()})
 		}
 	}
 	v.Cards = s.renderCards(ctx, e)

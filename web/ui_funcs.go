@@ -22,6 +22,7 @@ var uiFuncs = template.FuncMap{
 	"add":       func(a, b int) int { return a + b },
 	"commas":    commas,
 	"icon":      icon,
+	"initial":   initial,
 	"nav": func(url, icon, label, active string) navItem {
 		return navItem{URL: url, Icon: icon, Label: label, Active: icon == active}
 	},

@@ -110,6 +110,9 @@ func skipSecondHop(relType string) bool {
 func nodeOf(e *callboard.Entity, focus bool) graph.Node {
 	ref := e.Ref()
 	title := e.Metadata.Title
+	if dn := displayName(e); dn != "" && title == "" {
+		title = dn
+	}
 	if title == e.Metadata.Name {
 		title = ""
 	}

@@ -16,6 +16,7 @@ import (
 // entityRow is one entity as lists and tables show it.
 type entityRow struct {
 	Ref, URL, Name, Title, Kind, Namespace string
+	Display                                string // a person's or group's display name
 	Type, Lifecycle, Description           string
 	Owner, System                          refLink
 	Tags                                   []string
@@ -41,7 +42,7 @@ func rowOf(e *callboard.Entity) entityRow {
 	row := entityRow{
 		Ref: ref.String(), URL: refURL(ref), Name: e.Metadata.Name, Title: e.Metadata.Title,
 		Kind: e.Kind, Namespace: ref.Namespace, Type: e.SpecString("type"), Lifecycle: e.SpecString("lifecycle"),
-		Description: e.Metadata.Description,
+		Description: e.Metadata.Description, Display: displayName(e),
 	}
 	for _, r := range e.Relations {
 		if r.Type == callboard.RelationOwnedBy && row.Owner.Ref == "" {
@@ -177,7 +178,14 @@ type homeView struct {
 	// their groups own (Owners), and the team picker is not needed.
 	Mine   bool
 	Owners []refLink
+	// Stars is set for a viewer when stars are kept: their starred
+	// entities (Starred), at most maxStarsShown.
+	Stars        bool
+	Starred      []entityRow
+	StarredTotal int
 }
+
+const maxStarsShown = 12
 
 const maxTeams = 300
 
@@ -194,7 +202,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.TeamsTotal = total
 	for _, g := range groups {
-		v.Teams = append(v.Teams, linkTo(g.Ref().String(), "group"))
+		l := linkTo(g.Ref().String(), "group")
+		if dn := displayName(g); dn != "" {
+			l.Short = dn
+		}
+		v.Teams = append(v.Teams, l)
 	}
 	// "Owned by me": a signed-in user's ownership refs (the user and their
 	// groups); for nobody, the "my team" cookie.
@@ -213,6 +225,14 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		v.Team = linkTo(ref.String(), "group")
 		owners = []string{ref.String()}
 	}
+	// Groups by display name ("you" stays).
+	names := []*refLink{&v.Team}
+	for i := range v.Owners {
+		if v.Owners[i].Short != "you" {
+			names = append(names, &v.Owners[i])
+		}
+	}
+	s.nameLinks(ctx, names...)
 	if owners != nil {
 		owned := index.Filter{{{Key: "relations.ownedby", Values: owners}}}
 		es, n, err := s.catalog.Query(ctx, index.Query{Filter: owned, Order: []index.Order{{Field: "kind"}, {Field: "metadata.name"}}, Limit: 12})
@@ -221,9 +241,23 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.TeamRows, v.TeamTotal = rowsOf(es), n
 		v.TeamKinds = s.catalog.Facets(ctx, []string{"kind"}, owned)["kind"]
-		q := url.Values{"owner": owners}
+		q := url.Values{"owner": owners, "kind": {allKinds}}
 		v.TeamURL = "/catalog?" + q.Encode()
 	}
+	if user, _ := s.viewer(r); user != "" && s.opts.Stars != nil {
+		refs, err := s.starred(ctx, user)
+		if err != nil {
+			return err
+		}
+		es, err := s.catalog.EntitiesByRefs(ctx, refs, nil)
+		if err != nil {
+			return err
+		}
+		v.Stars, v.Starred = true, s.peopleRows(ctx, rowsOf(es), nil)
+		v.StarredTotal = len(v.Starred)
+		v.Starred = v.Starred[:min(len(v.Starred), maxStarsShown)]
+	}
+	v.TeamRows = s.peopleRows(ctx, v.TeamRows, nil)
 	return s.render(w, r, http.StatusOK, "home", "", &page{
 		Title: "Home", Subtitle: "Find who owns what, where it runs and what it depends on", Nav: "home", Data: v,
 	})
@@ -276,7 +310,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?q=" + url.QueryEscape(term)}
+	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?kind=all&q=" + url.QueryEscape(term)}
 	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "home", Query: term, Data: v}
 	if partial {
 		w.Header().Set("Cache-Control", "no-store")

@@ -120,7 +120,10 @@ func applies(f func(*callboard.Entity) bool, e *callboard.Entity) bool {
 
 // checkTabs panics on a plugin tab without an ID or with a taken one.
 func checkTabs(plugins []plugin.Enabled) {
-	seen := map[string]bool{tabOverview: true, tabRelations: true, tabAPIs: true, tabDefinition: true, "unregister": true}
+	seen := map[string]bool{tabOverview: true, tabRelations: true, tabAPIs: true, tabDependencies: true, tabDefinition: true, "unregister": true, "star": true}
+	for alias := range tabAliases {
+		seen[alias] = true
+	}
 	for _, p := range plugins {
 		for _, t := range p.Tabs {
 			if t.ID == "" || seen[t.ID] || strings.ContainsAny(t.ID, "/?#") {

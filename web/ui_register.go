@@ -221,6 +221,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	v := settingsView{Version: callboard.Version, Dev: s.opts.Dev}
 	if t := teamCookie(r); t != "" {
 		v.Team = linkTo(t, "group")
+		s.nameLinks(r.Context(), &v.Team)
 	}
 	return s.render(w, r, http.StatusOK, "settings", "", &page{Title: "Settings", Subtitle: "How this portal shows things to you", Nav: "settings", Data: v})
 }

@@ -42,6 +42,11 @@ func (s *Server) userChip(r *http.Request) *userChip {
 			c.Groups = append(c.Groups, linkTo(o, "group"))
 		}
 	}
+	groups := make([]*refLink, len(c.Groups))
+	for i := range c.Groups {
+		groups[i] = &c.Groups[i]
+	}
+	s.nameLinks(r.Context(), groups...)
 	if rs := []rune(c.Name); len(rs) > 0 {
 		c.Initial = string(rs[0])
 	}

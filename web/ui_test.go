@@ -335,7 +335,7 @@ func TestTeamCookie(t *testing.T) {
 	}
 	b, _ := io.ReadAll(r2.Body)
 	r2.Body.Close()
-	if !strings.Contains(string(b), "payment-service") || !strings.Contains(string(b), "/catalog?owner=group%3Adefault%2Fpayments-team") {
+	if !strings.Contains(string(b), "payment-service") || !strings.Contains(string(b), "/catalog?kind=all&amp;owner=group%3Adefault%2Fpayments-team") {
 		t.Errorf("home with a team cookie does not list the team's entities")
 	}
 	resp, _ = postForm(t, srv, "/settings/team", url.Values{"team": {"group:default/no-such-team"}}, nil)
