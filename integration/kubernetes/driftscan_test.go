@@ -1,9 +1,13 @@
 package kubernetes_test
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"callboard/integration/kubernetes"
 	"callboard/plugin/plugintest"
@@ -132,5 +136,68 @@ func TestKubernetesDriftFilterOnAnotherReplica(t *testing.T) {
 	facts, err := jobs.DB.FactsOf(t.Context(), "component:default/checkout")
 	if err != nil || len(facts) != 1 || facts[0].Key != "drifted" || facts[0].Value != false {
 		t.Errorf("stored facts of checkout = %v, %v; want drifted false", facts, err)
+	}
+}
+
+// TestKubernetesDriftJobConcurrency scans six entities, each with its own
+// repository, with driftConcurrency 2: the git host sees two fetches at
+// once (the first requests wait until a second one arrives), never more,
+// and every entity gets its fact.
+func TestKubernetesDriftJobConcurrency(t *testing.T) {
+	c := newTestClusters(t, "")
+	g := newGitHost(t)
+	deployment := manifests("")["k8s/base/deployment.yaml"]
+	var catalog strings.Builder
+	for i := range 6 {
+		name := "svc-" + strconv.Itoa(i)
+		g.commit(t, "lanting/"+name, map[string]string{"k8s/deployment.yaml": deployment})
+		fmt.Fprintf(&catalog, `---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: %s
+  annotations:
+    backstage.io/kubernetes-id: payment-service
+    backstage.io/kubernetes-namespace: production
+    backstage.io/source-location: url:%s/lanting/%s/tree/main/
+spec: {type: service, lifecycle: production, owner: group:default/payments}
+`, name, g.URL, name)
+	}
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	met := make(chan struct{})
+	meet := sync.OnceFunc(func() { close(met) })
+	before := func() func() {
+		mu.Lock()
+		inFlight++
+		peak = max(peak, inFlight)
+		if inFlight == 2 {
+			meet()
+		}
+		mu.Unlock()
+		select {
+		case <-met:
+		case <-time.After(10 * time.Second): // fetches one at a time: the test fails below
+			meet()
+		}
+		return func() {
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}
+	}
+	g.before.Store(&before)
+	p := plugintest.New(t, kubernetes.Plugin(g.repos(t)), plugintest.Options{Config: c.config + "  driftConcurrency: 2\n", Catalog: catalog.String()})
+	if err := p.RunJob(t, "drift"); err != nil {
+		t.Fatal(err)
+	}
+	if peak != 2 {
+		t.Errorf("at most %d fetches at once, want 2 (driftConcurrency)", peak)
+	}
+	for i := range 6 {
+		facts := p.Facts(t, "component:default/svc-"+strconv.Itoa(i))
+		if len(facts) != 1 || facts[0].Key != "drifted" || facts[0].Value != true {
+			t.Errorf("facts of svc-%d = %+v, want drifted (the base's image is not the running one)", i, facts)
+		}
 	}
 }

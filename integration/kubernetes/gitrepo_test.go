@@ -1,6 +1,7 @@
 package kubernetes_test
 
 import (
+	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"callboard/integration/kubernetes"
@@ -19,6 +21,9 @@ import (
 type gitHost struct {
 	root string
 	URL  string
+	// before, when set, runs at the start of each request; the func it
+	// returns at its end.
+	before atomic.Pointer[func() func()]
 }
 
 func newGitHost(t testing.TB) *gitHost {
@@ -32,7 +37,13 @@ func newGitHost(t testing.TB) *gitHost {
 		t.Fatalf("no git-http-backend: %v", err)
 	}
 	g := &gitHost{root: t.TempDir()}
-	srv := httptest.NewServer(&cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}})
+	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if before := g.before.Load(); before != nil {
+			defer (*before)()()
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	g.URL = srv.URL
 	return g

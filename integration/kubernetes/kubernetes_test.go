@@ -524,6 +524,7 @@ func TestKubernetesConfig(t *testing.T) {
 		{"custom resource", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  customResources: [{group: argoproj.io, plural: rollouts}]\n", "customResources[0]: group, apiVersion and plural are required"},
 		{"timeout", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  timeout: soon\n", "kubernetes.timeout: want a duration"},
 		{"drift interval", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  driftInterval: 0s\n", "kubernetes.driftInterval: want at least 1s"},
+		{"drift concurrency", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  driftConcurrency: -1\n", "kubernetes.driftConcurrency: want 1 to 64, got -1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
