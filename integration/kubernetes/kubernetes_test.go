@@ -73,7 +73,7 @@ type testClusters struct {
 	config        string
 }
 
-func newTestClusters(t *testing.T, extra string) testClusters {
+func newTestClusters(t testing.TB, extra string) testClusters {
 	t.Helper()
 	prod := kubefake.NewServer(t, kubefake.Options{TLS: true})
 	prod.Add(t, kubefake.PaymentService)
