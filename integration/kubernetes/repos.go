@@ -147,7 +147,9 @@ func (r *Repos) read(ctx context.Context, loc repoLocation, scope string) (*chec
 		return nil, err
 	}
 	// First the list with sizes, so that nothing over the bounds is read.
-	out, err := r.git(ctx, loc, dir, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", scope)
+	// A literal pathspec: the folder's name is not a glob.
+	spec := ":(literal)" + scope
+	out, err := r.git(ctx, loc, dir, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", spec)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +173,7 @@ func (r *Repos) read(ctx context.Context, loc repoLocation, scope string) (*chec
 	if len(want) == 0 {
 		return co, nil
 	}
-	tarball, err := r.git(ctx, loc, dir, "archive", "--format=tar", commit, "--", scope)
+	tarball, err := r.git(ctx, loc, dir, "archive", "--format=tar", commit, "--", spec)
 	if err != nil {
 		return nil, err
 	}
