@@ -701,3 +701,16 @@ func TestKubernetesDetectedErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestKubernetesObjectTypes: objectTypes narrows what is fetched, and
+// custom resources still come from customResources.
+func TestKubernetesObjectTypes(t *testing.T) {
+	c := newTestClusters(t, "")
+	p := newTestPortal(t, c.config+"  objectTypes: [pods, deployments]\n")
+	r, _ := mustQuery(t, p, "/api/kubernetes/resources/workloads/query", `{"entityRef": "component:default/payment-service"}`)
+	for typ, want := range map[string]int{"pods": 3, "deployments": 1, "services": 0, "configmaps": 0, "replicasets": 0, "horizontalpodautoscalers": 0} {
+		if got := len(names(r, "production", typ)); got != want {
+			t.Errorf("%s: %d fetched, want %d", typ, got, want)
+		}
+	}
+}
