@@ -59,7 +59,7 @@ var allowed = map[string][]string{
 
 	"callboard/integration/prometheus": {"callboard", "callboard/plugin", "callboard/plugin/ui"}, // SLO card; the HTTP API over net/http
 
-	"callboard/integration/kubernetes": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
+	"callboard/integration/kubernetes": {"callboard", "callboard/git", "callboard/plugin", "callboard/plugin/ui"},
 
 	// The one place git runs (protocols, credentials, timeouts, redaction).
 	"callboard/git": {"callboard"},
@@ -116,7 +116,7 @@ var allowed = map[string][]string{
 var sdks = map[string][]string{
 	"callboard/integration/github": {"github.com/google/go-github/", "github.com/golang-jwt/jwt/"},
 
-	"callboard/integration/kubernetes": {"k8s.io/client-go/", "k8s.io/apimachinery/"},
+	"callboard/integration/kubernetes": {"k8s.io/client-go/", "k8s.io/apimachinery/", "sigs.k8s.io/kustomize/"},
 }
 
 // TestImportRules checks every package's imports against the table.

@@ -38,7 +38,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		grafana.Plugin(),                      // Grafana dashboards and alerts cards
 		pagerduty.Plugin(),                    // on call, incidents, changes, trigger (pagerDuty)
 		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
-		kubernetes.Plugin(core.readURL),       // pods, rollouts, logs and drift from git (kubernetes)
+		kubernetes.Plugin(core.repos),         // pods, rollouts, logs and drift from git (kubernetes)
 	}
 }
 
@@ -53,9 +53,9 @@ var (
 // it, their declaration does not.
 type portal struct {
 	docs web.DocsReader
-	// readURL reads a file by URL through the portal's URL reader (its
-	// allowed hosts and credentials): the Kubernetes plugin's manifests.
-	readURL func(ctx context.Context, url string) ([]byte, error)
+	// repos reads the Kubernetes plugin's manifests from git, from the
+	// hosts the URL reader allows, with the integrations' credentials.
+	repos *kubernetes.Repos
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.
@@ -166,12 +166,4 @@ func leaseHolder() string {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
-}
-
-// urlReader reads url: targets only (never files) with the catalog's
-// reader, for plugins that read from entities' repositories.
-func urlReader(r *catalog.Reader) func(ctx context.Context, url string) ([]byte, error) {
-	return func(ctx context.Context, url string) ([]byte, error) {
-		return r.Read(ctx, catalog.TypeURL, url)
-	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/integration/kubernetes"
 	"callboard/metrics"
 	"callboard/plugin"
 	"callboard/scaffold"
@@ -105,7 +106,12 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		s.web.DocsSync = docs.Sync
 	}
 	// Plugins (plugins.go): the registration table's and the binary's own.
-	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, readURL: urlReader(opts.Reader)}), extra...), s.cat); err != nil {
+	creds, err := docsCredentials(s.cfg, s.plugins.gitCredentials)
+	if err != nil {
+		return err
+	}
+	repos := &kubernetes.Repos{AllowHost: opts.Reader.URLs.Allows, Credentials: creds}
+	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, repos: repos}), extra...), s.cat); err != nil {
 		return err
 	}
 	s.web.Plugins, s.web.PluginTimeout = s.plugins.enabled, s.plugins.timeout

@@ -66,3 +66,21 @@ func BenchmarkKubernetesQueryOneClusterHangs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKubernetesDrift computes payment-service's drift from its
+// production overlay (read from a real git repository, rendered with
+// kustomize) against two clusters; the branch is fetched once and read at
+// its commit on every call (git ls-tree and archive), as within
+// Repos.Freshness.
+func BenchmarkKubernetesDrift(b *testing.B) {
+	c := newTestClusters(b, "")
+	g := newGitHost(b)
+	g.commit(b, "lanting/payment-service", manifests("256Mi"))
+	p := plugintest.New(b, kubernetes.Plugin(g.repos(b)), plugintest.Options{Config: c.config, Catalog: driftCatalog(g.URL)})
+	for b.Loop() {
+		status, body := p.Get(b, "/api/kubernetes/drift/default/component/payment-service", jane)
+		if status != 200 || !strings.Contains(body, `"drifted":true`) {
+			b.Fatalf("GET drift = %d %.300s", status, body)
+		}
+	}
+}

@@ -10,11 +10,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"callboard/integration/kubernetes"
 	"callboard/internal/browsertest"
+	"callboard/plugin/plugintest"
 )
 
 // TestBrowserKubernetesTab opens payment-service's Kubernetes tab in real
-// Chromium, with a crash-looping pod on production, and its overview
+// Chromium, with a crash-looping pod on production and an image that
+// differs from the one its git repository declares, and its overview
 // card; screenshots go to test-artifacts/kubernetes-*.png.
 func TestBrowserKubernetesTab(t *testing.T) {
 	if testing.Short() {
@@ -22,7 +25,13 @@ func TestBrowserKubernetesTab(t *testing.T) {
 	}
 	ctx := browsertest.New(t, 2*time.Minute)
 	c := newTestClusters(t, "")
-	p := newTestPortal(t, c.config)
+	g := newGitHost(t)
+	files := manifests("512Mi")
+	files["k8s/overlays/production/kustomization.yaml"] = strings.Replace(files["k8s/overlays/production/kustomization.yaml"], `newTag: "1.42.0"`, `newTag: "1.43.0"`, 1)
+	commit := g.commit(t, "lanting/payment-service", files)
+	catalog := strings.Replace(testCatalog, "app=payment-service\n", "app=payment-service\n    backstage.io/source-location: url:"+g.URL+
+		"/lanting/payment-service/tree/main/\n    callboard.io/kubernetes-manifests: k8s/overlays/production\n", 1)
+	p := plugintest.New(t, kubernetes.Plugin(g.repos(t)), plugintest.Options{Config: c.config, Catalog: catalog, Timeout: 5 * time.Second})
 	dir := os.Getenv("CALLBOARD_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "test-artifacts")
@@ -56,7 +65,8 @@ func TestBrowserKubernetesTab(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("progress")),
 	)
 	text, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-	for _, want := range []string{"CrashLoopBackOff", "connection refused", "at max", "Recent warnings"} {
+	for _, want := range []string{"CrashLoopBackOff", "connection refused", "at max", "Recent warnings",
+		"Drift from git", "Declared in git at " + commit[:12], "registry.company.com/payment-service:1.43.0"} {
 		if err != nil || !strings.Contains(text, want) {
 			t.Errorf("tab has no %q (%v)", want, err)
 		}

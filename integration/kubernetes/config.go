@@ -32,6 +32,9 @@ type Config struct {
 	// computed for the catalog's "Drifted from git" filter (callboard's
 	// key; default 5m).
 	DriftInterval string `yaml:"driftInterval"`
+	// DriftConcurrency is how many entities the drift job scans at once
+	// (callboard's key; default 4).
+	DriftConcurrency int `yaml:"driftConcurrency"`
 }
 
 // ServiceLocator is serviceLocatorMethod; only multiTenant (every entity
@@ -95,6 +98,8 @@ type settings struct {
 	objectTypes []string
 	cacheTTL    time.Duration
 	driftEvery  time.Duration
+	// driftWorkers is how many entities the drift job scans at once.
+	driftWorkers int
 }
 
 // check checks cfg and returns what the plugin runs with. Errors name the
@@ -123,6 +128,12 @@ func (cfg Config) check() (*settings, error) {
 	}
 	if s.driftEvery < time.Second {
 		return nil, bad("driftInterval: want at least 1s, got %q", cfg.DriftInterval)
+	}
+	switch s.driftWorkers = cfg.DriftConcurrency; {
+	case s.driftWorkers == 0:
+		s.driftWorkers = 4
+	case s.driftWorkers < 0 || s.driftWorkers > 64:
+		return nil, bad("driftConcurrency: want 1 to 64, got %d", cfg.DriftConcurrency)
 	}
 	for _, t := range cfg.ObjectTypes {
 		if !slices.Contains(objectTypes, t) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"reflect"
 	"sort"
@@ -22,14 +21,9 @@ import (
 	"callboard"
 )
 
-// ReadFunc reads a file of an entity's repository by URL, through the
-// portal's URL reader (its allowed hosts and credentials); NotFound when
-// there is none.
-type ReadFunc func(ctx context.Context, url string) ([]byte, error)
-
-// AnnotationManifests is the directory of the entity's repository, below
-// its backstage.io/source-location, that holds its manifests as a
-// Kustomize base or overlay (a kustomization.yaml); default "k8s".
+// AnnotationManifests is the folder of the entity's repository, below
+// its backstage.io/source-location, that holds its manifests: a Kustomize
+// base or overlay (a kustomization.yaml), or plain YAML; default "k8s".
 const AnnotationManifests = "callboard.io/kubernetes-manifests"
 
 // FieldDrift is one field whose running value is not the declared one,
@@ -54,107 +48,49 @@ type ObjectDrift struct {
 	Fields    []FieldDrift `json:"fields"`
 }
 
-// DriftReport compares an entity's declared manifests with its clusters.
+// DriftReport compares an entity's declared manifests, at a commit of its
+// repository, with its clusters.
 type DriftReport struct {
-	Entity   string        `json:"entity"`
+	Entity string `json:"entity"`
+	// Source is the repository, Branch its branch ("" the default one),
+	// Path the manifests' folder and Commit what was read.
 	Source   string        `json:"source"`
+	Branch   string        `json:"branch"`
+	Path     string        `json:"path"`
+	Commit   string        `json:"commit"`
 	Drifted  bool          `json:"drifted"`
 	Objects  []ObjectDrift `json:"objects"`
 	Warnings []string      `json:"warnings"`
 }
 
-// manifestsURL is where e's kustomization.yaml is, "" when e has no
-// url: source location.
-func manifestsURL(e *callboard.Entity) string {
-	src := repoRoot(e)
-	if src == "" {
-		return ""
-	}
-	dir := e.Annotation(AnnotationManifests)
-	if dir == "" {
-		dir = "k8s"
-	}
-	return src + strings.Trim(path.Clean("/"+dir), "/") + "/kustomization.yaml"
-}
-
-// repoRoot is e's source location as the URL its files are below, with
-// a trailing slash; "" when it has no url: one.
-func repoRoot(e *callboard.Entity) string {
+// manifestsOf is where e's manifests are: its repository, the folder in
+// it, and the folder read from git (the manifests folder's first
+// segment, where an overlay's bases are: k8s/ for k8s/overlays/prod).
+// ok is false when e has no url: source location.
+func manifestsOf(e *callboard.Entity) (loc repoLocation, dir, scope string, ok bool, err error) {
 	src, ok := strings.CutPrefix(e.Annotation(callboard.AnnotationSourceLocation), "url:")
 	if !ok || src == "" {
-		return ""
+		return loc, "", "", false, nil
 	}
-	// A file of a GitHub tree is read through its blob URL.
-	src = strings.Replace(src, "/tree/", "/blob/", 1)
-	return strings.TrimSuffix(src, "/") + "/"
+	if loc, err = locate(src); err != nil {
+		return loc, "", "", true, err
+	}
+	rel := e.Annotation(AnnotationManifests)
+	if rel == "" {
+		rel = "k8s"
+	}
+	rel = path.Clean("/" + rel)[1:]
+	if rel == "" {
+		rel = "."
+	}
+	first, _, _ := strings.Cut(rel, "/")
+	return loc, path.Join(loc.dir, rel), path.Join(loc.dir, first), true, nil
 }
 
-// maxManifests bounds what one entity's kustomization may pull in.
-const maxManifests = 200
-
-// declared reads the objects a kustomization.yaml names in resources
-// (files, and directories holding their own kustomization.yaml, as
-// overlays name their bases), depth first. Patches are not applied: the
-// report says so.
-func declared(ctx context.Context, read ReadFunc, root, kustomization string, depth int, warn func(string)) ([]Object, error) {
-	if depth > 5 {
-		return nil, callboard.Errorf(callboard.Invalid, "%s: kustomizations nested deeper than 5", kustomization)
-	}
-	data, err := read(ctx, kustomization)
-	if err != nil {
-		return nil, err
-	}
-	var k struct {
-		Resources             []string `json:"resources"`
-		Namespace             string   `json:"namespace"`
-		Patches               []any    `json:"patches"`
-		PatchesStrategicMerge []any    `json:"patchesStrategicMerge"`
-	}
-	if err := k8syaml.Unmarshal(data, &k); err != nil {
-		return nil, callboard.Errorf(callboard.Invalid, "%s: %v", kustomization, err)
-	}
-	if len(k.Patches)+len(k.PatchesStrategicMerge) > 0 {
-		warn(kustomization + ": patches are not applied; fields they set may show as drift")
-	}
-	base, err := url.Parse(kustomization)
-	if err != nil {
-		return nil, callboard.Errorf(callboard.Invalid, "%s: %v", kustomization, err)
-	}
-	var out []Object
-	for _, r := range k.Resources {
-		ref, err := url.Parse(r)
-		if err != nil || ref.IsAbs() || ref.Host != "" || strings.HasPrefix(r, "/") {
-			warn(kustomization + ": remote resource " + r + " skipped")
-			continue
-		}
-		u := base.ResolveReference(ref).String()
-		// ../ may climb to the repository's root, not above it.
-		if !strings.HasPrefix(u, root) {
-			return nil, callboard.Errorf(callboard.Invalid, "%s: resource %s is outside the repository", kustomization, r)
-		}
-		var objs []Object
-		if strings.HasSuffix(r, ".yaml") || strings.HasSuffix(r, ".yml") || strings.HasSuffix(r, ".json") {
-			data, err := read(ctx, u)
-			if err != nil {
-				return nil, err
-			}
-			if objs, err = decodeManifests(data); err != nil {
-				return nil, callboard.Errorf(callboard.Invalid, "%s: %v", u, err)
-			}
-		} else if objs, err = declared(ctx, read, root, strings.TrimSuffix(u, "/")+"/kustomization.yaml", depth+1, warn); err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if md, ok := o["metadata"].(map[string]any); ok && k.Namespace != "" {
-				md["namespace"] = k.Namespace
-			}
-		}
-		out = append(out, objs...)
-		if len(out) > maxManifests {
-			return nil, callboard.Errorf(callboard.Invalid, "%s: more than %d objects", kustomization, maxManifests)
-		}
-	}
-	return out, nil
+// hasManifests says whether e's repository may hold manifests.
+func hasManifests(e *callboard.Entity) bool {
+	_, _, _, ok, _ := manifestsOf(e)
+	return ok
 }
 
 func decodeManifests(data []byte) ([]Object, error) {
@@ -192,19 +128,28 @@ func gvrOf(o Object) schema.GroupVersionResource {
 
 // drift compares e's declared objects with each of its clusters.
 func (k *k8s) drift(ctx context.Context, e *callboard.Entity) (*DriftReport, error) {
-	if k.read == nil {
-		return nil, callboard.Errorf(callboard.NotFound, "drift needs the portal's URL reader")
+	if k.repos == nil {
+		return nil, callboard.Errorf(callboard.NotFound, "drift needs the portal's git reader")
 	}
-	src := manifestsURL(e)
-	if src == "" {
+	loc, dir, scope, ok, err := manifestsOf(e)
+	if !ok {
 		return nil, callboard.Errorf(callboard.NotFound, "%s has no url: %s annotation to find its manifests by", e.Ref(), callboard.AnnotationSourceLocation)
 	}
-	rep := &DriftReport{Entity: e.Ref().String(), Source: src, Objects: []ObjectDrift{}, Warnings: []string{}}
-	objs, err := declared(ctx, k.read, repoRoot(e), src, 0, func(w string) { rep.Warnings = append(rep.Warnings, w) })
 	if err != nil {
 		return nil, err
 	}
+	co, err := k.repos.read(ctx, loc, scope)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := render(co, dir)
+	if err != nil {
+		return nil, err
+	}
+	rep := &DriftReport{Entity: e.Ref().String(), Source: loc.repo, Branch: loc.branch, Path: dir, Commit: co.commit,
+		Objects: []ObjectDrift{}, Warnings: []string{}}
 	m := matchOf(e)
+	owned := hpaTargets(objs)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, c := range k.s.clustersFor(m) {
@@ -214,7 +159,7 @@ func (k *k8s) drift(ctx context.Context, e *callboard.Entity) (*DriftReport, err
 				continue // never read, never compared
 			}
 			wg.Go(func() {
-				od := cc.driftOf(ctx, o, m.namespace)
+				od := cc.driftOf(ctx, o, m.namespace, owned[str(o, "kind")+"/"+str(o, "metadata", "name")])
 				mu.Lock()
 				rep.Objects = append(rep.Objects, od)
 				mu.Unlock()
@@ -232,8 +177,9 @@ func (k *k8s) drift(ctx context.Context, e *callboard.Entity) (*DriftReport, err
 	return rep, nil
 }
 
-// driftOf compares one declared object with the running one.
-func (cc *clusterClient) driftOf(ctx context.Context, decl Object, ns string) ObjectDrift {
+// driftOf compares the fields that matter (mattering) of one declared
+// object with the running one.
+func (cc *clusterClient) driftOf(ctx context.Context, decl Object, ns string, hpaOwned bool) ObjectDrift {
 	ctx, cancel := context.WithTimeout(ctx, cc.timeout)
 	defer cancel()
 	if d := str(decl, "metadata", "namespace"); d != "" {
@@ -254,26 +200,9 @@ func (cc *clusterClient) driftOf(ctx context.Context, decl Object, ns string) Ob
 		}
 		return od
 	}
-	// What is declared, minus what the server owns.
-	want := map[string]any{}
-	for k, v := range decl {
-		switch k {
-		case "apiVersion", "kind", "status":
-		case "metadata":
-			md, _ := v.(map[string]any)
-			keep := map[string]any{}
-			for _, f := range []string{"labels", "annotations"} {
-				if md[f] != nil {
-					keep[f] = md[f]
-				}
-			}
-			want[k] = keep
-		default:
-			want[k] = v
-		}
-	}
+	want, got := mattering(decl, hpaOwned), mattering(live.Object, hpaOwned)
 	var fields []FieldDrift
-	diff(want, live.Object, nil, func(p []step, d, r any) {
+	diff(want, got, nil, func(p []step, d, r any) {
 		fd := FieldDrift{Path: showPath(p), Declared: d, Running: r}
 		fd.Manager, fd.Operation, fd.Time = blame(live.Object, p)
 		fields = append(fields, fd)
@@ -448,7 +377,7 @@ func ownedDepth(fields map[string]any, p []step) int {
 // facts reports drifted (kubernetes.drifted: source and key) for
 // entities with manifests.
 func (k *k8s) facts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error) {
-	if k.read == nil || !hasKubernetes(e) || manifestsURL(e) == "" {
+	if k.repos == nil || !hasKubernetes(e) || !hasManifests(e) {
 		return nil, nil
 	}
 	rep, err := k.drift(ctx, e)

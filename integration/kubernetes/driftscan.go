@@ -20,33 +20,58 @@ const (
 // driftJob computes the drift of every entity with Kubernetes annotations
 // and manifests and stores it as a fact (env.Facts), so that the catalog
 // filter of every replica reads what the replica holding the job's lease
-// computed. An entity whose drift cannot be computed (its repository or a
-// cluster does not answer) counts as not drifted and is logged.
+// computed. Entities are scanned by kubernetes.driftConcurrency workers at
+// once. An entity whose drift cannot be computed (its repository or a
+// cluster does not answer) counts as not drifted and is logged; a fact
+// that cannot be stored, or the job's end, stops the scan.
 func (k *k8s) driftJob(log func(msg string, args ...any)) plugin.Job {
 	return plugin.Job{Name: "drift", Every: k.s.driftEvery, Run: func(ctx context.Context) error {
 		es, err := k.catalog.EntitiesWith(ctx, "metadata.annotations."+AnnotationID, "metadata.annotations."+AnnotationLabelSelector)
 		if err != nil {
 			return err
 		}
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		todo := make(chan *callboard.Entity)
+		var wg sync.WaitGroup
+		for range k.s.driftWorkers {
+			wg.Go(func() {
+				for e := range todo {
+					if err := k.scanOne(ctx, e, log); err != nil {
+						cancel(err)
+					}
+				}
+			})
+		}
+	feed:
 		for _, e := range es {
-			if !hasKubernetes(e) || manifestsURL(e) == "" {
+			if !hasKubernetes(e) || !hasManifests(e) {
 				continue
 			}
-			rep, err := k.drift(ctx, e)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				log("cannot compute drift", "entity", e.Ref().String(), "err", err)
-			}
-			drifted := err == nil && rep.Drifted
-			f := callboard.Fact{Key: factDrifted, Value: drifted, At: time.Now().UTC()}
-			if err := k.store.PutFacts(ctx, factSource, e.Ref().String(), []callboard.Fact{f}); err != nil {
-				return err
+			select {
+			case todo <- e:
+			case <-ctx.Done():
+				break feed
 			}
 		}
-		return nil
+		close(todo)
+		wg.Wait()
+		return context.Cause(ctx)
 	}}
+}
+
+// scanOne computes and stores e's drifted fact.
+func (k *k8s) scanOne(ctx context.Context, e *callboard.Entity, log func(msg string, args ...any)) error {
+	rep, err := k.drift(ctx, e)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log("cannot compute drift", "entity", e.Ref().String(), "err", err)
+	}
+	drifted := err == nil && rep.Drifted
+	f := callboard.Fact{Key: factDrifted, Value: drifted, At: time.Now().UTC()}
+	return k.store.PutFacts(ctx, factSource, e.Ref().String(), []callboard.Fact{f})
 }
 
 // driftedFilter is the catalog's "Drifted from git" filter: the stored

@@ -24,9 +24,9 @@ const (
 
 // Plugin is the Kubernetes plugin, enabled by a kubernetes section;
 // without one, entities with Kubernetes annotations get a tab that says
-// how to connect a cluster. read reads the entities' manifests for drift;
-// nil turns drift off.
-func Plugin(read ReadFunc) plugin.Plugin {
+// how to connect a cluster. repos reads the entities' manifests from git
+// for drift; nil turns drift off.
+func Plugin(repos *Repos) plugin.Plugin {
 	return plugin.Plugin{
 		ID:        "kubernetes",
 		Title:     "Kubernetes",
@@ -40,7 +40,7 @@ func Plugin(read ReadFunc) plugin.Plugin {
 			{Name: PermProxy},
 		},
 		Setup: func(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
-			return setup(ctx, env, read)
+			return setup(ctx, env, repos)
 		},
 	}
 }
@@ -50,7 +50,7 @@ type k8s struct {
 	s       *settings
 	clients map[string]*clusterClient
 	catalog plugin.Catalog
-	read    ReadFunc
+	repos   *Repos
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry
@@ -58,7 +58,7 @@ type k8s struct {
 	store callboard.FactStore
 }
 
-func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance, error) {
+func setup(ctx context.Context, env plugin.Env, repos *Repos) (*plugin.Instance, error) {
 	if !env.Configured() {
 		k := &k8s{s: &settings{}}
 		return &plugin.Instance{Tabs: []plugin.Tab{{ID: "kubernetes", Title: "Kubernetes", Applies: hasKubernetes, Render: k.tab}}}, nil
@@ -71,7 +71,7 @@ func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance
 	if err != nil {
 		return nil, err
 	}
-	k := &k8s{s: s, clients: map[string]*clusterClient{}, catalog: env.Catalog, read: read, cache: map[string]cacheEntry{}}
+	k := &k8s{s: s, clients: map[string]*clusterClient{}, catalog: env.Catalog, repos: repos, cache: map[string]cacheEntry{}}
 	for _, c := range s.clusters {
 		cc, err := newClusterClient(c)
 		if err != nil {
@@ -85,7 +85,7 @@ func setup(ctx context.Context, env plugin.Env, read ReadFunc) (*plugin.Instance
 		Routes: k.routes(),
 		Facts:  k.facts,
 	}
-	if read != nil && env.Catalog != nil {
+	if repos != nil && env.Catalog != nil {
 		k.store = env.Facts
 		if k.store == nil {
 			k.store = &memFacts{}

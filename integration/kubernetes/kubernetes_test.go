@@ -73,7 +73,7 @@ type testClusters struct {
 	config        string
 }
 
-func newTestClusters(t *testing.T, extra string) testClusters {
+func newTestClusters(t testing.TB, extra string) testClusters {
 	t.Helper()
 	prod := kubefake.NewServer(t, kubefake.Options{TLS: true})
 	prod.Add(t, kubefake.PaymentService)
@@ -524,6 +524,7 @@ func TestKubernetesConfig(t *testing.T) {
 		{"custom resource", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  customResources: [{group: argoproj.io, plural: rollouts}]\n", "customResources[0]: group, apiVersion and plural are required"},
 		{"timeout", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  timeout: soon\n", "kubernetes.timeout: want a duration"},
 		{"drift interval", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  driftInterval: 0s\n", "kubernetes.driftInterval: want at least 1s"},
+		{"drift concurrency", "kubernetes:\n  serviceLocatorMethod: {type: multiTenant}\n  driftConcurrency: -1\n", "kubernetes.driftConcurrency: want 1 to 64, got -1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -698,5 +699,18 @@ func TestKubernetesDetectedErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKubernetesObjectTypes: objectTypes narrows what is fetched, and
+// custom resources still come from customResources.
+func TestKubernetesObjectTypes(t *testing.T) {
+	c := newTestClusters(t, "")
+	p := newTestPortal(t, c.config+"  objectTypes: [pods, deployments]\n")
+	r, _ := mustQuery(t, p, "/api/kubernetes/resources/workloads/query", `{"entityRef": "component:default/payment-service"}`)
+	for typ, want := range map[string]int{"pods": 3, "deployments": 1, "services": 0, "configmaps": 0, "replicasets": 0, "horizontalpodautoscalers": 0} {
+		if got := len(names(r, "production", typ)); got != want {
+			t.Errorf("%s: %d fetched, want %d", typ, got, want)
+		}
 	}
 }

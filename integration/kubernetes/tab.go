@@ -45,7 +45,7 @@ func (k *k8s) tab(ctx context.Context, e *callboard.Entity) (template.HTML, erro
 	for _, co := range res.Items {
 		parts = append(parts, k.clusterSection(e, co, plugin.Allowed(ctx, PermProxy, nil)))
 	}
-	if k.read != nil && manifestsURL(e) != "" {
+	if k.repos != nil && hasManifests(e) {
 		parts = append(parts, k.driftSection(ctx, e))
 	}
 	return ui.Join(parts...), nil
@@ -59,8 +59,13 @@ func (k *k8s) driftSection(ctx context.Context, e *callboard.Entity) template.HT
 	if err != nil {
 		return ui.Join(head, ui.Unavailable("Drift", callboard.ErrorMessage(err)))
 	}
+	where := rep.Path + " of " + rep.Source
+	if rep.Branch != "" {
+		where += " (" + rep.Branch + ")"
+	}
+	declared := "Declared in git at " + short(rep.Commit)
 	if !rep.Drifted {
-		return ui.Join(head, ui.Status(ui.OK, "Every declared object matches "+rep.Source))
+		return ui.Join(head, ui.Status(ui.OK, "Every object declared in git at "+short(rep.Commit)+" in "+where+" is running as declared"))
 	}
 	rows := [][]any{}
 	for _, od := range rep.Objects {
@@ -83,8 +88,8 @@ func (k *k8s) driftSection(ctx context.Context, e *callboard.Entity) template.HT
 			rows = append(rows, []any{od.Cluster, obj, f.Path, show(f.Declared), show(f.Running), by})
 		}
 	}
-	parts := []template.HTML{head, ui.Status(ui.Warn, "The running objects differ from "+rep.Source),
-		ui.Table([]string{"Cluster", "Object", "Field", "In git", "Running", "Changed by"}, rows)}
+	parts := []template.HTML{head, ui.Status(ui.Warn, "The running objects differ from "+where+" at commit "+short(rep.Commit)),
+		ui.Table([]string{"Cluster", "Object", "Field", declared, "Running", "Changed by"}, rows)}
 	for _, w := range rep.Warnings {
 		parts = append(parts, ui.Status(ui.Muted, w))
 	}
