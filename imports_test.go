@@ -101,6 +101,11 @@ var allowed = map[string][]string{
 	"callboard/bench/orggen/cmd/orggen": {"callboard/bench/orggen"},
 	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
 
+	// Replicas on one database: the change log's follower, on root types.
+	"callboard/replica": {"callboard"},
+	// The replicas' proof under load and faults drives built binaries over HTTP.
+	"callboard/tests/replicas": {"callboard/store/storetest"},
+
 	// The composition root imports everything.
 	"callboard/app":           {"callboard/"},
 	"callboard/cmd/callboard": {"callboard/app"},

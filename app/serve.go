@@ -233,7 +233,7 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 // in memory, and in ./callboard-docs with PostgreSQL. The returned func
 // removes that temp dir. url: sources are cloned with the integrations'
 // tokens: pluginCreds (GitHub's), then integrations.gitlab's.
-func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger) (*docsync.Syncer, func(), error) {
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger, repl *replication) (*docsync.Syncer, func(), error) {
 	tc, err := docsync.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -267,7 +267,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		cleanup()
 		return nil, nil, err
 	}
-	syncer, err := docsync.New(docsync.Options{
+	opts := docsync.Options{
 		Builder:   tc.Builder,
 		Interval:  tc.Interval(),
 		Publisher: pub,
@@ -281,7 +281,9 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 			return es, err
 		},
 		Credentials: creds,
-	})
+	}
+	repl.docsOptions(&opts)
+	syncer, err := docsync.New(opts)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

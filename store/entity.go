@@ -362,6 +362,36 @@ func (db *DB) EntitiesByUID(ctx context.Context, uids []string) ([]*callboard.St
 	return out, nil
 }
 
+// EntitiesByRef returns the entities with the given refs (case-insensitive),
+// in the order given; a missing ref yields a nil element. Up to 512 refs
+// take one query. Errors: Internal.
+func (db *DB) EntitiesByRef(ctx context.Context, refs []string) ([]*callboard.StoredEntity, error) {
+	out := make([]*callboard.StoredEntity, len(refs))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	var raws []rawEntity
+	err := db.queryIn(ctx, db.read, `SELECT `+entityColumns+` FROM entities WHERE ref`, "", lowerAll(refs), func(rows *sql.Rows) error {
+		r, err := scanRaw(rows)
+		raws = append(raws, r)
+		return err
+	})
+	if err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	if err := decodeAll(raws); err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	found := make(map[string]*callboard.StoredEntity, len(raws))
+	for _, r := range raws {
+		found[r.se.Ref] = r.se
+	}
+	for i, ref := range refs {
+		out[i] = found[strings.ToLower(ref)]
+	}
+	return out, nil
+}
+
 // EntityBodies returns the JSON bodies of the entities with the given uids,
 // in the order given, nil where missing. Up to 512 uids take one query.
 // Errors: Internal.
