@@ -206,6 +206,8 @@ func (r *Runner) taskSecrets(ctx context.Context, id string) (map[string]string,
 
 // execute runs one claimed task to its end, or until the runner stops.
 func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
+	// Which replica ran a task is in its logs only.
+	r.log.Info("scaffolder: running task", "task", t.ID)
 	// Steps act for the task's creator: a location a step registers
 	// records them as its creator (catalog.location.update).
 	bg := callboard.WithPrincipal(context.WithoutCancel(runCtx), callboard.Principal{Subject: t.CreatedBy})
