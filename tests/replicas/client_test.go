@@ -15,7 +15,7 @@ import (
 
 // client calls the replicas' API; 64 load connections share it.
 var client = &http.Client{
-	Timeout: 15 * time.Second,
+	Timeout:   15 * time.Second,
 	Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128, IdleConnTimeout: 30 * time.Second},
 }
 
