@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"callboard"
@@ -47,6 +48,10 @@ type replication struct {
 	shared   bool
 	log      *slog.Logger
 	follower *replica.Follower
+	// processing is whether this replica took the processing lease at
+	// its last pass: run renews it meanwhile, so that a pass longer than
+	// the lease does not hand processing to another replica mid-way.
+	processing atomic.Bool
 }
 
 func newReplication(cfg *config.Config, db *store.DB, holder string, log *slog.Logger) (*replication, error) {
@@ -86,7 +91,9 @@ func (r *replication) catalogOptions(opts *catalog.Options) {
 		interval = 2 * time.Minute
 	}
 	opts.Claim = func(ctx context.Context, full bool) bool {
-		if !r.acquire(ctx, leaseProcessing, time.Duration(r.cfg.ProcessingLease)) {
+		held := r.acquire(ctx, leaseProcessing, time.Duration(r.cfg.ProcessingLease))
+		r.processing.Store(held)
+		if !held {
 			return false
 		}
 		return !full || r.acquire(ctx, leaseProcessingFull, interval)
@@ -111,6 +118,24 @@ func (r *replication) docsOptions(opts *docsync.Options) {
 	opts.Claim = func(ctx context.Context) bool { return r.acquire(ctx, leaseDocsSync, interval) }
 }
 
+// keepProcessing renews the processing lease a third of its length
+// while this replica holds it, until ctx ends.
+func (r *replication) keepProcessing(ctx context.Context) {
+	ttl := time.Duration(r.cfg.ProcessingLease)
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if r.processing.Load() {
+			r.processing.Store(r.acquire(ctx, leaseProcessing, ttl))
+		}
+	}
+}
+
 func (r *replication) acquire(ctx context.Context, name string, ttl time.Duration) bool {
 	ok, err := r.db.AcquireLease(ctx, name, r.holder, ttl)
 	if err != nil && ctx.Err() == nil {
@@ -125,6 +150,9 @@ func (r *replication) acquire(ctx context.Context, name string, ttl time.Duratio
 // run follows the change log until ctx ends, then gives up the processing
 // lease so another replica takes over at once.
 func (r *replication) run(ctx context.Context) error {
+	if r.shared {
+		go r.keepProcessing(ctx)
+	}
 	err := r.follower.Run(ctx)
 	if r.shared {
 		rc, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

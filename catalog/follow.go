@@ -86,6 +86,12 @@ func (s *Service) applyChunk(refs []string, stored []*callboard.StoredEntity) {
 	var finals []*callboard.Entity
 	for i, ref := range refs {
 		se := stored[i]
+		// The index is checked apart from the graph: a write of this
+		// replica that failed half-way (the database went away) may have
+		// changed its graph and not its index.
+		if uid, ok := s.idx.UIDByRef(ref); ok && (se == nil || se.UID != uid) {
+			s.idx.Delete(uid)
+		}
 		if n, ok := s.g.lookup(ref); ok {
 			s.unloadNode(n, touched)
 			if se == nil || se.UID != n.uid {

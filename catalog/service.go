@@ -151,7 +151,9 @@ func (s *Service) Run(ctx context.Context) error {
 	s.readyMu.Do(func() { close(s.ready) })
 	watch := time.NewTimer(s.opts.WatchInterval)
 	defer watch.Stop()
-	full := time.NewTicker(s.opts.ProcessingInterval)
+	// A timer, reset after each full pass, rather than a ticker: a pass
+	// longer than the interval must not be followed at once by another.
+	full := time.NewTimer(s.opts.ProcessingInterval)
 	defer full.Stop()
 	for {
 		select {
@@ -165,6 +167,7 @@ func (s *Service) Run(ctx context.Context) error {
 			watch.Reset(max(s.opts.WatchInterval, 10*time.Since(start)))
 		case <-full.C:
 			s.pass(ctx, true)
+			full.Reset(s.opts.ProcessingInterval)
 		case ref := <-s.refresh:
 			s.refreshRef(ctx, ref)
 		}
@@ -176,14 +179,14 @@ func (s *Service) pass(ctx context.Context, full bool) {
 	if s.opts.Claim != nil && !s.opts.Claim(ctx, full) {
 		return
 	}
+	if full && s.opts.Claim != nil {
+		s.log.Info("catalog: processing every location on this replica")
+	}
 	if s.opts.CatchUp != nil {
 		if err := s.opts.CatchUp(ctx); err != nil {
 			s.log.Warn("catalog: processing pass skipped: cannot apply the other replicas' changes", "err", err)
 			return
 		}
-	}
-	if full && s.opts.Claim != nil {
-		s.log.Info("catalog: processing every location on this replica")
 	}
 	_ = s.ProcessAll(ctx, full) // failures are logged and recorded on the Locations
 }

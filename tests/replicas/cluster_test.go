@@ -93,6 +93,8 @@ func startReplica(t *testing.T, name, dir, cfg string) *replicaProc {
 	cmd := exec.Command(callboardBinary(t), "serve", "--config", cfg, "--dev", "--port", "0")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LOG_LEVEL=info")
+	// A replica dies with the test binary, even when a timeout kills it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	r := &replicaProc{name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = r.stdout, r.stderr
 	if err := cmd.Start(); err != nil {
@@ -156,7 +158,10 @@ func saveLog(t *testing.T, dir string, r *replicaProc) {
 // writeConfig writes a replica's app-config.yaml into dir.
 func writeConfig(t *testing.T, dir, name, dbURL string, processing time.Duration, desc *descriptors) string {
 	t.Helper()
-	work := filepath.Join(dir, "work-"+name)
+	// One working directory for all: a task interrupted on a replica
+	// resumes on another only if its workspace is shared (a shared volume
+	// in production); otherwise it fails and can be retried.
+	work := filepath.Join(dir, "work")
 	cfg := fmt.Sprintf(`backend:
   database: {client: pg, connection: '%s'}
   workingDirectory: %s
@@ -173,7 +178,7 @@ techdocs:
   publisher: {type: local, local: {publishDirectory: %s}}
 replication:
   pollInterval: {milliseconds: 500}
-  processingLease: {seconds: 3}
+  processingLease: {seconds: 5}
 `, dbURL, work, desc.host(), processing.Milliseconds(), filepath.Join(dir, "template.yaml"), filepath.Join(dir, "docs-"+name))
 	path := filepath.Join(dir, "app-config-"+name+".yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -243,6 +248,7 @@ spec: {type: service, lifecycle: production, owner: group:default/team}
 // restart: the shared one serves other tests.
 type privatePostgres struct {
 	dir  string
+	log  string // the server's output: never our pipes, which it would hold open
 	port int
 	url  string
 }
@@ -269,12 +275,12 @@ func startPrivatePostgres(t *testing.T) (*privatePostgres, error) {
 			return nil, fmt.Errorf("chown %s: %v %s", dir, err, out)
 		}
 	}
-	p := &privatePostgres{dir: filepath.Join(dir, "data"), port: freePort(t)}
+	p := &privatePostgres{dir: filepath.Join(dir, "data"), log: filepath.Join(dir, "log"), port: freePort(t)}
 	if out, err := p.run("initdb", "-D", p.dir, "-A", "trust", "-U", "postgres", "--no-sync"); err != nil {
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", p.port, dir)
-	if out, err := p.run("pg_ctl", "-D", p.dir, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
+	if out, err := p.run("pg_ctl", "-D", p.dir, "-o", opts, "-l", p.log, "-w", "-t", "60", "start"); err != nil {
 		return nil, fmt.Errorf("pg_ctl start: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { p.run("pg_ctl", "-D", p.dir, "-m", "immediate", "-w", "stop") })
@@ -286,7 +292,7 @@ func startPrivatePostgres(t *testing.T) (*privatePostgres, error) {
 // returns how long it took.
 func (p *privatePostgres) restart() (time.Duration, error) {
 	start := time.Now()
-	out, err := p.run("pg_ctl", "-D", p.dir, "-m", "fast", "-w", "-t", "60", "restart")
+	out, err := p.run("pg_ctl", "-D", p.dir, "-l", p.log, "-m", "fast", "-w", "-t", "60", "restart")
 	if err != nil {
 		return 0, fmt.Errorf("pg_ctl restart: %v\n%s", err, out)
 	}
@@ -305,6 +311,7 @@ func (p *privatePostgres) run(tool string, args ...string) ([]byte, error) {
 	defer cancel()
 	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
 	cmd.Dir = "/"
+	cmd.WaitDelay = 5 * time.Second
 	return cmd.CombinedOutput()
 }
 
