@@ -31,6 +31,9 @@ func (s *Service) ApplyChanges(ctx context.Context, refs []string) error {
 	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
+	if err := s.resync(ctx); err != nil {
+		return err
+	}
 	return s.applyStored(ctx, refs)
 }
 

@@ -84,10 +84,14 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 
-	runMu sync.Mutex   // one writer: processing runs and mutations
-	mu    sync.RWMutex // guards g and files
-	g     *graph
-	files map[string]fileState // "type:target" -> last seen state
+	runMu sync.Mutex // one writer: processing runs and mutations
+	// stale are refs a failed store write left changed in the graph only
+	// (flush); resync re-reads them.
+	staleMu sync.Mutex
+	stale   map[string]bool
+	mu      sync.RWMutex // guards g and files
+	g       *graph
+	files   map[string]fileState // "type:target" -> last seen state
 	// fileErrs are the problems each file of a Location had when last
 	// read: Location id -> "type:target" -> items.
 	fileErrs map[int32]map[string][]callboard.StatusItem
@@ -132,6 +136,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
 		g: newGraph(), files: map[string]fileState{}, fileErrs: map[int32]map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
+		stale:   map[string]bool{},
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }

@@ -142,17 +142,20 @@ func (r *replicaProc) stop() {
 	}
 }
 
-// saveLog keeps a replica's output next to the test's temp files when the
-// test failed, and says where.
+// saveLog writes a replica's output to a file in the temp dir when the
+// test failed (the test's own temp dirs are removed), and says where.
 func saveLog(t *testing.T, dir string, r *replicaProc) {
 	if !t.Failed() {
 		return
 	}
-	tail := r.stderr.String()
-	if len(tail) > 4000 {
-		tail = tail[len(tail)-4000:]
+	f, err := os.CreateTemp("", fmt.Sprintf("callboard-replica-%s-%d-*.log", r.name, r.cmd.Process.Pid))
+	if err != nil {
+		t.Logf("replica %s: cannot save its log: %v", r.name, err)
+		return
 	}
-	t.Logf("replica %s (%s) stderr, last lines:\n%s", r.name, r.base, tail)
+	defer f.Close()
+	fmt.Fprintf(f, "%s\n%s", r.stdout.String(), r.stderr.String())
+	t.Logf("replica %s (%s): its output is in %s", r.name, r.base, f.Name())
 }
 
 // writeConfig writes a replica's app-config.yaml into dir.
