@@ -281,6 +281,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 			return es, err
 		},
 		Credentials: creds,
+		Sanitizer:   tc.Sanitizer.Sanitizer(),
 	})
 	if err != nil {
 		cleanup()

@@ -32,6 +32,15 @@ type docsStatuser interface {
 	Status(ref callboard.EntityRef) docsync.Status
 }
 
+// docsSanitizer is the sanitizer docs carries (docsync.Syncer's, from
+// techdocs.sanitizer), else the default one, which keeps no iframe.
+func docsSanitizer(docs DocsReader) *techdocs.Sanitizer {
+	if d, ok := docs.(interface{ Sanitizer() *techdocs.Sanitizer }); ok {
+		return d.Sanitizer()
+	}
+	return nil
+}
+
 // docsBase is the reader's URL of the site root, with a trailing slash.
 func docsBase(r callboard.EntityRef) string {
 	ns := r.Namespace
@@ -312,7 +321,7 @@ func loadDocsView(ctx context.Context, docs DocsReader, e *callboard.Entity, p, 
 		return nil, callboard.Wrap(callboard.Upstream, err, "read docs page %s", file)
 	}
 	links := linkResolver{dir: path.Dir(file), base: v.Base, static: docsStaticBase(ref), current: strings.TrimSuffix(v.Base+file, "index.html")}
-	readPage(raw, links, v)
+	readPage(raw, links, docsSanitizer(docs), v)
 	return v, nil
 }
 
