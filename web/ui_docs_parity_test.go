@@ -123,7 +123,7 @@ func must[T any](_ any, v T) T { return v }
 // TestBrowserDocsParity reads the lists page in Chromium: nested lists
 // indent, code blocks have line numbers and a working copy button, and
 // the previous/next links sit under the article. Screenshot:
-// test-artifacts/docs-parity-lists.png.
+// test-artifacts/docs-parity-lists-{light,dark}.png.
 func TestBrowserDocsParity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -150,9 +150,12 @@ func TestBrowserDocsParity(t *testing.T) {
 	if lines == 0 {
 		t.Errorf("no line numbers")
 	}
-	png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join(artifacts(t), "docs-parity-lists.png"), png, 0o644); err != nil {
-		t.Fatal(err)
+	for _, scheme := range []string{"light", "dark"} {
+		step(t, ctx, scheme, colorScheme(scheme))
+		png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(artifacts(t), "docs-parity-lists-"+scheme+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// The copy button hands the code, without its line numbers, to the
 	// clipboard (recorded here: headless Chromium has no clipboard to read).
