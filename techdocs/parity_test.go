@@ -36,6 +36,22 @@ func TestSaneListsNestByTwo(t *testing.T) {
 	if !strings.Contains(html, want) {
 		t.Errorf("lists:\n%s\nwant:\n%s", html, want)
 	}
+	// Inside admonitions and tabs (content indented by 4) too.
+	site = mustBuild(t, fstest.MapFS{
+		"mkdocs.yml":    {Data: []byte("site_name: Lists\n")},
+		"docs/index.md": {Data: []byte("# L\n\n!!! note\n    1. one\n      1. two\n        1. three\n\n=== \"Tab\"\n    1. tab one\n      1. tab two\n\nAfter.\n\n1. step\n  !!! tip\n      inside the step\n2. next\n")},
+	})
+	html = parityPage(t, site, "index.md")
+	for _, want := range []string{
+		"<ol>\n<li>one\n<ol>\n<li>two\n<ol>\n<li>three</li>\n</ol>",
+		"<ol>\n<li>tab one\n<ol>\n<li>tab two</li>\n</ol>",
+		"<p>After.</p>",
+		"<li>step\n<div class=\"admonition tip\">\n<p class=\"admonition-title\">Tip</p>\n<p>inside the step</p>\n</div>\n</li>\n<li>next</li>",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("lists in blocks lack %q:\n%s", want, html)
+		}
+	}
 	// Code blocks and fenced code outside lists keep their indentation.
 	site = mustBuild(t, fstest.MapFS{
 		"mkdocs.yml":    {Data: []byte("site_name: Lists\n")},
