@@ -173,6 +173,17 @@ func TestMonorepoInclude(t *testing.T) {
 			t.Errorf("not written: %s", f)
 		}
 	}
+	// The written page's footer links its neighbours in nav order, from
+	// one sub-site into the next.
+	b, _ := os.ReadFile(filepath.Join(dir, "services", "payments", "api", "index.html"))
+	for _, want := range []string{
+		`<a class="md-footer__link md-footer__link--prev" href="../" rel="prev">← Overview</a>`,
+		`<a class="md-footer__link md-footer__link--next" href="../../../ledger/" rel="next">Ledger →</a>`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("api page lacks %s", want)
+		}
+	}
 
 	// A missing sub-site or one whose site_name is not a path is a
 	// warning on the line that includes it.
