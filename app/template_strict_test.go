@@ -125,6 +125,16 @@ func TestDryRunChecksSkippedInputs(t *testing.T) {
 	if code, stdout, stderr := dryRunCLI(t, os.Getenv, tpl); code != 0 || !strings.Contains(stdout, "2. pr (publish:github:pull-request) [skipped]") {
 		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
 	}
+	// A skipped step whose each reads a skipped step's output cannot be
+	// rendered as the real run would: it is skipped unchecked, not failed.
+	tpl = writeTemplate(t, fetchStep+pr+`    - id: dispatch
+      action: github:actions:dispatch
+      each: ${{ steps.pr.output.repos }}
+      input: {repoUrl: '${{ each.value }}', workflowId: ci.yml, branchOrTagName: main}
+`, "", map[string]string{"README.md": "x\n"})
+	if code, stdout, stderr := dryRunCLI(t, os.Getenv, tpl); code != 0 || !strings.Contains(stdout, "its input is not checked, as its `each` did not give a list here") {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
 }
 
 // TestDryRunOutputIf: output links and text whose `if` is false are

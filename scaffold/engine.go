@@ -213,12 +213,12 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 	if !ok {
 		return x.fail(ctx, st, notRegistered(st))
 	}
+	if x.dryRun && !act.dryRun {
+		return x.skipInDryRun(ctx, st, act)
+	}
 	iterations, err := x.iterations(st)
 	if err != nil {
 		return x.fail(ctx, st, err)
-	}
-	if x.dryRun && !act.dryRun {
-		return x.skipInDryRun(ctx, st, act, iterations)
 	}
 	x.rec.log(st.ID, "processing", fmt.Sprintf("Beginning step %s", name))
 	if err := x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "processing"}); err != nil {
@@ -386,10 +386,19 @@ func (x *execution) recordInput(stepID string, echo any) {
 // effects: its input is rendered and checked against the action's input
 // schema for each iteration, as the real run would check it, so a dry run
 // used as template CI catches a key the action does not take.
-func (x *execution) skipInDryRun(ctx context.Context, st Step, act *action, iterations []map[string]any) error {
+func (x *execution) skipInDryRun(ctx context.Context, st Step, act *action) error {
 	name := st.Name
 	if name == "" {
 		name = st.ID
+	}
+	iterations, err := x.iterations(st)
+	if err != nil {
+		// `each` may read the outputs of steps this dry run skipped too:
+		// the input cannot be rendered as the real run would render it.
+		x.setOutput(st.ID, nil)
+		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; its input is not checked, as its `each` did not give a list here (%s)",
+			name, st.Action, x.mask.apply(callboard.ErrorMessage(err))))
+		return x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "skipped"})
 	}
 	var echoes []any
 	for _, it := range iterations {
