@@ -184,7 +184,7 @@ func TestDryRunCopyWithoutRender(t *testing.T) {
 	if !strings.Contains(stdout, "=== README.md (10 bytes)\n# pay-svc\n") {
 		t.Errorf("README.md not rendered:\n%s", stdout)
 	}
-	if !strings.Contains(stdout, "[fetch] Warning: copyWithoutRender was removed in Backstage's scaffolder 4.3 and is ignored, so README.md are rendered; use copyWithoutTemplating") {
+	if !strings.Contains(stdout, "[fetch] Warning: copyWithoutRender was removed in Backstage's scaffolder 4.3 and is ignored, so the files it lists (README.md) are rendered; use copyWithoutTemplating") {
 		t.Errorf("no warning:\n%s", stdout)
 	}
 }

@@ -90,7 +90,7 @@ func (b *Builtins) fetchTemplate(sc callboard.StepContext, in FetchTemplateInput
 	if len(in.CopyWithoutRender) > 0 {
 		// Backstage's scaffolder 4.3 removed the option: the files it
 		// lists are rendered like the others.
-		sc.Logf("Warning: copyWithoutRender was removed in Backstage's scaffolder 4.3 and is ignored, so %s are rendered; use copyWithoutTemplating to copy them without templating",
+		sc.Logf("Warning: copyWithoutRender was removed in Backstage's scaffolder 4.3 and is ignored, so the files it lists (%s) are rendered; use copyWithoutTemplating to copy them without templating",
 			strings.Join(in.CopyWithoutRender, ", "))
 	}
 	src, err := b.tree(sc, in.URL)
