@@ -136,6 +136,9 @@ func TestIframeHosts(t *testing.T) {
 	if out := string(s.Sanitize([]byte(`<iframe src="https://evil.example/">fallback</iframe><p>ok</p>`))); out != "<p>ok</p>" {
 		t.Errorf("removed iframe left %q", out)
 	}
+	if got := strings.Join(s.FrameSources(), " "); got != "grafana.example.com:3000 https://docs.google.com/presentation/" {
+		t.Errorf("FrameSources = %q", got)
+	}
 }
 
 // TestMonorepoInclude: !include sub-sites build under their site_name

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -88,6 +89,25 @@ func NewSanitizer(hosts, prefixes []string) *Sanitizer {
 		}
 	}
 	return s
+}
+
+// FrameSources are the CSP frame-src sources of the iframes s allows: the
+// portal's pages must name them for the browser to load those iframes.
+func (s *Sanitizer) FrameSources() []string {
+	if s == nil {
+		return nil
+	}
+	out := make([]string, 0, len(s.hosts)+len(s.prefixes))
+	for h := range s.hosts {
+		out = append(out, h) // any scheme, as Backstage compares the host only
+	}
+	for _, p := range s.prefixes {
+		if u, err := url.Parse(p); err == nil {
+			out = append(out, u.Scheme+"://"+u.Host+u.EscapedPath())
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Sanitize cleans b with the policy and drops the iframes s does not allow.

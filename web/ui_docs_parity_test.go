@@ -112,13 +112,17 @@ func TestDocsReaderParity(t *testing.T) {
 	if !strings.Contains(embeds, `<iframe src="https://www.youtube.com/embed/abc"`) || strings.Contains(embeds, "evil.example") {
 		t.Errorf("iframes not filtered by the allowed hosts")
 	}
-	// Without the config key, no iframe is kept.
-	if body := string(must(do(t, newParityReader(t, nil), "GET", base+"embeds/", "", nil))); strings.Contains(body, "<iframe") {
-		t.Errorf("iframe kept without allowedIframeHosts")
+	// The pages' CSP lets the browser load the allowed hosts' frames.
+	resp, _ := do(t, srv, "GET", base+"embeds/", "", nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "; frame-src 'self' www.youtube.com") {
+		t.Errorf("CSP = %q, want frame-src with the allowed host", csp)
+	}
+	// Without the config key, no iframe is kept, and frames stay 'self'.
+	resp, body := do(t, newParityReader(t, nil), "GET", base+"embeds/", "", nil)
+	if strings.Contains(string(body), "<iframe") || strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-src") {
+		t.Errorf("iframe or frame-src without allowedIframeHosts")
 	}
 }
-
-func must[T any](_ any, v T) T { return v }
 
 // TestBrowserDocsParity reads the lists page in Chromium: nested lists
 // indent, code blocks have line numbers and a working copy button, and
