@@ -119,13 +119,15 @@ func TestIframeHosts(t *testing.T) {
 		t.Errorf("unlisted host kept: %s", out)
 	}
 	// Hosts compare with their port, as Backstage's new URL(src).host.
-	s := techdocs.NewSanitizer([]string{"grafana.example.com:3000"}, []string{"https://docs.google.com/presentation/"})
+	s := techdocs.NewSanitizer([]string{"grafana.example.com:3000"}, []string{"https://docs.google.com/presentation/", "https://miro.com"})
 	for html, keep := range map[string]bool{
 		`<iframe src="https://grafana.example.com:3000/d/x"></iframe>`:     true,
 		`<iframe src="https://grafana.example.com/d/x"></iframe>`:          false,
 		`<iframe src="https://docs.google.com/presentation/d/1"></iframe>`: true,
 		`<iframe src="https://docs.google.com/spreadsheets/d/1"></iframe>`: false,
 		`<iframe src="/api/techdocs/static/x.html"></iframe>`:              false,
+		`<iframe src="https://miro.com/app/embed/1"></iframe>`:             true,
+		`<iframe src="https://miro.com.evil.example/app"></iframe>`:        false,
 		`<iframe src="https://evil.example/">fallback <b>x</b></iframe>ok`: false,
 	} {
 		out := string(s.Sanitize([]byte(html)))
@@ -136,7 +138,7 @@ func TestIframeHosts(t *testing.T) {
 	if out := string(s.Sanitize([]byte(`<iframe src="https://evil.example/">fallback</iframe><p>ok</p>`))); out != "<p>ok</p>" {
 		t.Errorf("removed iframe left %q", out)
 	}
-	if got := strings.Join(s.FrameSources(), " "); got != "grafana.example.com:3000 https://docs.google.com/presentation/" {
+	if got := strings.Join(s.FrameSources(), " "); got != "grafana.example.com:3000 https://docs.google.com/presentation/ https://miro.com" {
 		t.Errorf("FrameSources = %q", got)
 	}
 }

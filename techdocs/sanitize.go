@@ -132,7 +132,10 @@ func (s *Sanitizer) allows(src string) bool {
 		return true
 	}
 	for _, p := range s.prefixes {
-		if strings.HasPrefix(src, p) {
+		// The prefix's scheme and host must match whole: a prefix
+		// https://docs.google.com must not let docs.google.com.evil.example in.
+		pu, _ := url.Parse(p)
+		if strings.EqualFold(u.Scheme, pu.Scheme) && strings.EqualFold(u.Host, pu.Host) && strings.HasPrefix(u.EscapedPath(), pu.EscapedPath()) {
 			return true
 		}
 	}
