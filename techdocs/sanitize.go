@@ -79,7 +79,7 @@ type Sanitizer struct {
 func NewSanitizer(hosts, prefixes []string) *Sanitizer {
 	s := &Sanitizer{hosts: map[string]bool{}}
 	for _, h := range hosts {
-		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+		if h = strings.ToLower(strings.TrimSpace(h)); ValidIframeHost(h) {
 			s.hosts[h] = true
 		}
 	}
@@ -109,6 +109,12 @@ func (s *Sanitizer) FrameSources() []string {
 	sort.Strings(out)
 	return out
 }
+
+var iframeHost = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$`)
+
+// ValidIframeHost reports whether h is a host name with an optional port,
+// the form allowedIframeHosts entries take (it also goes into the CSP).
+func ValidIframeHost(h string) bool { return iframeHost.MatchString(h) }
 
 // Sanitize cleans b with the policy and drops the iframes s does not allow.
 func (s *Sanitizer) Sanitize(b []byte) []byte {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	"callboard/config"
@@ -75,7 +74,7 @@ func ReadConfig(cfg *config.Config, log *slog.Logger) (Config, error) {
 		at := fmt.Sprintf("techdocs.sanitizer.allowedIframeHosts[%d]", i)
 		switch h := h.(type) {
 		case string:
-			if strings.ContainsAny(h, "/ ") || h == "" {
+			if !techdocs.ValidIframeHost(h) {
 				return tc, cfg.Errorf(at, "%q is not a host: write the host name (and port) only, such as www.youtube.com", h)
 			}
 			tc.Sanitizer.hosts = append(tc.Sanitizer.hosts, h)
