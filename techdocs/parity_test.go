@@ -138,6 +138,11 @@ func TestIframeHosts(t *testing.T) {
 	if out := string(s.Sanitize([]byte(`<iframe src="https://evil.example/">fallback</iframe><p>ok</p>`))); out != "<p>ok</p>" {
 		t.Errorf("removed iframe left %q", out)
 	}
+	for _, bad := range []string{"https://a.example/x;script-src", "https://a.example/?q=1", "javascript:alert(1)", "https://a b/"} {
+		if techdocs.ValidIframeSrc(bad) {
+			t.Errorf("ValidIframeSrc(%q) = true", bad)
+		}
+	}
 	if got := strings.Join(s.FrameSources(), " "); got != "grafana.example.com:3000 https://docs.google.com/presentation/ https://miro.com" {
 		t.Errorf("FrameSources = %q", got)
 	}

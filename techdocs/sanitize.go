@@ -84,7 +84,7 @@ func NewSanitizer(hosts, prefixes []string) *Sanitizer {
 		}
 	}
 	for _, p := range prefixes {
-		if u, err := url.Parse(p); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		if ValidIframeSrc(p) {
 			s.prefixes = append(s.prefixes, p)
 		}
 	}
@@ -115,6 +115,15 @@ var iframeHost = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5
 // ValidIframeHost reports whether h is a host name with an optional port,
 // the form allowedIframeHosts entries take (it also goes into the CSP).
 func ValidIframeHost(h string) bool { return iframeHost.MatchString(h) }
+
+// ValidIframeSrc reports whether p can be an allowedIframeHosts {src}
+// prefix: an http(s) URL on a valid host, with nothing a CSP source could
+// not hold (no query, spaces, quotes, ";" or ",").
+func ValidIframeSrc(p string) bool {
+	u, err := url.Parse(p)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && ValidIframeHost(u.Host) &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil && !strings.ContainsAny(p, " \t;,'\"")
+}
 
 // Sanitize cleans b with the policy and drops the iframes s does not allow.
 func (s *Sanitizer) Sanitize(b []byte) []byte {

@@ -3,7 +3,6 @@ package docsync
 import (
 	"fmt"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"callboard/config"
@@ -80,7 +79,7 @@ func ReadConfig(cfg *config.Config, log *slog.Logger) (Config, error) {
 			tc.Sanitizer.hosts = append(tc.Sanitizer.hosts, h)
 		case map[string]any:
 			src, _ := h["src"].(string)
-			if u, err := url.Parse(src); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			if !techdocs.ValidIframeSrc(src) {
 				return tc, cfg.Errorf(at+".src", "want an http(s) URL that the iframes' src starts with, not %q", src)
 			}
 			tc.Sanitizer.prefixes = append(tc.Sanitizer.prefixes, src)
