@@ -81,7 +81,9 @@ type Page struct {
 	// Title comes from the nav, else front matter "title", else the first H1,
 	// else the file name.
 	Title string
-	// HTML is the sanitized page body: safe to embed in the portal as is.
+	// HTML is the sanitized page body. It keeps iframes with an http(s)
+	// source, which the portal's Sanitizer keeps or drops by its allowed
+	// hosts; the rest is safe to embed as is.
 	HTML template.HTML
 	// TOC lists the page's headings, nested by level.
 	TOC []TOCEntry
