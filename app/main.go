@@ -43,7 +43,7 @@ Usage:
   callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-json]
                                                   measure ingest, queries and memory
   callboard docs generate|serve|publish ...       build, preview and publish TechDocs sites
-  callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
+  callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR] [--config FILE]...
                                                   run a software template without side effects
   callboard policy test|check|default ...         test and check permission policies
   callboard sessions revoke --all | --user REF [--config FILE]...
@@ -80,7 +80,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	case "docs":
 		return runDocs(ctx, args[1:], stdout, stderr)
 	case "template":
-		return runTemplate(ctx, args[1:], stdout, stderr)
+		return runTemplate(ctx, args[1:], getenv, stdout, stderr, extra)
 	case "policy":
 		return runPolicy(ctx, args[1:], stdout, stderr, plugin.Permissions(declaredPlugins(extra))...)
 	case "sessions":

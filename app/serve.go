@@ -269,6 +269,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		},
 		Credentials:  creds,
 		ObserveBuild: observeBuild,
+		Sanitizer:    tc.Sanitizer.Sanitizer(),
 	}
 	repl.docsOptions(&opts)
 	syncer, err := docsync.New(opts)

@@ -16,23 +16,29 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"callboard"
+	"callboard/plugin"
 	"callboard/scaffold"
 )
 
-const templateUsage = `Usage: callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
+const templateUsage = `Usage: callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR] [--config app-config.yaml]...
 
 Runs a software template without side effects, as POST /api/scaffolder/v2/dry-run
-does: the values are checked against the template's parameters, then every
-step runs in a temporary workspace (actions that cannot run without effects,
-such as publish:github, are skipped and their rendered input shown).
+does, strictly enough to serve as the template's CI: the values are checked
+against the template's parameters, a step naming an action this binary does
+not have fails the run, then every step runs in a temporary workspace
+(actions that cannot run without effects, such as publish:github, are
+skipped, their rendered input checked against the action's input schema
+and shown). --config reads app-config.yaml as serve does: its integrations
+(integrations.github with its token) read skeletons hosted on GitHub.
 Prints the step plan with each step's rendered input, then the files the
 template produces with their contents; --output DIR writes the files there
-instead. Exits 1 naming the fields when values are invalid, or when a step
-fails.
+instead, and only when the run succeeds. Exits 1 naming the fields when
+values are invalid, the action when one is not registered, or the step
+when one fails.
 `
 
 // runTemplate implements "callboard template".
-func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTemplate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, extra []plugin.Plugin) error {
 	if len(args) == 0 || args[0] != "dry-run" {
 		fmt.Fprint(stderr, templateUsage)
 		return errSilent
@@ -42,6 +48,8 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	flags.Usage = func() { fmt.Fprint(stderr, templateUsage) }
 	valuesFile := flags.String("values", "", "a YAML or JSON file of parameter values")
 	output := flags.String("output", "", "write the rendered files under this directory instead of printing them")
+	var configs stringList
+	flags.Var(&configs, "config", "an app-config.yaml whose integrations read the skeletons (repeatable)")
 	// Flags may come before or after the template path.
 	var paths []string
 	rest := args[1:]
@@ -68,13 +76,11 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	// Without a config no plugin is enabled: their actions (publish:github)
-	// are skipped with their rendered input, as dry runs skip actions
-	// they cannot run.
-	actions, err := newActions(&scaffold.Builtins{Fetcher: &scaffold.URLFetcher{}}, nil)
+	actions, closePlugins, err := dryRunActions(ctx, configs, getenv, extra)
 	if err != nil {
 		return err
 	}
+	defer closePlugins()
 	res, err := scaffold.DryRun(ctx, actions, t, values, nil, callboard.TaskUser{Ref: "user:development/guest"}, nil)
 	var ve *scaffold.ValidationError
 	if errors.As(err, &ve) {
@@ -84,17 +90,22 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return errSilent
 	}
 	if err != nil {
-		return err
-	}
-	printPlan(stdout, res)
-	if err := emitFiles(stdout, res.DirectoryContents, *output); err != nil {
-		return err
-	}
-	if res.Error != "" {
-		fmt.Fprintf(stderr, "dry run failed: %s\n", res.Error)
+		fmt.Fprintf(stderr, "%s: dry run failed: %s\n", paths[0], callboard.ErrorMessage(err))
 		return errSilent
 	}
-	return nil
+	printPlan(stdout, res)
+	if res.Error != "" {
+		// No files of a failed run reach --output: CI must not pick up
+		// half a skeleton.
+		if *output == "" {
+			if err := emitFiles(stdout, res.DirectoryContents, ""); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stderr, "%s: dry run failed: %s\n", paths[0], res.Error)
+		return errSilent
+	}
+	return emitFiles(stdout, res.DirectoryContents, *output)
 }
 
 // readTemplate reads a template.yaml; its location is the file, so that
@@ -170,9 +181,17 @@ func printPlan(w io.Writer, res *scaffold.DryRunResult) {
 }
 
 // emitFiles prints the files with their contents, or writes them under
-// dir.
-func emitFiles(w io.Writer, files []scaffold.DryRunFile, dir string) error {
+// dir; a write that fails removes the files written before it.
+func emitFiles(w io.Writer, files []scaffold.DryRunFile, dir string) (err error) {
 	fmt.Fprintf(w, "\nFiles (%d):\n", len(files))
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
 	for _, f := range files {
 		data, err := base64.StdEncoding.DecodeString(f.Base64Content)
 		if err != nil {
@@ -190,6 +209,7 @@ func emitFiles(w io.Writer, files []scaffold.DryRunFile, dir string) error {
 			if err := os.WriteFile(p, data, mode); err != nil {
 				return err
 			}
+			written = append(written, p)
 			fmt.Fprintf(w, "  wrote %s\n", p)
 			continue
 		}

@@ -12,7 +12,8 @@ import (
 
 // TestTemplateDryRun runs the brief's create-go-service template from
 // shared/compat: the plan shows each step's rendered input, the files are
-// printed, publish:github (not registered here) is skipped with its input.
+// printed, publish:github (known, its plugin not configured here) is skipped
+// with its input checked and shown.
 func TestTemplateDryRun(t *testing.T) {
 	tpl := filepath.Join(compattest.Dir(t, "templates", "create-go-service"), "template.yaml")
 	values := filepath.Join(t.TempDir(), "values.yaml")

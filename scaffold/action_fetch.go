@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"callboard"
 	"callboard/scaffold/render"
@@ -28,7 +29,7 @@ type FetchTemplateInput struct {
 	URL                   string         `json:"url" required:"true" description:"Relative path or absolute URL pointing to the directory tree to fetch"`
 	TargetPath            string         `json:"targetPath" description:"Target path within the working directory to generate contents to. Defaults to the working directory root."`
 	Values                map[string]any `json:"values" description:"Values to pass on to the templating engine"`
-	CopyWithoutRender     []string       `json:"copyWithoutRender" description:"Deprecated: use copyWithoutTemplating. Globs of files and directories copied without processing"`
+	CopyWithoutRender     []string       `json:"copyWithoutRender" description:"Removed in Backstage's scaffolder 4.3: accepted, ignored with a warning (the files are rendered); use copyWithoutTemplating"`
 	CopyWithoutTemplating []string       `json:"copyWithoutTemplating" description:"Globs of files and directories whose contents are copied without templating; their paths are still templated"`
 	CookiecutterCompat    bool           `json:"cookiecutterCompat" description:"Enable features to maximise compatibility with templates built for fetch:cookiecutter"`
 	TemplateFileExtension any            `json:"templateFileExtension" description:"If set, only files with the given extension (true means .njk) are templated, and the extension is removed"`
@@ -83,8 +84,14 @@ func (b *Builtins) fetchTemplate(sc callboard.StepContext, in FetchTemplateInput
 	if err != nil {
 		return err
 	}
-	if ext != "" && (len(in.CopyWithoutRender) > 0 || len(in.CopyWithoutTemplating) > 0) {
-		return callboard.Errorf(callboard.Invalid, "input.templateFileExtension cannot be combined with copyWithoutRender or copyWithoutTemplating")
+	if ext != "" && len(in.CopyWithoutTemplating) > 0 {
+		return callboard.Errorf(callboard.Invalid, "input.templateFileExtension cannot be combined with copyWithoutTemplating")
+	}
+	if len(in.CopyWithoutRender) > 0 {
+		// Backstage's scaffolder 4.3 removed the option: the files it
+		// lists are rendered like the others.
+		sc.Logf("Warning: copyWithoutRender was removed in Backstage's scaffolder 4.3 and is ignored, so the files it lists (%s) are rendered; use copyWithoutTemplating to copy them without templating",
+			strings.Join(in.CopyWithoutRender, ", "))
 	}
 	src, err := b.tree(sc, in.URL)
 	if err != nil {
@@ -95,7 +102,7 @@ func (b *Builtins) fetchTemplate(sc callboard.StepContext, in FetchTemplateInput
 		return err
 	}
 	files, err := render.Tree(src, dst, render.TreeOptions{
-		Values: in.Values, CopyWithoutTemplating: in.CopyWithoutTemplating, CopyWithoutRender: in.CopyWithoutRender,
+		Values: in.Values, CopyWithoutTemplating: in.CopyWithoutTemplating,
 		TemplateFileExtension: ext, CookiecutterCompat: in.CookiecutterCompat, Replace: in.Replace,
 		TrimBlocks: in.TrimBlocks, LstripBlocks: in.LstripBlocks,
 	})

@@ -57,12 +57,20 @@ type DryRunResult struct {
 // with. When files are given, the template's own directory is replaced by
 // them (Backstage's directoryContents), so that fetch:template ./skeleton
 // reads them; a template without BaseURL gets an empty directory. Invalid
-// values are a *ValidationError.
+// values are a *ValidationError; a step naming an action that is not
+// registered is a NotFound error.
 func DryRun(ctx context.Context, actions *Actions, t *Template, values map[string]any, secrets map[string]string,
 	user callboard.TaskUser, files []DryRunFile) (*DryRunResult, error) {
 	values, err := ValidateValues(t, values)
 	if err != nil {
 		return nil, err
+	}
+	// A dry run is a template's CI: a step naming an action this server
+	// does not have fails it before anything runs, as Backstage's 404.
+	for _, st := range t.Steps {
+		if !actions.Has(st.Action) {
+			return nil, notRegistered(st)
+		}
 	}
 	tmp, err := os.MkdirTemp("", "callboard-dry-run-")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"callboard"
@@ -89,7 +90,34 @@ func (x *execution) run(ctx context.Context) (map[string]any, error) {
 		return nil, callboard.Wrap(callboard.Invalid, err, "render the template's output")
 	}
 	m, _ := out.(map[string]any)
+	dropFalseItems(m, "links")
+	dropFalseItems(m, "text")
 	return m, nil
+}
+
+// dropFalseItems removes the items of output[key] whose rendered `if` is
+// false and the `if` key of the others, as Backstage's output does.
+func dropFalseItems(output map[string]any, key string) {
+	items, ok := output[key].([]any)
+	if !ok {
+		return
+	}
+	kept := make([]any, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			kept = append(kept, it)
+			continue
+		}
+		if cond, has := m["if"]; has {
+			if !render.Truthy(cond) {
+				continue
+			}
+			delete(m, "if")
+		}
+		kept = append(kept, m)
+	}
+	output[key] = kept
 }
 
 // newMasker masks the task's secrets and the server directories it knows.
@@ -182,23 +210,11 @@ func (x *execution) runStep(ctx context.Context, st Step) error {
 		}
 	}
 	act, ok := x.actions.byID[st.Action]
-	if !ok && x.dryRun {
-		_, echo, _ := x.render(map[string]any(st.Input))
-		x.recordInput(st.ID, echo)
-		x.setOutput(st.ID, nil)
-		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: action %s is not registered on this server", name, st.Action))
-		return nil
-	}
 	if !ok {
-		return x.fail(ctx, st, callboard.Errorf(callboard.Invalid, "action %q is not registered (known: %v)", st.Action, x.actions.IDs()))
+		return x.fail(ctx, st, notRegistered(st))
 	}
 	if x.dryRun && !act.dryRun {
-		x.setOutput(st.ID, nil)
-		_, echo, _ := x.render(map[string]any(st.Input))
-		x.recordInput(st.ID, echo)
-		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; it would get input %s",
-			name, st.Action, jsonString(echo)))
-		return nil
+		return x.skipInDryRun(ctx, st, act)
 	}
 	iterations, err := x.iterations(st)
 	if err != nil {
@@ -366,10 +382,69 @@ func (x *execution) recordInput(stepID string, echo any) {
 	}
 }
 
-func jsonString(v any) string {
-	b, err := json.Marshal(v)
+// skipInDryRun stands in for a step whose action cannot run without
+// effects: its input is rendered and checked against the action's input
+// schema for each iteration, as the real run would check it, so a dry run
+// used as template CI catches a key the action does not take.
+func (x *execution) skipInDryRun(ctx context.Context, st Step, act *action) error {
+	name := st.Name
+	if name == "" {
+		name = st.ID
+	}
+	iterations, err := x.iterations(st)
 	if err != nil {
+		// `each` may read the outputs of steps this dry run skipped too:
+		// the input cannot be rendered as the real run would render it.
+		x.setOutput(st.ID, nil)
+		x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; its input is not checked, as its `each` did not give a list here (%s)",
+			name, st.Action, x.mask.apply(callboard.ErrorMessage(err))))
+		return x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "skipped"})
+	}
+	var echoes []any
+	for _, it := range iterations {
+		if it != nil {
+			x.scope["each"] = it
+		}
+		rendered, echo, err := x.render(map[string]any(st.Input))
+		delete(x.scope, "each")
+		if err != nil {
+			return x.fail(ctx, st, callboard.Wrap(callboard.Invalid, err, "render the input of step %s", st.ID))
+		}
+		x.recordInput(st.ID, echo)
+		input, _ := rendered.(map[string]any)
+		if input == nil {
+			input = map[string]any{}
+		}
+		if problems := check(act.input, input, "input"); len(problems) > 0 {
+			return x.fail(ctx, st, callboard.Errorf(callboard.Invalid, "%s: %s", st.Action, strings.Join(problems, "; ")))
+		}
+		echoes = append(echoes, echo)
+	}
+	x.setOutput(st.ID, nil)
+	shown := any(echoes)
+	if st.Each == nil && len(echoes) == 1 {
+		shown = echoes[0]
+	}
+	x.rec.log(st.ID, "skipped", fmt.Sprintf("Skipping %s in this dry run: %s does not support dry runs; its input is valid; it would get input %s",
+		name, st.Action, jsonString(shown)))
+	return x.rec.putStep(callboard.TaskStep{TaskID: x.taskID, StepID: st.ID, Status: "skipped"})
+}
+
+// notRegistered is the error for a step naming an action no one
+// registered; Backstage's registry answers NotFoundError (404) in the
+// same words.
+func notRegistered(st Step) error {
+	return callboard.Errorf(callboard.NotFound, "Template action with ID '%s' is not registered. (step %s)", st.Action, st.ID)
+}
+
+// jsonString is v as JSON for log lines, with &, < and > as they are
+// (json.Marshal would write \u0026).
+func jsonString(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }

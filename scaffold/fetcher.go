@@ -25,7 +25,8 @@ type Fetcher interface {
 
 // URLFetcher reads file:// directories and files, http(s) files from
 // allowed hosts, and embedded: paths from an embedded tree (the demo's
-// templates). Directories over http(s) need a host integration (GitHub).
+// templates). Directories over http(s) are read by a host's integration
+// (GitHub's trees, with its token).
 type URLFetcher struct {
 	// URLs reads http(s) files: the hosts backend.reading.allow and the
 	// integrations allow, each redirect checked again. Its zero MaxBytes
@@ -62,8 +63,10 @@ func (f *URLFetcher) FetchTree(ctx context.Context, rawURL string) (fs.FS, error
 		}
 		return fs.Sub(f.Embedded, strings.TrimPrefix(path.Clean(u.Path), "/"))
 	case "http", "https":
-		return nil, callboard.Errorf(callboard.Invalid,
-			"cannot read the directory %s over plain HTTP: only file:// and embedded templates, or hosts with an integration (GitHub), serve directories", rawURL)
+		if f.URLs == nil {
+			return nil, callboard.Errorf(callboard.Invalid, "cannot read the directory %s: no URL reader", rawURL)
+		}
+		return f.URLs.ReadTree(ctx, rawURL)
 	}
 	return nil, callboard.Errorf(callboard.Invalid, "unsupported URL scheme in %q", rawURL)
 }

@@ -28,7 +28,7 @@ type config struct {
 	// Options of the extensions we honour.
 	Permalink   string // "" disables header permalinks
 	TOCDepth    int    // deepest heading level in Page.TOC
-	LineNumbers bool   // pymdownx.highlight linenums
+	LineNumbers bool   // pymdownx.highlight linenums (true, as techdocs-core sets it)
 
 	warnings []Warning
 }
@@ -40,6 +40,17 @@ type navEntry struct {
 	Children []navEntry
 	Section  bool
 	Line     int
+	// Include is the mkdocs.yml of a monorepo sub-site ("!include
+	// ./v1/mkdocs.yml"), relative to the including config's folder.
+	Include string
+	// File is the config the entry was written in, when not the site's
+	// own (a sub-site's mkdocs.yml), for warnings.
+	File string
+	// Subsite marks the section an Include became.
+	Subsite bool
+	// DeriveUnder is set on a sub-site's section without a nav of its
+	// own: its children are derived from the pages under this folder.
+	DeriveUnder string
 }
 
 // knownKeys are MkDocs config keys accepted without comment; the ones that
@@ -60,7 +71,7 @@ var knownPlugins = map[string]string{
 	"techdocs-core":   "",
 	"search":          "",
 	"material/search": "",
-	"monorepo":        "the monorepo plugin is not supported: !include entries in nav are ignored",
+	"monorepo":        "", // !include in nav (monorepo.go); techdocs-core enables it anyway
 }
 
 // supportedExtensions are rendered; aliases map Python-Markdown's names.
@@ -211,8 +222,11 @@ func parseConfig(name string, data []byte) (*config, error) {
 			cfg.TOCDepth = d
 		}
 	}
-	if hl, ok := cfg.Extensions["pymdownx.highlight"]; ok {
-		cfg.LineNumbers, _ = hl["linenums"].(bool)
+	// techdocs-core turns pymdownx.highlight's linenums on; the site's own
+	// setting overrides it, as techdocs-core merges mdx_configs.
+	cfg.LineNumbers = true
+	if ln, ok := cfg.Extensions["pymdownx.highlight"]["linenums"].(bool); ok {
+		cfg.LineNumbers = ln
 	}
 	return cfg, nil
 }
@@ -306,8 +320,11 @@ func parseNav(n *yaml.Node, warn func(int, string, ...any)) ([]navEntry, error) 
 			k, v := it.Content[0], it.Content[1]
 			switch v.Kind {
 			case yaml.ScalarNode:
-				if strings.HasPrefix(v.Value, "!include") || v.Tag == "!include" {
-					warn(v.Line, "nav: !include is not supported; %q ignored", k.Value)
+				if inc, ok := strings.CutPrefix(v.Value, "!include"); ok || v.Tag == "!include" {
+					if !ok {
+						inc = v.Value
+					}
+					out = append(out, navEntry{Title: k.Value, Include: strings.TrimSpace(inc), Line: k.Line})
 					continue
 				}
 				out = append(out, navEntry{Title: k.Value, Target: v.Value, Line: k.Line})

@@ -92,6 +92,7 @@ func (m *markdown) renderPage(p *Page) ([]byte, []Warning) {
 	raw = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
 	metaTitle, body, first := splitFrontMatter(raw)
 	ps.src, ps.locs = ps.expandSnippets(p.Path, body, first, []string{real})
+	ps.src = saneLists(ps.src) // techdocs-core's mdx_truly_sane_lists
 	ps.lineStarts = []int{0}
 	for i, c := range ps.src {
 		if c == '\n' {

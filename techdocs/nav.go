@@ -20,13 +20,23 @@ func (b *builder) nav(site *Site) []NavItem {
 func (b *builder) resolveNav(site *Site, entries []navEntry) []NavItem {
 	out := []NavItem{}
 	for _, e := range entries {
+		warnf := b.warn
+		if e.File != "" {
+			warnf = func(line int, format string, args ...any) {
+				b.warnings = append(b.warnings, Warning{File: e.File, Line: line, Message: sprintf(format, args...)})
+			}
+		}
+		if e.DeriveUnder != "" {
+			out = append(out, NavItem{Title: e.Title, Children: b.deriveFrom(site, e.DeriveUnder)})
+			continue
+		}
 		if e.Section {
 			out = append(out, NavItem{Title: e.Title, Children: b.resolveNav(site, e.Children)})
 			continue
 		}
 		if isExternal(e.Target) {
 			if ok, _ := callboard.LinkURL(e.Target); !ok {
-				b.warn(e.Line, "nav links to %q, which is not shown as a link; use an http, https or mailto URL", e.Target)
+				warnf(e.Line, "nav links to %q, which is not shown as a link; use an http, https or mailto URL", e.Target)
 				continue
 			}
 			title := e.Title
@@ -39,7 +49,7 @@ func (b *builder) resolveNav(site *Site, entries []navEntry) []NavItem {
 		target := path.Clean(strings.TrimPrefix(e.Target, "./"))
 		i, ok := b.pages[target]
 		if !ok || escapes(target) {
-			b.warn(e.Line, "nav references %q, which is not found in the docs directory", e.Target)
+			warnf(e.Line, "nav references %q, which is not found in the docs directory", e.Target)
 			continue
 		}
 		p := &site.Pages[i]
@@ -53,7 +63,10 @@ func (b *builder) resolveNav(site *Site, entries []navEntry) []NavItem {
 
 // deriveNav nests the pages by folder, in tree order: a folder becomes a
 // section titled after its name, placed after the folder's own pages.
-func (b *builder) deriveNav(site *Site) []NavItem {
+func (b *builder) deriveNav(site *Site) []NavItem { return b.deriveFrom(site, ".") }
+
+// deriveFrom is deriveNav for the pages under folder root.
+func (b *builder) deriveFrom(site *Site, root string) []NavItem {
 	type item struct {
 		dir  string
 		page int
@@ -83,7 +96,7 @@ func (b *builder) deriveNav(site *Site) []NavItem {
 		}
 		return out
 	}
-	return build(".")
+	return build(root)
 }
 
 // childDir returns the immediate subfolder of dir that contains d.

@@ -81,7 +81,9 @@ type Page struct {
 	// Title comes from the nav, else front matter "title", else the first H1,
 	// else the file name.
 	Title string
-	// HTML is the sanitized page body: safe to embed in the portal as is.
+	// HTML is the sanitized page body. It keeps iframes with an http(s)
+	// source, which the portal's Sanitizer keeps or drops by its allowed
+	// hosts; the rest is safe to embed as is.
 	HTML template.HTML
 	// TOC lists the page's headings, nested by level.
 	TOC []TOCEntry
@@ -175,6 +177,15 @@ func Build(fsys fs.FS, opts BuildOptions) (*Site, error) {
 		assets:  map[string]bool{},
 	}
 	b.warnings = append(b.warnings, cfg.warnings...)
+	if cfg.Nav != nil {
+		// The monorepo plugin's sub-sites join docs_dir at their site_name.
+		var mounts []mountPoint
+		cfg.Nav = b.includeSubsites(fsys, cfgName, cfg.Nav, &mounts, 0)
+		if len(mounts) > 0 {
+			b.mounts = &mountFS{root: docs, mounts: mounts}
+			b.docs = b.mounts
+		}
+	}
 	files, err := b.scan()
 	if err != nil {
 		return nil, err
@@ -191,7 +202,7 @@ func Build(fsys fs.FS, opts BuildOptions) (*Site, error) {
 		DocsDir:     docsDir,
 		Assets:      files.assets,
 		BuildTime:   now,
-		docs:        docs,
+		docs:        b.docs,
 	}
 	site.Pages = make([]Page, len(files.pages))
 	for i, p := range files.pages {
@@ -235,12 +246,25 @@ func Build(fsys fs.FS, opts BuildOptions) (*Site, error) {
 	}
 
 	site.Nav = b.nav(site)
+	for i := range site.Pages {
+		addTitleHeading(&site.Pages[i])
+	}
 	site.Etag = opts.Etag
 	if site.Etag == "" {
 		site.Etag = hex.EncodeToString(hash.Sum(nil))[:20]
 	}
 	site.Warnings = sortWarnings(b.warnings)
 	return site, nil
+}
+
+// addTitleHeading gives a page without an h1 its title (the nav's, when
+// the nav names it) as h1, as mkdocs-material's content template does for
+// techdocs-core's sites.
+func addTitleHeading(p *Page) {
+	if p.Title == "" || strings.Contains(string(p.HTML), "<h1") {
+		return
+	}
+	p.HTML = template.HTML("<h1>"+template.HTMLEscapeString(p.Title)+"</h1>\n") + p.HTML
 }
 
 // Page returns the page whose source path (relative to docs_dir) is p.
@@ -274,6 +298,7 @@ type builder struct {
 	cfgName  string
 	docs     fs.FS
 	docsDir  string
+	mounts   *mountFS        // docs with the monorepo sub-sites, or nil
 	pages    map[string]int  // source path -> index in Site.Pages
 	assets   map[string]bool // asset paths relative to docs_dir
 	warnings []Warning
@@ -335,6 +360,10 @@ func (b *builder) warn(line int, format string, args ...any) {
 // srcName is the path of a docs file relative to the source root, as
 // warnings show it.
 func (b *builder) srcName(p string) string {
+	if b.mounts != nil {
+		name, _ := b.mounts.srcName(b.docsDir, p)
+		return name
+	}
 	if b.docsDir == "." {
 		return p
 	}
@@ -385,6 +414,14 @@ func (b *builder) editURL(p string) string {
 			return ""
 		}
 	}
+	if b.mounts != nil {
+		// A sub-site's page is edited in its own docs folder.
+		if name, dir := b.mounts.srcName(b.docsDir, p); dir != b.docsDir {
+			if base, ok := strings.CutSuffix(strings.TrimSuffix(uri, "/"), "/"+b.docsDir); ok {
+				return editJoin(repo, base) + "/" + name
+			}
+		}
+	}
 	if strings.Contains(uri, "://") {
 		return strings.TrimSuffix(uri, "/") + "/" + p
 	}
@@ -392,6 +429,14 @@ func (b *builder) editURL(p string) string {
 		return repo + "/" + uri + p
 	}
 	return repo + "/" + strings.Trim(uri, "/") + "/" + p
+}
+
+// editJoin joins an edit_uri without its docs folder to repo_url.
+func editJoin(repo, base string) string {
+	if strings.Contains(base, "://") {
+		return base
+	}
+	return repo + "/" + strings.Trim(base, "/")
 }
 
 func sortWarnings(ws []Warning) []Warning {

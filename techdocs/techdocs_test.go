@@ -81,6 +81,7 @@ func TestBuildGolden(t *testing.T) {
 	trees := map[string]string{
 		"fulltree": filepath.Join("testdata", "fulltree"),
 		"derived":  filepath.Join("testdata", "derived"),
+		"parity":   filepath.Join("testdata", "parity"),
 	}
 	for name, dir := range trees {
 		t.Run(name, func(t *testing.T) {
@@ -121,7 +122,7 @@ func TestFullTreeCoversEveryExtension(t *testing.T) {
 	html := all.String()
 	for _, want := range []string{
 		`<table>`, `<th align="center">`, // tables
-		`<div class="highlight language-go"><span class="filename">main.go</span><pre class="chroma">`, // fenced code, title
+		`<div class="highlight language-go"><span class="filename">main.go</span><div class="chroma">`, // fenced code, title, linenums by default
 		`<span class="line hl">`, `class="lntable"`, // hl_lines, linenums
 		`<pre class="mermaid">graph LR`,                                                    // superfences mermaid
 		`<div class="admonition note">`, `<p class="admonition-title">Read this first</p>`, // admonition

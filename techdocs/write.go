@@ -229,7 +229,42 @@ func renderStandalone(w io.Writer, site *Site, p *Page, opts LayoutOptions, navs
 	if site.Name != "" && site.Name != p.Title {
 		data.Title = p.Title + " - " + site.Name
 	}
+	data.Prev, data.Next = footerLinks(site, p, dir)
 	return layout.Execute(w, data)
+}
+
+// footerLink is the previous or next page, as mkdocs-material's footer
+// links it.
+type footerLink struct {
+	Title, Href string
+}
+
+// footerLinks returns the pages before and after p in the nav's order.
+func footerLinks(site *Site, p *Page, dir string) (prev, next *footerLink) {
+	var pages []NavItem
+	var walk func([]NavItem)
+	walk = func(items []NavItem) {
+		for _, it := range items {
+			if it.Path != "" && !it.External {
+				pages = append(pages, it)
+			}
+			walk(it.Children)
+		}
+	}
+	walk(site.Nav)
+	for i, it := range pages {
+		if it.Path != p.Path {
+			continue
+		}
+		if i > 0 {
+			prev = &footerLink{Title: pages[i-1].Title, Href: relURL(dir, pages[i-1].URL)}
+		}
+		if i+1 < len(pages) {
+			next = &footerLink{Title: pages[i+1].Title, Href: relURL(dir, pages[i+1].URL)}
+		}
+		break
+	}
+	return prev, next
 }
 
 type layoutData struct {
@@ -240,6 +275,8 @@ type layoutData struct {
 	Title   string
 	NavHTML template.HTML // the "nav" template of the page's layoutNav
 	Head    template.HTML
+	// Prev and Next are the neighbouring pages in the nav, for the footer.
+	Prev, Next *footerLink
 }
 
 // navCache renders the nav of every page of one site from a skeleton: the
@@ -425,6 +462,9 @@ body { margin: 0; background: #fff; }
 .md-nav .md-nav__title { font-weight: 600; color: #59636e; margin: .6em 0 .2em; display: block; }
 .md-content { padding: 1.5em 0 4em; }
 .md-source-edit { float: right; font: .85em system-ui, sans-serif; }
+.md-footer { display: flex; gap: 1em; margin-top: 3em; padding-top: 1em; border-top: 1px solid #d1d9e0; font: .95em system-ui, sans-serif; }
+.md-footer__link { color: #0969da; text-decoration: none; }
+.md-footer__link--next { margin-left: auto; }
 @media (max-width: 900px) { .md-container { grid-template-columns: 1fr; } .md-sidebar--secondary { display: none; } }
 @media (prefers-color-scheme: dark) {
 body { background: #0d1117; }
@@ -445,6 +485,7 @@ body { background: #0d1117; }
 <article class="md-content__inner md-typeset">
 {{.Page.HTML}}
 </article>
+{{if or .Prev .Next}}<nav class="md-footer" aria-label="Previous and next page">{{with .Prev}}<a class="md-footer__link md-footer__link--prev" href="{{.Href}}" rel="prev">← {{.Title}}</a>{{end}}{{with .Next}}<a class="md-footer__link md-footer__link--next" href="{{.Href}}" rel="next">{{.Title}} →</a>{{end}}</nav>{{end}}
 </div></main>
 <nav class="md-nav md-nav--secondary md-sidebar md-sidebar--secondary" aria-label="Table of contents">
 {{if .Page.TOC}}<span class="md-nav__title">On this page</span>{{template "toc" .Page.TOC}}{{end}}

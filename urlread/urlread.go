@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +65,10 @@ type Integration struct {
 	// contents API with its token and cache) and says handled=false for
 	// the rest, which are read over HTTP.
 	Read func(ctx context.Context, u *url.URL) (data []byte, handled bool, err error)
+	// ReadTree, when set, reads the directory URLs on Host it recognizes
+	// (a repository's tree: fetch:template's skeleton) and says
+	// handled=false for the rest.
+	ReadTree func(ctx context.Context, u *url.URL) (tree fs.FS, handled bool, err error)
 }
 
 // serves reports whether u is on the integration's host.
@@ -86,6 +91,26 @@ func (r *Reader) Allows(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// ReadTree returns the directory at target, read by the integration of
+// its host (GitHub's tree of a repository). Invalid when no integration
+// recognizes it: plain HTTP serves no directories.
+func (r *Reader) ReadTree(ctx context.Context, target string) (fs.FS, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, callboard.Errorf(callboard.Invalid, "%q is not an http(s) URL", target)
+	}
+	for _, in := range r.Integrations {
+		if in.ReadTree == nil || !in.serves(u) {
+			continue
+		}
+		if tree, ok, err := in.ReadTree(ctx, u); ok {
+			return tree, err
+		}
+	}
+	return nil, callboard.Errorf(callboard.Invalid,
+		"cannot read the directory %s: only hosts with an integration (integrations.github) serve directories", target)
 }
 
 // Read returns the body of target. Errors:

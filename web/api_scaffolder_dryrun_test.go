@@ -53,3 +53,26 @@ func TestScaffolderDryRunBaseIsRequestOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestScaffolderDryRunUnknownAction: a step naming an action the server
+// does not have answers 404 in Backstage's words, as its registry does.
+func TestScaffolderDryRunUnknownAction(t *testing.T) {
+	srv := newScaffolderServer(t)
+	tpl := map[string]any{
+		"apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template",
+		"metadata": map[string]any{"name": "typo"},
+		"spec": map[string]any{"owner": "group:default/a", "type": "service", "steps": []any{
+			map[string]any{"id": "log", "action": "debug:log", "input": map[string]any{"message": "hi"}},
+			map[string]any{"id": "pub", "action": "publish:gihtub", "input": map[string]any{}},
+		}},
+	}
+	resp, body := do(t, srv, "POST", "/api/scaffolder/v2/dry-run", "t0k", map[string]any{"template": tpl, "values": map[string]any{}})
+	var res struct {
+		Error struct{ Name, Message string }
+	}
+	json.Unmarshal(body, &res)
+	if resp.StatusCode != http.StatusNotFound || res.Error.Name != "NotFoundError" ||
+		res.Error.Message != "Template action with ID 'publish:gihtub' is not registered. (step pub)" {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}

@@ -81,6 +81,7 @@ type Server struct {
 	opts    Options
 	mux     *http.ServeMux
 	ui      *ui
+	csp     string // the pages' Content-Security-Policy (contentPolicy)
 	csrf    *http.CrossOriginProtection
 	// events are the plugins' event handlers by topic; eventReads bounds
 	// the event bodies read at once (api_events.go).
@@ -100,6 +101,7 @@ func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 		panic(err)
 	}
 	s.ui = u
+	s.csp = contentPolicy(docsSanitizer(opts.Docs).FrameSources())
 	s.csrf = s.newCSRF()
 	checkTabs(opts.Plugins)
 	s.events = eventHandlers(opts.Plugins)

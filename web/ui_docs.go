@@ -32,6 +32,44 @@ type docsStatuser interface {
 	Status(ref callboard.EntityRef) docsync.Status
 }
 
+// pager returns the pages before and after the active one in nav order,
+// skipping sections and external links.
+func pager(nav []docsLink) (prev, next *docsLink) {
+	var pages []*docsLink
+	var walk func([]docsLink)
+	walk = func(items []docsLink) {
+		for i := range items {
+			if items[i].URL != "" && !items[i].External && !strings.HasPrefix(items[i].URL, "#") {
+				pages = append(pages, &items[i])
+			}
+			walk(items[i].Children)
+		}
+	}
+	walk(nav)
+	for i, p := range pages {
+		if !p.Active {
+			continue
+		}
+		if i > 0 {
+			prev = pages[i-1]
+		}
+		if i+1 < len(pages) {
+			next = pages[i+1]
+		}
+		return prev, next
+	}
+	return nil, nil
+}
+
+// docsSanitizer is the sanitizer docs carries (docsync.Syncer's, from
+// techdocs.sanitizer), else the default one, which keeps no iframe.
+func docsSanitizer(docs DocsReader) *techdocs.Sanitizer {
+	if d, ok := docs.(interface{ Sanitizer() *techdocs.Sanitizer }); ok {
+		return d.Sanitizer()
+	}
+	return nil
+}
+
 // docsBase is the reader's URL of the site root, with a trailing slash.
 func docsBase(r callboard.EntityRef) string {
 	ns := r.Namespace
@@ -62,6 +100,9 @@ type docsView struct {
 	Nav       []docsLink
 	TOC       []docsLink
 	EditURL   string
+	// Prev and Next are the pages before and after this one in the nav,
+	// as the reader's footer links them (mkdocs-material's footer).
+	Prev, Next *docsLink
 	// Search within the site.
 	Query    string
 	Searched bool
@@ -317,7 +358,8 @@ func loadDocsView(ctx context.Context, docs DocsReader, e *callboard.Entity, p, 
 		return nil, callboard.Wrap(callboard.Upstream, err, "read docs page %s", file)
 	}
 	links := linkResolver{dir: path.Dir(file), base: v.Base, static: docsStaticBase(ref), current: strings.TrimSuffix(v.Base+file, "index.html")}
-	readPage(raw, links, v)
+	readPage(raw, links, docsSanitizer(docs), v)
+	v.Prev, v.Next = pager(v.Nav)
 	return v, nil
 }
 

@@ -16,14 +16,14 @@ import (
 // to the portal reader.
 
 // readPage fills the page fields of v from a built page: the article
-// (sanitized, its links made to work in the portal), the nav, the TOC and
+// (sanitized with san, its links made to work in the portal), the nav, the TOC and
 // the edit link.
-func readPage(raw []byte, links linkResolver, v *docsView) {
+func readPage(raw []byte, links linkResolver, san *techdocs.Sanitizer, v *docsView) {
 	content, ok := techdocs.ExtractContent(raw)
 	if !ok {
 		content = raw // not a MkDocs page: show what sanitizing leaves
 	}
-	v.HTML, v.PageTitle = rewriteLinks(techdocs.Sanitize(content), links)
+	v.HTML, v.PageTitle = rewriteLinks(san.Sanitize(content), links)
 	doc, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
 		return

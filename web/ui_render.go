@@ -147,12 +147,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 	return nil
+}
+
+// contentPolicy is the pages' Content-Security-Policy; frames are the
+// sources docs pages may embed (techdocs.sanitizer.allowedIframeHosts).
+func contentPolicy(frames []string) string {
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	if len(frames) > 0 {
+		csp += "; frame-src 'self' " + strings.Join(frames, " ")
+	}
+	return csp
 }
 
 // notices are the messages a redirect may ask a page to show; only these

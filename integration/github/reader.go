@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
+	"testing/fstest"
 
 	"callboard"
 	"callboard/urlread"
@@ -57,7 +59,7 @@ func (c *Client) ReadURL(ctx context.Context, u *url.URL) ([]byte, bool, error) 
 // web host and, when it differs, one for the raw content host, so the
 // reader asks this client about its own hosts only.
 func (c *Client) URLIntegrations() []urlread.Integration {
-	out := []urlread.Integration{{Host: c.cfg.Host, Read: c.ReadURL}}
+	out := []urlread.Integration{{Host: c.cfg.Host, Read: c.ReadURL, ReadTree: c.ReadTreeURL}}
 	if raw, err := url.Parse(c.cfg.RawBaseURL); err == nil && raw.Host != "" && raw.Host != c.cfg.Host {
 		out = append(out, urlread.Integration{Host: raw.Host, Read: c.ReadURL})
 	}
@@ -98,4 +100,64 @@ func escapePath(p string) string {
 // locations use.
 func (c *Client) FileURL(owner, repo, ref, path string) string {
 	return fmt.Sprintf("%s/%s/%s/blob/%s/%s", c.cfg.webBase(), owner, repo, ref, strings.TrimPrefix(path, "/"))
+}
+
+// Bounds of a directory read through ReadTreeURL (a template skeleton).
+const (
+	maxTreeFiles = 2000
+	maxTreeBytes = 64 << 20
+)
+
+// ReadTreeURL reads a directory of a repository,
+// {web}/{o}/{r}/tree|blob/{ref}[/{path}], with the integration's
+// credentials: the git tree lists it, the contents API reads each file.
+// handled is false for URLs that are not a directory of this host. Backstage
+// reads fetch:template's skeletons from GitHub the same way (readTree).
+func (c *Client) ReadTreeURL(ctx context.Context, u *url.URL) (fs.FS, bool, error) {
+	parts := strings.SplitN(strings.Trim(u.Path, "/"), "/", 5)
+	if u.Host != c.cfg.Host || len(parts) < 4 || (parts[2] != "tree" && parts[2] != "blob") {
+		return nil, false, nil
+	}
+	owner, repo, ref, dir := parts[0], parts[1], parts[3], ""
+	if len(parts) == 5 {
+		dir = strings.Trim(parts[4], "/")
+	}
+	tree, _, err := c.gh.Git.GetTree(Context(ctx), owner, repo, ref, true)
+	if err != nil {
+		return nil, true, wrap(err, "list %s/%s at %s", owner, repo, ref)
+	}
+	if tree.GetTruncated() {
+		return nil, true, callboard.Errorf(callboard.Invalid, "%s/%s at %s has too many files to read as a tree", owner, repo, ref)
+	}
+	prefix := ""
+	if dir != "" {
+		prefix = dir + "/"
+	}
+	out := fstest.MapFS{}
+	total := 0
+	for _, e := range tree.Entries {
+		p := e.GetPath()
+		if e.GetType() != "blob" || !strings.HasPrefix(p, prefix) || e.GetMode() == "120000" {
+			continue // symbolic links are not followed, as in fetch:plain
+		}
+		if len(out) == maxTreeFiles {
+			return nil, true, callboard.Errorf(callboard.Invalid, "%s has more than %d files", u, maxTreeFiles)
+		}
+		data, err := c.ReadFile(ctx, owner, repo, ref, p)
+		if err != nil {
+			return nil, true, err
+		}
+		if total += len(data); total > maxTreeBytes {
+			return nil, true, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", u, maxTreeBytes>>20)
+		}
+		mode := fs.FileMode(0o644)
+		if e.GetMode() == "100755" {
+			mode = 0o755
+		}
+		out[strings.TrimPrefix(p, prefix)] = &fstest.MapFile{Data: data, Mode: mode}
+	}
+	if len(out) == 0 {
+		return nil, true, callboard.Errorf(callboard.NotFound, "%s is not a directory with files", u)
+	}
+	return out, true, nil
 }

@@ -96,7 +96,6 @@ func renderSkeleton(t *testing.T, base string, input map[string]any) {
 	values, _ := input["values"].(map[string]any)
 	opts := render.TreeOptions{Values: values}
 	opts.CopyWithoutTemplating = stringList(input["copyWithoutTemplating"])
-	opts.CopyWithoutRender = stringList(input["copyWithoutRender"])
 	src := filepath.Join(base, input["url"].(string))
 	dst := t.TempDir()
 	written, err := render.Tree(os.DirFS(src), dst, opts)

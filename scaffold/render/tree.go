@@ -20,9 +20,6 @@ type TreeOptions struct {
 	// CopyWithoutTemplating lists globs of files copied without rendering
 	// their contents; their path names are still rendered.
 	CopyWithoutTemplating []string
-	// CopyWithoutRender is the deprecated form of CopyWithoutTemplating:
-	// matching entries keep their path names unrendered too.
-	CopyWithoutRender []string
 	// TemplateFileExtension, when set (".njk", or any extension; see
 	// TemplateExtension), limits content rendering to files with that
 	// extension and strips it from their names. Every path name is rendered.
@@ -79,10 +76,6 @@ func Tree(src fs.FS, dst string, opts TreeOptions) (written []string, err error)
 	if err != nil {
 		return nil, err
 	}
-	noRender, err := compileGlobs(opts.CopyWithoutRender)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return nil, callboard.Wrap(callboard.Internal, err, "create %s", dst)
 	}
@@ -121,8 +114,6 @@ func Tree(src fs.FS, dst string, opts TreeOptions) (written []string, err error)
 			if out, err = w.renderName(p, out); err != nil {
 				return err
 			}
-		case matchAny(noRender, p):
-			renderContents = false
 		default:
 			renderContents = !matchAny(noTemplating, p)
 			if out, err = w.renderName(p, out); err != nil {

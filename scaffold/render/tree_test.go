@@ -103,17 +103,6 @@ func TestTreeConditionalDirectory(t *testing.T) {
 	}
 }
 
-func TestTreeCopyWithoutRender(t *testing.T) {
-	dst, _ := mustTree(t, "testdata/skeleton", render.TreeOptions{Values: skeletonValues(), CopyWithoutRender: []string{"README.md", "{bin,nothing}/**"}})
-	got := readTree(t, dst)
-	if !strings.HasPrefix(got["README.md"], "# ${{ values.name }}") {
-		t.Errorf("README.md = %q, want it unrendered", got["README.md"])
-	}
-	if got["bin/run.sh"] != "#!/bin/sh\necho ${{ values.name }}\n" {
-		t.Errorf("bin/run.sh = %q, want it unrendered", got["bin/run.sh"])
-	}
-}
-
 func TestTreeTemplateFileExtension(t *testing.T) {
 	ext, err := render.TemplateExtension(true)
 	if err != nil || ext != ".njk" {

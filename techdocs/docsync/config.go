@@ -1,10 +1,12 @@
 package docsync
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
 	"callboard/config"
+	"callboard/techdocs"
 	"callboard/techdocs/publish"
 )
 
@@ -22,7 +24,26 @@ type Config struct {
 	RequestURL any `yaml:"requestUrl"`
 	StorageURL any `yaml:"storageUrl"`
 	Cache      any `yaml:"cache"`
-	Sanitizer  any `yaml:"sanitizer"`
+	// Sanitizer is Backstage's techdocs.sanitizer: which iframes the
+	// reader keeps (SanitizerOf).
+	Sanitizer SanitizerSection `yaml:"sanitizer"`
+}
+
+// SanitizerSection is techdocs.sanitizer. AllowedIframeHosts entries are
+// hosts ("www.youtube.com") or, in Backstage's object form, {src: URL
+// prefix}; the custom element keys are accepted and unused (callboard
+// pages carry no custom elements).
+type SanitizerSection struct {
+	AllowedIframeHosts                      []any `yaml:"allowedIframeHosts"`
+	AllowedCustomElementTagNameRegExp       any   `yaml:"allowedCustomElementTagNameRegExp"`
+	AllowedCustomElementAttributeNameRegExp any   `yaml:"allowedCustomElementAttributeNameRegExp"`
+
+	hosts, prefixes []string
+}
+
+// Sanitizer returns the reader's sanitizer for the section.
+func (s SanitizerSection) Sanitizer() *techdocs.Sanitizer {
+	return techdocs.NewSanitizer(s.hosts, s.prefixes)
 }
 
 // PublisherSection is techdocs.publisher with the keys of Backstage's
@@ -47,6 +68,24 @@ func ReadConfig(cfg *config.Config, log *slog.Logger) (Config, error) {
 	var tc Config
 	if err := cfg.Decode("techdocs", &tc); err != nil {
 		return tc, err
+	}
+	for i, h := range tc.Sanitizer.AllowedIframeHosts {
+		at := fmt.Sprintf("techdocs.sanitizer.allowedIframeHosts[%d]", i)
+		switch h := h.(type) {
+		case string:
+			if !techdocs.ValidIframeHost(h) {
+				return tc, cfg.Errorf(at, "%q is not a host: write the host name (and port) only, such as www.youtube.com", h)
+			}
+			tc.Sanitizer.hosts = append(tc.Sanitizer.hosts, h)
+		case map[string]any:
+			src, _ := h["src"].(string)
+			if !techdocs.ValidIframeSrc(src) {
+				return tc, cfg.Errorf(at+".src", "want an http(s) URL that the iframes' src starts with, not %q", src)
+			}
+			tc.Sanitizer.prefixes = append(tc.Sanitizer.prefixes, src)
+		default:
+			return tc, cfg.Errorf(at, "want a host name or {src: URL}")
+		}
 	}
 	if runIn, ok := tc.Generator["runIn"]; ok {
 		log.Warn("techdocs.generator.runIn is ignored: callboard builds docs in-process, without Docker or MkDocs", "runIn", runIn)

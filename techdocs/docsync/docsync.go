@@ -110,6 +110,9 @@ type Options struct {
 	// Published, when set, is told each entity whose site a build
 	// published (to log it for the other replicas).
 	Published func(ctx context.Context, ref callboard.EntityRef)
+	// Sanitizer is what the portal's reader cleans the published pages
+	// with (techdocs.sanitizer); nil keeps no iframe.
+	Sanitizer *techdocs.Sanitizer
 }
 
 // Status is what is known about an entity's docs builds in this process.
@@ -181,6 +184,9 @@ func New(opts Options) (*Syncer, error) {
 	}
 	return &Syncer{opts: opts, log: log, locks: map[string]*sync.Mutex{}, gitLocks: map[string]*sync.Mutex{}, fetched: map[string]time.Time{}, status: map[string]*entry{}}, nil
 }
+
+// Sanitizer returns Options.Sanitizer, for the portal's reader.
+func (s *Syncer) Sanitizer() *techdocs.Sanitizer { return s.opts.Sanitizer }
 
 // Builder returns "local" or "external".
 func (s *Syncer) Builder() string { return s.opts.Builder }

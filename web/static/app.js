@@ -1,7 +1,8 @@
 // callboard: progressive enhancement only. Every page works without this
 // file; with it, search suggests as you type, catalog filters and entity
 // tabs update without a full reload, "/" focuses the search box, and log
-// viewers show, search and follow a log in the page.
+// viewers show, search and follow a log in the page, and docs code blocks
+// get a copy button.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -202,7 +203,30 @@
     if (follow) follow.addEventListener("change", function () { if (!box.hidden) { schedule(); show(); } });
   }
 
+  // ---- a copy button on each code block of a docs page ----
+  function codeCopy(block) {
+    if (block.dataset.copy) return;
+    var code = block.querySelector("code");
+    if (!code || !navigator.clipboard) return;
+    block.dataset.copy = "1";
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "docs-copy";
+    btn.textContent = "Copy";
+    btn.setAttribute("aria-label", "Copy code to clipboard");
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(code.textContent.replace(/\n$/, "")).then(function () {
+        btn.textContent = "Copied";
+      }, function () {
+        btn.textContent = "Copy failed";
+      });
+      setTimeout(function () { btn.textContent = "Copy"; }, 2000);
+    });
+    block.insertBefore(btn, block.firstChild);
+  }
+
   function init(root) {
+    root.querySelectorAll(".docs-article .highlight").forEach(codeCopy);
     root.querySelectorAll("form[data-typeahead]").forEach(typeahead);
     root.querySelectorAll("form[data-logview]").forEach(logview);
     softLinks(root);
