@@ -73,6 +73,7 @@ type pluginSet struct {
 	log     *slog.Logger
 	leases  callboard.LeaseStore
 	facts   callboard.FactStore
+	scores  callboard.ScorecardStore
 	holder  string
 }
 
@@ -81,13 +82,14 @@ type pluginSet struct {
 type pluginStore interface {
 	callboard.LeaseStore
 	callboard.FactStore
+	callboard.ScorecardStore
 }
 
 // newPluginSet returns a set whose plugins use db; nil means none.
 func newPluginSet(log *slog.Logger, db pluginStore) *pluginSet {
 	s := &pluginSet{log: log, holder: leaseHolder()}
 	if db != nil {
-		s.leases, s.facts = db, db
+		s.leases, s.facts, s.scores = db, db, db
 	}
 	return s
 }
@@ -111,7 +113,7 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 			continue
 		}
 		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
-			Facts: s.facts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
+			Facts: s.facts, Scorecards: s.scores, AllFacts: s.allFacts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
 		en, err := plugin.Enable(ctx, p, env.WithConfig(p, cfg))
 		if err != nil {
 			return err // the caller closes the plugins enabled before
@@ -119,6 +121,13 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 		s.enabled = append(s.enabled, en)
 	}
 	return nil
+}
+
+// allFacts asks every enabled plugin's Facts about e, for the plugins
+// that gather them (scorecards); it reads the plugins enabled by the time
+// it runs.
+func (s *pluginSet) allFacts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, map[string]error) {
+	return plugin.Facts(ctx, s.enabled, e, s.timeout)
 }
 
 // claimPluginSections tells the config which sections the binary's

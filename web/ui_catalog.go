@@ -52,6 +52,7 @@ type catalogParams struct {
 	Size     int
 	More     string            // the facet shown in full
 	Only     []string          // the ticked plugin filters (catalog_filters.go)
+	Picked   map[string]string // the values picked in plugin filters with choices
 	Extra    []index.Condition // what they keep
 }
 
@@ -119,6 +120,9 @@ func (p catalogParams) values() url.Values {
 	}
 	for _, o := range p.Only {
 		v.Add("only", o)
+	}
+	for k, val := range p.Picked {
+		v.Set(k, val)
 	}
 	if p.Text != "" {
 		v.Set("q", p.Text)
