@@ -14,7 +14,7 @@ import (
 type onlyView struct {
 	Param, Label string
 	Checked      bool
-	Pick         bool         // a list to pick from, not a checkbox
+	Pick         bool // a list to pick from, not a checkbox
 	Choices      []choiceView
 }
 
