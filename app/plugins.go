@@ -21,6 +21,7 @@ import (
 	"callboard/integration/prometheus"
 	"callboard/onboard"
 	"callboard/plugin"
+	"callboard/scorecards"
 	"callboard/web"
 )
 
@@ -38,6 +39,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		pagerduty.Plugin(),                    // on call, incidents, changes, trigger (pagerDuty)
 		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
 		kubernetes.Plugin(core.readURL),       // pods, rollouts, logs and drift from git (kubernetes)
+		scorecards.Plugin(core.readURL),       // scorecards: facts, levels, the Scorecard tab and page (issue 15)
 	}
 }
 
