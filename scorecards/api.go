@@ -26,13 +26,13 @@ type entityResponse struct {
 }
 
 type entityCardRes struct {
-	ID     string         `json:"id"`
-	Title  string         `json:"title"`
-	Level  string         `json:"level"`
-	Passed int            `json:"passed"`
-	Total  int            `json:"total"`
-	Checks []entityCheck  `json:"checks"`
-	At     time.Time      `json:"evaluatedAt"`
+	ID     string        `json:"id"`
+	Title  string        `json:"title"`
+	Level  string        `json:"level"`
+	Passed int           `json:"passed"`
+	Total  int           `json:"total"`
+	Checks []entityCheck `json:"checks"`
+	At     time.Time     `json:"evaluatedAt"`
 }
 
 type entityCheck struct {

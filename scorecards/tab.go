@@ -120,4 +120,3 @@ func levelStyle(level string) template.CSS {
 	}
 	return "background: var(--cb-surface-2); color: var(--cb-text)"
 }
-
