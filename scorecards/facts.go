@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/apidoc"
 	"callboard/scorecard"
 )
 
 // catalogFacts are the facts the catalog itself knows about e, stored
 // under source "catalog" and read at the top of `facts`: whether its
-// owner exists and how many members it has, whether its system exists.
+// owner exists and how many members it has, whether its system exists,
+// and for an API whether its definition reads as its type.
 // ctx decides what the lookups see (a job's sees everything).
 func (b *board) catalogFacts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error) {
 	var out []callboard.Fact
@@ -38,6 +40,13 @@ func (b *board) catalogFacts(ctx context.Context, e *callboard.Entity) ([]callbo
 		out = append(out, callboard.Fact{Key: "owner.exists", Value: o != nil}, callboard.Fact{Key: "owner.members", Value: members})
 		if o != nil {
 			out = append(out, callboard.Fact{Key: "owner.kind", Value: strings.ToLower(o.Kind)})
+		}
+	}
+	if strings.EqualFold(e.Kind, "API") {
+		err := apidoc.Check(e.SpecString("type"), e.SpecString("definition"))
+		out = append(out, callboard.Fact{Key: "api.definitionValid", Value: err == nil})
+		if err != nil {
+			out = append(out, callboard.Fact{Key: "api.definitionError", Value: err.Error()})
 		}
 	}
 	if system := e.SpecString("system"); system != "" {

@@ -68,6 +68,24 @@ spec:
   type: service
   lifecycle: experimental
   owner: nobody
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: pay-api}
+spec:
+  type: openapi
+  lifecycle: production
+  owner: payments
+  definition: "openapi: 3.0.0\ninfo: {title: Pay, version: '1'}\npaths: {}\n"
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: bad-api}
+spec:
+  type: openapi
+  lifecycle: production
+  owner: payments
+  definition: "info: {title: Bad}\n"
 `
 
 // deploys is a second scorecard file: deployments, from facts only.
@@ -83,6 +101,17 @@ levels:
       - id: broken
         title: Broken on purpose
         expression: has(entity.spec.owner
+---
+id: apis
+title: API definitions
+filter: {kind: API}
+levels:
+  - name: bronze
+    checks:
+      - id: valid
+        title: Definition reads
+        fix: Fix the definition.
+        expression: facts.api.definitionValid
 `
 
 func newPortal(t *testing.T) (*plugintest.Portal, string) {
@@ -209,6 +238,18 @@ func TestJobsRollupsFilters(t *testing.T) {
 		status, body := p.Get(t, "/catalog?"+tc.query, callboard.Principal{})
 		if status != 200 || !strings.Contains(body, `href="`+tc.in+`"`) || strings.Contains(body, `href="`+tc.out+`"`) {
 			t.Errorf("/catalog?%s = %d, want %s and not %s", tc.query, status, tc.in, tc.out)
+		}
+	}
+}
+
+// TestAPIDefinitionFact: the catalog's api.definitionValid fact, read by
+// a scorecard.
+func TestAPIDefinitionFact(t *testing.T) {
+	p, _ := newPortal(t)
+	for name, want := range map[string]string{"pay-api": `"level":"bronze"`, "bad-api": `"level":""`} {
+		status, body := p.Get(t, "/api/scorecards/entity/default/api/"+name, callboard.Principal{})
+		if status != 200 || !strings.Contains(body, `"id":"apis"`) || !strings.Contains(body, want) {
+			t.Errorf("%s = %d %s, want %s", name, status, body, want)
 		}
 	}
 }
