@@ -2,6 +2,7 @@ package scorecards_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/integration/argocd"
+	"callboard/internal/argocdfake"
+	"callboard/plugin"
 	"callboard/plugin/plugintest"
 	"callboard/scorecards"
 )
@@ -325,5 +329,74 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("Enable = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestGatherStoresPluginFacts: the scheduled gather asks the other
+// plugins (Argo CD against its fake here) for facts, stores them with
+// their time, and a scorecard reads them.
+func TestGatherStoresPluginFacts(t *testing.T) {
+	api := argocdfake.NewServer(t)
+	now := time.Now()
+	api.Add(argocdfake.Sample("checkout-prod", "https://github.com/acme/checkout.git", nil, now),
+		argocdfake.Broken("legacy-prod", "https://github.com/acme/legacy.git", now))
+	argo := argocd.Plugin()
+	argoEnv := plugintest.Env(t, argo, "argocd:\n  baseUrl: "+api.URL+"\n  token: "+argocdfake.Token+"\n")
+	argoOn, err := plugin.Enable(t.Context(), argo, argoEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "deploys.yaml")
+	os.WriteFile(file, []byte(`id: deploys
+title: Deployments
+filter: {metadata.annotations.argocd/app-name: ~}
+levels:
+  - name: bronze
+    checks:
+      - {id: synced, title: Synced, expression: facts.argocd.synced}
+      - {id: healthy, title: Healthy, expression: "facts.argocd.health.status == 'Healthy'"}
+`), 0o644)
+	cat := strings.Replace(catalog, "    pagerduty.com/service-id: P123\n", "    pagerduty.com/service-id: P123\n    argocd/app-name: checkout-prod\n", 1)
+	cat = strings.Replace(cat, "  name: legacy\n", "  name: legacy\n  annotations: {argocd/app-name: legacy-prod}\n", 1)
+	p := plugintest.New(t, scorecards.Plugin(nil), plugintest.Options{
+		Config: "scorecards:\n  files: [" + file + "]\n  builtin: false\n", Catalog: cat, Plugins: []plugin.Enabled{argoOn},
+	})
+	before := time.Now().Add(-time.Second)
+	if err := p.RunJob(t, "gather"); err != nil {
+		t.Fatal(err)
+	}
+	facts, err := p.DB.FactsOf(t.Context(), "component:default/checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range facts {
+		if f.Source == "argocd" && f.Key == "synced" {
+			found = f.Value == true && f.At.After(before)
+		}
+	}
+	if !found {
+		t.Errorf("stored facts of checkout = %v, want argocd synced true stamped now", facts)
+	}
+	rs, err := p.DB.ScorecardResults(t.Context(), "deploys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rs {
+		got[r.Entity] = fmt.Sprintf("%s %d/%d", r.Level, r.Passed, r.Total)
+	}
+	want := map[string]string{"component:default/checkout": "bronze 2/2", "component:default/legacy": " 0/2"}
+	if len(got) != 2 || got["component:default/checkout"] != want["component:default/checkout"] || got["component:default/legacy"] != want["component:default/legacy"] {
+		t.Errorf("results = %v, want %v", got, want)
+	}
+	// Argo CD down: the gather keeps the stored facts and results.
+	api.FailWith(500)
+	if err := p.RunJob(t, "gather"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := p.DB.ScorecardResults(t.Context(), "deploys"); len(rs) != 2 || rs[0].Level != "bronze" {
+		t.Errorf("after a failed gather: %+v", rs)
 	}
 }
