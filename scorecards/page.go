@@ -27,18 +27,19 @@ func (b *board) pages() []plugin.Page {
 }
 
 var pageFuncs = template.FuncMap{
-	"icon": ui.Icon, "levelStyle": levelStyle, "pct": pct, "entityURL": entityURL, "short": short,
+	"icon": ui.Icon, "levelClass": levelClass, "plural": plural, "pct": pct, "entityURL": entityURL, "short": short,
 	"chart": trendChart, "legend": legend, "query": url.QueryEscape,
 }
 
 var indexTemplate = template.Must(template.New("index").Funcs(pageFuncs).Parse(`
-{{if .Warnings}}<div class="banner inline-banner" role="status">{{icon "alert"}} These checks do not compile; each fails until its file is fixed:
-<ul>{{range .Warnings}}<li class="mono">{{.}}</li>{{end}}</ul></div>{{end}}
+{{if .Warnings}}<section class="card scorecard-warnings" role="status"><div class="card-head"><h2>{{icon "alert"}}{{len .Warnings}} {{plural (len .Warnings) "check does" "checks do"}} not compile</h2></div>
+<p class="help">Each fails, with this reason, until its file is fixed; the other checks work.</p>
+{{range .Warnings}}<pre class="mono">{{.}}</pre>{{end}}</section>{{end}}
 <div class="grid">{{range .Cards}}
 <section class="card span-6" data-scorecard="{{.ID}}">
-  <div class="card-head"><h2>{{icon "gauge"}}<a href="/scorecards/{{.ID}}">{{.Title}}</a></h2><span class="muted">{{.Entities}} entities · {{pct .Passed}} of checks pass</span></div>
+  <div class="card-head"><h2>{{icon "gauge"}}<a href="/scorecards/{{.ID}}">{{.Title}}</a></h2><span class="muted">{{.Entities}} {{plural .Entities "entity" "entities"}} · {{pct .Passed}} of checks pass</span></div>
   {{if .Description}}<p class="help">{{.Description}}</p>{{end}}
-  <p class="chips">{{$r := .}}{{range .Levels}}<a class="chip" style="{{levelStyle .}}" href="/catalog?level={{query $r.ID}}:{{query .}}">{{.}} · {{index $r.ByLevel .}}</a>{{end}}
+  <p class="chips">{{$r := .}}{{range .Levels}}<a class="chip {{levelClass .}}" href="/catalog?level={{query $r.ID}}:{{query .}}">{{.}} · {{index $r.ByLevel .}}</a>{{end}}
   <a class="chip state-muted" href="/catalog?level={{query .ID}}:none">no level · {{index .ByLevel "none"}}</a></p>
   {{chart .Title .Levels .Trend}}{{legend .Levels}}
 </section>{{else}}<section class="card span-12"><div class="emptystate">{{icon "box"}}<h3>No scorecards</h3><p>List scorecard files in scorecards.files of app-config.yaml.</p></div></section>{{end}}
@@ -68,15 +69,15 @@ func (b *board) indexPage(ctx context.Context, r *http.Request) (plugin.Content,
 var scorecardTemplate = template.Must(template.New("scorecard").Funcs(pageFuncs).Parse(`
 {{$r := .R}}
 <section class="card" data-scorecard="{{$r.ID}}">
-  <div class="card-head"><h2>{{icon "gauge"}}Levels</h2><span class="muted">{{$r.Entities}} entities · {{pct $r.Passed}} of checks pass</span></div>
-  <p class="chips">{{range $r.Levels}}<a class="chip" style="{{levelStyle .}}" href="/catalog?level={{query $r.ID}}:{{query .}}">{{.}} · {{index $r.ByLevel .}}</a>{{end}}
+  <div class="card-head"><h2>{{icon "gauge"}}Levels</h2><span class="muted">{{$r.Entities}} {{plural $r.Entities "entity" "entities"}} · {{pct $r.Passed}} of checks pass</span></div>
+  <p class="chips">{{range $r.Levels}}<a class="chip {{levelClass .}}" href="/catalog?level={{query $r.ID}}:{{query .}}">{{.}} · {{index $r.ByLevel .}}</a>{{end}}
   <a class="chip state-muted" href="/catalog?level={{query $r.ID}}:none">no level · {{index $r.ByLevel "none"}}</a></p>
   {{chart $r.Title $r.Levels $r.Trend}}{{legend $r.Levels}}
 </section>
 <section class="card">
   <div class="card-head"><h2>Checks</h2></div>
   <div class="table-wrap"><table class="entities checks"><thead><tr><th scope="col">Check</th><th scope="col">Level</th><th scope="col">Failing</th><th scope="col">Passing</th></tr></thead>
-  <tbody>{{range $r.Checks}}<tr data-check="{{.ID}}"><td>{{.Title}}</td><td><span class="chip" style="{{levelStyle .Level}}">{{.Level}}</span></td>
+  <tbody>{{range $r.Checks}}<tr data-check="{{.ID}}"><td>{{.Title}}</td><td><span class="chip {{levelClass .Level}}">{{.Level}}</span></td>
   <td>{{if .Failing}}<a href="/catalog?failing={{query $r.ID}}:{{query .ID}}">{{.Failing}}</a>{{else}}0{{end}}</td><td>{{.Passing}}</td></tr>{{end}}</tbody></table></div>
 </section>
 {{range .Tables}}{{$t := .}}
@@ -85,7 +86,7 @@ var scorecardTemplate = template.Must(template.New("scorecard").Funcs(pageFuncs)
   <div class="table-wrap"><table class="entities rollup" data-rollup="{{.ID}}"><thead><tr>
   {{range .Columns}}<th scope="col"{{if .Sorted}} aria-sort="{{.Sorted}}"{{end}}><a href="{{.URL}}">{{.Label}}<span class="sort" aria-hidden="true">{{if eq .Sorted "ascending"}}▲{{else if eq .Sorted "descending"}}▼{{end}}</span></a></th>{{end}}
   </tr></thead><tbody>{{range .Rows}}<tr>
-  <td>{{if .Ref}}<a class="reflink" href="{{entityURL .Ref}}" title="{{.Ref}}">{{short .Ref}}</a>{{else}}<span class="none">{{$t.None}}</span>{{end}}</td>
+  <td>{{if .Known}}<a class="reflink" href="{{entityURL .Ref}}" title="{{.Ref}}">{{short .Ref}}</a>{{else if .Ref}}<span title="{{.Ref}}">{{short .Ref}}</span> <span class="chip state-warn">not in the catalog</span>{{else}}<span class="none">{{$t.None}}</span>{{end}}</td>
   <td>{{.Entities}}</td>
   <td>{{index .ByLevel "none"}}</td>{{$g := .}}{{range $r.Levels}}<td>{{index $g.ByLevel .}}</td>{{end}}
   <td>{{pct .Passed}}</td></tr>{{else}}<tr><td colspan="9" class="none">No entities</td></tr>{{end}}</tbody></table></div>
@@ -183,6 +184,13 @@ func execute(t *template.Template, v any) (template.HTML, error) {
 		return "", callboard.Wrap(callboard.Internal, err, "render %s", t.Name())
 	}
 	return template.HTML(sb.String()), nil //nolint:gosec // rendered by html/template
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func pct(f float64) string { return fmt.Sprintf("%d%%", int(f*100+0.5)) }

@@ -45,7 +45,9 @@ type Group struct {
 	Entities int            `json:"entities"`
 	ByLevel  map[string]int `json:"byLevel"`
 	Passed   float64        `json:"passed"`
-	checks   [2]int         // passed, total
+	// Known is whether the catalog has Ref (that the caller may read).
+	Known  bool   `json:"-"`
+	checks [2]int // passed, total
 }
 
 // Day is the standing at the end of a day.
@@ -113,7 +115,7 @@ func (b *board) rollup(ctx context.Context, s *scorecard.Scorecard, visible map[
 		add(systems, refOf(e, "system", "system"), s, level, res)
 	}
 	r.Passed = ratio(passed, total)
-	r.Teams, r.Systems = groups(teams), groups(systems)
+	r.Teams, r.Systems = groups(teams, visible), groups(systems, visible)
 	if r.Trend, err = b.trend(ctx, s, visible); err != nil {
 		return nil, err
 	}
@@ -147,10 +149,15 @@ func add(m map[string]*Group, ref string, s *scorecard.Scorecard, level string, 
 	g.checks[1] += res.Total
 }
 
-func groups(m map[string]*Group) []Group {
+func groups(m map[string]*Group, visible map[string]*callboard.Entity) []Group {
+	known := make(map[string]bool, len(visible))
+	for ref := range visible {
+		known[strings.ToLower(ref)] = true
+	}
 	out := make([]Group, 0, len(m))
 	for _, g := range m {
 		g.Passed = ratio(g.checks[0], g.checks[1])
+		g.Known = known[g.Ref]
 		out = append(out, *g)
 	}
 	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(a.Ref, b.Ref) })

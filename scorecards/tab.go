@@ -15,19 +15,18 @@ import (
 // check with its outcome, why it matters, how to fix it and, when the fix
 // goes in catalog-info.yaml, a link to the line.
 
-var tabTemplate = template.Must(template.New("tab").Funcs(template.FuncMap{"icon": ui.Icon, "levelStyle": levelStyle}).Parse(`
-{{range .}}<section class="card scorecard" data-scorecard="{{.ID}}">
+var tabTemplate = template.Must(template.New("tab").Funcs(template.FuncMap{"icon": ui.Icon, "levelClass": levelClass}).Parse(`
+{{range .}}<section class="scorecard" data-scorecard="{{.ID}}">
   <div class="card-head"><h2>{{icon "gauge"}}{{.Title}}</h2>
-    <span>{{if .Level}}<span class="chip" style="{{levelStyle .Level}}">{{.Level}}</span>{{else}}<span class="chip state-muted">no level</span>{{end}}
-    <span class="muted">{{.Passed}} of {{.Total}} checks pass</span> <a class="more" href="/scorecards/{{.ID}}">All entities</a></span></div>
+    <span>{{if .Level}}<span class="chip {{levelClass .Level}}">{{.Level}}</span>{{else}}<span class="chip state-muted">no level</span>{{end}}
+    <span class="muted">{{.Passed}} of {{.Total}} checks pass</span> · <a href="/scorecards/{{.ID}}">All entities</a></span></div>
   {{if .Description}}<p class="help">{{.Description}}</p>{{end}}
   <div class="table-wrap"><table class="entities checks">
-  <thead><tr><th scope="col">Check</th><th scope="col">Level</th><th scope="col">Result</th><th scope="col">How to fix</th></tr></thead>
+  <thead><tr><th scope="col">Check</th><th scope="col">Result and how to fix</th></tr></thead>
   <tbody>{{range .Checks}}<tr data-check="{{.ID}}" data-passed="{{.Passed}}">
-    <td><strong>{{.Title}}</strong>{{if .Why}}<p class="help">{{.Why}}</p>{{end}}</td>
-    <td><span class="chip" style="{{levelStyle .Level}}">{{.Level}}</span></td>
-    <td>{{if .Passed}}<span class="status state-ok"><span class="dot" aria-hidden="true"></span>Passed</span>{{else}}<span class="status state-bad"><span class="dot" aria-hidden="true"></span>Failed</span>{{if .Message}}<p class="help">{{.Message}}</p>{{end}}{{end}}</td>
-    <td>{{if not .Passed}}{{.Fix}}{{if .LineURL}} <a href="{{.LineURL}}" rel="noopener">{{.LineText}}</a>{{else if .LineText}} <span class="mono muted">{{.LineText}}</span>{{end}}{{else}}<span class="none">—</span>{{end}}</td>
+    <td><strong>{{.Title}}</strong> <span class="chip {{levelClass .Level}}">{{.Level}}</span>{{if .Why}}<p class="help">{{.Why}}</p>{{end}}</td>
+    <td>{{if .Passed}}<span class="status state-ok"><span class="dot" aria-hidden="true"></span>Passed</span>{{else}}<span class="status state-bad"><span class="dot" aria-hidden="true"></span>Failed</span>{{if .Message}} <span class="help">{{.Message}}</span>{{end}}
+      <p>{{.Fix}}{{if .LineURL}} <a href="{{.LineURL}}" rel="noopener">{{.LineText}}</a>{{else if .LineText}} <span class="mono muted">{{.LineText}}</span>{{end}}</p>{{end}}</td>
   </tr>{{end}}</tbody></table></div>
 </section>{{end}}`))
 
@@ -107,16 +106,12 @@ func (src *source) link(e *callboard.Entity, field string) (href, text string) {
 	return "", fmt.Sprintf("%s:%d", filepath.Base(src.path), n)
 }
 
-// levelStyle colours a level's chip: bronze, silver and gold as their
-// metals, any other level neutral.
-func levelStyle(level string) template.CSS {
+// levelClass is a level's chip class: bronze, silver and gold in their
+// metals (app.css), any other level neutral.
+func levelClass(level string) string {
 	switch level {
-	case "bronze":
-		return "background: #f3e3d3; color: #7a4a1c"
-	case "silver":
-		return "background: #e6e9ee; color: #3d4652"
-	case "gold":
-		return "background: #f8ecc2; color: #6b5400"
+	case "bronze", "silver", "gold":
+		return "level-" + level
 	}
-	return "background: var(--cb-surface-2); color: var(--cb-text)"
+	return "level-other"
 }
