@@ -281,3 +281,33 @@ func TestWatcher(t *testing.T) {
 		t.Errorf("Load twice = %v", err)
 	}
 }
+
+// TestREADMESample: the sample file in README's Scorecards section parses
+// with no warning, and its checks run.
+func TestREADMESample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "# scorecards/services.yaml")
+	if !ok {
+		t.Fatal("README has no sample scorecard file")
+	}
+	_, rest, _ = strings.Cut(rest, "\n") // the rest of the comment line
+	sample, _, _ := strings.Cut(rest, "```")
+	cards, warnings, err := Parse("README.md", []byte(sample))
+	if err != nil || len(warnings) > 0 || len(cards) != 1 {
+		t.Fatalf("sample: %v %v", err, warnings)
+	}
+	facts := []callboard.Fact{
+		{Source: CatalogSource, Key: "owner.members", Value: int64(2)},
+		{Source: "docs", Key: "ageDays", Value: int64(3)},
+		{Source: "kubernetes", Key: "drifted", Value: false},
+		{Source: "argocd", Key: "synced", Value: true},
+		{Source: "argocd", Key: "healthy", Value: true},
+		{Source: "github", Key: "ci.passing", Value: true},
+	}
+	if r := cards[0].Evaluate(entity(t, checkout), facts, now); r.Level != "gold" {
+		t.Errorf("checkout on the sample = %+v", r)
+	}
+}
