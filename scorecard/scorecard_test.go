@@ -15,7 +15,7 @@ import (
 
 var now = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 
-func entity(t *testing.T, yaml string) *callboard.Entity {
+func entity(t testing.TB, yaml string) *callboard.Entity {
 	t.Helper()
 	var m map[string]any
 	if err := yamlv3.Unmarshal([]byte(yaml), &m); err != nil {

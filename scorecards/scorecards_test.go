@@ -400,3 +400,38 @@ levels:
 		t.Errorf("after a failed gather: %+v", rs)
 	}
 }
+
+// TestReadsArePermissionChecked: a user who may read only their team's
+// entities sees only those in the API, the roll-ups and the filters.
+func TestReadsArePermissionChecked(t *testing.T) {
+	p := plugintest.New(t, scorecards.Plugin(nil), plugintest.Options{
+		Config:  "scorecards:\n  reloadInterval: 0s\n",
+		Catalog: catalog,
+		Policy: `rules:
+  - permission: catalog.entity.read
+    entity: {isEntityOwner: true}
+    decision: allow
+`,
+	})
+	if err := p.RunJob(t, "changes"); err != nil {
+		t.Fatal(err)
+	}
+	jane := plugintest.User("user:default/jane", "group:default/payments")
+	if status, _ := p.Get(t, "/api/scorecards/entity/default/component/checkout", jane); status != 200 {
+		t.Errorf("own entity = %d", status)
+	}
+	if status, _ := p.Get(t, "/api/scorecards/entity/default/component/legacy", jane); status != 404 {
+		t.Errorf("another team's entity = %d, want 404", status)
+	}
+	_, body := p.Get(t, "/api/scorecards/service-completeness", jane)
+	var ru scorecards.Rollup
+	if err := json.Unmarshal([]byte(body), &ru); err != nil {
+		t.Fatal(err)
+	}
+	if ru.Entities != 1 || len(ru.Teams) != 1 || ru.Teams[0].Ref != "group:default/payments" || len(ru.Trend) != 1 || ru.Trend[0].Entities != 1 {
+		t.Errorf("jane's roll-up = %s", body)
+	}
+	if _, body := p.Get(t, "/catalog?level=service-completeness:none", jane); strings.Contains(body, "/catalog/default/component/legacy") {
+		t.Error("the level filter shows another team's entity")
+	}
+}
