@@ -84,23 +84,32 @@ func (b *board) entities(ctx context.Context) ([]*callboard.Entity, error) {
 // gather is the scheduled run: for every entity, the catalog's facts and
 // every plugin's, stored with their time, then every scorecard evaluated
 // and stored. A plugin that fails keeps its previous facts. Results of
-// entities gone (or no longer chosen by a filter) are pruned.
+// entities gone (or no longer chosen by a filter) are pruned, unless the
+// catalog is empty (still loading, most likely).
 func (b *board) gather(ctx context.Context) error {
 	start := time.Now().UTC()
 	set := b.set()
 	gen := b.generation()
 	es, err := b.entities(ctx)
-	if err != nil {
+	if err != nil || len(es) == 0 {
 		return err
 	}
+	if err := b.each(ctx, es, func(e *callboard.Entity) error { return b.gatherOne(ctx, set, e, gen) }); err != nil {
+		return err
+	}
+	return b.prune(ctx, set, start)
+}
+
+// each runs fn on the entities, a few at a time (plugins' facts are calls
+// to outside systems), and returns the first error.
+func (b *board) each(ctx context.Context, es []*callboard.Entity, fn func(*callboard.Entity) error) error {
 	work := make(chan *callboard.Entity)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	// A few at a time: plugins' facts are calls to outside systems.
 	for range 4 {
 		wg.Go(func() {
 			for e := range work {
-				if err := b.gatherOne(ctx, set, e, gen); err != nil {
+				if err := fn(e); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -122,10 +131,7 @@ func (b *board) gather(ctx context.Context) error {
 		return err
 	default:
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return b.prune(ctx, set, start)
+	return ctx.Err()
 }
 
 func (b *board) gatherOne(ctx context.Context, set *scorecard.Set, e *callboard.Entity, gen int) error {
@@ -174,55 +180,61 @@ func (b *board) store(ctx context.Context, set *scorecard.Set, e *callboard.Enti
 	return nil
 }
 
-// changes evaluates again, with the stored facts and fresh catalog facts,
-// the entities whose etag changed since this replica last evaluated them,
-// and all of them after the scorecard files changed.
+// changes gathers again, and evaluates, the entities whose etag changed
+// since this replica last evaluated them (new ones too: a registered
+// component, or everything after a restart), and evaluates all of them
+// with their stored facts after the scorecard files changed.
 func (b *board) changes(ctx context.Context) error {
 	start := time.Now().UTC()
 	set := b.set()
 	gen := b.generation()
 	es, err := b.entities(ctx)
-	if err != nil {
+	if err != nil || len(es) == 0 {
 		return err
 	}
 	seen := make(map[string]bool, len(es))
-	all := true
+	var changed, rescored []*callboard.Entity
+	b.mu.Lock()
 	for _, e := range es {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		ref := e.Ref().String()
 		seen[ref] = true
-		b.mu.Lock()
-		same := b.evaluated[ref] == stamp(e, gen)
-		b.mu.Unlock()
-		if same {
-			all = false
-			continue
-		}
-		cf, err := b.catalogFacts(ctx, e)
-		if err != nil {
-			return err
-		}
-		if err := b.facts.PutFacts(ctx, scorecard.CatalogSource, ref, cf); err != nil {
-			return err
-		}
-		if err := b.store(ctx, set, e, gen); err != nil {
-			return err
+		last, ok := b.evaluated[ref]
+		switch {
+		case !ok || !strings.HasPrefix(last, e.Metadata.Etag+"\x00"):
+			changed = append(changed, e)
+		case last != stamp(e, gen):
+			rescored = append(rescored, e)
 		}
 	}
-	b.mu.Lock()
 	for ref := range b.evaluated {
 		if !seen[ref] {
 			delete(b.evaluated, ref) // gone from the catalog
 		}
 	}
 	b.mu.Unlock()
-	if all {
+	if err := b.each(ctx, changed, func(e *callboard.Entity) error { return b.gatherOne(ctx, set, e, gen) }); err != nil {
+		return err
+	}
+	if err := b.each(ctx, rescored, func(e *callboard.Entity) error { return b.refresh(ctx, set, e, gen) }); err != nil {
+		return err
+	}
+	if len(changed)+len(rescored) == len(es) {
 		// Everything was evaluated in this run: what is older is gone.
 		return b.prune(ctx, set, start)
 	}
 	return b.results.PruneScorecardResults(ctx, ids(set), time.Time{})
+}
+
+// refresh evaluates e again with fresh catalog facts and the stored ones.
+func (b *board) refresh(ctx context.Context, set *scorecard.Set, e *callboard.Entity, gen int) error {
+	cf, err := b.catalogFacts(ctx, e)
+	if err != nil {
+		return err
+	}
+	if err := b.facts.PutFacts(ctx, scorecard.CatalogSource, e.Ref().String(), cf); err != nil {
+		return err
+	}
+	return b.store(ctx, set, e, gen)
 }
 
 func (b *board) prune(ctx context.Context, set *scorecard.Set, before time.Time) error {

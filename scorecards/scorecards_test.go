@@ -332,9 +332,9 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// TestGatherStoresPluginFacts: the scheduled gather asks the other
-// plugins (Argo CD against its fake here) for facts, stores them with
-// their time, and a scorecard reads them.
+// TestGatherStoresPluginFacts: the jobs ask the other plugins (Argo CD
+// against its fake here) for facts, store them with their time, and a
+// scorecard reads them; when Argo CD fails, the stored facts stay.
 func TestGatherStoresPluginFacts(t *testing.T) {
 	api := argocdfake.NewServer(t)
 	now := time.Now()
@@ -363,7 +363,9 @@ levels:
 		Config: "scorecards:\n  files: [" + file + "]\n  builtin: false\n", Catalog: cat, Plugins: []plugin.Enabled{argoOn},
 	})
 	before := time.Now().Add(-time.Second)
-	if err := p.RunJob(t, "gather"); err != nil {
+	// The change job's first run sees every entity as new: it gathers
+	// their plugins' facts too, not only the catalog's.
+	if err := p.RunJob(t, "changes"); err != nil {
 		t.Fatal(err)
 	}
 	facts, err := p.DB.FactsOf(t.Context(), "component:default/checkout")
