@@ -28,9 +28,9 @@ type Config struct {
 	// Interval is how often every entity's facts are gathered from every
 	// plugin and all scorecards evaluated ("1h").
 	Interval string `yaml:"interval"`
-	// ChangeInterval is how often entities changed in the catalog (or
-	// all of them, after a scorecard file changed) are evaluated again
-	// with the facts stored ("1m").
+	// ChangeInterval is how often entities new or changed in the catalog
+	// are gathered and evaluated, and all of them evaluated again after a
+	// scorecard file changed ("1m").
 	ChangeInterval string `yaml:"changeInterval"`
 	// ReloadInterval is how often the files are checked for changes
 	// ("5s").
