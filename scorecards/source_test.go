@@ -30,7 +30,7 @@ spec:
 		field, href string
 	}{
 		{checkout, "spec.owner", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L16"},
-		{checkout, "spec.system", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L14"},        // where it goes: spec
+		{checkout, "spec.system", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L14"},          // where it goes: spec
 		{checkout, "metadata.description", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L10"}, // metadata
 		{checkout, "metadata.annotations", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L12"},
 		{&callboard.Entity{Kind: "Component", Metadata: callboard.Metadata{Name: "cart"}}, "spec.owner", "https://github.com/acme/shop/blob/main/catalog-info.yaml#L6"},
