@@ -47,7 +47,7 @@ type entityCheck struct {
 // handleEntity evaluates the entity's scorecards now, as its tab does.
 func (b *board) handleEntity(w http.ResponseWriter, r *http.Request) error {
 	e := plugin.RouteEntity(r)
-	rs, set, err := b.live(r.Context(), e)
+	rs, set, _, err := b.live(r.Context(), e)
 	if err != nil {
 		return err
 	}

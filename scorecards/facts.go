@@ -263,31 +263,36 @@ func stamp(e *callboard.Entity, gen int) string {
 
 // live evaluates e now for a reader (the tab, the API): the stored facts
 // of the plugins with the catalog's facts computed afresh, so an edit of
-// catalog-info.yaml shows as soon as the catalog has read it.
-func (b *board) live(ctx context.Context, e *callboard.Entity) ([]callboard.ScorecardResult, *scorecard.Set, error) {
+// catalog-info.yaml shows as soon as the catalog has read it. gathered is
+// when the newest plugin fact was stored (zero for none).
+func (b *board) live(ctx context.Context, e *callboard.Entity) ([]callboard.ScorecardResult, *scorecard.Set, time.Time, error) {
 	set := b.set()
 	ref := e.Ref().String()
 	var facts []callboard.Fact
+	var gathered time.Time
 	if b.facts != nil {
 		stored, err := b.facts.FactsOf(ctx, ref)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, time.Time{}, err
 		}
 		for _, f := range stored {
 			if f.Source != scorecard.CatalogSource {
 				facts = append(facts, f)
+				if f.At.After(gathered) {
+					gathered = f.At
+				}
 			}
 		}
 	}
 	if b.env.Catalog != nil {
 		cf, err := b.catalogFacts(ctx, e)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, time.Time{}, err
 		}
 		for _, f := range cf {
 			f.Source, f.Entity = scorecard.CatalogSource, ref
 			facts = append(facts, f)
 		}
 	}
-	return set.Evaluate(e, facts, time.Now()), set, nil
+	return set.Evaluate(e, facts, time.Now()), set, gathered, nil
 }

@@ -44,7 +44,7 @@ type tabCheck struct {
 
 // tab renders the Scorecard tab of e.
 func (b *board) tab(ctx context.Context, e *callboard.Entity) (template.HTML, error) {
-	rs, set, err := b.live(ctx, e)
+	rs, set, gathered, err := b.live(ctx, e)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +82,11 @@ func (b *board) tab(ctx context.Context, e *callboard.Entity) (template.HTML, er
 	if err := tabTemplate.Execute(&sb, cards); err != nil {
 		return "", err
 	}
-	return template.HTML(sb.String()), nil //nolint:gosec // rendered by html/template
+	note := ui.Text("Facts from plugins (docs, Argo CD, GitHub, Kubernetes) are not gathered yet for this entity.")
+	if !gathered.IsZero() {
+		note = ui.Join(ui.Text("Evaluated now; facts from plugins gathered "), ui.TimeAgo(gathered), ui.Text("."))
+	}
+	return ui.Join(template.HTML(sb.String()), template.HTML(`<p class="help">`)+note+template.HTML(`</p>`)), nil //nolint:gosec // rendered by html/template
 }
 
 // link returns the link to field's line in the source (its text too), or
