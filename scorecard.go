@@ -52,6 +52,17 @@ type ScorecardDay struct {
 	Total     int    `json:"total"`
 }
 
+// ScorecardSummary is a current result without its checks' details: what
+// roll-ups and filters read for every entity.
+type ScorecardSummary struct {
+	Entity string
+	Level  string
+	Passed int
+	Total  int
+	// Failing are the IDs of the checks that failed.
+	Failing []string
+}
+
 // ScorecardStore keeps scorecard results and their daily history in the
 // database, so that every replica shows what one of them computed.
 type ScorecardStore interface {
@@ -66,6 +77,9 @@ type ScorecardStore interface {
 	// ScorecardResults returns the current results of a scorecard, by
 	// entity. Errors: Internal.
 	ScorecardResults(ctx context.Context, scorecard string) ([]ScorecardResult, error)
+	// ScorecardSummaries returns the current results of a scorecard
+	// without their checks' details, by entity. Errors: Internal.
+	ScorecardSummaries(ctx context.Context, scorecard string) ([]ScorecardSummary, error)
 	// ScorecardHistory returns a scorecard's daily rows from the day of
 	// since on, by day and entity. Errors: Internal.
 	ScorecardHistory(ctx context.Context, scorecard string, since time.Time) ([]ScorecardDay, error)

@@ -78,7 +78,7 @@ func (b *board) visible(ctx context.Context) (map[string]*callboard.Entity, erro
 
 // rollup computes s's roll-up over the visible entities.
 func (b *board) rollup(ctx context.Context, s *scorecard.Scorecard, visible map[string]*callboard.Entity) (*Rollup, error) {
-	results, err := b.results.ScorecardResults(ctx, s.ID)
+	results, err := b.results.ScorecardSummaries(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,17 +102,18 @@ func (b *board) rollup(ctx context.Context, s *scorecard.Scorecard, visible map[
 		r.Entities++
 		r.ByLevel[level]++
 		passed, total = passed+res.Passed, total+res.Total
-		for _, c := range res.Checks {
-			if i, ok := checkAt[c.ID]; ok {
-				if c.Passed {
-					r.Checks[i].Passing++
-				} else {
-					r.Checks[i].Failing++
-				}
+		for _, id := range res.Failing {
+			if i, ok := checkAt[id]; ok {
+				r.Checks[i].Failing++
 			}
 		}
 		add(teams, refOf(e, "owner", "group"), s, level, res)
 		add(systems, refOf(e, "system", "system"), s, level, res)
+	}
+	for i := range r.Checks {
+		// A result stored before the check existed counts it as passing
+		// until the entity is evaluated again.
+		r.Checks[i].Passing = r.Entities - r.Checks[i].Failing
 	}
 	r.Passed = ratio(passed, total)
 	r.Teams, r.Systems = groups(teams, visible), groups(systems, visible)
@@ -137,7 +138,7 @@ func orNone(level string) string {
 	return level
 }
 
-func add(m map[string]*Group, ref string, s *scorecard.Scorecard, level string, res callboard.ScorecardResult) {
+func add(m map[string]*Group, ref string, s *scorecard.Scorecard, level string, res callboard.ScorecardSummary) {
 	g := m[ref]
 	if g == nil {
 		g = &Group{Ref: ref, ByLevel: levelMap(s)}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"callboard"
 	"callboard/store/storetest"
@@ -44,6 +45,17 @@ func TestScorecardResults(t *testing.T) {
 			}
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("ScorecardResults (-want +got):\n%s", d)
+			}
+			sums, err := db.ScorecardSummaries(ctx, "sc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSums := []callboard.ScorecardSummary{
+				{Entity: "component:default/a", Level: "silver", Passed: 2, Total: 2, Failing: nil},
+				{Entity: "component:default/b", Level: "bronze", Passed: 1, Total: 2, Failing: []string{"docs"}},
+			}
+			if d := cmp.Diff(wantSums, sums, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("ScorecardSummaries (-want +got):\n%s", d)
 			}
 			of, err := db.ScorecardResultsOf(ctx, "component:default/a")
 			if err != nil {
