@@ -143,6 +143,25 @@ func (db *DB) ScorecardHistory(ctx context.Context, scorecard string, since time
 	return out, db.classify(rows.Err(), "scorecard history")
 }
 
+// ScorecardTrend counts the day rows by day and level. Errors: Internal.
+func (db *DB) ScorecardTrend(ctx context.Context, scorecard string, since time.Time) ([]callboard.ScorecardLevelCount, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT day, level, COUNT(*) FROM scorecard_history
+		WHERE scorecard = ? AND day >= ? GROUP BY day, level ORDER BY day, level`), scorecard, since.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, db.classify(err, "scorecard trend")
+	}
+	defer rows.Close()
+	var out []callboard.ScorecardLevelCount
+	for rows.Next() {
+		var c callboard.ScorecardLevelCount
+		if err := rows.Scan(&c.Day, &c.Level, &c.Entities); err != nil {
+			return nil, db.classify(err, "scorecard trend")
+		}
+		out = append(out, c)
+	}
+	return out, db.classify(rows.Err(), "scorecard trend")
+}
+
 // PruneScorecardResults drops current results of scorecards not in keep
 // and those computed before before. Errors: Internal.
 func (db *DB) PruneScorecardResults(ctx context.Context, keep []string, before time.Time) error {

@@ -76,6 +76,14 @@ func TestScorecardResults(t *testing.T) {
 			if d := cmp.Diff(wantHist, hist); d != "" {
 				t.Errorf("ScorecardHistory (-want +got):\n%s", d)
 			}
+			trend, err := db.ScorecardTrend(ctx, "sc", day1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantTrend := []callboard.ScorecardLevelCount{{Day: "2026-12-06", Level: "bronze", Entities: 2}, {Day: "2026-12-07", Level: "silver", Entities: 1}}
+			if d := cmp.Diff(wantTrend, trend); d != "" {
+				t.Errorf("ScorecardTrend (-want +got):\n%s", d)
+			}
 			if hist, _ := db.ScorecardHistory(ctx, "sc", day2); len(hist) != 1 {
 				t.Errorf("ScorecardHistory since day 2 = %v, want one row", hist)
 			}
