@@ -34,7 +34,7 @@ RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
 # brings it, its CA bundle and nothing else (about 20 MB more than
 # distroless). The callboard binary itself needs no libc.
 FROM alpine:3.22
-RUN apk add --no-cache git ca-certificates tzdata \
+RUN apk add --no-cache git ca-certificates \
 	&& addgroup -S -g 10001 callboard \
 	&& adduser -S -D -H -u 10001 -G callboard -h /app callboard \
 	&& mkdir -p /var/lib/callboard \
