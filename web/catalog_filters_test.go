@@ -57,7 +57,7 @@ func TestCatalogPluginFilterNarrowsThePage(t *testing.T) {
 		{"plugin fails", "?only=broken", http.StatusServiceUnavailable, "", []string{"the flag service does not answer"}},
 		{"pick list offered", "?kind=component&size=1", 200, "svc-00", []string{`<select id="only-digit" name="digit">`, `<option value="3">three</option>`}},
 		{"picked", "?digit=1", 200, "svc-01 svc-11", []string{`<option value="1" selected>one</option>`, "1–2 of 2"}},
-		{"picked, paged", "?digit=1&size=1", 200, "svc-01", []string{"digit=1&amp;page=2&amp;size=1"}},
+		{"picked, paged", "?digit=1&size=1", 200, "svc-01", []string{"digit=1&amp;kind=component&amp;page=2&amp;size=1"}},
 		{"picked with a checkbox", "?digit=3&only=even", 200, "", []string{"No entities"}},
 		{"value not offered ignored", "?digit=7&kind=component&size=1", 200, "svc-00", []string{"1–1 of 12"}},
 	}
