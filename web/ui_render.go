@@ -111,6 +111,7 @@ type page struct {
 	User     *userChip // the signed-in user, for the header; nil for nobody
 	SignIn   bool      // sign-in is configured: offer it to nobody
 	Here     string    // this page's path, where sign-in returns to
+	Lang     string    // <html lang>: app.lang, else en
 	Data     any
 }
 
@@ -130,6 +131,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Here = r.URL.RequestURI()
 	}
 	p.Static = s.ui.version
+	p.Lang = s.opts.Lang
+	if p.Lang == "" {
+		p.Lang = "en"
+	}
 	if p.Team == "" {
 		p.Team = teamCookie(r)
 	}
