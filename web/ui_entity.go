@@ -102,6 +102,7 @@ type entityView struct {
 	Plugin                               *pluginBlock
 	Writable                             bool
 	UnregisterURL, DeleteURL, RefreshURL string
+	LaunchURL                            string // a Template's form
 	// What the policy lets the caller do to this entity: the buttons
 	// shown are the ones that would succeed.
 	CanRefresh, CanDelete, CanUnregister bool
@@ -135,8 +136,16 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 	v.CanRefresh = v.Writable && s.allowed(r, callboard.PermEntityRefresh, e)
 	v.CanDelete = v.Writable && s.allowed(r, callboard.PermEntityDelete, e)
 	// Unregistering deletes a location, which the policy decides with
-	// no entity (as DELETE /locations/{id} does).
-	v.CanUnregister = s.allowed(r, callboard.PermLocationDelete, nil)
+	// no entity (as DELETE /locations/{id} does). Entities from
+	// catalog.locations in app-config or from providers have no
+	// registered location: there is nothing to unregister.
+	if v.Writable && s.allowed(r, callboard.PermLocationDelete, nil) {
+		_, err := s.catalog.LocationByEntity(ctx, ref)
+		v.CanUnregister = err == nil
+	}
+	if e.Kind == "Template" {
+		v.LaunchURL = "/create/templates/" + url.PathEscape(ref.Namespace) + "/" + url.PathEscape(e.Metadata.Name)
+	}
 	v.Tab = r.PathValue("tab")
 	v.Tabs = s.entityTabs(e, v.URL, v.Tab)
 	if !slices.ContainsFunc(v.Tabs, func(t tabView) bool { return t.Active }) {
