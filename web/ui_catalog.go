@@ -165,6 +165,7 @@ type facetValue struct {
 
 type columnView struct {
 	Label, URL string
+	Key        string // data-col: what the column picker (app.js) hides
 	Sorted     string // "", "ascending" or "descending" (aria-sort)
 }
 
@@ -362,7 +363,7 @@ func catalogColumns(p catalogParams, base string, apis, showKind bool) []columnV
 	}...)
 	out := make([]columnView, len(cols))
 	for i, c := range cols {
-		out[i].Label = c.label
+		out[i].Label, out[i].Key = c.label, strings.ToLower(c.label)
 		if c.sort == "" {
 			continue
 		}
