@@ -61,4 +61,3 @@ func TestBrowserCatalogColumns(t *testing.T) {
 		t.Errorf("no description carries its full text as a title")
 	}
 }
-
