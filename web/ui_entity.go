@@ -367,7 +367,9 @@ func (v *entityView) Rel(t string) relGroup {
 // loadOverview adds the cards of the Overview tab: a small graph, what a
 // group owns, and the plugin cards.
 func (s *Server) loadOverview(ctx context.Context, e *callboard.Entity, v *entityView) error {
-	g, err := s.relationGraph(ctx, e, v.neighbours, 1, 16, 560)
+	// The card spans the page and draws at natural size, so its text
+	// reads as on the Relations tab; past 12 nodes "+N more" stands in.
+	g, err := s.relationGraph(ctx, e, v.neighbours, 1, 12, 0)
 	if err != nil {
 		return err
 	}
