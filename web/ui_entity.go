@@ -93,6 +93,7 @@ type entityView struct {
 	Definition                           template.HTML
 	DefinitionText, DefinitionType       string
 	DefinitionSummary                    string
+	DefinitionRawURL                     string // the definition as text; ?download=1 as a file
 	Profile                              profileView
 	OwnedKinds                           []ownedKind
 	Owned                                []entityRow

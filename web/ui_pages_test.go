@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -47,4 +48,43 @@ func TestSettingsProfile(t *testing.T) {
 			t.Errorf("settings lacks %q", want)
 		}
 	}
+}
+
+// An API's Definition tab renders OpenAPI descriptions as sanitized
+// Markdown (headings below the page's h1) and links its raw text and a
+// download; the raw text is plain text whatever it holds.
+func TestDefinitionMarkdownAndRaw(t *testing.T) {
+	def := "openapi: 3.0.0\ninfo:\n  title: Pets\n  version: '1'\n  description: |\n    # Pets API\n    Send `X-Token` on **every** call. <script>alert(1)</script>\npaths:\n  /pets:\n    get:\n      description: Lists `pets`.\n      responses: {'200': {description: ok}}\n"
+	entity := "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pets}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: |\n" + indent(def, "    ")
+	srv, _, _ := newFileServer(t, web.Options{Dev: true}, entity)
+	status, body := getPage(t, srv, "/catalog/default/api/pets/definition")
+	if status != 200 {
+		t.Fatalf("definition tab: status %d", status)
+	}
+	for _, want := range []string{"<code>X-Token</code>", "<strong>every</strong>", "<code>pets</code>", "<h4", `href="/catalog/default/api/pets/definition/raw"`, `href="/catalog/default/api/pets/definition/raw?download=1"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("definition tab lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") || strings.Count(body, "<h1") != 1 {
+		t.Errorf("definition tab: script kept or %d h1 elements", strings.Count(body, "<h1"))
+	}
+
+	resp, err := http.Get(srv.URL + "/catalog/default/api/pets/definition/raw?download=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(raw) != def || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="pets.yaml"` {
+		t.Errorf("raw: %q, Content-Type %q, Content-Disposition %q", raw, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+	if status, _ := getPage(t, srv, "/catalog/default/group/team-a/definition/raw"); status != 404 {
+		t.Errorf("raw definition of a group: status %d, want 404", status)
+	}
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix) + "\n"
 }
