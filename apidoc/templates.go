@@ -11,7 +11,7 @@ import (
 // each Renderer executes a clone (html/template cannot clone a template
 // once run).
 var base = template.Must(template.New("apidoc").Funcs(template.FuncMap{
-	"md":    plainText,
+	"md": plainText,
 	"lines": func(s string) []string {
 		return strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n"), "\n")
 	},
