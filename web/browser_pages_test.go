@@ -140,6 +140,16 @@ func TestBrowserPagesAccessible(t *testing.T) {
 				t.Errorf("%s at %d px: tap targets under 44 px: %v", v.path, width, a.SmallTaps)
 			}
 			graphs += a.GraphLinks
+			if width == 390 && (v.path == "/catalog?kind=component" || v.path == "/catalog/default/component/payment-service") {
+				png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+				name := "phone-catalog.png"
+				if v.path != "/catalog?kind=component" {
+					name = "phone-entity.png"
+				}
+				if err := os.WriteFile(filepath.Join(artifacts(t), name), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	if graphs == 0 {
