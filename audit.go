@@ -10,7 +10,7 @@ import (
 type AuditEvent struct {
 	ID        int64          `json:"id"`
 	Time      time.Time      `json:"time"`      // UTC; set by the recorder when zero
-	Actor     string         `json:"actor"`     // Principal.Subject; "" for anonymous (dev mode)
+	Actor     string         `json:"actor"`     // Principal.Subject; "" for anonymous (dev mode), except scaffolder tasks: their creator, user:development/guest
 	Action    string         `json:"action"`    // e.g. "catalog.entity.delete", "policy.reload"
 	Target    string         `json:"target"`    // entity ref, location id, task id or file
 	Outcome   string         `json:"outcome"`   // "success", "denied" or "failure"

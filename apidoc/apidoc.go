@@ -7,8 +7,10 @@
 //
 // Output is safe by construction: views are built from the definition and
 // rendered with html/template, and highlighted source comes from chroma,
-// which escapes every token. Descriptions are Markdown in the specs; they
-// are shown as escaped text with their line breaks, never as HTML.
+// which escapes every token. Descriptions are Markdown in the specs: a
+// Renderer with Options.Markdown renders them through the caller's
+// sanitizing Markdown; without it they are escaped text with their line
+// breaks.
 //
 // A definition that cannot be read is shown highlighted as text under a
 // warning: the tab never fails. Style the output with CSS.
@@ -21,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // page is the root of what the "doc" template shows.
@@ -30,12 +33,40 @@ type page struct {
 	Source  template.HTML // highlighted source, when shown
 }
 
+// Options tune a Renderer.
+type Options struct {
+	// Markdown renders a description (CommonMark, as OpenAPI and AsyncAPI
+	// define them) as HTML. Its output goes on the page as it is, so it
+	// must be sanitized. Nil shows descriptions as plain text.
+	Markdown func(src string) template.HTML
+}
+
+// Renderer renders definitions with its Options; it is safe for
+// concurrent use.
+type Renderer struct{ t *template.Template }
+
+// NewRenderer returns a Renderer using opts.
+func NewRenderer(opts Options) *Renderer {
+	t := template.Must(base.Clone())
+	if opts.Markdown != nil {
+		t.Funcs(template.FuncMap{"md": opts.Markdown})
+	}
+	return &Renderer{t: t}
+}
+
+var plainRenderer = sync.OnceValue(func() *Renderer { return NewRenderer(Options{}) })
+
+// Render renders with descriptions as plain text (Renderer.Render).
+func Render(apiType, definition string) (template.HTML, error) {
+	return plainRenderer().Render(apiType, definition)
+}
+
 // Render turns an API entity's spec.type and spec.definition into HTML.
 // The type is matched case-insensitively (openapi, asyncapi, graphql, grpc,
 // trpc...). A definition that does not parse gives its highlighted text
 // under a warning, not an error. The error is non-nil only if rendering
 // itself failed; the HTML is then the definition as escaped text.
-func Render(apiType, definition string) (template.HTML, error) {
+func (r *Renderer) Render(apiType, definition string) (template.HTML, error) {
 	t := strings.ToLower(strings.TrimSpace(apiType))
 	p := page{}
 	switch {
@@ -50,7 +81,7 @@ func Render(apiType, definition string) (template.HTML, error) {
 		p.Source = highlight(t, definition)
 	}
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "doc", p); err != nil {
+	if err := r.t.ExecuteTemplate(&b, "doc", p); err != nil {
 		esc := template.HTMLEscapeString(definition)
 		return template.HTML(`<div class="cb-apidoc"><pre>` + esc + `</pre></div>`), fmt.Errorf("render %s definition: %w", t, err) //nolint:gosec // escaped
 	}

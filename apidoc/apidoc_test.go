@@ -3,6 +3,7 @@ package apidoc_test
 import (
 	"encoding/xml"
 	"flag"
+	"html/template"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -299,5 +300,28 @@ func writePreview(t *testing.T, name, body string) {
 		apidoc.CSS() + `</style>` + body
 	if err := os.WriteFile(filepath.Join(*preview, name+".html"), []byte(page), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With Options.Markdown, the info, tag and operation descriptions go
+// through it; without, they stay text (backticks and all).
+func TestRendererMarkdown(t *testing.T) {
+	def := "openapi: 3.0.0\ninfo:\n  title: T\n  version: '1'\n  description: Send `X-Token`.\ntags:\n  - {name: pets, description: All *pets*.}\npaths:\n  /pets:\n    get:\n      tags: [pets]\n      description: Lists **pets**.\n      responses: {'200': {description: ok}}\n"
+	var got []string
+	r := apidoc.NewRenderer(apidoc.Options{Markdown: func(s string) template.HTML {
+		got = append(got, s)
+		return template.HTML("<em>md</em>")
+	}})
+	h, err := r.Render("openapi", def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Send `X-Token`.", "All *pets*.", "Lists **pets**."}
+	if strings.Join(got, "|") != strings.Join(want, "|") || strings.Count(string(h), "<em>md</em>") != 3 {
+		t.Errorf("Markdown called with %q, want %q; html has %d rendered", got, want, strings.Count(string(h), "<em>md</em>"))
+	}
+	plain, _ := apidoc.Render("openapi", def)
+	if !strings.Contains(string(plain), "Send `X-Token`.") {
+		t.Errorf("plain Render lost the literal text")
 	}
 }

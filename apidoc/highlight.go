@@ -67,8 +67,16 @@ var css = sync.OnceValue(func() string {
 	var light, dark strings.Builder
 	_ = formatter.WriteCSS(&light, styles.Get(lightStyle))
 	_ = formatter.WriteCSS(&dark, styles.Get(darkStyle))
-	return pageCSS + light.String() + "@media (prefers-color-scheme:dark){\n" + dark.String() + "}\n"
+	return pageCSS + darkRules(pageDarkCSS) + light.String() + darkRules(dark.String())
 })
+
+// darkRules scopes rules to the dark theme: the system's, unless the
+// portal's Settings chose light, and the one chosen there (data-theme on
+// <html>). The rules are nested in the root selector (CSS nesting).
+func darkRules(rules string) string {
+	return "@media (prefers-color-scheme:dark){:root:not([data-theme=light]){\n" + rules + "}}\n" +
+		":root[data-theme=dark]{\n" + rules + "}\n"
+}
 
 // CSS returns the stylesheet for Render's output, light and dark (by
 // prefers-color-scheme): the layout of operations, channels and field
@@ -112,8 +120,10 @@ const pageCSS = `.cb-apidoc{font-size:14px;line-height:1.5;color:var(--cb-text,#
 .cb-apidoc .apidoc-message{border-top:1px dashed var(--cb-border,#e5e7eb);margin-top:8px}
 .cb-apidoc .apidoc-warning{border:1px solid var(--cb-warn,#b45309);background:var(--cb-warn-soft,#fffbeb);color:var(--cb-text,#111827);border-radius:6px;padding:8px 12px;margin:0 0 12px}
 .cb-apidoc .hl-chroma{overflow-x:auto;padding:8px 12px;border-radius:6px;border:1px solid var(--cb-border,#e5e7eb);font-size:13px}
-@media (prefers-color-scheme:dark){
-.cb-apidoc{color:var(--cb-text,#e5e7eb)}.cb-apidoc .op-summary{color:var(--cb-text,#e5e7eb)}
+`
+
+// pageDarkCSS is pageCSS's dark theme (darkRules).
+const pageDarkCSS = `.cb-apidoc{color:var(--cb-text,#e5e7eb)}.cb-apidoc .op-summary{color:var(--cb-text,#e5e7eb)}
 .cb-apidoc .chip{background:var(--cb-grey-soft,#273244);color:var(--cb-muted,#cbd5e1)}
 .cb-apidoc .apidoc-desc,.cb-apidoc th{color:var(--cb-muted,#9ca3af)}
 .cb-apidoc .apidoc-op{border-color:var(--cb-border,#374151);background:var(--cb-surface,#1f2937)}
@@ -122,5 +132,4 @@ const pageCSS = `.cb-apidoc{font-size:14px;line-height:1.5;color:var(--cb-text,#
 .cb-apidoc .status-2xx{color:#4ade80}.cb-apidoc .status-4xx,.cb-apidoc .status-5xx{color:#f87171}.cb-apidoc .status-3xx{color:#fbbf24}
 .cb-apidoc .apidoc-warning{background:var(--cb-warn-soft,#3b2a0a)}
 .cb-apidoc .hl-chroma{border-color:var(--cb-border,#374151)}.cb-apidoc details.nested>summary{color:var(--cb-accent,#93c5fd)}
-}
 `

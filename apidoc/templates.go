@@ -5,10 +5,13 @@ import (
 	"strings"
 )
 
-// tmpl renders the views. html/template escapes every value in context;
+// base renders the views. html/template escapes every value in context;
 // the only template.HTML it is given is chroma's output, which escapes
-// token text itself.
-var tmpl = template.Must(template.New("apidoc").Funcs(template.FuncMap{
+// token text itself, and Options.Markdown's. It is never executed itself:
+// each Renderer executes a clone (html/template cannot clone a template
+// once run).
+var base = template.Must(template.New("apidoc").Funcs(template.FuncMap{
+	"md": plainText,
 	"lines": func(s string) []string {
 		return strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n"), "\n")
 	},
@@ -30,7 +33,7 @@ var tmpl = template.Must(template.New("apidoc").Funcs(template.FuncMap{
 {{with .Warning}}<div class="apidoc-warning" role="alert">{{.}}</div>
 {{end}}{{with .Doc}}<header class="apidoc-info">
 <h2>{{first .Title "Untitled API"}}{{with .Version}} <span class="chip">v{{.}}</span>{{end}}{{with .Spec}} <span class="chip">{{.}}</span>{{end}}</h2>
-{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{if or .Contact .License}}<p class="notes">{{with .Contact}}Contact: {{.}}{{end}}{{if and .Contact .License}} · {{end}}{{with .License}}License: {{.}}{{end}}</p>
 {{end}}{{with .Servers}}<div class="apidoc-servers"><h3>Servers</h3><ul>{{range .}}
 <li><code>{{.URL}}</code>{{with .Protocol}} <span class="chip">{{.}}</span>{{end}}{{with .Description}} — {{.}}{{end}}</li>{{end}}
@@ -38,7 +41,7 @@ var tmpl = template.Must(template.New("apidoc").Funcs(template.FuncMap{
 {{end}}</header>
 {{range .Groups}}<section class="apidoc-group">
 <h3>{{.Name}}</h3>
-{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{range .Ops}}{{template "op" .}}{{end}}</section>
 {{end}}{{with .Channels}}<section class="apidoc-group">
 <h3>Channels</h3>
@@ -48,10 +51,10 @@ var tmpl = template.Must(template.New("apidoc").Funcs(template.FuncMap{
 {{- define "op"}}<details class="apidoc-op{{if .Deprecated}} deprecated{{end}}" id="{{.ID}}">
 <summary><span class="method method-{{cls .Method}}">{{upper .Method}}</span> <code class="path">{{.Path}}</code> <span class="op-summary">{{.Summary}}</span>{{if .Deprecated}} <span class="chip">deprecated</span>{{end}}</summary>
 <div class="op-body">
-{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{with .Params}}<h4>Parameters</h4>
 {{template "params" .}}{{end}}{{with .Body}}<h4>Request body{{if .Required}} <span class="req">required</span>{{end}}</h4>
-{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{range .Media}}{{template "media" .}}{{end}}{{end}}{{with .Responses}}<h4>Responses</h4>
 <table class="apidoc-responses"><thead><tr><th>Code</th><th>Description</th></tr></thead><tbody>
 {{range .}}<tr><td><span class="status {{statusClass .Code}}">{{.Code}}</span></td><td>{{template "text" .Description}}{{range .Media}}{{template "media" .}}{{end}}</td></tr>
@@ -81,19 +84,29 @@ var tmpl = template.Must(template.New("apidoc").Funcs(template.FuncMap{
 {{- define "channel"}}<details class="apidoc-op apidoc-channel" id="{{.ID}}">
 <summary>{{range .Ops}}{{with .Action}}<span class="method method-{{cls .}}">{{upper .}}</span> {{end}}{{end}}<code class="path">{{.Name}}</code>{{with .Address}} <code>{{.}}</code>{{end}}</summary>
 <div class="op-body">
-{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{with .Params}}<h4>Parameters</h4>
 {{template "params" .}}{{end}}{{range .Ops}}<div class="apidoc-asyncop">
 <h4>{{with .Action}}<span class="method method-{{cls .}}">{{upper .}}</span> {{end}}{{first .ID "Messages"}}</h4>
 {{with .Summary}}<p>{{template "text" .}}</p>
-{{end}}{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{end}}{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{range .Messages}}<div class="apidoc-message">
 <h5>{{first .Title .Name "Message"}}{{if and .Title .Name}} <code>{{.Name}}</code>{{end}}{{with .ContentType}} <span class="chip">{{.}}</span>{{end}}</h5>
 {{with .Summary}}<p>{{template "text" .}}</p>
-{{end}}{{with .Description}}<p class="apidoc-desc">{{template "text" .}}</p>
+{{end}}{{with .Description}}<div class="apidoc-desc">{{md .}}</div>
 {{end}}{{with .Headers}}<h6>Headers</h6>
 {{template "schema" .}}{{end}}{{with .Payload}}<h6>Payload</h6>
 {{template "schema" .}}{{end}}</div>
 {{end}}</div>
 {{end}}</div></details>
 {{end}}`))
+
+// plainText shows a description without Markdown: escaped, its line
+// breaks kept.
+func plainText(s string) template.HTML {
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = template.HTMLEscapeString(l)
+	}
+	return template.HTML(strings.Join(lines, "<br>")) //nolint:gosec // escaped
+}

@@ -210,7 +210,7 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 		return web.Options{}, err
 	}
 	disabled := cfg.String("backend.auth.dangerouslyDisableDefaultAuthPolicy") == "true"
-	return web.Options{Dev: dev || cfg.Demo || disabled, Tokens: ea.Tokens, ExternalToken: ea.Legacy}, nil
+	return web.Options{Dev: dev || cfg.Demo || disabled, Tokens: ea.Tokens, ExternalToken: ea.Legacy, Lang: cfg.App.Lang}, nil
 }
 
 // serveDocs reads the techdocs section and builds the publisher and the

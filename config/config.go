@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,11 +49,14 @@ type Config struct {
 	failed map[string]bool // key paths that failed to decode
 }
 
-// App is the `app` section. Only title and baseUrl are read; the other
-// Backstage frontend keys are kept in Raw and listed in Warnings.
+// App is the `app` section. Only title, baseUrl and lang are read; the
+// other Backstage frontend keys are kept in Raw and listed in Warnings.
 type App struct {
 	Title   string `yaml:"title"`
 	BaseURL string `yaml:"baseUrl"` // defaults to Backend.BaseURL
+	// Lang is the portal's language, a BCP 47 tag (en, zh-CN) for
+	// <html lang>: screen readers and font choice follow it. Empty means en.
+	Lang string `yaml:"lang"`
 }
 
 // Backend is the `backend` section.
@@ -226,9 +230,9 @@ func (c *Config) decodeKnown() error {
 		errs = append(errs, err)
 	} else if app != nil {
 		// Backstage's frontend keys (support, routes, extensions...) are
-		// not ours to judge: read title and baseUrl, keep the rest.
+		// not ours to judge: read title, baseUrl and lang, keep the rest.
 		for k := range app {
-			if k != "title" && k != "baseUrl" {
+			if k != "title" && k != "baseUrl" && k != "lang" {
 				c.Warnings = append(c.Warnings, "app."+k+": kept; not used by callboard")
 				delete(app, k)
 			}
@@ -310,6 +314,10 @@ func (c *Config) dropUnused(m map[string]any, path string, unused []string) map[
 	return cp
 }
 
+// langTag is the shape of a BCP 47 language tag: a primary language and
+// optional subtags (script, region, variant).
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
 // Validate checks the decoded values and returns every problem at once
 // (errors.Join), or nil.
 func (c *Config) Validate() error {
@@ -325,6 +333,9 @@ func (c *Config) Validate() error {
 	}
 	checkURL("app.baseUrl", c.App.BaseURL)
 	checkURL("backend.baseUrl", c.Backend.BaseURL)
+	if l := c.App.Lang; l != "" && !langTag.MatchString(l) {
+		bad("app.lang", "must be a language tag such as en or zh-CN, got %q", l)
+	}
 	if p := c.Backend.Listen.Port; p < 0 || p > 65535 {
 		bad("backend.listen.port", "must be between 0 and 65535, got %d", p)
 	}

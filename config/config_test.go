@@ -122,6 +122,9 @@ var expectedErrors = map[string][]string{
 	"duplicate-key.bad.yaml": {
 		`testdata/duplicate-key.bad.yaml:3: backend.baseUrl: duplicate key`,
 	},
+	"lang.bad.yaml": {
+		`testdata/lang.bad.yaml:2: app.lang: must be a language tag such as en or zh-CN, got "zh_CN; drop"`,
+	},
 	"listen-port.bad.yaml": {
 		`testdata/listen-port.bad.yaml:3: backend.listen.port: must be a port number, got "abc"`,
 	},
@@ -741,5 +744,17 @@ func TestValidateCollectsAll(t *testing.T) {
 	}
 	if errors.Unwrap(err) != nil {
 		t.Error("want a joined error")
+	}
+}
+
+func TestAppLang(t *testing.T) {
+	c := mustLoad(t, nil, map[string]string{"a.yaml": "app: {lang: zh-CN}"}, "a.yaml")
+	if c.App.Lang != "zh-CN" {
+		t.Errorf("app.lang = %q, want zh-CN", c.App.Lang)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "app.lang") {
+			t.Errorf("app.lang warned about: %s", w)
+		}
 	}
 }

@@ -181,7 +181,7 @@ func (l *layout) svg(opts Options) string {
 		dw, dh = float64(opts.Width), h*float64(opts.Width)/w
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="cb-graph" role="img" aria-labelledby="%s-t %s-d" viewBox="0 0 %s %s" width="%s" height="%s" style="max-width:100%%;height:auto">`+"\n",
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="cb-graph" role="group" aria-labelledby="%s-t %s-d" viewBox="0 0 %s %s" width="%s" height="%s" style="max-width:100%%;height:auto">`+"\n",
 		id, id, f(w), f(h), f(dw), f(dh))
 	fmt.Fprintf(&b, "<title id=\"%s-t\">%s</title>\n<desc id=\"%s-d\">%s</desc>\n", id, esc(title), id, esc(desc))
 	b.WriteString("<style>" + style + "</style>\n")

@@ -15,9 +15,19 @@ import (
 // nil is success, Forbidden is denied, anything else failure. A failing
 // audit log is logged, never the caller's error: the write has happened.
 func (s *Server) audit(r *http.Request, action, target string, err error, details map[string]any) {
-	p := callboard.PrincipalFrom(r.Context())
+	s.auditAs(r, callboard.PrincipalFrom(r.Context()).Subject, action, target, err, details)
+}
+
+// auditTask records a scaffolder task write under the actor the task
+// itself records (taskActor): in dev mode that is Backstage's guest, not
+// nobody, so the log and the task page name the same creator.
+func (s *Server) auditTask(r *http.Request, action, target string, err error, details map[string]any) {
+	s.auditAs(r, s.taskActor(r).Subject, action, target, err, details)
+}
+
+func (s *Server) auditAs(r *http.Request, actor, action, target string, err error, details map[string]any) {
 	ev := callboard.AuditEvent{
-		Time: time.Now().UTC(), Actor: p.Subject, Action: action, Target: target,
+		Time: time.Now().UTC(), Actor: actor, Action: action, Target: target,
 		Outcome: callboard.OutcomeSuccess, RequestID: requestID(r), Details: details,
 	}
 	if err != nil {

@@ -90,7 +90,7 @@ func (s *Server) handleTaskCreate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id, err := sc.Create(r.Context(), req, s.taskActor(r))
-	s.audit(r, callboard.PermTaskCreate, req.TemplateRef, err, map[string]any{"task": id})
+	s.auditTask(r, callboard.PermTaskCreate, req.TemplateRef, err, map[string]any{"task": id})
 	if err != nil {
 		return writeValidation(w, r, err)
 	}
@@ -349,11 +349,11 @@ func (s *Server) handleTaskCancel(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if err := s.authorizeTaskOwner(r, sc, id, "cancel"); err != nil {
-		s.audit(r, callboard.PermTaskCancel, "task "+id, err, nil)
+		s.auditTask(r, callboard.PermTaskCancel, "task "+id, err, nil)
 		return err
 	}
 	st, err := sc.Cancel(r.Context(), id)
-	s.audit(r, callboard.PermTaskCancel, "task "+id, err, nil)
+	s.auditTask(r, callboard.PermTaskCancel, "task "+id, err, nil)
 	if err != nil {
 		return err
 	}
@@ -371,11 +371,11 @@ func (s *Server) handleTaskRetry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.authorizeTaskOwner(r, sc, id, "retry"); err != nil {
-		s.audit(r, "scaffolder.task.retry", "task "+id, err, nil)
+		s.auditTask(r, "scaffolder.task.retry", "task "+id, err, nil)
 		return err
 	}
 	err = sc.Retry(r.Context(), id)
-	s.audit(r, "scaffolder.task.retry", "task "+id, err, nil)
+	s.auditTask(r, "scaffolder.task.retry", "task "+id, err, nil)
 	if err != nil {
 		return err
 	}

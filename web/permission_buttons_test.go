@@ -3,6 +3,7 @@ package web_test
 import (
 	"callboard"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,6 +40,16 @@ func TestPermissionEntityButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// One entity from a registered location: the only kind Unregister
+	// applies to (the others come from catalog.locations in app-config).
+	reg := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	if err := os.WriteFile(reg, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: registered}\nspec: {type: service, lifecycle: production, owner: team-a}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := env.cat.AddLocation(t.Context(), "file", reg, false); err != nil {
+		t.Fatal(err)
+	}
+
 	buttons := regexp.MustCompile(`<span>(Refresh|Unregister)</span>|Delete this entity`)
 	for _, tc := range []struct {
 		user, page string
@@ -47,9 +58,11 @@ func TestPermissionEntityButtons(t *testing.T) {
 		{"jane", "component/svc-000", "Refresh"},
 		{"jane", "api/shared-api", ""}, // visible to jane, owned by team-b
 		{"bob", "api/shared-api", "Refresh"},
-		{"admin", "component/svc-000", "Unregister"},
+		{"admin", "component/svc-000", ""}, // from app-config: nothing to unregister
+		{"admin", "component/registered", "Unregister"},
+		{"jane", "component/registered", "Refresh"},
 		{"jane", "component/svc-001", "Refresh Delete this entity"},
-		{"admin", "component/svc-001", "Unregister"},
+		{"admin", "component/svc-001", ""},
 	} {
 		status, body := fetchAs(t, env.srv, tc.user, "GET", "/catalog/default/"+tc.page, nil)
 		if status != 200 {

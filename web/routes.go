@@ -85,6 +85,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /catalog/{namespace}/{kind}/{name}", s.page(s.handleEntityPage))
 	mux.Handle("GET /catalog/{namespace}/{kind}/{name}/{tab}", s.page(s.handleEntityPage))
 	mux.Handle("GET /catalog/{namespace}/{kind}/{name}/unregister", s.page(s.handleUnregisterPage))
+	mux.Handle("GET /catalog/{namespace}/{kind}/{name}/definition/raw", s.page(s.handleDefinitionRaw))
 	mux.Handle("POST /catalog/{namespace}/{kind}/{name}/unregister", s.form(s.handleUnregister))
 	mux.Handle("POST /catalog/{namespace}/{kind}/{name}/delete", s.form(s.handleDeleteOrphan))
 	mux.Handle("POST /catalog/{namespace}/{kind}/{name}/refresh", s.form(s.handleRefreshEntity))

@@ -40,6 +40,9 @@ type Options struct {
 	// TemplateDir, when set, rereads the page templates from this folder
 	// (web/templates in a checkout) on every request, for template work.
 	TemplateDir string
+	// Lang is the pages' language (app.lang) for <html lang>; empty
+	// means "en".
+	Lang string
 	// Docs serves published TechDocs sites under /api/techdocs; when nil
 	// those routes answer NotFound.
 	Docs DocsReader
@@ -110,10 +113,13 @@ func NewServer(log *slog.Logger, cat *catalog.Service, opts Options) *Server {
 	return s
 }
 
-// ServeHTTP gives each request an ID (X-Request-Id), logs one line per
-// request and reports it to the metrics (endRequest), and recovers from
+// ServeHTTP compresses answers the client accepts gzip for, gives each
+// request an ID (X-Request-Id), logs one line per request and reports it
+// to the metrics (endRequest), and recovers from
 // panics so one bad request never stops the server.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	rw, closeGzip := withGzip(rw, r) // middleware_gzip.go
+	defer closeGzip()
 	w := beginRequest(rw, r)
 	defer s.endRequest(w, r, time.Now())
 	defer func() {

@@ -199,6 +199,7 @@ type facetValue struct {
 
 type columnView struct {
 	Label, URL string
+	Key        string // data-col: what the column picker (app.js) hides
 	Sorted     string // "", "ascending" or "descending" (aria-sort)
 }
 
@@ -428,7 +429,7 @@ func catalogColumns(p catalogParams, base string, apis, showKind bool) []columnV
 	}...)
 	out := make([]columnView, len(cols))
 	for i, c := range cols {
-		out[i].Label = c.label
+		out[i].Label, out[i].Key = c.label, strings.ToLower(c.label)
 		if c.sort == "" {
 			continue
 		}

@@ -97,6 +97,9 @@ type docsView struct {
 	// The page.
 	PageTitle string
 	HTML      template.HTML
+	// ArticleH1 is true when the page's content has its own h1, the
+	// page's one h1; the site name is then not a heading.
+	ArticleH1 bool
 	Nav       []docsLink
 	TOC       []docsLink
 	EditURL   string
@@ -291,6 +294,11 @@ func renderDocsTab(ctx context.Context, u *ui, docs DocsReader, e *callboard.Ent
 		return "", err
 	}
 	v.InTab = true
+	// The entity page has its h1 already: the article's top headings go
+	// one level down, so that the page keeps one h1 (sanitized HTML: a
+	// "<h1" in text is escaped and cannot match).
+	html := strings.ReplaceAll(strings.ReplaceAll(string(v.HTML), "<h1", "<h2 data-level=\"1\""), "</h1>", "</h2>")
+	v.HTML = template.HTML(html) //nolint:gosec // sanitized by readPage
 	t, err := u.lookup("docs")
 	if err != nil {
 		return "", callboard.Wrap(callboard.Internal, err, "load template")

@@ -24,6 +24,7 @@ func readPage(raw []byte, links linkResolver, san *techdocs.Sanitizer, v *docsVi
 		content = raw // not a MkDocs page: show what sanitizing leaves
 	}
 	v.HTML, v.PageTitle = rewriteLinks(san.Sanitize(content), links)
+	v.ArticleH1 = strings.Contains(string(v.HTML), "<h1")
 	doc, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
 		return

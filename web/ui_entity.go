@@ -93,6 +93,7 @@ type entityView struct {
 	Definition                           template.HTML
 	DefinitionText, DefinitionType       string
 	DefinitionSummary                    string
+	DefinitionRawURL                     string // the definition as text; ?download=1 as a file
 	Profile                              profileView
 	OwnedKinds                           []ownedKind
 	Owned                                []entityRow
@@ -102,6 +103,7 @@ type entityView struct {
 	Plugin                               *pluginBlock
 	Writable                             bool
 	UnregisterURL, DeleteURL, RefreshURL string
+	LaunchURL                            string // a Template's form
 	// What the policy lets the caller do to this entity: the buttons
 	// shown are the ones that would succeed.
 	CanRefresh, CanDelete, CanUnregister bool
@@ -145,8 +147,16 @@ func (s *Server) handleEntityPage(w http.ResponseWriter, r *http.Request) error 
 	v.CanRefresh = v.Writable && s.allowed(r, callboard.PermEntityRefresh, e)
 	v.CanDelete = v.Writable && s.allowed(r, callboard.PermEntityDelete, e)
 	// Unregistering deletes a location, which the policy decides with
-	// no entity (as DELETE /locations/{id} does).
-	v.CanUnregister = s.allowed(r, callboard.PermLocationDelete, nil)
+	// no entity (as DELETE /locations/{id} does). Entities from
+	// catalog.locations in app-config or from providers have no
+	// registered location: there is nothing to unregister.
+	if v.Writable && s.allowed(r, callboard.PermLocationDelete, nil) {
+		_, err := s.catalog.LocationByEntity(ctx, ref)
+		v.CanUnregister = err == nil
+	}
+	if e.Kind == "Template" {
+		v.LaunchURL = "/create/templates/" + url.PathEscape(ref.Namespace) + "/" + url.PathEscape(e.Metadata.Name)
+	}
 	if user, _ := s.viewer(r); user != "" && s.opts.Stars != nil && v.Writable {
 		v.CanStar = true
 		if v.Starred, err = s.isStarred(ctx, user, v.Ref); err != nil {
@@ -410,7 +420,9 @@ func (v *entityView) Rel(t string) relGroup {
 // loadOverview adds the cards of the Overview tab: a small graph, what a
 // group owns, and the plugin cards.
 func (s *Server) loadOverview(ctx context.Context, e *callboard.Entity, v *entityView) error {
-	g, err := s.relationGraph(ctx, e, v.neighbours, 1, 16, 560)
+	// The card spans the page and draws at natural size, so its text
+	// reads as on the Relations tab; past 12 nodes "+N more" stands in.
+	g, err := s.relationGraph(ctx, e, v.neighbours, 1, 12, 0)
 	if err != nil {
 		return err
 	}

@@ -215,6 +215,8 @@ type settingsView struct {
 	Version string
 	Dev     bool
 	Team    refLink
+	// The signed-in user's profile (the page's User has name and groups).
+	Email string
 }
 
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
@@ -222,6 +224,15 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	if t := teamCookie(r); t != "" {
 		v.Team = linkTo(t, "group")
 		s.nameLinks(r.Context(), &v.Team)
+	}
+	if p := callboard.PrincipalFrom(r.Context()); !p.Anonymous() && !p.Service {
+		if ref, err := callboard.ParseRef(p.Subject, "user", ""); err == nil {
+			if e, err := s.catalog.Entity(r.Context(), ref); err == nil {
+				if prof, ok := e.Spec["profile"].(map[string]any); ok {
+					v.Email, _ = prof["email"].(string)
+				}
+			}
+		}
 	}
 	return s.render(w, r, http.StatusOK, "settings", "", &page{Title: "Settings", Subtitle: "How this portal shows things to you", Nav: "settings", Data: v})
 }

@@ -113,6 +113,7 @@ type page struct {
 	SignIn    bool      // sign-in is configured: offer it to nobody
 	Here      string    // this page's path, where sign-in returns to
 	PluginNav []navItem // the sidebar's links to plugin pages
+	Lang      string    // <html lang>: app.lang, else en
 	Data      any
 }
 
@@ -133,6 +134,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	p.Static = s.ui.version
 	p.PluginNav = s.pluginNav(p.Nav)
+	p.Lang = s.opts.Lang
+	if p.Lang == "" {
+		p.Lang = "en"
+	}
 	if p.Team == "" {
 		p.Team = teamCookie(r)
 	}

@@ -102,6 +102,7 @@
         init(main);
         var f = focusSel && main.querySelector(focusSel);
         if (f) f.focus();
+        try { sessionStorage.removeItem(focusKey); } catch (e) { /* no storage */ }
       })
       .catch(function () { window.location.href = url; });
   }
@@ -123,15 +124,20 @@
     root.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
       if (form.dataset.ready) return;
       form.dataset.ready = "1";
-      function go() {
+      function go(control) {
         var params = new URLSearchParams(new FormData(form));
         // Drop empty values so one view keeps one URL.
         Array.from(params.keys()).forEach(function (k) { if (!params.get(k)) params.delete(k); });
         var qs = params.toString();
-        swap(form.getAttribute("action") + (qs ? "?" + qs : ""), true, "#results-h");
+        // Keyboard focus stays on the control that changed: the new page's
+        // same filter gets it back (after a soft swap, or a full load when
+        // the swap falls back to one).
+        var sel = controlSelector(control);
+        try { if (sel) sessionStorage.setItem(focusKey, sel); } catch (e) { /* no storage */ }
+        swap(form.getAttribute("action") + (qs ? "?" + qs : ""), true, sel || "#results-h");
       }
-      form.addEventListener("change", function (e) { if (e.target.type === "checkbox") go(); });
-      form.addEventListener("submit", function (e) { e.preventDefault(); go(); });
+      form.addEventListener("change", function (e) { if (e.target.type === "checkbox") go(e.target); });
+      form.addEventListener("submit", function (e) { e.preventDefault(); go(document.activeElement); });
     });
     var details = root.querySelector(".filters-toggle");
     if (details && window.matchMedia("(max-width: 900px)").matches && !details.dataset.ready) {
@@ -223,12 +229,60 @@
       setTimeout(function () { btn.textContent = "Copy"; }, 2000);
     });
     block.insertBefore(btn, block.firstChild);
+  // ---- focus kept on a filter across its reload ----
+  var focusKey = "callboard.focus";
+  function controlSelector(el) {
+    if (!el || !el.form || !el.form.id || !el.name) return "";
+    var sel = "#" + CSS.escape(el.form.id) + " [name=\"" + CSS.escape(el.name) + "\"]";
+    if (el.type === "checkbox" || el.type === "radio") sel += "[value=\"" + CSS.escape(el.value) + "\"]";
+    return sel;
+  }
+  function restoreFocus(root) {
+    var sel;
+    try { sel = sessionStorage.getItem(focusKey); sessionStorage.removeItem(focusKey); } catch (e) { return; }
+    var el = sel && root.querySelector(sel);
+    if (el) el.focus();
+  }
+
+  // ---- column picker: details[data-colpick] over a table with data-col cells ----
+  // The hidden columns are kept per browser (localStorage), per table.
+  function colpick(box) {
+    if (box.dataset.ready) return;
+    box.dataset.ready = "1";
+    var table = box.closest(".results").querySelector("table");
+    var menu = box.querySelector(".colpick-menu");
+    if (!table || !menu) return;
+    var key = "callboard.columns." + box.dataset.colpick;
+    var hidden = [];
+    try { hidden = JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { hidden = []; }
+    function apply() {
+      table.querySelectorAll("[data-col]").forEach(function (c) { c.hidden = hidden.indexOf(c.dataset.col) >= 0; });
+    }
+    table.querySelectorAll("thead th[data-col]").forEach(function (th) {
+      var col = th.dataset.col;
+      if (col === "name") return; // the name is the link: always shown
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = hidden.indexOf(col) < 0;
+      input.addEventListener("change", function () {
+        hidden = hidden.filter(function (h) { return h !== col; });
+        if (!input.checked) hidden.push(col);
+        try { localStorage.setItem(key, JSON.stringify(hidden)); } catch (e) { /* kept for this page */ }
+        apply();
+      });
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" " + th.textContent.replace(/[▲▼]/g, "").trim()));
+      menu.appendChild(label);
+    });
+    apply();
   }
 
   function init(root) {
     root.querySelectorAll(".docs-article .highlight").forEach(codeCopy);
     root.querySelectorAll("form[data-typeahead]").forEach(typeahead);
     root.querySelectorAll("form[data-logview]").forEach(logview);
+    root.querySelectorAll("details[data-colpick]").forEach(colpick);
     softLinks(root);
   }
 
@@ -240,5 +294,5 @@
       if (box) { e.preventDefault(); box.focus(); }
     }
   });
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () { init(document); restoreFocus(document); });
 })();
