@@ -229,6 +229,8 @@
       setTimeout(function () { btn.textContent = "Copy"; }, 2000);
     });
     block.insertBefore(btn, block.firstChild);
+  }
+
   // ---- focus kept on a filter across its reload ----
   var focusKey = "callboard.focus";
   function controlSelector(el) {
