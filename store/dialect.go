@@ -56,6 +56,8 @@ type dialect struct {
 	// nowMillis is an SQL expression for the database's clock in Unix
 	// milliseconds: leases expire by it, not by each replica's clock.
 	nowMillis string
+	// search stores and matches search words (search_dialect.go).
+	search *searchDialect
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -102,6 +104,7 @@ var sqliteDialect = dialect{
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	claimTask:  `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1`,
 	nowMillis:  `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+	search:     &sqliteSearch,
 }
 
 var postgresDialect = dialect{
@@ -125,6 +128,7 @@ var postgresDialect = dialect{
 	analyze:   `ANALYZE entities, entity_edges, entity_parents`,
 	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
 	nowMillis: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	search:    &postgresSearch,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other
