@@ -232,8 +232,9 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 // once and rebuilds nothing), in a temp dir removed at exit when SQLite is
 // in memory, and in ./callboard-docs with PostgreSQL. The returned func
 // removes that temp dir. url: sources are cloned with the integrations'
-// tokens: pluginCreds (GitHub's), then integrations.gitlab's.
-func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger) (*docsync.Syncer, func(), error) {
+// tokens: pluginCreds (GitHub's), then integrations.gitlab's. published
+// is told each site the syncer publishes.
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), published func(callboard.EntityRef), log *slog.Logger) (*docsync.Syncer, func(), error) {
 	tc, err := docsync.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -281,6 +282,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 			return es, err
 		},
 		Credentials: creds,
+		Published:   published,
 	})
 	if err != nil {
 		cleanup()

@@ -12,10 +12,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/plugin"
 	"callboard/scaffold"
+	"callboard/search"
 	"callboard/store"
 	"callboard/techdocs/docsync"
 	"callboard/web"
@@ -34,6 +36,7 @@ type server struct {
 	cat     *catalog.Service
 	docs    *docsync.Syncer
 	runner  *scaffold.Runner
+	search  *search.Service
 	plugins *pluginSet
 	web     web.Options
 	limits  web.Limits
@@ -65,6 +68,9 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	// plugins are enabled below, before anything runs, since they read
 	// and feed the catalog.
 	opts.Analyzers = s.plugins.analyzers()
+	// The search index follows the catalog's writes and the docs'
+	// publishes (search.go); it is built once both exist.
+	opts.Changed = func(refs []string) { s.search.EntitiesChanged(refs) }
 	// The catalog loads its index in the background (run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	s.cat = catalog.New(s.db, opts)
@@ -86,11 +92,14 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background, cloning sources with the plugins' credentials.
-	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log)
+	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials,
+		func(ref callboard.EntityRef) { s.search.DocsChanged(ref) }, s.log)
 	if err != nil {
 		return err
 	}
 	s.docs, s.cleanup = docs, append(s.cleanup, cleanup)
+	s.search = search.New(search.Options{Store: s.db, Catalog: s.cat, Docs: searchDocs{docs}, Logger: s.log})
+	s.web.Search = s.search
 	s.web.Docs = docs
 	if docs.Builder() == docsync.BuilderLocal {
 		s.web.DocsSync = docs.Sync
@@ -153,6 +162,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, stdout io.Writer) err
 	g.Go(func() error { return serveHTTP(gctx, s.http, ln, s.log) })
 	g.Go(func() error { return s.cat.Run(gctx) })
 	g.Go(func() error { return s.runner.Run(gctx) })
+	g.Go(func() error { return s.search.Run(gctx) })
 	// Docs are synced once the catalog has read its locations; the
 	// plugins' jobs and providers start once the stored catalog is loaded.
 	g.Go(func() error { return after(gctx, s.cat.Ready(), s.docs.Run) })

@@ -45,6 +45,10 @@ type Options struct {
 	// and placeholders are resolved (catalog.limits); zero fields mean
 	// descriptor's defaults.
 	Limits descriptor.Limits
+	// Changed, when set, is told the canonical refs of the entities each
+	// write put or deleted, once the store and index have them (the
+	// search index follows it). It must not block.
+	Changed func(refs []string)
 }
 
 // StaticLocation is an entry of catalog.locations.

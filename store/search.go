@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -103,10 +104,16 @@ func newSearchRow(d *callboard.SearchDocument, s callboard.SearchSet) *searchRow
 	}
 }
 
-// matchKey is a name as compared for exact and prefix matches: lowercase,
-// words separated by single spaces.
+// matchKey is a name as compared for exact and prefix matches: its runs
+// of letters and digits, lowercase, separated by single spaces
+// ("zhang.wei" and "Zhang Wei" are both "zhang wei").
 func matchKey(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	runs := splitRuns(s)
+	words := make([]string, len(runs))
+	for i, r := range runs {
+		words[i] = r.text
+	}
+	return strings.Join(words, " ")
 }
 
 // The vocabulary of latin words, for typo matching. Each process
@@ -267,19 +274,53 @@ type searchSQL struct {
 func (db *DB) newSearchSQL(q callboard.SearchQuery, words []queryWord) *searchSQL {
 	sd := db.d.search
 	expr := sd.expr(words)
-	key := matchKey(q.Term)
-	like := escapeLike(key) + "%"
 	s := &searchSQL{from: sd.from, fromArgs: []any{expr}}
-	// Names and titles that equal the term, then those it begins, come
-	// first; the database's relevance orders the rest.
-	s.rank = `CASE WHEN d.name_key = ? OR d.title_key = ? OR d.alt_key = ? THEN 2
-		WHEN d.name_key LIKE ? ESCAPE '\' OR d.title_key LIKE ? ESCAPE '\' OR d.alt_key LIKE ? ESCAPE '\' THEN 1
-		ELSE 0 END AS boost, ` + sd.score + ` AS score`
-	s.rankArgs = []any{key, key, key, like, like, like}
+	// Names, titles and display names that equal the term (or, for one
+	// word, a near spelling of it) come first, then those it begins, then
+	// those with a word it begins; entities before docs sections, and
+	// shorter names first, among those. The database's relevance orders
+	// the rest.
+	key := matchKey(q.Term)
+	exact := []string{key}
+	if len(words) == 1 {
+		for _, a := range words[0].alts {
+			exact = append(exact, a.word)
+		}
+	}
+	var args []any
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",") + ")"
+	cond := func(op string, vals ...any) string {
+		var parts []string
+		for _, col := range []string{"d.name_key", "d.title_key", "d.alt_key"} {
+			if op == "IN" {
+				parts = append(parts, col+" IN "+in)
+			} else {
+				parts = append(parts, col+" LIKE ? ESCAPE '\\'")
+			}
+			args = append(args, vals...)
+		}
+		return "(" + strings.Join(parts, " OR ") + ")"
+	}
+	exactArgs := make([]any, len(exact))
+	for i, e := range exact {
+		exactArgs[i] = e
+	}
+	docs := "d.type = '" + callboard.SearchTypeTechDocs + "'"
+	level := func(c string, n int) string {
+		return " WHEN " + c + " THEN CASE WHEN " + docs + " THEN " + strconv.Itoa(n-1) + " ELSE " + strconv.Itoa(n) + " END"
+	}
+	like := escapeLike(key)
+	boost := "CASE" + level(cond("IN", exactArgs...), 6) + level(cond("LIKE", like+"%"), 4) + level(cond("LIKE", "% "+like+"%"), 2) + " ELSE 0 END"
+	boostArgs := slices.Clone(args)
+	args = args[:0]
+	tie := "CASE WHEN " + cond("LIKE", like+"%") + " OR " + cond("LIKE", "% "+like+"%") + " OR " + cond("IN", exactArgs...) +
+		" THEN length(d.name_key) + length(d.title_key) ELSE 0 END"
+	s.rank = boost + " AS boost, " + tie + " AS tie, " + sd.score + " AS score"
+	s.rankArgs = slices.Concat(boostArgs, args)
 	if sd.scoreArg {
 		s.rankArgs = append(s.rankArgs, expr)
 	}
-	s.order = ` ORDER BY boost DESC, score DESC, d.id`
+	s.order = ` ORDER BY boost DESC, tie, score DESC, d.id`
 	add := func(col string, vals []string) {
 		if len(vals) == 0 {
 			return
@@ -345,9 +386,9 @@ func (db *DB) searchAll(ctx context.Context, q callboard.SearchQuery, s *searchS
 // scanHit reads a document, boost, score row.
 func scanHit(rows *sql.Rows) (callboard.SearchHit, error) {
 	var body string
-	var boost int
+	var boost, tie int
 	var score float64
-	if err := rows.Scan(&body, &boost, &score); err != nil {
+	if err := rows.Scan(&body, &boost, &tie, &score); err != nil {
 		return callboard.SearchHit{}, err
 	}
 	var h callboard.SearchHit
@@ -393,9 +434,9 @@ func (db *DB) searchAllowed(ctx context.Context, q callboard.SearchQuery, s *sea
 	seen := map[string]bool{}
 	for rows.Next() {
 		var c cand
-		var boost int
+		var boost, tie int
 		var score float64
-		if err := rows.Scan(&c.id, &c.e, &c.g.Type, &c.g.Kind, &c.g.Owner, &boost, &score); err != nil {
+		if err := rows.Scan(&c.id, &c.e, &c.g.Type, &c.g.Kind, &c.g.Owner, &boost, &tie, &score); err != nil {
 			rows.Close()
 			return err
 		}

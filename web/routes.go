@@ -62,6 +62,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// their facts about an entity (plugin_routes.go).
 	s.pluginRoutes(mux)
 	mux.Handle("GET /api/facts/by-name/{kind}/{namespace}/{name}", s.api(s.handleFactsByName))
+	// Search: Backstage's search-backend query (api_search.go).
+	mux.Handle("GET /api/search/query", s.api(s.handleSearchQuery))
 
 	mux.Handle("GET /healthz", s.api(s.handleHealth))
 	mux.Handle("GET /.backstage/health/v1/readiness", s.api(s.handleHealth))

@@ -12,6 +12,7 @@ import (
 	"callboard/catalog"
 	"callboard/plugin"
 	"callboard/scaffold"
+	"callboard/search"
 )
 
 // Options are the server's settings.
@@ -56,6 +57,9 @@ type Options struct {
 	// Audit records writes; nil keeps them in the log lines only, and
 	// GET /api/audit/events answers NotFound.
 	Audit callboard.AuditLog
+	// Search answers /api/search/query and the search page; nil answers
+	// NotFound there, and the page searches entity names only.
+	Search *search.Service
 }
 
 // Server is the HTTP handler of callboard.

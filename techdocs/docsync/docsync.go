@@ -97,6 +97,10 @@ type Options struct {
 	GitFreshness time.Duration
 	// GitBinary is the git executable; empty is "git" on PATH.
 	GitBinary string
+	// Published, when set, is told each entity whose site this syncer
+	// published, once the publisher has it (the search index follows
+	// it). It must not block.
+	Published func(ref callboard.EntityRef)
 }
 
 // Status is what is known about an entity's docs builds in this process.
@@ -373,6 +377,9 @@ func (s *Syncer) build(ctx context.Context, e *callboard.Entity, k string) (upda
 	res, err := s.opts.Publisher.Publish(ctx, ref, tmp)
 	if err != nil {
 		return false, hash, nil, fmt.Errorf("publish: %w", err)
+	}
+	if s.opts.Published != nil {
+		s.opts.Published(ref)
 	}
 	s.log.Info("docs built", "entity", ref.String(), "pages", len(site.Pages), "files", len(res.Files),
 		"warnings", len(site.Warnings), "duration", time.Since(start).Round(time.Millisecond))
