@@ -15,17 +15,17 @@ import (
 // snippets and pages; ?partial=1 gives the top bar's type-ahead list.
 
 type searchPageView struct {
-	Engine  bool // the one search answers; otherwise entity names only
-	Term    string
-	Hits    []searchHitView
-	Total   int
-	Facets  []facetView
-	From    int
-	To      int
-	Prev    string
-	Next    string
-	Clear   string // the page without filters
-	Kept    []hiddenParam
+	Engine   bool // the one search answers; otherwise entity names only
+	Term     string
+	Hits     []searchHitView
+	Total    int
+	Facets   []facetView
+	From     int
+	To       int
+	Prev     string
+	Next     string
+	Clear    string // the page without filters
+	Kept     []hiddenParam
 	Filtered bool
 
 	// Without the one search (Options.Search nil): entity rows.
