@@ -102,6 +102,8 @@ var allowed = map[string][]string{
 	"callboard/bench/orggen":            nil,
 	"callboard/bench/orggen/cmd/orggen": {"callboard/bench/orggen"},
 	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
+	"callboard/bench/searchbench": {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/index", "callboard/search",
+		"callboard/store", "callboard/techdocs/publish"},
 
 	// The composition root imports everything.
 	"callboard/app":           {"callboard/"},

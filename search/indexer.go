@@ -19,7 +19,11 @@ const batchSize = 500
 func (s *Service) Flush(ctx context.Context) error {
 	s.work.Lock()
 	defer s.work.Unlock()
-	ctx = catalog.Unfiltered(ctx)
+	return s.applyQueued(catalog.Unfiltered(ctx))
+}
+
+// applyQueued applies the queued changes; the caller holds s.work.
+func (s *Service) applyQueued(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		refs := slices.Sorted(maps.Keys(s.entities))
@@ -195,6 +199,10 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		if err := write(false); err != nil {
 			return written, err
 		}
+		// Changes keep being applied while a long reconcile runs.
+		if err := s.applyQueued(ctx); err != nil {
+			return written, err
+		}
 		if len(es) < batchSize {
 			break
 		}
@@ -225,6 +233,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		}
 		sets = append(sets, set)
 		if err := write(false); err != nil {
+			return written, err
+		}
+		if err := s.applyQueued(ctx); err != nil {
 			return written, err
 		}
 	}
