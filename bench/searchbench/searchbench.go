@@ -253,7 +253,9 @@ func runQueries(ctx context.Context, o Options, svc *search.Service, cat *catalo
 		}},
 		{"typo", func() search.Request { return search.Request{Term: typo(rnd, word()+"s")} }},
 		{"common word", func() search.Request { return search.Request{Term: word()} }},
-		{"two words", func() search.Request { return search.Request{Term: word() + " " + sectionWords[rnd.IntN(len(sectionWords))]} }},
+		{"two words", func() search.Request {
+			return search.Request{Term: word() + " " + sectionWords[rnd.IntN(len(sectionWords))]}
+		}},
 		{"chinese", func() search.Request { return search.Request{Term: chineseTerms[rnd.IntN(len(chineseTerms))]} }},
 		{"docs only", func() search.Request {
 			return search.Request{Term: sectionWords[rnd.IntN(len(sectionWords))], Types: []string{callboard.SearchTypeTechDocs}}
