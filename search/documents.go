@@ -84,8 +84,9 @@ const maxDocsIndex = 64 << 20
 
 // docsSet makes the techdocs documents of an entity's site from its
 // search index: one per section (location page/#anchor), and one per
-// page. A page that has sections is found by its title only, so that
-// its text, which repeats its sections', does not list it twice. The
+// page unless its h1 section stands for it. A page that has sections is
+// found by its title only, so that its text, which repeats its
+// sections', does not list it twice. The
 // fields are those of Backstage's TechDocs collator.
 func docsSet(e *callboard.Entity, version string, index io.Reader) (callboard.SearchSet, error) {
 	ref := e.Ref()
@@ -98,11 +99,17 @@ func docsSet(e *callboard.Entity, version string, index io.Reader) (callboard.Se
 	hasSections := map[string]bool{}
 	pageTitle := map[string]string{}
 	for _, d := range idx.Docs {
-		page, _, section := strings.Cut(d.Location, "#")
-		if section {
-			hasSections[page] = true
-		} else {
+		if page, _, section := strings.Cut(d.Location, "#"); !section {
 			pageTitle[page] = d.Title
+		}
+	}
+	// A page's h1 is a section titled as the page: it stands for the
+	// page, which is then not listed twice.
+	headed := map[string]bool{}
+	for _, d := range idx.Docs {
+		if page, _, section := strings.Cut(d.Location, "#"); section {
+			hasSections[page] = true
+			headed[page] = headed[page] || d.Title == pageTitle[page]
 		}
 	}
 	owner := specString(e, "owner")
@@ -123,6 +130,9 @@ func docsSet(e *callboard.Entity, version string, index io.Reader) (callboard.Se
 		}
 		seen[d.Location] = true
 		page, _, section := strings.Cut(d.Location, "#")
+		if !section && headed[page] {
+			continue
+		}
 		text, shown := d.Text, d.Text
 		if !section && hasSections[page] {
 			text, shown = "", cut(d.Text, 300)

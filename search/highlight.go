@@ -11,15 +11,20 @@ import (
 // snippetLen is about how much text a highlight shows.
 const snippetLen = 240
 
-// highlight marks the words in the document's title and text.
+// highlight marks the words in the document's title and text, and in
+// the name of an entity or template.
 func (s *Service) highlight(d callboard.SearchDocument, words []string) Highlight {
 	pre, post := "<"+s.tag+">", "</"+s.tag+">"
 	text, _ := d.Fields["text"].(string)
 	title, _ := d.Fields["title"].(string)
-	return Highlight{PreTag: pre, PostTag: post, Fields: map[string]string{
+	h := Highlight{PreTag: pre, PostTag: post, Fields: map[string]string{
 		"title": Mark(title, words, pre, post),
 		"text":  Mark(Window(text, words, snippetLen), words, pre, post),
 	}}
+	if d.Name != "" {
+		h.Fields["name"] = Mark(d.Name, words, pre, post)
+	}
+	return h
 }
 
 // Parts splits a highlighted field into plain and marked parts, for

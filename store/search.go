@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -26,14 +25,19 @@ type searchDialect struct {
 	// deleteSet removes the documents of one entity and type, in tx.
 	deleteSet func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error
 	// from is the FROM and WHERE clause matching one query expression
-	// (the one ? it holds), with the documents as d.
-	from string
-	// score is the relevance of a match, higher is better; it takes the
-	// query expression as an argument when scoreArg is set.
-	score    string
-	scoreArg bool
-	// expr writes a parsed query as the database's query expression.
-	expr func(words []queryWord) string
+	// (the one ? it holds), with the documents as d; key is the column
+	// that identifies a match in it and in tier.
+	from, key string
+	// tier selects the keys of the documents matching one query
+	// expression (the one ? it holds).
+	tier string
+	// bodies is the FROM clause joining the documents (d) to the column
+	// body holding their JSON.
+	bodies, body string
+	// expr writes a parsed query as the database's query expression,
+	// matching anywhere, or only in the names, title and keywords
+	// (tierKeywords) or in the names and title (tierNames).
+	expr func(words []queryWord, tier int) string
 }
 
 // searchRow is a document as stored.
@@ -247,156 +251,216 @@ func (db *DB) Search(ctx context.Context, q callboard.SearchQuery) (*callboard.S
 			ans.Words = append(ans.Words, a.word)
 		}
 	}
-	sq := db.newSearchSQL(q, words)
-	var err error
-	if q.Allow == nil {
-		err = db.searchAll(ctx, q, sq, ans)
-	} else {
-		err = db.searchAllowed(ctx, q, sq, ans)
-	}
-	if err != nil {
+	if err := db.searchRanked(ctx, q, words, ans); err != nil {
 		return nil, db.classify(err, "search")
 	}
 	return ans, nil
 }
 
-// searchSQL holds the parts of a query's SQL and their arguments.
-type searchSQL struct {
-	from      string
-	fromArgs  []any
-	rank      string // "boost, score" columns
-	rankArgs  []any
-	order     string
-	filter    string // AND ... for types, kinds and owners
-	filterArg []any
+// candidate is one match, as ranked.
+type candidate struct {
+	key, id, entity string
+	g               callboard.SearchGroup
+	keys            [3]string // name, title and alt keys
+	boost, tier     int
+	tie             int
 }
 
-func (db *DB) newSearchSQL(q callboard.SearchQuery, words []queryWord) *searchSQL {
+// Match tiers: where the query's words were found.
+const (
+	tierText     = 1 // only the text has them all
+	tierKeywords = 2 // names, title and keywords have them all
+	tierNames    = 3 // names and title have them all
+)
+
+// searchRanked finds every match with its narrow columns (no document
+// bodies), ranks the matches here, counts them by group, drops those of
+// entities the caller may not read, and loads the bodies of the page
+// only. Ranking needs no per-row relevance function, which costs the
+// most at tens of thousands of matches: names, titles and display names
+// that equal the term, start with it or have a word starting with it come
+// first (boost); then documents having the words in their names or title,
+// then in their keywords, then in their text only (tier); then shorter
+// names.
+func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words []queryWord, ans *callboard.SearchAnswer) error {
 	sd := db.d.search
-	expr := sd.expr(words)
-	s := &searchSQL{from: sd.from, fromArgs: []any{expr}}
-	// Names, titles and display names that equal the term (or, for one
-	// word, a near spelling of it) come first, then those it begins, then
-	// those with a word it begins; entities before docs sections, and
-	// shorter names first, among those. The database's relevance orders
-	// the rest.
-	key := matchKey(q.Term)
-	exact := []string{key}
-	if len(words) == 1 {
-		for _, a := range words[0].alts {
-			exact = append(exact, a.word)
-		}
-	}
-	var args []any
-	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",") + ")"
-	cond := func(op string, vals ...any) string {
-		var parts []string
-		for _, col := range []string{"d.name_key", "d.title_key", "d.alt_key"} {
-			if op == "IN" {
-				parts = append(parts, col+" IN "+in)
-			} else {
-				parts = append(parts, col+" LIKE ? ESCAPE '\\'")
-			}
-			args = append(args, vals...)
-		}
-		return "(" + strings.Join(parts, " OR ") + ")"
-	}
-	exactArgs := make([]any, len(exact))
-	for i, e := range exact {
-		exactArgs[i] = e
-	}
-	docs := "d.type = '" + callboard.SearchTypeTechDocs + "'"
-	level := func(c string, n int) string {
-		return " WHEN " + c + " THEN CASE WHEN " + docs + " THEN " + strconv.Itoa(n-1) + " ELSE " + strconv.Itoa(n) + " END"
-	}
-	like := escapeLike(key)
-	boost := "CASE" + level(cond("IN", exactArgs...), 6) + level(cond("LIKE", like+"%"), 4) + level(cond("LIKE", "% "+like+"%"), 2) + " ELSE 0 END"
-	boostArgs := slices.Clone(args)
-	args = args[:0]
-	tie := "CASE WHEN " + cond("LIKE", like+"%") + " OR " + cond("LIKE", "% "+like+"%") + " OR " + cond("IN", exactArgs...) +
-		" THEN length(d.name_key) + length(d.title_key) ELSE 0 END"
-	s.rank = boost + " AS boost, " + tie + " AS tie, " + sd.score + " AS score"
-	s.rankArgs = slices.Concat(boostArgs, args)
-	if sd.scoreArg {
-		s.rankArgs = append(s.rankArgs, expr)
-	}
-	s.order = ` ORDER BY boost DESC, tie, score DESC, d.id`
-	add := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		s.filter += " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",") + ")"
-		for _, v := range vals {
-			s.filterArg = append(s.filterArg, v)
-		}
-	}
-	add("d.type", q.Types)
-	add("d.kind", lowerAll(q.Kinds))
-	add("d.owner", lowerAll(q.Owners))
-	return s
-}
-
-// escapeLike escapes LIKE's wildcards in s, with \ as the escape.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// searchAll answers a caller who may read everything: the database counts
-// and pages.
-func (db *DB) searchAll(ctx context.Context, q callboard.SearchQuery, s *searchSQL, ans *callboard.SearchAnswer) error {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT d.type, d.kind, d.owner, count(*) FROM `+s.from+
-		` GROUP BY d.type, d.kind, d.owner`), s.fromArgs...)
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, d.id, d.entity, d.type, d.kind, d.owner, d.name_key, d.title_key, d.alt_key FROM `+sd.from),
+		sd.expr(words, 0))
 	if err != nil {
 		return err
 	}
+	var cands []candidate
+	byKey := map[string]int{}
 	for rows.Next() {
-		var g callboard.SearchGroup
-		if err := rows.Scan(&g.Type, &g.Kind, &g.Owner, &g.Count); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]); err != nil {
 			rows.Close()
 			return err
 		}
-		ans.Groups = append(ans.Groups, g)
-		if groupPasses(g, q) {
-			ans.Total += g.Count
-		}
+		c.tier = tierText
+		byKey[c.key] = len(cands)
+		cands = append(cands, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if ans.Total == 0 || q.Offset >= ans.Total {
+	if len(cands) == 0 {
 		return nil
 	}
-	args := slices.Concat(s.rankArgs, s.fromArgs, s.filterArg, []any{max(q.Limit, 1), q.Offset})
-	rows, err = db.read.QueryContext(ctx, db.d.rebind(`SELECT d.document, `+s.rank+` FROM `+s.from+s.filter+s.order+` LIMIT ? OFFSET ?`), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		h, err := scanHit(rows)
+	for _, tier := range []int{tierKeywords, tierNames} {
+		rows, err := db.read.QueryContext(ctx, db.d.rebind(sd.tier), sd.expr(words, tier))
 		if err != nil {
 			return err
 		}
-		ans.Hits = append(ans.Hits, h)
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return err
+			}
+			if i, ok := byKey[key]; ok {
+				cands[i].tier = tier
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	return rows.Err()
+	b := newBooster(q.Term, words)
+	for i := range cands {
+		b.boost(&cands[i])
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		switch {
+		case a.boost != b.boost:
+			return b.boost - a.boost
+		case a.tier != b.tier:
+			return b.tier - a.tier
+		case a.tie != b.tie:
+			return a.tie - b.tie
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	if q.Allow != nil {
+		if cands, err = allowed(ctx, q, cands); err != nil {
+			return err
+		}
+	}
+	groups := map[callboard.SearchGroup]int{}
+	var page []candidate
+	for _, c := range cands {
+		groups[c.g]++
+		if groupPasses(c.g, q) {
+			if ans.Total >= q.Offset && len(page) < q.Limit {
+				page = append(page, c)
+			}
+			ans.Total++
+		}
+	}
+	for g, n := range groups {
+		g.Count = n
+		ans.Groups = append(ans.Groups, g)
+	}
+	slices.SortFunc(ans.Groups, func(a, b callboard.SearchGroup) int {
+		return strings.Compare(a.Type+" "+a.Kind+" "+a.Owner, b.Type+" "+b.Kind+" "+b.Owner)
+	})
+	if len(page) == 0 {
+		return nil
+	}
+	ids := make([]string, len(page))
+	for i, c := range page {
+		ids[i] = c.id
+	}
+	docs, err := db.searchDocs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range page {
+		if d, ok := docs[c.id]; ok {
+			ans.Hits = append(ans.Hits, callboard.SearchHit{Doc: d, Score: float64(c.boost*10 + c.tier)})
+		}
+	}
+	return nil
 }
 
-// scanHit reads a document, boost, score row.
-func scanHit(rows *sql.Rows) (callboard.SearchHit, error) {
-	var body string
-	var boost, tie int
-	var score float64
-	if err := rows.Scan(&body, &boost, &tie, &score); err != nil {
-		return callboard.SearchHit{}, err
+// booster scores how well a document's names match the whole term.
+type booster struct {
+	key   string
+	exact map[string]bool
+}
+
+func newBooster(term string, words []queryWord) *booster {
+	b := &booster{key: matchKey(term), exact: map[string]bool{matchKey(term): true}}
+	// One word: a near spelling of it that is a whole name counts as
+	// the name.
+	if len(words) == 1 {
+		for _, a := range words[0].alts {
+			b.exact[a.word] = true
+		}
 	}
-	var h callboard.SearchHit
-	if err := json.Unmarshal([]byte(body), &h.Doc); err != nil {
-		return h, err
+	return b
+}
+
+// boost sets c.boost: 8 when a name, title or display name equals the
+// term, 6 when the term is its first words, 4 when it begins with the
+// term, 2 when one of its words does; one less for docs sections, so that
+// an entity comes before a page about it. tie is the names' length then.
+func (b *booster) boost(c *candidate) {
+	level := 0
+	for _, k := range c.keys {
+		switch {
+		case k == "":
+		case b.exact[k]:
+			level = max(level, 4)
+		case strings.HasPrefix(k, b.key+" "):
+			level = max(level, 3)
+		case strings.HasPrefix(k, b.key):
+			level = max(level, 2)
+		case strings.Contains(k, " "+b.key):
+			level = max(level, 1)
+		}
 	}
-	h.Score = float64(boost)*1000 + score
-	return h, nil
+	if level == 0 {
+		return
+	}
+	c.boost = 2 * level
+	if c.g.Type == callboard.SearchTypeTechDocs {
+		c.boost--
+	}
+	c.tie = len(c.keys[0]) + len(c.keys[1])
+}
+
+// defaultMaxCandidates bounds the matches checked for a caller who may
+// not read everything.
+const defaultMaxCandidates = 2000
+
+// allowed keeps the best q.MaxCandidates matches whose entity the caller
+// may read.
+func allowed(ctx context.Context, q callboard.SearchQuery, cands []candidate) ([]candidate, error) {
+	limit := q.MaxCandidates
+	if limit <= 0 {
+		limit = defaultMaxCandidates
+	}
+	cands = cands[:min(len(cands), limit)]
+	var entities []string
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if !seen[c.entity] {
+			seen[c.entity] = true
+			entities = append(entities, c.entity)
+		}
+	}
+	ok, err := q.Allow(ctx, entities)
+	if err != nil {
+		return nil, err
+	}
+	may := make(map[string]bool, len(entities))
+	for i, e := range entities {
+		may[e] = i < len(ok) && ok[i]
+	}
+	return slices.DeleteFunc(cands, func(c candidate) bool { return !may[c.entity] }), nil
 }
 
 // groupPasses reports whether the matches of g pass q's filters.
@@ -407,97 +471,13 @@ func groupPasses(g callboard.SearchGroup, q callboard.SearchQuery) bool {
 	return in(g.Type, q.Types) && in(g.Kind, q.Kinds) && in(g.Owner, q.Owners)
 }
 
-// defaultMaxCandidates bounds the matches considered for a caller who
-// may not read everything.
-const defaultMaxCandidates = 2000
-
-// searchAllowed answers a caller who may read only some entities: the
-// best matches are fetched in rank order, those of entities the caller
-// may not read dropped, and the rest counted and paged here.
-func (db *DB) searchAllowed(ctx context.Context, q callboard.SearchQuery, s *searchSQL, ans *callboard.SearchAnswer) error {
-	limit := q.MaxCandidates
-	if limit <= 0 {
-		limit = defaultMaxCandidates
-	}
-	args := slices.Concat(s.rankArgs, s.fromArgs, []any{limit})
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT d.id, d.entity, d.type, d.kind, d.owner, `+s.rank+` FROM `+s.from+s.order+` LIMIT ?`), args...)
-	if err != nil {
-		return err
-	}
-	type cand struct {
-		id string
-		g  callboard.SearchGroup
-		e  string
-	}
-	var cands []cand
-	var entities []string
-	seen := map[string]bool{}
-	for rows.Next() {
-		var c cand
-		var boost, tie int
-		var score float64
-		if err := rows.Scan(&c.id, &c.e, &c.g.Type, &c.g.Kind, &c.g.Owner, &boost, &tie, &score); err != nil {
-			rows.Close()
-			return err
-		}
-		cands = append(cands, c)
-		if !seen[c.e] {
-			seen[c.e] = true
-			entities = append(entities, c.e)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	ok, err := q.Allow(ctx, entities)
-	if err != nil {
-		return err
-	}
-	allowed := map[string]bool{}
-	for i, e := range entities {
-		allowed[e] = i < len(ok) && ok[i]
-	}
-	groups := map[callboard.SearchGroup]int{}
-	var page []string
-	for _, c := range cands {
-		if !allowed[c.e] {
-			continue
-		}
-		groups[c.g]++
-		if groupPasses(c.g, q) {
-			if ans.Total >= q.Offset && len(page) < q.Limit {
-				page = append(page, c.id)
-			}
-			ans.Total++
-		}
-	}
-	for g, n := range groups {
-		g.Count = n
-		ans.Groups = append(ans.Groups, g)
-	}
-	if len(page) == 0 {
-		return nil
-	}
-	docs, err := db.searchDocs(ctx, page)
-	if err != nil {
-		return err
-	}
-	for i, id := range page {
-		if d, ok := docs[id]; ok {
-			ans.Hits = append(ans.Hits, callboard.SearchHit{Doc: d, Score: float64(len(page) - i)})
-		}
-	}
-	return nil
-}
-
 // searchDocs loads documents by key.
 func (db *DB) searchDocs(ctx context.Context, keys []string) (map[string]callboard.SearchDocument, error) {
 	args := make([]any, len(keys))
 	for i, k := range keys {
 		args[i] = k
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT id, document FROM search_documents WHERE id IN (`+
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT d.id, `+db.d.search.body+` FROM `+db.d.search.bodies+` WHERE d.id IN (`+
 		strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`), args...)
 	if err != nil {
 		return nil, err

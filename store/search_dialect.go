@@ -9,7 +9,7 @@ import (
 )
 
 // sqliteSearch keeps words in the FTS5 table search_fts, whose rowid is
-// the document's; bm25 weighs names 10, title 5, keywords 2, text 1.
+// the document's; its column filters find the tiers.
 var sqliteSearch = searchDialect{
 	insert: func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error {
 		body, err := json.Marshal(r.doc)
@@ -17,8 +17,8 @@ var sqliteSearch = searchDialect{
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO search_documents
-			(id, type, entity, kind, owner, name_key, title_key, alt_key, version, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version, string(body))
+			(id, type, entity, kind, owner, name_key, title_key, alt_key, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version)
 		if err != nil {
 			return err
 		}
@@ -26,33 +26,48 @@ var sqliteSearch = searchDialect{
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_bodies (rowid, document) VALUES (?, ?)`, id, string(body)); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, names, title, keywords, body) VALUES (?, ?, ?, ?, ?)`,
 			id, strings.Join(r.names, " "), strings.Join(r.title, " "), strings.Join(r.keywords, " "), strings.Join(r.body, " "))
 		return err
 	},
 	deleteSet: func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid IN
-			(SELECT rowid FROM search_documents WHERE entity = ? AND type = ?)`, entity, typ); err != nil {
-			return err
+		for _, table := range []string{"search_fts", "search_bodies"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid IN
+				(SELECT rowid FROM search_documents WHERE entity = ? AND type = ?)`, entity, typ); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = ? AND type = ?`, entity, typ)
 		return err
 	},
-	from:  `search_fts JOIN search_documents d ON d.rowid = search_fts.rowid WHERE search_fts MATCH ?`,
-	score: `-bm25(search_fts, 10.0, 5.0, 2.0, 1.0)`,
-	expr: func(words []queryWord) string {
-		return queryExpr(words, " AND ", " OR ", func(a queryAlt) string {
+	from:   `search_fts JOIN search_documents d ON d.rowid = search_fts.rowid WHERE search_fts MATCH ?`,
+	key:    `d.rowid`,
+	tier:   `SELECT rowid FROM search_fts WHERE search_fts MATCH ?`,
+	bodies: `search_documents d JOIN search_bodies b ON b.rowid = d.rowid`,
+	body:   `b.document`,
+	expr: func(words []queryWord, tier int) string {
+		e := queryExpr(words, " AND ", " OR ", func(a queryAlt) string {
 			s := `"` + a.word + `"`
 			if a.prefix {
 				s += "*"
 			}
 			return s
 		})
+		switch tier {
+		case tierNames:
+			return "{names title} : (" + e + ")"
+		case tierKeywords:
+			return "{names title keywords} : (" + e + ")"
+		}
+		return e
 	},
 }
 
 // postgresSearch keeps words in the tsvector column words, written with
-// weights (A names, B title, C keywords, D text) that ts_rank uses.
+// weights (A names, B title, C keywords, D text) that find the tiers.
 var postgresSearch = searchDialect{
 	insert: func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error {
 		body, err := json.Marshal(r.doc)
@@ -70,16 +85,22 @@ var postgresSearch = searchDialect{
 		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2`, entity, typ)
 		return err
 	},
-	from:     `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
-	score:    `ts_rank(d.words, CAST(? AS tsquery))`,
-	scoreArg: true,
-	expr: func(words []queryWord) string {
+	from:   `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	key:    `d.id`,
+	tier:   `SELECT id FROM search_documents WHERE words @@ CAST(? AS tsquery)`,
+	bodies: `search_documents d`,
+	body:   `d.document`,
+	expr: func(words []queryWord, tier int) string {
+		weights := map[int]string{tierNames: "AB", tierKeywords: "ABC"}[tier]
 		return queryExpr(words, " & ", " | ", func(a queryAlt) string {
 			s := "'" + a.word + "'"
-			if a.prefix {
-				s += ":*"
+			if a.prefix || weights != "" {
+				s += ":"
 			}
-			return s
+			if a.prefix {
+				s += "*"
+			}
+			return s + weights
 		})
 	},
 }

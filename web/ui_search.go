@@ -35,7 +35,7 @@ type searchPageView struct {
 
 type searchHitView struct {
 	URL, Type, TypeLabel, Kind string
-	Title, Text                []search.Part
+	Title, Name, Text          []search.Part // Name: an entity's, when its title differs
 	Context                    string // where a docs section is: the entity's title
 	Owner                      refLink
 }
@@ -96,6 +96,9 @@ func (v *searchPageView) fill(u *url.URL, req search.Request, rs *search.ResultS
 		h.Kind, _ = res.Document["kind"].(string)
 		h.Title = search.Parts(res.Highlight.Fields["title"], res.Highlight)
 		h.Text = search.Parts(res.Highlight.Fields["text"], res.Highlight)
+		if name, title := res.Document["name"], res.Document["title"]; res.Type != callboard.SearchTypeTechDocs && name != title {
+			h.Name = search.Parts(res.Highlight.Fields["name"], res.Highlight)
+		}
 		if res.Type == callboard.SearchTypeTechDocs {
 			h.Context, _ = res.Document["entityTitle"].(string)
 		}

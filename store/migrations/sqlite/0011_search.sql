@@ -14,10 +14,15 @@ CREATE TABLE search_documents (
 	name_key  TEXT NOT NULL,
 	title_key TEXT NOT NULL,
 	alt_key   TEXT NOT NULL,
-	version   TEXT NOT NULL,
-	document  TEXT NOT NULL
+	version   TEXT NOT NULL
 );
 CREATE INDEX search_documents_entity ON search_documents (entity, type);
+-- The documents as the API returns them, apart so that matching reads
+-- narrow rows; read only for the page of hits shown.
+CREATE TABLE search_bodies (
+	rowid    INTEGER PRIMARY KEY,
+	document TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE search_fts USING fts5(names, title, keywords, body,
 	content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0', prefix='2 3');
 CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
