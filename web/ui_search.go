@@ -36,7 +36,7 @@ type searchPageView struct {
 type searchHitView struct {
 	URL, Type, TypeLabel, Kind string
 	Title, Name, Text          []search.Part // Name: an entity's, when its title differs
-	Context                    string // where a docs section is: the entity's title
+	Context                    string        // where a docs section is: the entity's title
 	Owner                      refLink
 }
 
