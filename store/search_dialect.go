@@ -85,11 +85,11 @@ var postgresSearch = searchDialect{
 		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2`, entity, typ)
 		return err
 	},
-	from:   `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
-	key:    `d.id`,
-	tier:   `SELECT id FROM search_documents WHERE words @@ CAST(? AS tsquery)`,
-	bodies: `search_documents d`,
-	body:   `d.document`,
+	from:        `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	key:         `d.id`,
+	inlineTiers: true,
+	bodies:      `search_documents d`,
+	body:        `d.document`,
 	expr: func(words []queryWord, tier int) string {
 		weights := map[int]string{tierNames: "AB", tierKeywords: "ABC"}[tier]
 		return queryExpr(words, " & ", " | ", func(a queryAlt) string {

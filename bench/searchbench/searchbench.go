@@ -54,9 +54,11 @@ type Report struct {
 	Ingest, Index            time.Duration
 	Kinds                    []KindReport
 	All                      KindReport
-	Visible                  Latencies // catalog write → found
-	VisibleFile              Latencies // file written → found (includes the catalog's watch pass)
-	DocsVisible              Latencies // docs published → found
+	LoadBefore, LoadAfter    string        // /proc/loadavg: the machine is shared
+	CPUPerQuery              time.Duration // this process's CPU time per query
+	Visible                  Latencies     // catalog write → found
+	VisibleFile              Latencies     // file written → found (includes the catalog's watch pass)
+	DocsVisible              Latencies     // docs published → found
 }
 
 // KindReport is the latency of one kind of query.
@@ -103,6 +105,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Dir = tmp
 	}
 	rep := &Report{N: o.N, Pages: o.Pages, DB: o.DB}
+	o.Dir = filepath.Join(o.Dir, o.DB)
+	if err := os.RemoveAll(o.Dir); err != nil {
+		return nil, err
+	}
 	tree := filepath.Join(o.Dir, "org")
 	fmt.Fprintf(o.Progress, "generating %d entities and %d docs pages...\n", o.N, o.Pages)
 	if err := os.MkdirAll(tree, 0o755); err != nil {
@@ -163,9 +169,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Docs = cat.Len() + rep.Sections + rep.Pages
 
 	fmt.Fprintf(o.Progress, "querying...\n")
+	rep.LoadBefore = loadAvg()
+	cpu := cpuTime()
 	if err := runQueries(ctx, o, svc, cat, rep); err != nil {
 		return nil, err
 	}
+	if n := rep.All.Count; n > 0 {
+		rep.CPUPerQuery = (cpuTime() - cpu) / time.Duration(n)
+	}
+	rep.LoadAfter = loadAvg()
 	fmt.Fprintf(o.Progress, "timing changes...\n")
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -391,7 +403,9 @@ func marker(i int, what string) string {
 func WriteTable(w io.Writer, reps []*Report) {
 	for _, r := range reps {
 		fmt.Fprintf(w, "\nsearch bench: %s, %d entities, %d docs pages (%d sections), about %d documents indexed\n", r.DB, r.N, r.Pages, r.Sections, r.Docs)
-		fmt.Fprintf(w, "catalog ingest %v; search index built from empty in %v\n\n", r.Ingest.Round(time.Millisecond), r.Index.Round(time.Millisecond))
+		fmt.Fprintf(w, "catalog ingest %v; search index built from empty in %v\n", r.Ingest.Round(time.Millisecond), r.Index.Round(time.Millisecond))
+		fmt.Fprintf(w, "load average before/after the queries: %s / %s (2 cores shared); CPU per query %.1f ms\n\n",
+			r.LoadBefore, r.LoadAfter, ms(r.CPUPerQuery))
 		fmt.Fprintf(w, "%-22s %-26s %8s %9s %9s %9s %8s\n", "query", "example", "results", "p50 ms", "p95 ms", "max ms", "target")
 		for _, k := range append(r.Kinds, r.All) {
 			verdict := "ok"
