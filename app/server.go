@@ -70,7 +70,11 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	opts.Analyzers = s.plugins.analyzers()
 	// The search index follows the catalog's writes and the docs'
 	// publishes (search.go); it is built once both exist.
-	opts.Changed = func(refs []string) { s.search.EntitiesChanged(refs) }
+	opts.Changed = func(refs []string) {
+		if s.search != nil { // nil only while build runs, before the catalog writes
+			s.search.EntitiesChanged(refs)
+		}
+	}
 	// The catalog loads its index in the background (run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	s.cat = catalog.New(s.db, opts)
@@ -93,7 +97,11 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background, cloning sources with the plugins' credentials.
 	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials,
-		func(ref callboard.EntityRef) { s.search.DocsChanged(ref) }, s.log)
+		func(ref callboard.EntityRef) {
+			if s.search != nil {
+				s.search.DocsChanged(ref)
+			}
+		}, s.log)
 	if err != nil {
 		return err
 	}

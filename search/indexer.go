@@ -74,8 +74,12 @@ func (s *Service) indexEntities(ctx context.Context, refs []string) (docs []stri
 				sets = append(sets, removed(part[j])...)
 				continue
 			}
-			sets = append(sets, entitySet(e))
+			set := entitySet(e)
+			sets = append(sets, set)
 			docs = append(docs, part[j])
+			if s.written != nil {
+				s.written[part[j]] = set.Version
+			}
 		}
 		if err := s.opts.Store.IndexSearch(ctx, sets); err != nil {
 			return nil, err
@@ -168,6 +172,8 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.written = map[string]string{}
+	defer func() { s.written = nil }()
 	written := 0
 	var sets []callboard.SearchSet
 	write := func(force bool) error {
@@ -189,7 +195,11 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		for _, e := range es {
 			ref := e.Ref().String()
 			seen[ref] = true
-			if set := entitySet(e); have[ref] != set.Version {
+			known, ok := s.written[ref]
+			if !ok {
+				known = have[ref]
+			}
+			if set := entitySet(e); known != set.Version {
 				sets = append(sets, set)
 			}
 			if e.Annotation(callboard.AnnotationTechDocsRef) != "" && s.opts.Docs != nil {
@@ -208,7 +218,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		}
 	}
 	for ref := range have {
-		if !seen[ref] {
+		if _, queued := s.written[ref]; !seen[ref] && !queued {
 			sets = append(sets, removed(ref)...)
 		}
 	}

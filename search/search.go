@@ -62,6 +62,10 @@ type Service struct {
 	docs     map[string]bool // refs whose docs wait to be reindexed
 	wake     chan struct{}
 	work     sync.Mutex // one indexing pass at a time
+	// written records, during Reconcile, the versions the queue wrote
+	// meanwhile, so that Reconcile does not write them again; nil
+	// otherwise. Guarded by work.
+	written map[string]string
 }
 
 // New returns a Service; call Run to keep the index up to date.
