@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -292,70 +293,16 @@ const (
 // then in their keywords, then in their text only (tier); then shorter
 // names.
 func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words []queryWord, ans *callboard.SearchAnswer) error {
-	sd := db.d.search
-	cols, args := "", []any{sd.expr(words, 0)}
-	if sd.inlineTiers {
-		cols = `, d.words @@ CAST(? AS tsquery), d.words @@ CAST(? AS tsquery)`
-		args = []any{sd.expr(words, tierKeywords), sd.expr(words, tierNames), args[0]}
-	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, d.id, d.entity, d.type, d.kind, d.owner, d.name_key, d.title_key, d.alt_key`+
-		cols+` FROM `+sd.from), args...)
-	if err != nil {
-		return err
-	}
 	var cands []candidate
-	byKey := map[string]int{}
-	for rows.Next() {
-		var c candidate
-		var kw, names bool
-		dest := []any{&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]}
-		if sd.inlineTiers {
-			dest = append(dest, &kw, &names)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return err
-		}
-		switch {
-		case names:
-			c.tier = tierNames
-		case kw:
-			c.tier = tierKeywords
-		default:
-			c.tier = tierText
-		}
-		byKey[c.key] = len(cands)
-		cands = append(cands, c)
+	var err error
+	unread := 0 // matches counted but not read (capped)
+	if db.d.search.tier != "" && len(q.Types)+len(q.Kinds)+len(q.Owners) == 0 {
+		cands, unread, err = db.cappedMatches(ctx, q, words)
+	} else {
+		cands, err = db.allMatches(ctx, words)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil || len(cands) == 0 {
 		return err
-	}
-	if len(cands) == 0 {
-		return nil
-	}
-	for _, tier := range []int{tierKeywords, tierNames} {
-		if sd.inlineTiers {
-			break
-		}
-		rows, err := db.read.QueryContext(ctx, db.d.rebind(sd.tier), sd.expr(words, tier))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var key string
-			if err := rows.Scan(&key); err != nil {
-				rows.Close()
-				return err
-			}
-			if i, ok := byKey[key]; ok {
-				cands[i].tier = tier
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 	}
 	b := newBooster(q.Term, words)
 	for i := range cands {
@@ -388,6 +335,10 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 			ans.Total++
 		}
 	}
+	if q.Allow == nil {
+		ans.Total += unread // not read, so not grouped either
+		ans.GroupsPartial = unread > 0
+	}
 	for g, n := range groups {
 		g.Count = n
 		ans.Groups = append(ans.Groups, g)
@@ -412,6 +363,169 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 		}
 	}
 	return nil
+}
+
+// allMatches reads every match with its narrow columns and tier.
+func (db *DB) allMatches(ctx context.Context, words []queryWord) ([]candidate, error) {
+	sd := db.d.search
+	cols, args := "", []any{sd.expr(words, 0)}
+	if sd.inlineTiers {
+		cols = `, d.words @@ CAST(? AS tsquery), d.words @@ CAST(? AS tsquery)`
+		args = []any{sd.expr(words, tierKeywords), sd.expr(words, tierNames), args[0]}
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, d.id, d.entity, d.type, d.kind, d.owner, d.name_key, d.title_key, d.alt_key`+
+		cols+` FROM `+sd.from), args...)
+	if err != nil {
+		return nil, err
+	}
+	var cands []candidate
+	byKey := map[string]int{}
+	for rows.Next() {
+		var c candidate
+		var kw, names bool
+		dest := []any{&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]}
+		if sd.inlineTiers {
+			dest = append(dest, &kw, &names)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		switch {
+		case names:
+			c.tier = tierNames
+		case kw:
+			c.tier = tierKeywords
+		default:
+			c.tier = tierText
+		}
+		byKey[c.key] = len(cands)
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	for _, tier := range []int{tierKeywords, tierNames} {
+		if sd.inlineTiers {
+			break
+		}
+		rows, err := db.read.QueryContext(ctx, db.d.rebind(sd.tier), sd.expr(words, tier))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i, ok := byKey[key]; ok {
+				cands[i].tier = tier
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return cands, nil
+}
+
+// maxRead is how many matches beyond the names tier cappedMatches reads.
+const maxRead = 2000
+
+// cappedMatches finds the matches and their tiers in the word index
+// alone, which is cheap, and reads the rows of every names-tier match
+// (where all boosted ones are) and of the first others, best tier first,
+// up to maxRead or the page asked for. It returns how many matches it
+// did not read: they are counted, not grouped.
+func (db *DB) cappedMatches(ctx context.Context, q callboard.SearchQuery, words []queryWord) ([]candidate, int, error) {
+	sd := db.d.search
+	keys := func(tier int) ([]string, error) {
+		rows, err := db.read.QueryContext(ctx, db.d.rebind(sd.tier), sd.expr(words, tier))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, rows.Err()
+	}
+	all, err := keys(0)
+	if err != nil || len(all) == 0 {
+		return nil, 0, err
+	}
+	names, err := keys(tierNames)
+	if err != nil {
+		return nil, 0, err
+	}
+	kw, err := keys(tierKeywords)
+	if err != nil {
+		return nil, 0, err
+	}
+	tier := make(map[string]int, len(all))
+	for _, k := range all {
+		tier[k] = tierText
+	}
+	for _, k := range kw {
+		tier[k] = tierKeywords
+	}
+	for _, k := range names {
+		tier[k] = tierNames
+	}
+	limit := max(maxRead, q.Offset+q.Limit)
+	pick := slices.Clone(names)
+	for _, t := range []int{tierKeywords, tierText} {
+		for _, k := range all {
+			if len(pick) >= limit {
+				break
+			}
+			if tier[k] == t {
+				pick = append(pick, k)
+			}
+		}
+	}
+	cands := make([]candidate, 0, len(pick))
+	const chunk = 500
+	for i := 0; i < len(pick); i += chunk {
+		part := pick[i:min(i+chunk, len(pick))]
+		args := make([]any, len(part))
+		for j, k := range part {
+			args[j] = k
+			if n, err := strconv.ParseInt(k, 10, 64); err == nil && sd.key == "d.rowid" {
+				args[j] = n // SQLite compares rowids with numbers only
+			}
+		}
+		rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, d.id, d.entity, d.type, d.kind, d.owner, d.name_key, d.title_key, d.alt_key
+			FROM search_documents d WHERE `+sd.key+` IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`)`), args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		for rows.Next() {
+			var c candidate
+			if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]); err != nil {
+				rows.Close()
+				return nil, 0, err
+			}
+			c.tier = tier[c.key]
+			cands = append(cands, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return cands, len(all) - len(cands), nil
 }
 
 // booster scores how well a document's names match the whole term.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -107,5 +108,46 @@ func searchCorpus() []callboard.SearchSet {
 			Docs: []callboard.SearchDocument{doc("zhang.wei", "User", "zhang.wei", "张伟", "Zhang Wei", "zhang.wei@example.com")}},
 		{Type: callboard.SearchTypeTechDocs, Entity: "component:default/ledger", Version: "7",
 			Docs: []callboard.SearchDocument{doc("ledger", "Component", "", "Ledger design", "", "账本服务负责结算。It settles payments nightly.")}},
+	}
+}
+
+// TestSearchManyMatches checks counts, ranking and deep pages when the
+// matches outnumber what one query reads.
+func TestSearchManyMatches(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db := b.Open(t)
+			var sets []callboard.SearchSet
+			for i := range 2600 {
+				name := fmt.Sprintf("filler-%04d", i)
+				sets = append(sets, callboard.SearchSet{Type: callboard.SearchTypeCatalog, Entity: "component:default/" + name, Version: "1",
+					Docs: []callboard.SearchDocument{{ID: name, Kind: "Component", Name: name, Title: name, Text: "a common word", Fields: map[string]any{}}}})
+			}
+			sets = append(sets, callboard.SearchSet{Type: callboard.SearchTypeCatalog, Entity: "component:default/zz-common", Version: "1",
+				Docs: []callboard.SearchDocument{{ID: "zz-common", Kind: "Component", Name: "common", Title: "Common", Fields: map[string]any{}}}})
+			mustIndex(t, db, sets)
+			ans, err := db.Search(t.Context(), callboard.SearchQuery{Term: "common", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Total != 2601 || len(ans.Hits) != 10 || ans.Hits[0].Doc.ID != "zz-common" {
+				t.Fatalf("Total %d, %d hits, first %s; want 2601, 10, zz-common", ans.Total, len(ans.Hits), ans.Hits[0].Doc.ID)
+			}
+			last, err := db.Search(t.Context(), callboard.SearchQuery{Term: "common", Offset: 2595, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last.Total != 2601 || len(last.Hits) != 6 {
+				t.Errorf("last page: Total %d, %d hits; want 2601, 6", last.Total, len(last.Hits))
+			}
+			kinds, err := db.Search(t.Context(), callboard.SearchQuery{Term: "common", Kinds: []string{"component"}, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kinds.Total != 2601 {
+				t.Errorf("with a kind filter: Total %d, want 2601", kinds.Total)
+			}
+		})
 	}
 }
