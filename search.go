@@ -82,7 +82,7 @@ type SearchAnswer struct {
 	// GroupsPartial is set when Groups count only the best matches (some
 	// thousands), not all Total of them.
 	GroupsPartial bool
-	Words  []string // the query's words and the indexed words they matched
+	Words         []string // the query's words and the indexed words they matched
 }
 
 // SearchStore keeps the search index. Errors: Invalid for a query that
