@@ -439,9 +439,10 @@ func (db *DB) allMatches(ctx context.Context, words []queryWord) ([]candidate, e
 const maxRead = 2000
 
 // cappedMatches finds the matches and their tiers in the word index
-// alone, which is cheap, and reads the rows of every names-tier match
-// (where all boosted ones are) and of the first others, best tier first,
-// up to maxRead or the page asked for. It returns how many matches it
+// alone, which is cheap, and reads the rows of the matches whose name,
+// title or display name equals or starts with the term (found by index)
+// and of the first others, best tier first, up to maxRead or the page
+// asked for. It returns how many matches it
 // did not read: they are counted, not grouped.
 func (db *DB) cappedMatches(ctx context.Context, q callboard.SearchQuery, words []queryWord) ([]candidate, int, error) {
 	sd := db.d.search
@@ -483,14 +484,23 @@ func (db *DB) cappedMatches(ctx context.Context, q callboard.SearchQuery, words 
 	for _, k := range names {
 		tier[k] = tierNames
 	}
+	// The names that equal or start with the term, wherever they are in
+	// the names tier, then the best others.
 	limit := max(maxRead, q.Offset+q.Limit)
-	pick := slices.Clone(names)
-	for _, t := range []int{tierKeywords, tierText} {
+	pick, err := db.startingWith(ctx, q.Term, words, tier)
+	if err != nil {
+		return nil, 0, err
+	}
+	picked := map[string]bool{}
+	for _, k := range pick {
+		picked[k] = true
+	}
+	for _, t := range []int{tierNames, tierKeywords, tierText} {
 		for _, k := range all {
 			if len(pick) >= limit {
 				break
 			}
-			if tier[k] == t {
+			if tier[k] == t && !picked[k] {
 				pick = append(pick, k)
 			}
 		}
@@ -526,6 +536,42 @@ func (db *DB) cappedMatches(ctx context.Context, q callboard.SearchQuery, words 
 		}
 	}
 	return cands, len(all) - len(cands), nil
+}
+
+// startingWith returns the keys of the matches (tier holds them) whose
+// name, title or display name equals the term (or, for one word, a near
+// spelling of it) or starts with it.
+func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, tier map[string]int) ([]string, error) {
+	key := matchKey(term)
+	exact := []any{key}
+	if len(words) == 1 {
+		for _, a := range words[0].alts {
+			exact = append(exact, a.word)
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",")
+	var where []string
+	var args []any
+	for _, col := range []string{"name_key", "title_key", "alt_key"} {
+		where = append(where, col+" IN ("+in+")", "("+col+" >= ? AND "+col+" < ?)")
+		args = append(append(args, exact...), key, nextPrefix(key))
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+db.d.search.key+` FROM search_documents d WHERE `+strings.Join(where, " OR ")), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if _, ok := tier[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out, rows.Err()
 }
 
 // booster scores how well a document's names match the whole term.
