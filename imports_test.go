@@ -24,6 +24,8 @@ var allowed = map[string][]string{
 	"callboard/graph":      {"callboard"},
 	"callboard/store":      {"callboard"},
 	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/urlread"},
+	// One search: documents from the catalog, the index in a SearchStore.
+	"callboard/search": {"callboard", "callboard/catalog", "callboard/index"},
 
 	// The one URL reader (allowed hosts, redirects, size, time,
 	// integrations' credentials) for the catalog, the scaffolder and docs.
@@ -86,7 +88,7 @@ var allowed = map[string][]string{
 	// The Create form draws the fields scaffold/params compiles.
 	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index",
 		"callboard/plugin", "callboard/plugin/ui",
-		"callboard/scaffold", "callboard/scaffold/params", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
+		"callboard/scaffold", "callboard/scaffold/params", "callboard/search", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
 
 	// Test servers and test helpers, imported only from _test.go files
 	// (no non-test package lists them).
@@ -105,6 +107,8 @@ var allowed = map[string][]string{
 	"callboard/bench/orggen":            nil,
 	"callboard/bench/orggen/cmd/orggen": {"callboard/bench/orggen"},
 	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
+	"callboard/bench/searchbench": {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/index", "callboard/search",
+		"callboard/store", "callboard/techdocs/publish"},
 
 	// Prometheus metrics on a registry per server; the features report
 	// through hooks app wires, so none of them imports it.

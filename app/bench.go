@@ -21,8 +21,11 @@ import (
 // (in this process), then measures it in a fresh child process of this
 // binary so that each N's memory figures are its own.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "search" {
+		return runBenchSearch(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "catalog" {
-		fmt.Fprintln(stderr, "usage: callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-duration 3s] [-concurrency 8] [-json]")
+		fmt.Fprintln(stderr, "usage: callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-duration 3s] [-concurrency 8] [-json]\n       callboard bench search [-n 100000] [-pages 10000] [-db sqlite,postgres]")
 		return errSilent
 	}
 	fs := flag.NewFlagSet("bench catalog", flag.ContinueOnError)

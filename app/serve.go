@@ -219,8 +219,9 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 // once and rebuilds nothing), in a temp dir removed at exit when SQLite is
 // in memory, and in ./callboard-docs with PostgreSQL. The returned func
 // removes that temp dir. url: sources are cloned with the integrations'
-// tokens: pluginCreds (GitHub's), then integrations.gitlab's.
-func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger, observeBuild func(time.Duration, error), repl *replication) (*docsync.Syncer, func(), error) {
+// tokens: pluginCreds (GitHub's), then integrations.gitlab's. published
+// is told each site the syncer publishes.
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), published func(callboard.EntityRef), log *slog.Logger, observeBuild func(time.Duration, error), repl *replication) (*docsync.Syncer, func(), error) {
 	tc, err := docsync.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -272,6 +273,14 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		Sanitizer:    tc.Sanitizer.Sanitizer(),
 	}
 	repl.docsOptions(&opts)
+	if logged := opts.Published; published != nil {
+		opts.Published = func(ctx context.Context, ref callboard.EntityRef) {
+			if logged != nil {
+				logged(ctx, ref)
+			}
+			published(ref)
+		}
+	}
 	syncer, err := docsync.New(opts)
 	if err != nil {
 		cleanup()

@@ -13,12 +13,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"callboard"
 	"callboard/catalog"
 	"callboard/config"
 	"callboard/integration/kubernetes"
 	"callboard/metrics"
 	"callboard/plugin"
 	"callboard/scaffold"
+	"callboard/search"
 	"callboard/store"
 	"callboard/techdocs/docsync"
 	"callboard/web"
@@ -33,6 +35,7 @@ type server struct {
 	cat     *catalog.Service
 	docs    *docsync.Syncer
 	runner  *scaffold.Runner
+	search  *search.Service
 	plugins *pluginSet
 	repl    *replication
 	web     web.Options
@@ -80,6 +83,13 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	s.repl.catalogOptions(&opts)
+	// The search index follows the catalog's writes and the docs'
+	// publishes (search.go); it is built once both exist.
+	opts.Changed = func(refs []string) {
+		if s.search != nil { // nil only while build runs, before the catalog writes
+			s.search.EntitiesChanged(refs)
+		}
+	}
 	// The catalog loads its index in the background (run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	s.cat = catalog.New(s.db, opts)
@@ -103,11 +113,18 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background, cloning sources with the plugins' credentials.
-	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log, s.metrics.ObserveDocsBuild, s.repl)
+	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials,
+		func(ref callboard.EntityRef) {
+			if s.search != nil {
+				s.search.DocsChanged(ref)
+			}
+		}, s.log, s.metrics.ObserveDocsBuild, s.repl)
 	if err != nil {
 		return err
 	}
 	s.docs, s.cleanup = docs, append(s.cleanup, cleanup)
+	s.search = search.New(search.Options{Store: s.db, Catalog: s.cat, Docs: searchDocs{docs}, Logger: s.log})
+	s.web.Search = s.search
 	s.web.Docs = docs
 	if docs.Builder() == docsync.BuilderLocal {
 		s.web.DocsSync = docs.Sync
@@ -198,6 +215,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, stdout io.Writer) err
 	g.Go(func() error { return s.cat.Run(gctx) })
 	g.Go(func() error { return s.runner.Run(gctx) })
 	g.Go(func() error { return s.repl.run(gctx) })
+	g.Go(func() error { return s.search.Run(gctx) })
 	// Docs are synced once the catalog has read its locations; the
 	// plugins' jobs and providers start once the stored catalog is loaded.
 	g.Go(func() error { return after(gctx, s.cat.Ready(), s.docs.Run) })

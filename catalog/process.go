@@ -353,6 +353,7 @@ func (s *Service) flushBatch(ctx context.Context, b *batch) error {
 	for _, uid := range b.deletes {
 		s.idx.Delete(uid)
 	}
+	s.changed(puts, b.deletes)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for id := range b.touched {
@@ -362,6 +363,21 @@ func (s *Service) flushBatch(ctx context.Context, b *batch) error {
 		}
 	}
 	return nil
+}
+
+// changed tells Options.Changed, if set, the refs a flush wrote.
+func (s *Service) changed(puts []*callboard.StoredEntity, deletes map[string]string) {
+	if s.opts.Changed == nil {
+		return
+	}
+	refs := make([]string, 0, len(puts)+len(deletes))
+	for _, se := range puts {
+		refs = append(refs, se.Ref)
+	}
+	for ref := range deletes {
+		refs = append(refs, ref)
+	}
+	s.opts.Changed(refs)
 }
 
 // final returns the entity as served: stored body plus relations and the

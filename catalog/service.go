@@ -61,6 +61,10 @@ type Options struct {
 	// applies what the other replicas wrote (replica.Follower.CatchUp),
 	// so that the pass starts from the stored catalog.
 	CatchUp func(ctx context.Context) error
+	// Changed, when set, is told the canonical refs of the entities each
+	// write put or deleted, once the store and index have them (the
+	// search index follows it). It must not block.
+	Changed func(refs []string)
 }
 
 // StaticLocation is an entry of catalog.locations.

@@ -38,6 +38,13 @@ func Unfiltered(ctx context.Context) context.Context {
 	return context.WithValue(ctx, readFilterKey{}, ReadFilter(nil))
 }
 
+// SeesEverything reports whether the caller ctx carries may read every
+// entity, so that a reader of its own data (search) can skip checks.
+func SeesEverything(ctx context.Context) (bool, error) {
+	v, err := visibility(ctx)
+	return v.All, err
+}
+
 // visibility returns the visibility ctx asks for; All when it carries no
 // filter.
 func visibility(ctx context.Context) (Visibility, error) {

@@ -61,6 +61,8 @@ type dialect struct {
 	// "" for none. changeNotify wakes the other replicas' followers at
 	// commit; "" for none (they poll).
 	changeLock, changeNotify string
+	// search stores and matches search words (search_dialect.go).
+	search *searchDialect
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -107,6 +109,7 @@ var sqliteDialect = dialect{
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	claimTask:  `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1`,
 	nowMillis:  `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+	search:     &sqliteSearch,
 }
 
 var postgresDialect = dialect{
@@ -126,13 +129,15 @@ var postgresDialect = dialect{
 		applied_at TIMESTAMPTZ NOT NULL
 	)`,
 	// Without statistics, IN lists over entity_edges are planned as
-	// sequential scans until autovacuum gets to the tables.
-	analyze:   `ANALYZE entities, entity_edges, entity_parents`,
+	// sequential scans until autovacuum gets to the tables; so are
+	// searches of search_documents' words (GIN).
+	analyze:   `ANALYZE entities, entity_edges, entity_parents, search_documents, search_terms`,
 	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
 	nowMillis: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
 	// Per schema, like migrateLock: test schemas write in parallel.
 	changeLock:   `SELECT pg_advisory_xact_lock(hashtext('callboard.changelog.' || coalesce(current_schema(), '')))`,
 	changeNotify: `SELECT pg_notify('` + changeChannel + `', coalesce(current_schema(), ''))`,
+	search:       &postgresSearch,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other

@@ -63,6 +63,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.pluginRoutes(mux)
 	s.pluginPages(mux)
 	mux.Handle("GET /api/facts/by-name/{kind}/{namespace}/{name}", s.api(s.handleFactsByName))
+	// Search: Backstage's search-backend query (api_search.go).
+	mux.Handle("GET /api/search/query", s.api(s.handleSearchQuery))
 
 	// Health (api_health.go): open to anonymous callers (openPaths);
 	// metrics need a caller outside dev mode, unless served on their own

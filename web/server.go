@@ -12,6 +12,7 @@ import (
 	"callboard/catalog"
 	"callboard/plugin"
 	"callboard/scaffold"
+	"callboard/search"
 )
 
 // Options are the server's settings.
@@ -75,6 +76,9 @@ type Options struct {
 	// Stars keeps the entities users starred (the star button, the
 	// Starred filter and home card); nil hides them.
 	Stars callboard.StarStore
+	// Search answers /api/search/query and the search page; nil answers
+	// NotFound there, and the page searches entity names only.
+	Search *search.Service
 }
 
 // Server is the HTTP handler of callboard.

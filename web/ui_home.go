@@ -286,35 +286,3 @@ func (s *Server) handleTeamSet(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/?notice=team", http.StatusSeeOther)
 	return nil
 }
-
-type searchView struct {
-	Term  string
-	Rows  []entityRow
-	Total int
-	More  string // the catalog view with every match
-}
-
-// handleSearch answers the top bar and home search: a full page, or with
-// ?partial=1 just the result list for the type-ahead script.
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
-	term := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(term) > 200 {
-		term = term[:200]
-	}
-	limit := 50
-	partial := r.URL.Query().Get("partial") != ""
-	if partial {
-		limit = 8
-	}
-	rows, total, err := s.search(r.Context(), term, limit)
-	if err != nil {
-		return err
-	}
-	v := searchView{Term: term, Rows: rows, Total: total, More: "/catalog?kind=all&q=" + url.QueryEscape(term)}
-	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "home", Query: term, Data: v}
-	if partial {
-		w.Header().Set("Cache-Control", "no-store")
-		return s.render(w, r, http.StatusOK, "search", "results", p)
-	}
-	return s.render(w, r, http.StatusOK, "search", "", p)
-}

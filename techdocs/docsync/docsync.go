@@ -108,7 +108,8 @@ type Options struct {
 	// replica. Nil runs every pass. Sync (a user's request) always runs.
 	Claim func(ctx context.Context) bool
 	// Published, when set, is told each entity whose site a build
-	// published (to log it for the other replicas).
+	// published, once the publisher has it: the change log tells the
+	// other replicas, and the search index follows it. It must not block.
 	Published func(ctx context.Context, ref callboard.EntityRef)
 	// Sanitizer is what the portal's reader cleans the published pages
 	// with (techdocs.sanitizer); nil keeps no iframe.

@@ -37,7 +37,7 @@
       if (!q) { close(); list.innerHTML = ""; return; }
       if (ctrl) ctrl.abort();
       ctrl = new AbortController();
-      fetch("/search?partial=1&q=" + encodeURIComponent(q), { signal: ctrl.signal, headers: { Accept: "text/html" } })
+      fetch("/search?partial=1&query=" + encodeURIComponent(q), { signal: ctrl.signal, headers: { Accept: "text/html" } })
         .then(function (r) { return r.ok ? r.text() : ""; })
         .then(function (html) {
           if (input.value.trim() !== q) return;

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// sqliteSearch keeps words in the FTS5 table search_fts, whose rowid is
+// the document's; its column filters find the tiers.
+var sqliteSearch = searchDialect{
+	insert: func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error {
+		body, err := json.Marshal(r.doc)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO search_documents
+			(id, type, entity, kind, owner, name_key, title_key, alt_key, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version)
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_bodies (rowid, document) VALUES (?, ?)`, id, string(body)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, names, title, keywords, body) VALUES (?, ?, ?, ?, ?)`,
+			id, strings.Join(r.names, " "), strings.Join(r.title, " "), strings.Join(r.keywords, " "), strings.Join(r.body, " "))
+		return err
+	},
+	deleteSet: func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error {
+		for _, table := range []string{"search_fts", "search_bodies"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid IN
+				(SELECT rowid FROM search_documents WHERE entity = ? AND type = ?)`, entity, typ); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = ? AND type = ?`, entity, typ)
+		return err
+	},
+	from:   `search_fts JOIN search_documents d ON d.rowid = search_fts.rowid WHERE search_fts MATCH ?`,
+	key:    `d.rowid`,
+	tier:   `SELECT rowid FROM search_fts WHERE search_fts MATCH ?`,
+	bodies: `search_documents d JOIN search_bodies b ON b.rowid = d.rowid`,
+	body:   `b.document`,
+	expr: func(words []queryWord, tier int) string {
+		e := queryExpr(words, " AND ", " OR ", func(a queryAlt) string {
+			s := `"` + a.word + `"`
+			if a.prefix {
+				s += "*"
+			}
+			return s
+		})
+		switch tier {
+		case tierNames:
+			return "{names title} : (" + e + ")"
+		case tierKeywords:
+			return "{names title keywords} : (" + e + ")"
+		}
+		return e
+	},
+}
+
+// postgresSearch keeps words in the tsvector column words, written with
+// weights (A names, B title, C keywords, D text) that find the tiers.
+var postgresSearch = searchDialect{
+	insert: func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error {
+		body, err := json.Marshal(r.doc)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_documents
+			(id, type, entity, kind, owner, name_key, title_key, alt_key, version, document, words)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS tsvector))`,
+			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version, string(body),
+			tsvector(r.names, r.title, r.keywords, r.body))
+		return err
+	},
+	deleteSet: func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2`, entity, typ)
+		return err
+	},
+	from:        `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	key:         `d.id`,
+	inlineTiers: true,
+	bodies:      `search_documents d`,
+	body:        `d.document`,
+	expr: func(words []queryWord, tier int) string {
+		weights := map[int]string{tierNames: "AB", tierKeywords: "ABC"}[tier]
+		return queryExpr(words, " & ", " | ", func(a queryAlt) string {
+			s := "'" + a.word + "'"
+			if a.prefix || weights != "" {
+				s += ":"
+			}
+			if a.prefix {
+				s += "*"
+			}
+			return s + weights
+		})
+	},
+}
+
+// queryExpr joins the words with and, each word's alternatives with or.
+// Words hold letters and digits only (splitRuns), so quoting them needs
+// no escapes.
+func queryExpr(words []queryWord, and, or string, alt func(queryAlt) string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		alts := make([]string, len(w.alts))
+		for j, a := range w.alts {
+			alts[j] = alt(a)
+		}
+		parts[i] = "(" + strings.Join(alts, or) + ")"
+	}
+	return strings.Join(parts, and)
+}
+
+// tsvector writes the words of the four weighted parts as a tsvector
+// literal: each word with its positions and weights. PostgreSQL keeps at
+// most 256 positions per word and positions up to 16383.
+func tsvector(parts ...[]string) string {
+	type occ struct{ pos []string }
+	weights := "ABCD"
+	seen := map[string]*occ{}
+	var order []string
+	pos := 0
+	for i, words := range parts {
+		for _, w := range words {
+			pos = min(pos+1, 16383)
+			o := seen[w]
+			if o == nil {
+				o = &occ{}
+				seen[w] = o
+				order = append(order, w)
+			}
+			if len(o.pos) < 256 {
+				o.pos = append(o.pos, strconv.Itoa(pos)+weights[i:i+1])
+			}
+		}
+	}
+	var b strings.Builder
+	for i, w := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("'" + w + "':" + strings.Join(seen[w].pos, ","))
+	}
+	return b.String()
+}
