@@ -73,6 +73,11 @@ var allowed = map[string][]string{
 	// the standard library's html/template.
 	"callboard/plugin":    {"callboard", "callboard/urlread"},
 	"callboard/plugin/ui": nil,
+
+	// Scorecards: the engine (CEL over entities and facts) and the plugin
+	// that gathers facts, stores results and shows them.
+	"callboard/scorecard":  {"callboard"},
+	"callboard/scorecards": {"callboard", "callboard/apidoc", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
 	// A plugin's tests run it in a real portal.
 	"callboard/plugin/plugintest": {"callboard", "callboard/auth/policy", "callboard/catalog", "callboard/config",
 		"callboard/plugin", "callboard/store", "callboard/store/storetest", "callboard/web"},

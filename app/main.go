@@ -46,6 +46,7 @@ Usage:
   callboard template dry-run TEMPLATE.yaml [--values values.yaml] [--output DIR]
                                                   run a software template without side effects
   callboard policy test|check|default ...         test and check permission policies
+  callboard scorecards check FILE...              check scorecard files
   callboard sessions revoke --all | --user REF [--config FILE]...
                                                   end portal sign-in sessions
   callboard onboard github --org ORG [--dry-run] [--owner REF] [--branch NAME] [--config FILE]
@@ -83,6 +84,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return runTemplate(ctx, args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, args[1:], stdout, stderr, plugin.Permissions(declaredPlugins(extra))...)
+	case "scorecards":
+		return runScorecards(ctx, args[1:], stdout, stderr)
 	case "sessions":
 		return runSessions(ctx, args[1:], getenv, stdout, stderr)
 	case "onboard":

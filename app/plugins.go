@@ -22,6 +22,7 @@ import (
 	"callboard/integration/prometheus"
 	"callboard/onboard"
 	"callboard/plugin"
+	"callboard/scorecards"
 	"callboard/web"
 )
 
@@ -39,6 +40,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		pagerduty.Plugin(),                    // on call, incidents, changes, trigger (pagerDuty)
 		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
 		kubernetes.Plugin(core.repos),         // pods, rollouts, logs and drift from git (kubernetes)
+		scorecards.Plugin(core.readURL),       // scorecards: facts, levels, the Scorecard tab and page (issue 15)
 	}
 }
 
@@ -56,6 +58,9 @@ type portal struct {
 	// repos reads the Kubernetes plugin's manifests from git, from the
 	// hosts the URL reader allows, with the integrations' credentials.
 	repos *kubernetes.Repos
+	// readURL reads a file by URL through the portal's URL reader (its
+	// allowed hosts and credentials): the scorecards' files.
+	readURL func(ctx context.Context, url string) ([]byte, error)
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.
@@ -74,6 +79,7 @@ type pluginSet struct {
 	log     *slog.Logger
 	leases  callboard.LeaseStore
 	facts   callboard.FactStore
+	scores  callboard.ScorecardStore
 	holder  string
 	// transport, when set, wraps each plugin's HTTP transport (metrics).
 	transport func(pluginID string, next http.RoundTripper) http.RoundTripper
@@ -84,13 +90,14 @@ type pluginSet struct {
 type pluginStore interface {
 	callboard.LeaseStore
 	callboard.FactStore
+	callboard.ScorecardStore
 }
 
 // newPluginSet returns a set whose plugins use db; nil means none.
 func newPluginSet(log *slog.Logger, db pluginStore) *pluginSet {
 	s := &pluginSet{log: log, holder: leaseHolder()}
 	if db != nil {
-		s.leases, s.facts = db, db
+		s.leases, s.facts, s.scores = db, db, db
 	}
 	return s
 }
@@ -119,7 +126,7 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 			client.Transport = s.transport(p.ID, client.Transport)
 		}
 		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
-			Facts: s.facts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
+			Facts: s.facts, Scorecards: s.scores, AllFacts: s.allFacts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
 		en, err := plugin.Enable(ctx, p, env.WithConfig(p, cfg))
 		if err != nil {
 			return err // the caller closes the plugins enabled before
@@ -127,6 +134,13 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 		s.enabled = append(s.enabled, en)
 	}
 	return nil
+}
+
+// allFacts asks every enabled plugin's Facts about e, for the plugins
+// that gather them (scorecards); it reads the plugins enabled by the time
+// it runs.
+func (s *pluginSet) allFacts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, map[string]error) {
+	return plugin.Facts(ctx, s.enabled, e, s.timeout)
 }
 
 // claimPluginSections tells the config which sections the binary's
@@ -166,4 +180,12 @@ func leaseHolder() string {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
+}
+
+// urlReader reads url: targets only (never files) with the catalog's
+// reader, for plugins that read from entities' repositories.
+func urlReader(r *catalog.Reader) func(ctx context.Context, url string) ([]byte, error) {
+	return func(ctx context.Context, url string) ([]byte, error) {
+		return r.Read(ctx, catalog.TypeURL, url)
+	}
 }

@@ -62,3 +62,18 @@ func Query(ctx context.Context) url.Values {
 	}
 	return q
 }
+
+type filterValueKey struct{}
+
+// WithFilterValue returns ctx carrying the value picked in a catalog
+// filter with Choices; the host calls it before the filter's Entities.
+func WithFilterValue(ctx context.Context, v string) context.Context {
+	return context.WithValue(ctx, filterValueKey{}, v)
+}
+
+// FilterValue returns the value picked in the catalog filter whose
+// Entities runs with ctx; "" outside one.
+func FilterValue(ctx context.Context) string {
+	v, _ := ctx.Value(filterValueKey{}).(string)
+	return v
+}

@@ -153,6 +153,22 @@ func (en Enabled) check() error {
 		}
 		seen["tab "+t.ID] = true
 	}
+	for _, pg := range en.Pages {
+		pattern := "GET /" + en.ID + pg.Path
+		switch {
+		case pg.Path != "" && !strings.HasPrefix(pg.Path, "/"):
+			bad("page %q: the path must be empty or start with /", pg.Path)
+		case pg.Render == nil || seen[pattern]:
+			bad("page %q needs a unique Path and Render", pg.Path)
+		case pg.Nav != "" && pg.Path != "":
+			bad("page %q: only the plugin's root page (Path \"\") can be in the sidebar", pg.Path)
+		default:
+			if err := checkPattern(pattern); err != nil {
+				bad("page %q: %v", pg.Path, err)
+			}
+		}
+		seen[pattern] = true
+	}
 	for _, c := range en.Cards {
 		if c.ID == "" || c.Title == "" || c.Render == nil || seen["card "+c.ID] {
 			bad("card %q needs a unique ID, a Title and Render", c.ID)

@@ -103,6 +103,13 @@ type Env struct {
 	// database, so every replica answers the same. Nil means none: keep
 	// them in memory.
 	Facts callboard.FactStore
+	// AllFacts asks every enabled plugin's Facts about e (the function
+	// Facts, with the portal's timeout), for a plugin that gathers them
+	// (scorecards). Nil means none.
+	AllFacts func(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, map[string]error)
+	// Scorecards keeps scorecard results and their history. Nil means
+	// none.
+	Scorecards callboard.ScorecardStore
 }
 
 // Decode decodes the plugin's config section into into, a pointer to a
@@ -151,6 +158,8 @@ type Instance struct {
 	Tabs   []Tab
 	Cards  []Card
 	Jobs   []Job
+	// Pages are the plugin's pages at /<ID>..., inside the portal's frame.
+	Pages []Page
 	// Facts answers what the plugin knows about an entity, for
 	// scorecards; the host fills in each fact's Entity, Source and (when
 	// zero) At, and bounds the call like a card's render.
@@ -243,6 +252,16 @@ type CatalogFilter struct {
 	// bounded like a card's render. Refs the catalog does not know (or
 	// the caller may not read) are left out.
 	Entities func(ctx context.Context) ([]string, error)
+	// Choices, when set, makes the filter a list to pick one value from
+	// (/catalog?<Param>=<value>) instead of a checkbox ("Scorecard level":
+	// gold, silver, ...); Entities reads the value with FilterValue.
+	// Values must be unique.
+	Choices func(ctx context.Context) ([]Choice, error)
+}
+
+// Choice is a value of a CatalogFilter with Choices.
+type Choice struct {
+	Value, Label string
 }
 
 // Job is work a plugin does on a schedule: refreshing a cache, pulling

@@ -58,6 +58,7 @@ func TestEnableChecksTheInstance(t *testing.T) {
 	h := func(http.ResponseWriter, *http.Request) error { return nil }
 	render := func(context.Context, *callboard.Entity) (template.HTML, error) { return "", nil }
 	handle := func(context.Context, http.Header, []byte) error { return nil }
+	page := func(context.Context, *http.Request) (plugin.Content, error) { return plugin.Content{}, nil }
 	perms := []callboard.Permission{{Name: "slo.objective.read", ResourceType: callboard.ResourceEntity, Action: "read"}, {Name: "slo.budget.reset"}}
 	tests := []struct {
 		name string
@@ -94,6 +95,12 @@ func TestEnableChecksTheInstance(t *testing.T) {
 		{"event topic with a slash", &plugin.Instance{Events: []plugin.EventHandler{{Topic: "a/b", Handle: handle}}}, nil, `event handler "a/b" needs`},
 		{"event without Handle", &plugin.Instance{Events: []plugin.EventHandler{{Topic: "slo"}}}, nil, `event handler "slo" needs`},
 		{"job without interval", &plugin.Instance{Jobs: []plugin.Job{{Name: "pull", Run: func(context.Context) error { return nil }}}}, nil, `job "pull" needs`},
+		{"pages", &plugin.Instance{Pages: []plugin.Page{{Path: "", Nav: "SLOs", Render: page}, {Path: "/{id}", Render: page}}}, nil, ""},
+		{"page without render", &plugin.Instance{Pages: []plugin.Page{{Path: ""}}}, nil, `page "" needs`},
+		{"page twice", &plugin.Instance{Pages: []plugin.Page{{Path: "/x", Render: page}, {Path: "/x", Render: page}}}, nil, `page "/x" needs a unique Path`},
+		{"page relative path", &plugin.Instance{Pages: []plugin.Page{{Path: "x", Render: page}}}, nil, "must be empty or start with /"},
+		{"page in the sidebar below the root", &plugin.Instance{Pages: []plugin.Page{{Path: "/x", Nav: "X", Render: page}}}, nil, "only the plugin's root page"},
+		{"page bad pattern", &plugin.Instance{Pages: []plugin.Page{{Path: "/{a", Render: page}}}, nil, `page "/{a"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

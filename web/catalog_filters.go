@@ -9,10 +9,18 @@ import (
 	"callboard/plugin"
 )
 
-// onlyView is a plugin's catalog filter as the page shows it.
+// onlyView is a plugin's catalog filter as the page shows it: a
+// checkbox, or with Choices a list to pick from.
 type onlyView struct {
 	Param, Label string
 	Checked      bool
+	Pick         bool // a list to pick from, not a checkbox
+	Choices      []choiceView
+}
+
+type choiceView struct {
+	Value, Label string
+	Selected     bool
 }
 
 // catalogFilters are the enabled plugins' catalog filters, the first of
@@ -43,12 +51,41 @@ func (s *Server) applyCatalogFilters(r *http.Request, p *catalogParams) ([]onlyV
 	var views []onlyView
 	for _, f := range s.catalogFilters() {
 		on := slices.Contains(asked, f.Param)
-		views = append(views, onlyView{Param: f.Param, Label: f.Label, Checked: on})
+		pctx := s.pluginContext(ctx)
+		view := onlyView{Param: f.Param, Label: f.Label, Checked: on}
+		if f.Choices != nil {
+			picked := r.URL.Query().Get(f.Param)
+			var choices []plugin.Choice
+			err := plugin.Call(pctx, s.pluginTimeout(), func(ctx context.Context) error {
+				got, err := f.Choices(ctx)
+				choices = got
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			view.Pick = true
+			for _, c := range choices {
+				view.Choices = append(view.Choices, choiceView{Value: c.Value, Label: c.Label, Selected: c.Value == picked})
+			}
+			// A value the filter does not offer is ignored, as an
+			// unknown Param is.
+			on = picked != "" && slices.ContainsFunc(choices, func(c plugin.Choice) bool { return c.Value == picked })
+			view.Checked = on
+			if on {
+				pctx = plugin.WithFilterValue(pctx, picked)
+				if p.Picked == nil {
+					p.Picked = map[string]string{}
+				}
+				p.Picked[f.Param] = picked
+			}
+		}
+		views = append(views, view)
 		if !on {
 			continue
 		}
 		var refs []string
-		err := plugin.Call(s.pluginContext(ctx), s.pluginTimeout(), func(ctx context.Context) error {
+		err := plugin.Call(pctx, s.pluginTimeout(), func(ctx context.Context) error {
 			got, err := f.Entities(ctx)
 			refs = got
 			return err
@@ -66,7 +103,9 @@ func (s *Server) applyCatalogFilters(r *http.Request, p *catalogParams) ([]onlyV
 				uids = append(uids, e.Metadata.UID)
 			}
 		}
-		p.Only = append(p.Only, f.Param)
+		if f.Choices == nil {
+			p.Only = append(p.Only, f.Param)
+		}
 		p.Extra = append(p.Extra, index.Condition{Key: "metadata.uid", Values: uids})
 	}
 	return views, nil

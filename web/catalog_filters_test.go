@@ -27,6 +27,13 @@ func filterPlugin() plugin.Plugin {
 			{Param: "broken", Label: "Broken", Entities: func(context.Context) ([]string, error) {
 				return nil, callboard.Errorf(callboard.Upstream, "the flag service does not answer")
 			}},
+			// A pick list: the services whose number ends in the digit picked.
+			{Param: "digit", Label: "Last digit", Choices: func(context.Context) ([]plugin.Choice, error) {
+				return []plugin.Choice{{Value: "1", Label: "one"}, {Value: "3", Label: "three"}}, nil
+			}, Entities: func(ctx context.Context) ([]string, error) {
+				d := plugin.FilterValue(ctx)
+				return []string{"component:default/svc-0" + d, "component:default/svc-1" + d}, nil
+			}},
 		}}, nil
 	}}
 }
@@ -48,6 +55,11 @@ func TestCatalogPluginFilterNarrowsThePage(t *testing.T) {
 		{"keeps nothing", "?only=none", 200, "", []string{"No entities"}},
 		{"unknown filter ignored", "?only=odd&kind=component&size=1", 200, "svc-00", []string{"1–1 of 12"}},
 		{"plugin fails", "?only=broken", http.StatusServiceUnavailable, "", []string{"the flag service does not answer"}},
+		{"pick list offered", "?kind=component&size=1", 200, "svc-00", []string{`<select id="only-digit" name="digit">`, `<option value="3">three</option>`}},
+		{"picked", "?digit=1", 200, "svc-01 svc-11", []string{`<option value="1" selected>one</option>`, "1–2 of 2"}},
+		{"picked, paged", "?digit=1&size=1", 200, "svc-01", []string{"digit=1&amp;kind=component&amp;page=2&amp;size=1"}},
+		{"picked with a checkbox", "?digit=3&only=even", 200, "", []string{"No entities"}},
+		{"value not offered ignored", "?digit=7&kind=component&size=1", 200, "svc-00", []string{"1–1 of 12"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,6 +61,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Plugins (package plugin): each one's routes under /api/<id>/, and
 	// their facts about an entity (plugin_routes.go).
 	s.pluginRoutes(mux)
+	s.pluginPages(mux)
 	mux.Handle("GET /api/facts/by-name/{kind}/{namespace}/{name}", s.api(s.handleFactsByName))
 
 	// Health (api_health.go): open to anonymous callers (openPaths);

@@ -55,6 +55,7 @@ type catalogParams struct {
 	// FixedKind is set on the APIs page: the kind is not the URL's.
 	FixedKind bool
 	Only      []string          // the ticked plugin filters (catalog_filters.go)
+	Picked    map[string]string // the values picked in plugin filters with choices
 	Extra     []index.Condition // what they keep
 }
 
@@ -149,6 +150,9 @@ func (p catalogParams) values() url.Values {
 	}
 	for _, o := range p.Only {
 		v.Add("only", o)
+	}
+	for k, val := range p.Picked {
+		v.Set(k, val)
 	}
 	if p.Text != "" {
 		v.Set("q", p.Text)

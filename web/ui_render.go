@@ -27,6 +27,7 @@ var pageFiles = []string{
 	"home", "search", "catalog", "entity", "register", "unregister", "error", "settings",
 	"docs", "docs_index", "signin",
 	"create", "create_form", "create_task", "create_tasks",
+	"plugin_page",
 }
 
 // ui holds the parsed templates and the static assets of the portal.
@@ -100,18 +101,19 @@ func (u *ui) lookup(name string) (*template.Template, error) {
 // page is what every page template receives: the frame's fields and the
 // page's own Data.
 type page struct {
-	Title    string    // page title, also the <title>
-	Subtitle string    // one line under the title: what this page is
-	Nav      string    // active sidebar item: home, catalog, apis, docs, create, settings
-	Query    string    // the top bar search box's value
-	Writable bool      // the UI may offer writes (dev mode)
-	Static   string    // version of the static assets
-	Team     string    // the "my team" cookie, a group ref
-	Notice   string    // a one-line message after a redirect
-	User     *userChip // the signed-in user, for the header; nil for nobody
-	SignIn   bool      // sign-in is configured: offer it to nobody
-	Here     string    // this page's path, where sign-in returns to
-	Data     any
+	Title     string    // page title, also the <title>
+	Subtitle  string    // one line under the title: what this page is
+	Nav       string    // active sidebar item: home, catalog, apis, docs, create, settings
+	Query     string    // the top bar search box's value
+	Writable  bool      // the UI may offer writes (dev mode)
+	Static    string    // version of the static assets
+	Team      string    // the "my team" cookie, a group ref
+	Notice    string    // a one-line message after a redirect
+	User      *userChip // the signed-in user, for the header; nil for nobody
+	SignIn    bool      // sign-in is configured: offer it to nobody
+	Here      string    // this page's path, where sign-in returns to
+	PluginNav []navItem // the sidebar's links to plugin pages
+	Data      any
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -130,6 +132,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Here = r.URL.RequestURI()
 	}
 	p.Static = s.ui.version
+	p.PluginNav = s.pluginNav(p.Nav)
 	if p.Team == "" {
 		p.Team = teamCookie(r)
 	}

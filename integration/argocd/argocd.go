@@ -105,6 +105,7 @@ func setup(ctx context.Context, env plugin.Env) (*plugin.Instance, error) {
 		Tabs:  []plugin.Tab{{ID: "argocd", Title: "Argo CD", Applies: applies, Render: p.tab}},
 		Routes: []plugin.Route{{Method: "GET", Path: "/applications/{kind}/{namespace}/{name}",
 			Permission: PermRead, Handler: p.handleApplications}},
+		Facts: p.facts,
 	}, nil
 }
 

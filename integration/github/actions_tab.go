@@ -43,9 +43,10 @@ var actionsPermission = callboard.Permission{Name: PermActionsRerun, ResourceTyp
 // slugPattern is GitHub's owner/repository name syntax.
 var slugPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$`)
 
-// addActions adds the CI/CD tab and the re-run route to in.
+// addActions adds the CI/CD tab, the re-run route and the CI facts to in.
 func (g *integration) addActions(in *plugin.Instance) {
 	in.Tabs = append(in.Tabs, plugin.Tab{ID: ActionsTabID, Title: actionsTitle, Applies: hasSlug, Render: g.renderActions})
+	in.Facts = g.facts
 	in.Routes = append(in.Routes, plugin.Route{Method: http.MethodPost,
 		Path:       "/actions/{kind}/{namespace}/{name}/runs/{id}/rerun-failed-jobs",
 		Permission: PermActionsRerun, Handler: g.handleRerun})

@@ -46,6 +46,10 @@ type Options struct {
 	// own database. Another portal's DB makes the two replicas sharing
 	// what their jobs computed.
 	Facts callboard.FactStore
+	// Plugins are further plugins, already enabled (plugin.Enable with
+	// Env), whose tabs, facts and filters the portal has beside p's: a
+	// plugin that reads others' facts (scorecards) is tested with them.
+	Plugins []plugin.Enabled
 }
 
 // Portal is a running portal with one plugin enabled.
@@ -79,9 +83,15 @@ func New(t testing.TB, p plugin.Plugin, opts Options) *Portal {
 		t.Fatalf("plugintest: catalog: %v", err)
 	}
 	env := newEnv(t, p, opts.Config)
-	env.Catalog, env.Entities, env.Facts = cat, cat, db
+	env.Catalog, env.Entities, env.Facts, env.Scorecards = cat, cat, db, db
 	if opts.Facts != nil {
 		env.Facts = opts.Facts
+	}
+	// The plugin's own facts and those of opts.Plugins, as serve gathers
+	// every enabled plugin's.
+	var enabled []plugin.Enabled
+	env.AllFacts = func(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, map[string]error) {
+		return plugin.Facts(ctx, enabled, e, opts.Timeout)
 	}
 	if err := plugin.Check([]plugin.Plugin{p}); err != nil {
 		t.Fatalf("plugintest: %v", err)
@@ -90,6 +100,7 @@ func New(t testing.TB, p plugin.Plugin, opts Options) *Portal {
 	if err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
+	enabled = append([]plugin.Enabled{en}, opts.Plugins...)
 	if en.Close != nil {
 		t.Cleanup(func() {
 			if err := en.Close(); err != nil {
@@ -97,7 +108,7 @@ func New(t testing.TB, p plugin.Plugin, opts Options) *Portal {
 			}
 		})
 	}
-	wopts := web.Options{Dev: opts.Policy == "", Plugins: []plugin.Enabled{en}, PluginTimeout: opts.Timeout, Audit: db}
+	wopts := web.Options{Dev: opts.Policy == "", Plugins: enabled, PluginTimeout: opts.Timeout, Audit: db}
 	if opts.Policy != "" {
 		az, err := policy.Parse("policy.yaml", []byte(opts.Policy), p.Permissions...)
 		if err != nil {
