@@ -14,6 +14,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/idp"
 	"callboard/integration/argocd"
 	"callboard/integration/github"
 	"callboard/integration/grafana"
@@ -41,6 +42,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
 		kubernetes.Plugin(core.repos),         // pods, rollouts, logs and drift from git (kubernetes)
 		scorecards.Plugin(core.readURL),       // scorecards: facts, levels, the Scorecard tab and page (issue 15)
+		idp.Plugin(core.idp),                  // IDP metrics: completeness, freshness, active users, lead time (issue 15)
 	}
 }
 
@@ -61,6 +63,8 @@ type portal struct {
 	// readURL reads a file by URL through the portal's URL reader (its
 	// allowed hosts and credentials): the scorecards' files.
 	readURL func(ctx context.Context, url string) ([]byte, error)
+	// idp computes the IDP metrics (app/idp.go).
+	idp *idp.IDP
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.

@@ -111,7 +111,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	repos := &kubernetes.Repos{AllowHost: opts.Reader.URLs.Allows, Credentials: creds}
-	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, repos: repos, readURL: urlReader(opts.Reader)}), extra...), s.cat); err != nil {
+	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, repos: repos, readURL: urlReader(opts.Reader), idp: s.newIDP()}), extra...), s.cat); err != nil {
 		return err
 	}
 	s.web.Plugins, s.web.PluginTimeout = s.plugins.enabled, s.plugins.timeout

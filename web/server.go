@@ -72,6 +72,9 @@ type Options struct {
 	// Stars keeps the entities users starred (the star button, the
 	// Starred filter and home card); nil hides them.
 	Stars callboard.StarStore
+	// SeenUser, when set, is told of each request by a signed-in person
+	// (not a machine token), for the IDP metrics' monthly active users.
+	SeenUser func(ctx context.Context, subject string)
 }
 
 // Server is the HTTP handler of callboard.
