@@ -51,6 +51,10 @@ type Options struct {
 	// reading and processing took, and whether it failed (unreadable,
 	// syntax problems, rejected entities). Metrics use it.
 	ObserveRead func(location string, took time.Duration, failed bool)
+	// ObserveFile, when set, is told of every file read without failing,
+	// by the managed-by-location of the entities it holds: data quality
+	// dates each entity's last refresh from its source with it.
+	ObserveFile func(file string)
 }
 
 // StaticLocation is an entry of catalog.locations.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"callboard"
 	"callboard/store/storetest"
@@ -68,6 +69,30 @@ func TestIDPStore(t *testing.T) {
 			}
 			if err := db.PutIDPSnapshot(ctx, "2026-11-03", json.RawMessage(`{`)); callboard.ErrorKind(err) != callboard.Invalid {
 				t.Errorf("bad JSON: %v, want Invalid", err)
+			}
+		})
+	}
+}
+
+// TestSourceReads keeps the latest read of each file.
+func TestSourceReads(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
+			ctx := t.Context()
+			t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			if err := db.PutSourceReads(ctx, map[string]time.Time{"url:a": t0, "url:b": t0}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.PutSourceReads(ctx, map[string]time.Time{"url:a": t0.Add(time.Hour), "url:b": t0.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SourceReads(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || !got["url:a"].Equal(t0.Add(time.Hour)) || !got["url:b"].Equal(t0) {
+				t.Errorf("source reads = %v (a later read wins, an older one is ignored)", got)
 			}
 		})
 	}

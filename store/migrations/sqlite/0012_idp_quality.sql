@@ -17,3 +17,10 @@ CREATE TABLE idp_snapshots (
 	body TEXT NOT NULL,
 	at   BIGINT NOT NULL
 );
+-- Data quality (callboard.SourceReadStore): when each catalog file
+-- ("type:target", the managed-by-location of its entities) was last read
+-- without failing, in Unix milliseconds.
+CREATE TABLE source_reads (
+	location TEXT PRIMARY KEY,
+	read_at  BIGINT NOT NULL
+);
