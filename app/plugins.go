@@ -23,6 +23,7 @@ import (
 	"callboard/integration/prometheus"
 	"callboard/onboard"
 	"callboard/plugin"
+	"callboard/quality"
 	"callboard/scorecards"
 	"callboard/web"
 )
@@ -43,6 +44,7 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		kubernetes.Plugin(core.repos),         // pods, rollouts, logs and drift from git (kubernetes)
 		scorecards.Plugin(core.readURL),       // scorecards: facts, levels, the Scorecard tab and page (issue 15)
 		idp.Plugin(core.idp),                  // IDP metrics: completeness, freshness, active users, lead time (issue 15)
+		quality.Plugin(core.quality),          // data quality: orphans, stale, dangling, duplicates; digest (issue 15)
 	}
 }
 
@@ -64,7 +66,8 @@ type portal struct {
 	// allowed hosts and credentials): the scorecards' files.
 	readURL func(ctx context.Context, url string) ([]byte, error)
 	// idp computes the IDP metrics (app/idp.go).
-	idp *idp.IDP
+	idp     *idp.IDP
+	quality *quality.Quality
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.
