@@ -128,7 +128,9 @@ func Analyze(entities []Stored, now time.Time, maxAge time.Duration) *Report {
 		}
 	}
 	for p, is := range r.Issues {
-		slices.SortFunc(is, func(a, b Issue) int { return cmp.Or(strings.Compare(a.Entity, b.Entity), strings.Compare(a.Message, b.Message)) })
+		slices.SortFunc(is, func(a, b Issue) int {
+			return cmp.Or(strings.Compare(a.Entity, b.Entity), strings.Compare(a.Message, b.Message))
+		})
 		r.Counts[p] = len(is)
 	}
 	for _, p := range Problems {
