@@ -97,7 +97,11 @@ func Analyze(entities []Stored, now time.Time, maxAge time.Duration) *Report {
 	for _, s := range entities {
 		e := s.Entity
 		if s.Orphan || e.Annotation(callboard.AnnotationOrphan) == "true" {
-			add(s, SourceOrphan, "its source no longer emits it ("+orDash(e.Annotation(callboard.AnnotationManagedByLocation))+")")
+			msg := "its source no longer emits it"
+			if loc := e.Annotation(callboard.AnnotationManagedByLocation); loc != "" {
+				msg += " (" + loc + ")"
+			}
+			add(s, SourceOrphan, msg)
 		}
 		if msg := ownership(e, byRef, members); msg != "" {
 			add(s, OwnershipOrphan, msg)

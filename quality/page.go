@@ -57,7 +57,7 @@ var orphansTemplate = template.Must(template.New("orphans").Funcs(funcs).Parse(`
   <p class="help">Their sources no longer emit them. Untick any to keep; deleting is recorded in the audit log, and an entity that is no longer an orphan when you confirm is skipped.</p>
   <div class="table-wrap"><table class="entities"><thead><tr><th scope="col">Delete</th><th scope="col">Entity</th><th scope="col">Why</th></tr></thead>
   <tbody>{{range .Orphans}}<tr><td><input type="checkbox" name="ref" value="{{.Entity}}" checked aria-label="Delete {{.Entity}}"></td><td><a href="{{entityURL .Entity}}">{{.Entity}}</a></td><td>{{.Message}}</td></tr>{{end}}</tbody></table></div>
-  <p><button class="btn danger" type="submit" name="confirm" value="yes">{{icon "trash"}}Delete the ticked orphans</button> <a class="btn" href="/quality">Cancel</a></p>
+  <div class="actions" style="margin-top:12px"><a class="btn" href="/quality">Cancel</a><button class="btn danger" type="submit" name="confirm" value="yes">{{icon "trash"}}Delete the ticked orphans</button></div>
 </form>{{else}}<section class="card"><div class="emptystate">{{icon "check"}}<h3>No source orphans</h3><p>Every entity is still emitted by its source.</p></div></section>{{end}}`))
 
 func (q *Quality) orphansPage(ctx context.Context, r *http.Request) (plugin.Content, error) {
