@@ -52,6 +52,24 @@ type ScorecardDay struct {
 	Total     int    `json:"total"`
 }
 
+// ScorecardSummary is a current result without its checks' details: what
+// roll-ups and filters read for every entity.
+type ScorecardSummary struct {
+	Entity string
+	Level  string
+	Passed int
+	Total  int
+	// Failing are the IDs of the checks that failed.
+	Failing []string
+}
+
+// ScorecardLevelCount is how many entities stood at a level on a day.
+type ScorecardLevelCount struct {
+	Day      string `json:"day"`
+	Level    string `json:"level"`
+	Entities int    `json:"entities"`
+}
+
 // ScorecardStore keeps scorecard results and their daily history in the
 // database, so that every replica shows what one of them computed.
 type ScorecardStore interface {
@@ -66,9 +84,16 @@ type ScorecardStore interface {
 	// ScorecardResults returns the current results of a scorecard, by
 	// entity. Errors: Internal.
 	ScorecardResults(ctx context.Context, scorecard string) ([]ScorecardResult, error)
+	// ScorecardSummaries returns the current results of a scorecard
+	// without their checks' details, by entity. Errors: Internal.
+	ScorecardSummaries(ctx context.Context, scorecard string) ([]ScorecardSummary, error)
 	// ScorecardHistory returns a scorecard's daily rows from the day of
 	// since on, by day and entity. Errors: Internal.
 	ScorecardHistory(ctx context.Context, scorecard string, since time.Time) ([]ScorecardDay, error)
+	// ScorecardTrend counts a scorecard's entities by day and level from
+	// the day of since on, by day and level: ScorecardHistory summed in
+	// the database. Errors: Internal.
+	ScorecardTrend(ctx context.Context, scorecard string, since time.Time) ([]ScorecardLevelCount, error)
 	// PruneScorecardResults drops the current results of scorecards not
 	// in keep, and those computed before before (entities that left the
 	// catalog or a scorecard's filter). History stays. Errors: Internal.

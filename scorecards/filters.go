@@ -2,6 +2,7 @@ package scorecards
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"callboard"
@@ -56,7 +57,7 @@ func (b *board) atLevel(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.matching(ctx, s, func(r callboard.ScorecardResult) bool { return orNone(r.Level) == level })
+	return b.matching(ctx, s, func(r callboard.ScorecardSummary) bool { return orNone(r.Level) == level })
 }
 
 func (b *board) failing(ctx context.Context) ([]string, error) {
@@ -64,18 +65,11 @@ func (b *board) failing(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.matching(ctx, s, func(r callboard.ScorecardResult) bool {
-		for _, c := range r.Checks {
-			if c.ID == check {
-				return !c.Passed
-			}
-		}
-		return false
-	})
+	return b.matching(ctx, s, func(r callboard.ScorecardSummary) bool { return slices.Contains(r.Failing, check) })
 }
 
-func (b *board) matching(ctx context.Context, s *scorecard.Scorecard, keep func(callboard.ScorecardResult) bool) ([]string, error) {
-	rs, err := b.results.ScorecardResults(ctx, s.ID)
+func (b *board) matching(ctx context.Context, s *scorecard.Scorecard, keep func(callboard.ScorecardSummary) bool) ([]string, error) {
+	rs, err := b.results.ScorecardSummaries(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}

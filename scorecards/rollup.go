@@ -78,7 +78,7 @@ func (b *board) visible(ctx context.Context) (map[string]*callboard.Entity, erro
 
 // rollup computes s's roll-up over the visible entities.
 func (b *board) rollup(ctx context.Context, s *scorecard.Scorecard, visible map[string]*callboard.Entity) (*Rollup, error) {
-	results, err := b.results.ScorecardResults(ctx, s.ID)
+	results, err := b.results.ScorecardSummaries(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -93,30 +93,33 @@ func (b *board) rollup(ctx context.Context, s *scorecard.Scorecard, visible map[
 	}
 	teams, systems := map[string]*Group{}, map[string]*Group{}
 	passed, total := 0, 0
+	all := true // the caller may read every entity with a result
 	for _, res := range results {
 		e := visible[res.Entity]
 		if e == nil {
+			all = false
 			continue
 		}
 		level := orNone(res.Level)
 		r.Entities++
 		r.ByLevel[level]++
 		passed, total = passed+res.Passed, total+res.Total
-		for _, c := range res.Checks {
-			if i, ok := checkAt[c.ID]; ok {
-				if c.Passed {
-					r.Checks[i].Passing++
-				} else {
-					r.Checks[i].Failing++
-				}
+		for _, id := range res.Failing {
+			if i, ok := checkAt[id]; ok {
+				r.Checks[i].Failing++
 			}
 		}
 		add(teams, refOf(e, "owner", "group"), s, level, res)
 		add(systems, refOf(e, "system", "system"), s, level, res)
 	}
+	for i := range r.Checks {
+		// A result stored before the check existed counts it as passing
+		// until the entity is evaluated again.
+		r.Checks[i].Passing = r.Entities - r.Checks[i].Failing
+	}
 	r.Passed = ratio(passed, total)
 	r.Teams, r.Systems = groups(teams, visible), groups(systems, visible)
-	if r.Trend, err = b.trend(ctx, s, visible); err != nil {
+	if r.Trend, err = b.trend(ctx, s, visible, all); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -137,7 +140,7 @@ func orNone(level string) string {
 	return level
 }
 
-func add(m map[string]*Group, ref string, s *scorecard.Scorecard, level string, res callboard.ScorecardResult) {
+func add(m map[string]*Group, ref string, s *scorecard.Scorecard, level string, res callboard.ScorecardSummary) {
 	g := m[ref]
 	if g == nil {
 		g = &Group{Ref: ref, ByLevel: levelMap(s)}
@@ -188,22 +191,41 @@ func refOf(e *callboard.Entity, key, kind string) string {
 	return strings.ToLower(r.String())
 }
 
-// trend counts, for each of the last TrendDays days, the visible entities
-// by level as they stood at the end of the day.
-func (b *board) trend(ctx context.Context, s *scorecard.Scorecard, visible map[string]*callboard.Entity) ([]Day, error) {
-	rows, err := b.results.ScorecardHistory(ctx, s.ID, time.Now().UTC().AddDate(0, 0, -TrendDays))
+// trend counts, for each of the last TrendDays days, the entities by
+// level as they stood at the end of the day. When the caller may read
+// every entity with a current result, the database sums the days (and
+// entities since deleted count on the days they existed); otherwise only
+// the visible entities' rows are counted.
+func (b *board) trend(ctx context.Context, s *scorecard.Scorecard, visible map[string]*callboard.Entity, all bool) ([]Day, error) {
+	since := time.Now().UTC().AddDate(0, 0, -TrendDays)
+	out := []Day{}
+	at := func(day string) *Day {
+		if len(out) == 0 || out[len(out)-1].Day != day {
+			out = append(out, Day{Day: day, ByLevel: levelMap(s)})
+		}
+		return &out[len(out)-1]
+	}
+	if all {
+		counts, err := b.results.ScorecardTrend(ctx, s.ID, since)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range counts {
+			d := at(c.Day)
+			d.Entities += c.Entities
+			d.ByLevel[orNone(c.Level)] += c.Entities
+		}
+		return out, nil
+	}
+	rows, err := b.results.ScorecardHistory(ctx, s.ID, since)
 	if err != nil {
 		return nil, err
 	}
-	out := []Day{}
 	for _, row := range rows {
 		if visible[row.Entity] == nil {
 			continue
 		}
-		if len(out) == 0 || out[len(out)-1].Day != row.Day {
-			out = append(out, Day{Day: row.Day, ByLevel: levelMap(s)})
-		}
-		d := &out[len(out)-1]
+		d := at(row.Day)
 		d.Entities++
 		d.ByLevel[orNone(row.Level)]++
 	}

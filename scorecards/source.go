@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"callboard"
 )
+
+// maxSource bounds the catalog-info.yaml read for line links.
+const maxSource = 4 << 20
 
 // source is where an entity's catalog-info.yaml is: its URL (for a link),
 // or its path for a file location, and its text.
@@ -34,12 +38,22 @@ func (b *board) sourceOf(ctx context.Context, e *callboard.Entity) *source {
 			return nil
 		}
 		data, err := b.read(ctx, target)
+		if err == nil && len(data) > maxSource {
+			err = callboard.Errorf(callboard.Invalid, "larger than %d bytes", maxSource)
+		}
 		if err != nil {
 			b.env.Log.Debug("cannot read catalog-info.yaml for line links", "entity", e.Ref().String(), "err", err)
 			return nil
 		}
 		return &source{url: target, data: data}
 	case "file":
+		// Only what the catalog could have read: a YAML file of
+		// catalog size, never a device or a huge file.
+		ext := strings.ToLower(filepath.Ext(target))
+		fi, err := os.Stat(target)
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxSource || (ext != ".yaml" && ext != ".yml") {
+			return nil
+		}
 		data, err := os.ReadFile(target)
 		if err != nil {
 			return nil

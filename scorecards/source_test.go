@@ -1,9 +1,13 @@
 package scorecards
 
 import (
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"callboard"
+	"callboard/plugin"
 )
 
 func TestSourceLine(t *testing.T) {
@@ -51,5 +55,25 @@ spec:
 	}
 	if href, text := (&source{data: []byte("kind: [\n")}).link(checkout, "spec"); href != "" || text != "" {
 		t.Errorf("malformed YAML = %q %q", href, text)
+	}
+}
+
+// TestSourceOfReadsOnlyCatalogFiles: a file: location is read only when
+// it is a regular YAML file of catalog size.
+func TestSourceOfReadsOnlyCatalogFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "catalog-info.yaml")
+	big := filepath.Join(dir, "big.yaml")
+	os.WriteFile(good, []byte("kind: Component\nmetadata: {name: a}\n"), 0o644)
+	os.WriteFile(big, make([]byte, maxSource+1), 0o644)
+	b := &board{env: plugin.Env{Log: slog.New(slog.DiscardHandler)}}
+	for loc, want := range map[string]bool{
+		"file:" + good: true, "file:/dev/zero": false, "file:/etc/passwd": false, "file:" + big: false,
+		"file:" + dir: false, "url:https://example.com/catalog-info.yaml": false, "embedded:/catalog-info.yaml": false,
+	} {
+		e := &callboard.Entity{Kind: "Component", Metadata: callboard.Metadata{Name: "a", Annotations: map[string]string{callboard.AnnotationManagedByLocation: loc}}}
+		if got := b.sourceOf(t.Context(), e) != nil; got != want {
+			t.Errorf("sourceOf(%s) read = %v, want %v", loc, got, want)
+		}
 	}
 }

@@ -18,10 +18,10 @@ import (
 // transaction. Errors: Invalid, Internal.
 func (db *DB) PutScorecardResults(ctx context.Context, results []callboard.ScorecardResult) error {
 	type row struct {
-		r      callboard.ScorecardResult
-		checks string
-		day    string
-		at     int64
+		r               callboard.ScorecardResult
+		checks, failing string
+		day             string
+		at              int64
 	}
 	rows := make([]row, 0, len(results))
 	now := time.Now().UTC()
@@ -40,13 +40,20 @@ func (db *DB) PutScorecardResults(ctx context.Context, results []callboard.Score
 		if err != nil {
 			return callboard.Wrap(callboard.Internal, err, "scorecard %s of %s", r.Scorecard, r.Entity)
 		}
-		rows = append(rows, row{r, string(b), r.At.UTC().Format(time.DateOnly), r.At.UnixMilli()})
+		failing := " "
+		for _, c := range checks {
+			if !c.Passed {
+				failing += c.ID + " "
+			}
+		}
+		rows = append(rows, row{r, string(b), failing, r.At.UTC().Format(time.DateOnly), r.At.UnixMilli()})
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, w := range rows {
-			if _, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO scorecard_results (scorecard, entity, level, passed, total, checks, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (scorecard, entity) DO UPDATE SET level = excluded.level, passed = excluded.passed, total = excluded.total, checks = excluded.checks, at = excluded.at`),
-				w.r.Scorecard, w.r.Entity, w.r.Level, w.r.Passed, w.r.Total, w.checks, w.at); err != nil {
+			if _, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO scorecard_results (scorecard, entity, level, passed, total, checks, failing, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (scorecard, entity) DO UPDATE SET level = excluded.level, passed = excluded.passed, total = excluded.total,
+				checks = excluded.checks, failing = excluded.failing, at = excluded.at`),
+				w.r.Scorecard, w.r.Entity, w.r.Level, w.r.Passed, w.r.Total, w.checks, w.failing, w.at); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO scorecard_history (scorecard, day, entity, level, passed, total) VALUES (?, ?, ?, ?, ?, ?)
@@ -95,6 +102,27 @@ func (db *DB) scorecardResults(ctx context.Context, where, arg string) ([]callbo
 	return out, db.classify(rows.Err(), "scorecard results")
 }
 
+// ScorecardSummaries returns a scorecard's current results without their
+// checks' JSON, by entity. Errors: Internal.
+func (db *DB) ScorecardSummaries(ctx context.Context, scorecard string) ([]callboard.ScorecardSummary, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT entity, level, passed, total, failing FROM scorecard_results WHERE scorecard = ? ORDER BY entity`), scorecard)
+	if err != nil {
+		return nil, db.classify(err, "scorecard summaries")
+	}
+	defer rows.Close()
+	var out []callboard.ScorecardSummary
+	for rows.Next() {
+		var s callboard.ScorecardSummary
+		var failing string
+		if err := rows.Scan(&s.Entity, &s.Level, &s.Passed, &s.Total, &failing); err != nil {
+			return nil, db.classify(err, "scorecard summaries")
+		}
+		s.Failing = strings.Fields(failing)
+		out = append(out, s)
+	}
+	return out, db.classify(rows.Err(), "scorecard summaries")
+}
+
 // ScorecardHistory returns a scorecard's day rows from since's day on.
 // Errors: Internal.
 func (db *DB) ScorecardHistory(ctx context.Context, scorecard string, since time.Time) ([]callboard.ScorecardDay, error) {
@@ -113,6 +141,25 @@ func (db *DB) ScorecardHistory(ctx context.Context, scorecard string, since time
 		out = append(out, d)
 	}
 	return out, db.classify(rows.Err(), "scorecard history")
+}
+
+// ScorecardTrend counts the day rows by day and level. Errors: Internal.
+func (db *DB) ScorecardTrend(ctx context.Context, scorecard string, since time.Time) ([]callboard.ScorecardLevelCount, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT day, level, COUNT(*) FROM scorecard_history
+		WHERE scorecard = ? AND day >= ? GROUP BY day, level ORDER BY day, level`), scorecard, since.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, db.classify(err, "scorecard trend")
+	}
+	defer rows.Close()
+	var out []callboard.ScorecardLevelCount
+	for rows.Next() {
+		var c callboard.ScorecardLevelCount
+		if err := rows.Scan(&c.Day, &c.Level, &c.Entities); err != nil {
+			return nil, db.classify(err, "scorecard trend")
+		}
+		out = append(out, c)
+	}
+	return out, db.classify(rows.Err(), "scorecard trend")
 }
 
 // PruneScorecardResults drops current results of scorecards not in keep

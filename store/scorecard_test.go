@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"callboard"
 	"callboard/store/storetest"
@@ -45,6 +46,17 @@ func TestScorecardResults(t *testing.T) {
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("ScorecardResults (-want +got):\n%s", d)
 			}
+			sums, err := db.ScorecardSummaries(ctx, "sc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSums := []callboard.ScorecardSummary{
+				{Entity: "component:default/a", Level: "silver", Passed: 2, Total: 2, Failing: nil},
+				{Entity: "component:default/b", Level: "bronze", Passed: 1, Total: 2, Failing: []string{"docs"}},
+			}
+			if d := cmp.Diff(wantSums, sums, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("ScorecardSummaries (-want +got):\n%s", d)
+			}
 			of, err := db.ScorecardResultsOf(ctx, "component:default/a")
 			if err != nil {
 				t.Fatal(err)
@@ -63,6 +75,14 @@ func TestScorecardResults(t *testing.T) {
 			}
 			if d := cmp.Diff(wantHist, hist); d != "" {
 				t.Errorf("ScorecardHistory (-want +got):\n%s", d)
+			}
+			trend, err := db.ScorecardTrend(ctx, "sc", day1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantTrend := []callboard.ScorecardLevelCount{{Day: "2026-12-06", Level: "bronze", Entities: 2}, {Day: "2026-12-07", Level: "silver", Entities: 1}}
+			if d := cmp.Diff(wantTrend, trend); d != "" {
+				t.Errorf("ScorecardTrend (-want +got):\n%s", d)
 			}
 			if hist, _ := db.ScorecardHistory(ctx, "sc", day2); len(hist) != 1 {
 				t.Errorf("ScorecardHistory since day 2 = %v, want one row", hist)
