@@ -56,6 +56,30 @@ type Report struct {
 	Counts   map[string]int     `json:"counts"`
 	Issues   map[string][]Issue `json:"issues"`
 	At       time.Time          `json:"computedAt"`
+	// entities are the analyzed entities by ref, for Visible.
+	entities map[string]*callboard.Entity
+}
+
+// Visible returns the report as the caller may see it: the issues of
+// entities for which allowed holds (catalog.entity.read); the counts
+// follow.
+func (r *Report) Visible(allowed func(*callboard.Entity) bool) *Report {
+	out := &Report{Entities: 0, Counts: map[string]int{}, Issues: map[string][]Issue{}, At: r.At, entities: r.entities}
+	for _, e := range r.entities {
+		if allowed(e) {
+			out.Entities++
+		}
+	}
+	for p, is := range r.Issues {
+		kept := []Issue{}
+		for _, i := range is {
+			if e := r.entities[i.Entity]; e != nil && allowed(e) {
+				kept = append(kept, i)
+			}
+		}
+		out.Issues[p], out.Counts[p] = kept, len(kept)
+	}
+	return out
 }
 
 // relationFields are the spec fields whose targets must exist, with the
@@ -67,7 +91,8 @@ var relationFields = []struct{ field, kind string }{
 // Analyze finds every issue among entities at now; entities not
 // refreshed for longer than maxAge are stale.
 func Analyze(entities []Stored, now time.Time, maxAge time.Duration) *Report {
-	r := &Report{Entities: len(entities), Counts: map[string]int{}, Issues: map[string][]Issue{}, At: now}
+	r := &Report{Entities: len(entities), Counts: map[string]int{}, Issues: map[string][]Issue{}, At: now,
+		entities: make(map[string]*callboard.Entity, len(entities))}
 	byRef := make(map[string]Stored, len(entities))
 	names := map[string][]string{} // kind:name -> refs
 	members := map[string]int{}    // group ref -> members
@@ -75,6 +100,7 @@ func Analyze(entities []Stored, now time.Time, maxAge time.Duration) *Report {
 		e := s.Entity
 		ref := e.Ref().String()
 		byRef[ref] = s
+		r.entities[ref] = e
 		key := strings.ToLower(e.Kind) + ":" + strings.ToLower(e.Metadata.Name)
 		names[key] = append(names[key], ref)
 		switch strings.ToLower(e.Kind) {

@@ -73,6 +73,12 @@ func TestAnalyze(t *testing.T) {
 			}
 		}
 	}
+	// A caller who may not read the payments namespace sees neither its
+	// entities nor their issues.
+	v := r.Visible(func(e *callboard.Entity) bool { return e.Metadata.Namespace != "payments" })
+	if v.Counts[Duplicate] != 1 || v.Issues[Duplicate][0].Entity != "component:default/twin" || v.Entities != len(catalog)-1 || v.Counts[Stale] != 1 {
+		t.Errorf("visible report = %+v", v)
+	}
 	// Stale needs a refresh time: none known is not stale.
 	if r := Analyze([]Stored{{Entity: ent("Component", "default", "x", nil)}}, now, day); r.Counts[Stale] != 0 {
 		t.Errorf("no refresh time counted stale")

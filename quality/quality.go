@@ -136,8 +136,18 @@ func (q *Quality) flushReads(ctx context.Context) error {
 	return nil
 }
 
-// Report returns the issues at most a minute old, analyzing if need be.
+// Report returns the issues the caller ctx carries may see (the entities
+// it may read), at most a minute old.
 func (q *Quality) Report(ctx context.Context) (*Report, error) {
+	r, err := q.fullReport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Visible(func(e *callboard.Entity) bool { return plugin.Allowed(ctx, callboard.PermEntityRead, e) }), nil
+}
+
+// fullReport returns every issue, at most a minute old, analyzing if need be.
+func (q *Quality) fullReport(ctx context.Context) (*Report, error) {
 	q.mu.Lock()
 	r := q.report
 	q.mu.Unlock()
