@@ -55,9 +55,10 @@ type IDP struct {
 	fresh time.Duration
 	trend int
 
-	mu     sync.Mutex
-	latest *Metrics
-	seen   map[string]bool // month/hash recorded by this process
+	computing sync.Mutex // one computation for the requests at a time
+	mu        sync.Mutex
+	latest    *Metrics
+	seen      map[string]bool // month/hash recorded by this process
 }
 
 // New returns the metrics over src.
@@ -105,9 +106,25 @@ func (m *IDP) Latest() *Metrics {
 	return m.latest
 }
 
-// current returns figures at most a minute old, computing them if need be.
+// maxAge is how old the figures pages and the API answer with may be:
+// computing reads every docs entity's facts (BenchmarkCompute).
+const maxAge = 5 * time.Minute
+
+// current returns figures at most maxAge old, computing them if need be;
+// requests arriving meanwhile wait for that one computation.
 func (m *IDP) current(ctx context.Context) (*Metrics, error) {
-	if l := m.Latest(); l != nil && m.src.Now().Sub(l.ComputedAt) < time.Minute {
+	fresh := func() *Metrics {
+		if l := m.Latest(); l != nil && m.src.Now().Sub(l.ComputedAt) < maxAge {
+			return l
+		}
+		return nil
+	}
+	if l := fresh(); l != nil {
+		return l, nil
+	}
+	m.computing.Lock()
+	defer m.computing.Unlock()
+	if l := fresh(); l != nil {
 		return l, nil
 	}
 	return m.Compute(ctx)
