@@ -34,8 +34,8 @@ var indexTemplate = template.Must(template.New("quality").Funcs(funcs).Parse(`
 <section class="card span-12" data-problem="{{.}}" id="{{.}}">
   <div class="card-head"><h2>{{label .}}</h2><span class="muted"><a href="/catalog?kind=all&amp;only={{.}}" data-count>{{index $.Report.Counts .}}</a></span>
   {{if and (eq . "orphan") $.CanDelete (index $.Report.Counts .)}}<a class="btn" href="/quality/orphans">{{icon "trash"}}Review and delete…</a>{{end}}</div>
-  {{with index $.Report.Issues .}}<div class="table-wrap"><table class="entities"><thead><tr><th scope="col">Entity</th><th scope="col">Owner</th><th scope="col">Problem</th></tr></thead>
-  <tbody>{{range .}}<tr><td><a href="{{entityURL .Entity}}">{{.Entity}}</a></td><td>{{if .Owner}}<a href="{{entityURL .Owner}}">{{.Owner}}</a>{{else}}—{{end}}</td><td>{{.Message}}</td></tr>{{end}}</tbody></table></div>
+  {{with index $.Report.Issues .}}<div class="table-wrap"><table class="entities"><thead><tr><th scope="col">Entity and problem</th><th scope="col">Owner</th></tr></thead>
+  <tbody>{{range .}}<tr><td><a href="{{entityURL .Entity}}">{{.Entity}}</a><div class="muted">{{.Message}}</div></td><td>{{if .Owner}}<a href="{{entityURL .Owner}}">{{.Owner}}</a>{{else}}—{{end}}</td></tr>{{end}}</tbody></table></div>
   {{else}}<p class="muted">{{icon "check"}}None.</p>{{end}}
 </section>{{end}}
 </div>`))
