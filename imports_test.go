@@ -80,6 +80,9 @@ var allowed = map[string][]string{
 	// that gathers facts, stores results and shows them.
 	"callboard/scorecard":  {"callboard"},
 	"callboard/scorecards": {"callboard", "callboard/apidoc", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
+	// IDP metrics and catalog data quality: plugins over root interfaces.
+	"callboard/idp":     {"callboard", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
+	"callboard/quality": {"callboard", "callboard/plugin", "callboard/plugin/ui"},
 	// A plugin's tests run it in a real portal.
 	"callboard/plugin/plugintest": {"callboard", "callboard/auth/policy", "callboard/catalog", "callboard/config",
 		"callboard/plugin", "callboard/store", "callboard/store/storetest", "callboard/web"},

@@ -14,6 +14,7 @@ import (
 	"callboard"
 	"callboard/catalog"
 	"callboard/config"
+	"callboard/idp"
 	"callboard/integration/argocd"
 	"callboard/integration/github"
 	"callboard/integration/grafana"
@@ -22,6 +23,7 @@ import (
 	"callboard/integration/prometheus"
 	"callboard/onboard"
 	"callboard/plugin"
+	"callboard/quality"
 	"callboard/scorecards"
 	"callboard/web"
 )
@@ -41,6 +43,8 @@ func builtinPlugins(core portal) []plugin.Plugin {
 		prometheus.Plugin(),                   // the SLO card from Prometheus (issue 13)
 		kubernetes.Plugin(core.repos),         // pods, rollouts, logs and drift from git (kubernetes)
 		scorecards.Plugin(core.readURL),       // scorecards: facts, levels, the Scorecard tab and page (issue 15)
+		idp.Plugin(core.idp),                  // IDP metrics: completeness, freshness, active users, lead time (issue 15)
+		quality.Plugin(core.quality),          // data quality: orphans, stale, dangling, duplicates; digest (issue 15)
 	}
 }
 
@@ -61,13 +65,9 @@ type portal struct {
 	// readURL reads a file by URL through the portal's URL reader (its
 	// allowed hosts and credentials): the Scorecard tab's catalog-info.yaml.
 	readURL func(ctx context.Context, url string) ([]byte, error)
-}
-
-// urlReader reads url: targets through the catalog's reader.
-func urlReader(r *catalog.Reader) func(ctx context.Context, url string) ([]byte, error) {
-	return func(ctx context.Context, url string) ([]byte, error) {
-		return r.Read(ctx, catalog.TypeURL, url)
-	}
+	// idp computes the IDP metrics (app/idp.go).
+	idp     *idp.IDP
+	quality *quality.Quality
 }
 
 // declaredPlugins is every plugin of the binary, for their declarations.
@@ -187,4 +187,12 @@ func leaseHolder() string {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
+}
+
+// urlReader reads url: targets only (never files) with the catalog's
+// reader, for plugins that read from entities' repositories.
+func urlReader(r *catalog.Reader) func(ctx context.Context, url string) ([]byte, error) {
+	return func(ctx context.Context, url string) ([]byte, error) {
+		return r.Read(ctx, catalog.TypeURL, url)
+	}
 }

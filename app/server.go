@@ -19,6 +19,7 @@ import (
 	"callboard/integration/kubernetes"
 	"callboard/metrics"
 	"callboard/plugin"
+	"callboard/quality"
 	"callboard/scaffold"
 	"callboard/search"
 	"callboard/store"
@@ -38,6 +39,7 @@ type server struct {
 	search  *search.Service
 	plugins *pluginSet
 	repl    *replication
+	quality *quality.Quality // data quality (app/quality.go)
 	web     web.Options
 	limits  web.Limits
 	http    *http.Server
@@ -73,6 +75,8 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	opts.ObserveRead = s.metrics.ObserveProcessing
+	s.quality = s.newQuality()
+	opts.ObserveFile = s.quality.ObserveFile
 	// The catalog analyzes repositories with the plugins' analyzers; the
 	// plugins are enabled below, before anything runs, since they read
 	// and feed the catalog.
@@ -135,7 +139,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		return err
 	}
 	repos := &kubernetes.Repos{AllowHost: opts.Reader.URLs.Allows, Credentials: creds}
-	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, repos: repos, readURL: urlReader(opts.Reader)}), extra...), s.cat); err != nil {
+	if err := s.plugins.setup(ctx, s.cfg, append(builtinPlugins(portal{docs: docs, repos: repos, readURL: urlReader(opts.Reader), idp: s.newIDP(), quality: s.quality}), extra...), s.cat); err != nil {
 		return err
 	}
 	s.web.Plugins, s.web.PluginTimeout = s.plugins.enabled, s.plugins.timeout

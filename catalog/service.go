@@ -65,6 +65,10 @@ type Options struct {
 	// write put or deleted, once the store and index have them (the
 	// search index follows it). It must not block.
 	Changed func(refs []string)
+	// ObserveFile, when set, is told of every file read without failing,
+	// by the managed-by-location of the entities it holds: data quality
+	// dates each entity's last refresh from its source with it.
+	ObserveFile func(file string)
 }
 
 // StaticLocation is an entry of catalog.locations.

@@ -255,7 +255,7 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		fr.unchanged = true
 		return fr
 	}
-	if s.opts.ObserveRead != nil && !dry {
+	if (s.opts.ObserveRead != nil || s.opts.ObserveFile != nil) && !dry {
 		defer s.observeRead(fr, time.Now())
 	}
 	// The state is remembered whatever the outcome: a file that fails to
@@ -436,5 +436,10 @@ func (s *Service) observeRead(fr *fileRead, start time.Time) {
 	for _, d := range fr.docs {
 		failed = failed || len(d.rejected) > 0
 	}
-	s.opts.ObserveRead(fr.parent.origin, time.Since(start), failed)
+	if s.opts.ObserveRead != nil {
+		s.opts.ObserveRead(fr.parent.origin, time.Since(start), failed)
+	}
+	if s.opts.ObserveFile != nil && fr.err == nil && len(fr.problems) == 0 {
+		s.opts.ObserveFile(fr.file)
+	}
 }

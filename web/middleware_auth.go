@@ -48,6 +48,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (_ *http.R
 		}
 		return r, false
 	}
+	if s.opts.SeenUser != nil && !p.Anonymous() && !p.Service {
+		s.opts.SeenUser(r.Context(), p.Subject)
+	}
 	return r.WithContext(callboard.WithPrincipal(r.Context(), p)), true
 }
 

@@ -51,6 +51,7 @@ type docsStatus interface {
 //	builds     bool  published, and the last build did not fail
 //	builtAt    time  when the published site was built
 //	ageDays    int   whole days since then
+//	updatedAt  time  the source's last commit, when the builder recorded it
 //	lastError  string  why the last build failed, when it did
 //
 // Entities without backstage.io/techdocs-ref have none.
@@ -79,6 +80,9 @@ func docsFacts(ctx context.Context, docs DocsReader, e *callboard.Entity) ([]cal
 		if at := m.BuildTime(); !at.IsZero() {
 			out = append(out, callboard.Fact{Key: "builtAt", Value: at.UTC()},
 				callboard.Fact{Key: "ageDays", Value: int64(time.Since(at) / (24 * time.Hour))})
+		}
+		if at := docsync.SourceCommitTime(m); !at.IsZero() {
+			out = append(out, callboard.Fact{Key: "updatedAt", Value: at})
 		}
 	}
 	return out, nil

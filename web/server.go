@@ -79,6 +79,9 @@ type Options struct {
 	// Search answers /api/search/query and the search page; nil answers
 	// NotFound there, and the page searches entity names only.
 	Search *search.Service
+	// SeenUser, when set, is told of each request by a signed-in person
+	// (not a machine token), for the IDP metrics' monthly active users.
+	SeenUser func(ctx context.Context, subject string)
 }
 
 // Server is the HTTP handler of callboard.

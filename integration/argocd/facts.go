@@ -16,6 +16,7 @@ import (
 //	sync.status     string  Synced, or the first other status
 //	health.status   string  Healthy, or the first other status
 //	lastDeployedAt  time  the latest deployment in any application's history
+//	firstDeployedAt time  the earliest one (IDP metrics: new-service lead time)
 //
 // An instance that fails fails the answer (the stored facts stay).
 func (p *argoPlugin) facts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error) {
@@ -28,7 +29,7 @@ func (p *argoPlugin) facts(ctx context.Context, e *callboard.Entity) ([]callboar
 	}
 	var apps, missing int64
 	sync, health := "", ""
-	var last time.Time
+	var last, first time.Time
 	for _, r := range rs {
 		switch {
 		case r.err != nil:
@@ -49,6 +50,9 @@ func (p *argoPlugin) facts(ctx context.Context, e *callboard.Entity) ([]callboar
 			if h.DeployedAt.After(last) {
 				last = h.DeployedAt
 			}
+			if !h.DeployedAt.IsZero() && (first.IsZero() || h.DeployedAt.Before(first)) {
+				first = h.DeployedAt
+			}
 		}
 	}
 	out := []callboard.Fact{
@@ -61,7 +65,7 @@ func (p *argoPlugin) facts(ctx context.Context, e *callboard.Entity) ([]callboar
 		out = append(out, callboard.Fact{Key: "sync.status", Value: sync}, callboard.Fact{Key: "health.status", Value: health})
 	}
 	if !last.IsZero() {
-		out = append(out, callboard.Fact{Key: "lastDeployedAt", Value: last.UTC()})
+		out = append(out, callboard.Fact{Key: "lastDeployedAt", Value: last.UTC()}, callboard.Fact{Key: "firstDeployedAt", Value: first.UTC()})
 	}
 	return out, nil
 }

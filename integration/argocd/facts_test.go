@@ -44,12 +44,20 @@ func TestArgoCDFacts(t *testing.T) {
 			}
 		})
 	}
-	// The latest deployment: an hour ago in the fake's history.
+	// The latest deployment: an hour ago in the fake's history; the
+	// first (the new-service lead time's end): 72 hours ago.
+	seen := 0
 	for _, f := range portal.Facts(t, "component:default/orders") {
-		if f.Key == "lastDeployedAt" {
-			if d := time.Since(f.Value.(time.Time)); d < 50*time.Minute || d > 70*time.Minute {
-				t.Errorf("lastDeployedAt %v ago, want about an hour", d)
-			}
+		want := map[string]time.Duration{"lastDeployedAt": time.Hour, "firstDeployedAt": 72 * time.Hour}[f.Key]
+		if want == 0 {
+			continue
 		}
+		seen++
+		if d := time.Since(f.Value.(time.Time)); d < want-10*time.Minute || d > want+10*time.Minute {
+			t.Errorf("%s %v ago, want about %v", f.Key, d, want)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("lastDeployedAt and firstDeployedAt: %d of them", seen)
 	}
 }

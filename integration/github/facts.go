@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	gogithub "github.com/google/go-github/v75/github"
 
@@ -15,6 +17,8 @@ import (
 //	ci.passing         bool    the latest completed run succeeded
 //	ci.lastConclusion  string  its conclusion (success, failure, ...)
 //	ci.lastRunAt       time    when it started
+//	deployments.firstProductionAt  time  the first production deployment's
+//	                   first success (IDP metrics: new-service lead time)
 //
 // A repository without runs has ci.runs 0 and ci.passing false.
 func (g *integration) facts(ctx context.Context, e *callboard.Entity) ([]callboard.Fact, error) {
@@ -31,6 +35,11 @@ func (g *integration) facts(ctx context.Context, e *callboard.Entity) ([]callboa
 		return nil, actionsErr(err, c, owner, repo, "list the workflow runs")
 	}
 	out := []callboard.Fact{{Key: "ci.runs", Value: int64(all.GetTotalCount())}}
+	if at, err := firstProduction(ctx, c, owner, repo); err != nil {
+		return nil, err
+	} else if !at.IsZero() {
+		out = append(out, callboard.Fact{Key: "deployments.firstProductionAt", Value: at})
+	}
 	done, _, err := c.gh.Actions.ListRepositoryWorkflowRuns(Context(ctx), owner, repo,
 		&gogithub.ListWorkflowRunsOptions{Status: "completed", ListOptions: gogithub.ListOptions{PerPage: 1}})
 	if err != nil {
@@ -47,4 +56,43 @@ func (g *integration) facts(ctx context.Context, e *callboard.Entity) ([]callboa
 		out = append(out, callboard.Fact{Key: "ci.lastRunAt", Value: t.UTC()})
 	}
 	return out, nil
+}
+
+// maxDeploymentChecks bounds the status lookups of firstProduction.
+const maxDeploymentChecks = 20
+
+// firstProduction returns when the oldest production deployment that
+// succeeded first succeeded (its first "success" status), or the zero
+// time. It looks through the oldest maxDeploymentChecks deployments.
+func firstProduction(ctx context.Context, c *Client, owner, repo string) (time.Time, error) {
+	var all []*gogithub.Deployment
+	opts := &gogithub.DeploymentsListOptions{Environment: "production", ListOptions: gogithub.ListOptions{PerPage: 100}}
+	for range 10 { // at most 1,000 deployments
+		page, res, err := c.gh.Repositories.ListDeployments(Context(ctx), owner, repo, opts)
+		if err != nil {
+			return time.Time{}, actionsErr(err, c, owner, repo, "list the production deployments")
+		}
+		all = append(all, page...)
+		if res.NextPage == 0 {
+			break
+		}
+		opts.Page = res.NextPage
+	}
+	slices.SortFunc(all, func(a, b *gogithub.Deployment) int { return a.GetCreatedAt().Compare(b.GetCreatedAt().Time) })
+	for _, d := range all[:min(len(all), maxDeploymentChecks)] {
+		sts, _, err := c.gh.Repositories.ListDeploymentStatuses(Context(ctx), owner, repo, d.GetID(), &gogithub.ListOptions{PerPage: 100})
+		if err != nil {
+			return time.Time{}, actionsErr(err, c, owner, repo, "list a deployment's statuses")
+		}
+		var first time.Time
+		for _, st := range sts {
+			if st.GetState() == "success" && (first.IsZero() || st.GetCreatedAt().Before(first)) {
+				first = st.GetCreatedAt().Time
+			}
+		}
+		if !first.IsZero() {
+			return first.UTC(), nil
+		}
+	}
+	return time.Time{}, nil
 }

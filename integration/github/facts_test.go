@@ -5,19 +5,30 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"callboard/internal/githubfake"
 )
 
 // TestGitHubFacts: the CI facts scorecards read, against the fake GitHub.
 func TestGitHubFacts(t *testing.T) {
 	s, portal, _ := newTestActions(t, "")
+	// Deployments: staging succeeded first, but only production counts;
+	// the first production deployment failed, the second succeeded two
+	// hours before t0.
+	s.AddDeployment("acme", "svc", githubfake.Deployment{Environment: "staging", Created: t0.Add(-10 * time.Hour),
+		Statuses: []githubfake.DeploymentStatus{{State: "success", Created: t0.Add(-10 * time.Hour)}}})
+	s.AddDeployment("acme", "svc", githubfake.Deployment{Created: t0.Add(-5 * time.Hour),
+		Statuses: []githubfake.DeploymentStatus{{State: "pending", Created: t0.Add(-5 * time.Hour)}, {State: "failure", Created: t0.Add(-4 * time.Hour)}}})
+	s.AddDeployment("acme", "svc", githubfake.Deployment{Created: t0.Add(-3 * time.Hour),
+		Statuses: []githubfake.DeploymentStatus{{State: "in_progress", Created: t0.Add(-3 * time.Hour)}, {State: "success", Created: t0.Add(-2 * time.Hour)}}})
 	tests := []struct {
 		ref  string
 		want map[string]string // key -> value as %v; "" for absent
 	}{
 		// #25, the newest completed run, failed.
 		{"component:default/svc", map[string]string{"ci.runs": "25", "ci.passing": "false", "ci.lastConclusion": "failure",
-			"ci.lastRunAt": t0.Format(time.RFC3339)}},
-		{"component:default/quiet", map[string]string{"ci.runs": "0", "ci.passing": "false", "ci.lastConclusion": ""}},
+			"ci.lastRunAt": t0.Format(time.RFC3339), "deployments.firstProductionAt": t0.Add(-2 * time.Hour).Format(time.RFC3339)}},
+		{"component:default/quiet", map[string]string{"ci.runs": "0", "ci.passing": "false", "ci.lastConclusion": "", "deployments.firstProductionAt": ""}},
 		{"component:default/plain", map[string]string{"ci.runs": ""}},
 	}
 	for _, tc := range tests {

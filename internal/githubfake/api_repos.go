@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.api("PUT /repos/{owner}/{repo}/branches/{branch}/protection", s.withRepo(s.handleProtect))
 	s.api("POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", s.withRepo(s.handleDispatch))
 	s.actionsRoutes()
+	s.deploymentRoutes()
 	s.gitRoutes()
 	s.orgRoutes()
 	s.appRoutes()

@@ -47,6 +47,7 @@ type Server struct {
 
 	// GitHub Actions (api_actions.go).
 	runs          map[string][]*Run // "owner/name" -> workflow runs
+	deployments   map[string][]*Deployment
 	reruns        map[string][]int64
 	actionsStatus map[string]int // "owner/name" -> forced status of Actions requests
 

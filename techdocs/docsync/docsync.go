@@ -37,6 +37,24 @@ import (
 // a site was built from.
 const HashKey = "callboard_source_hash"
 
+// CommitKey is the metadata key of the docs source's last commit time
+// (milliseconds since the epoch), written by a builder that knows it (a
+// CI job running techdocs-cli with the full history): the IDP metrics'
+// documentation freshness reads it before the build time. callboard's own
+// builder clones one commit deep and cannot tell, but rebuilds only when
+// the docs' content changes (HashKey), so its build time marks a change.
+const CommitKey = "callboard_source_commit_timestamp"
+
+// SourceCommitTime returns the source's last commit recorded in m, or the
+// zero time.
+func SourceCommitTime(m *publish.Metadata) time.Time {
+	var ms int64
+	if raw, ok := m.Extra[CommitKey]; ok && json.Unmarshal(raw, &ms) == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
 // Builder values of techdocs.builder.
 const (
 	BuilderLocal    = "local"
