@@ -365,18 +365,27 @@ func StyleSheet() []byte {
 	// text, so a light colour the dark style leaves plain would survive
 	// (dark on dark). Under .md-typeset the dark rules outrank the light
 	// ones, after a reset of every token to the dark text colour.
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	b.WriteString(".md-typeset .chroma span { color: inherit; background-color: transparent; font-weight: inherit; font-style: inherit; text-decoration: none; }\n")
+	var rules strings.Builder
+	rules.WriteString(".md-typeset .chroma span { color: inherit; background-color: transparent; font-weight: inherit; font-style: inherit; text-decoration: none; }\n")
 	for line := range strings.Lines(dark.String()) {
 		if strings.HasPrefix(line, "/* Background */") {
 			continue // a global .bg class; pages never use it
 		}
-		b.WriteString(strings.ReplaceAll(line, ".chroma", ".md-typeset .chroma"))
+		rules.WriteString(strings.ReplaceAll(line, ".chroma", ".md-typeset .chroma"))
 	}
 	// github-dark's highlighted-line grey leaves light text at 4:1; a dim
 	// amber as GitHub's own dark theme uses keeps it readable.
-	b.WriteString(".md-typeset .chroma .hl { background-color: #2e2a1e; }\n")
+	rules.WriteString(".md-typeset .chroma .hl { background-color: #2e2a1e; }\n")
+	// Dark is the system's unless the portal's Settings chose light, or
+	// the one chosen there (data-theme on <html>); a site read outside the
+	// portal has no data-theme and follows the system.
+	scoped := func(root string) string {
+		return strings.ReplaceAll(rules.String(), ".md-typeset .chroma", root+" .md-typeset .chroma")
+	}
+	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	b.WriteString(scoped(`:root:not([data-theme="light"])`))
 	b.WriteString("}\n")
+	b.WriteString(scoped(`:root[data-theme="dark"]`))
 	return b.Bytes()
 }
 

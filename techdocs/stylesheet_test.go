@@ -17,17 +17,24 @@ func TestStyleSheetDarkCode(t *testing.T) {
 	if !strings.Contains(css, lightKeyword) {
 		t.Fatalf("no light keyword rule %q", lightKeyword)
 	}
-	_, dark, ok := strings.Cut(css, "@media (prefers-color-scheme: dark) {\n.md-typeset .chroma span {")
+	_, dark, ok := strings.Cut(css, "@media (prefers-color-scheme: dark) {\n:root:not([data-theme=\"light\"]) .md-typeset .chroma span {")
 	if !ok {
 		t.Fatal("no dark code block with a token reset")
+	}
+	dark, chosen, ok := strings.Cut(dark, "}\n:root[data-theme=\"dark\"] .md-typeset .chroma span {")
+	if !ok {
+		t.Fatal("no dark code block for the theme chosen in Settings (data-theme)")
 	}
 	for _, want := range []string{
 		".md-typeset .chroma { color: #e6edf3; background-color: #0d1117;", // github-dark text on its background
 		".md-typeset .chroma .k { color: #ff7b72 }",
 		".md-typeset .chroma .c { color: #8b949e; font-style: italic }",
 	} {
-		if !strings.Contains(dark, want) {
-			t.Errorf("dark block lacks %q", want)
+		if !strings.Contains(dark, `:root:not([data-theme="light"]) `+want) {
+			t.Errorf("system dark block lacks %q", want)
+		}
+		if !strings.Contains(chosen, `:root[data-theme="dark"] `+want) {
+			t.Errorf("chosen dark block lacks %q", want)
 		}
 	}
 	for line := range strings.Lines(dark) {
