@@ -105,6 +105,10 @@ var allowed = map[string][]string{
 	// through hooks app wires, so none of them imports it.
 	"callboard/metrics":             nil,
 	"callboard/metrics/metricstest": nil,
+	// Replicas on one database: the change log's follower, on root types.
+	"callboard/replica": {"callboard"},
+	// The replicas' proof under load and faults drives built binaries over HTTP.
+	"callboard/tests/replicas": {"callboard/store/storetest"},
 
 	// The composition root imports everything.
 	"callboard/app":           {"callboard/"},

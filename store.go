@@ -46,6 +46,9 @@ type EntityStore interface {
 	// EntitiesByUID returns the entities with the given uids, in the order
 	// given; a missing uid yields a nil element.
 	EntitiesByUID(ctx context.Context, uids []string) ([]*StoredEntity, error)
+	// EntitiesByRef returns the entities with the given canonical refs, in
+	// the order given; a missing ref yields a nil element.
+	EntitiesByRef(ctx context.Context, refs []string) ([]*StoredEntity, error)
 	// EntityBodies returns the stored JSON bodies of the entities with the
 	// given uids, in the order given; a missing uid yields nil. It skips
 	// decoding, for readers that pass the JSON on.

@@ -159,7 +159,7 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		Reader:             reader,
 		Logger:             log,
 		Limits: descriptor.Limits{
-			MaxPlaceholders: cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
+			MaxPlaceholders:     cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
 			MaxBytes:        int64(cfg.Catalog.Limits.MaxEntityBytes),
 		},
 	}
@@ -220,7 +220,7 @@ func webOptions(cfg *config.Config, dev bool) (web.Options, error) {
 // in memory, and in ./callboard-docs with PostgreSQL. The returned func
 // removes that temp dir. url: sources are cloned with the integrations'
 // tokens: pluginCreds (GitHub's), then integrations.gitlab's.
-func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger, observeBuild func(time.Duration, error)) (*docsync.Syncer, func(), error) {
+func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, reader *catalog.Reader, pluginCreds func(host string) (string, string), log *slog.Logger, observeBuild func(time.Duration, error), repl *replication) (*docsync.Syncer, func(), error) {
 	tc, err := docsync.ReadConfig(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -254,7 +254,7 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		cleanup()
 		return nil, nil, err
 	}
-	syncer, err := docsync.New(docsync.Options{
+	opts := docsync.Options{
 		Builder:   tc.Builder,
 		Interval:  tc.Interval(),
 		Publisher: pub,
@@ -269,7 +269,9 @@ func serveDocs(ctx context.Context, cfg *config.Config, cat *catalog.Service, re
 		},
 		Credentials:  creds,
 		ObserveBuild: observeBuild,
-	})
+	}
+	repl.docsOptions(&opts)
+	syncer, err := docsync.New(opts)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -34,6 +34,7 @@ type server struct {
 	docs    *docsync.Syncer
 	runner  *scaffold.Runner
 	plugins *pluginSet
+	repl    *replication
 	web     web.Options
 	limits  web.Limits
 	http    *http.Server
@@ -73,6 +74,12 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	// plugins are enabled below, before anything runs, since they read
 	// and feed the catalog.
 	opts.Analyzers = s.plugins.analyzers()
+	// Replicas on one database: the change log's follower, and claims
+	// that keep processing and docs builds on one replica at a time.
+	if s.repl, err = newReplication(s.cfg, s.db, s.plugins.holder, s.log); err != nil {
+		return err
+	}
+	s.repl.catalogOptions(&opts)
 	// The catalog loads its index in the background (run): lookups by
 	// name answer from the store at once, list queries wait for the index.
 	s.cat = catalog.New(s.db, opts)
@@ -96,7 +103,7 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	}
 	// TechDocs: the publisher, and the syncer that builds docs in the
 	// background, cloning sources with the plugins' credentials.
-	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log, s.metrics.ObserveDocsBuild)
+	docs, cleanup, err := serveDocs(ctx, s.cfg, s.cat, opts.Reader, s.plugins.gitCredentials, s.log, s.metrics.ObserveDocsBuild, s.repl)
 	if err != nil {
 		return err
 	}
@@ -120,6 +127,12 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 	opts.Reader.URLs.Integrations = append(opts.Reader.URLs.Integrations, s.plugins.urlReaders()...)
 	// The scaffolder, with the built-in actions and the plugins'.
 	if s.web.Scaffolder, s.runner, err = newScaffolder(s.cfg, s.db, s.cat, opts.Reader, s.plugins.enabled, s.log, s.metrics); err != nil {
+		return err
+	}
+	// The follower starts at the log's newest row before the catalog
+	// loads, so the load includes everything up to it.
+	s.repl.follow(s.cat, s.runner.Wake)
+	if err := s.repl.follower.Start(ctx); err != nil {
 		return err
 	}
 	// Timeouts and a connection cap, so that slow clients cannot exhaust
@@ -182,6 +195,7 @@ func (s *server) run(ctx context.Context, ln net.Listener, stdout io.Writer) err
 	}
 	g.Go(func() error { return s.cat.Run(gctx) })
 	g.Go(func() error { return s.runner.Run(gctx) })
+	g.Go(func() error { return s.repl.run(gctx) })
 	// Docs are synced once the catalog has read its locations; the
 	// plugins' jobs and providers start once the stored catalog is loaded.
 	g.Go(func() error { return after(gctx, s.cat.Ready(), s.docs.Run) })

@@ -39,6 +39,9 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
+	if err := s.resync(ctx); err != nil {
+		return err
+	}
 	start := time.Now()
 	roots, err := s.roots(ctx)
 	if err != nil {
@@ -227,8 +230,61 @@ func (s *Service) Refresh(ctx context.Context, ref string) error {
 	return nil
 }
 
-// flush writes a batch to the store, then to the index.
+// flush writes a batch to the store, then to the index. The graph holds
+// the batch already: when the store refuses it (the database went away),
+// its refs are marked stale, and the next processing pass or change
+// applied re-reads them from the store first (resync), so that the graph
+// does not claim what the store lacks.
 func (s *Service) flush(ctx context.Context, b *batch) error {
+	err := s.flushBatch(ctx, b)
+	if err != nil {
+		refs := make([]string, 0, len(b.puts)+len(b.deletes))
+		for ref := range b.puts {
+			refs = append(refs, ref)
+		}
+		for ref := range b.deletes {
+			refs = append(refs, ref)
+		}
+		s.markStale(refs)
+	}
+	return err
+}
+
+// markStale records refs whose graph state may differ from the store's.
+func (s *Service) markStale(refs []string) {
+	s.staleMu.Lock()
+	defer s.staleMu.Unlock()
+	for _, ref := range refs {
+		s.stale[ref] = true
+	}
+}
+
+// resync re-reads the stale refs from the store. The caller holds runMu.
+func (s *Service) resync(ctx context.Context) error {
+	s.staleMu.Lock()
+	refs := make([]string, 0, len(s.stale))
+	for ref := range s.stale {
+		refs = append(refs, ref)
+	}
+	clear(s.stale)
+	s.staleMu.Unlock()
+	if len(refs) == 0 {
+		return nil
+	}
+	if err := s.applyStored(ctx, refs); err != nil {
+		s.markStale(refs)
+		return err
+	}
+	// Files read by the failed pass look unchanged now: read them all again.
+	s.mu.Lock()
+	clear(s.files)
+	s.mu.Unlock()
+	s.log.Info("catalog: re-read entities a failed write left out of step", "entities", len(refs))
+	return nil
+}
+
+// flushBatch writes a batch to the store, then to the index.
+func (s *Service) flushBatch(ctx context.Context, b *batch) error {
 	if len(b.puts) == 0 && len(b.deletes) == 0 && len(b.touched) == 0 {
 		return nil
 	}

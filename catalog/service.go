@@ -45,12 +45,27 @@ type Options struct {
 	// and placeholders are resolved (catalog.limits); zero fields mean
 	// descriptor's defaults.
 	Limits descriptor.Limits
+	// MaxStaticFileBytes bounds a file read for a catalog.locations entry
+	// (catalog.limits.maxFileBytes); Limits.MaxFileBytes bounds the files
+	// of registered locations. 0 means
+	// descriptor.DefaultMaxTrustedFileBytes.
+	MaxStaticFileBytes int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to
 	// ("type:target" of the registered or configured location), how long
 	// reading and processing took, and whether it failed (unreadable,
 	// syntax problems, rejected entities). Metrics use it.
 	ObserveRead func(location string, took time.Duration, failed bool)
+	// Claim, when set, decides whether this replica runs a processing
+	// pass (full: every location re-read; otherwise changed files only):
+	// replicas sharing a database grant it to one of them (a lease), so
+	// that each location is read by one replica per interval. Nil runs
+	// every pass.
+	Claim func(ctx context.Context, full bool) bool
+	// CatchUp, when set, runs before each pass this replica runs: it
+	// applies what the other replicas wrote (replica.Follower.CatchUp),
+	// so that the pass starts from the stored catalog.
+	CatchUp func(ctx context.Context) error
 }
 
 // StaticLocation is an entry of catalog.locations.
@@ -80,10 +95,14 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 
-	runMu sync.Mutex   // one writer: processing runs and mutations
-	mu    sync.RWMutex // guards g and files
-	g     *graph
-	files map[string]fileState // "type:target" -> last seen state
+	runMu sync.Mutex // one writer: processing runs and mutations
+	// stale are refs a failed store write left changed in the graph only
+	// (flush); resync re-reads them.
+	staleMu sync.Mutex
+	stale   map[string]bool
+	mu      sync.RWMutex // guards g and files
+	g       *graph
+	files   map[string]fileState // "type:target" -> last seen state
 	// fileErrs are the problems each file of a Location had when last
 	// read: Location id -> "type:target" -> items.
 	fileErrs map[int32]map[string][]callboard.StatusItem
@@ -128,6 +147,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
 		g: newGraph(), files: map[string]fileState{}, fileErrs: map[int32]map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
+		stale:   map[string]bool{},
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }
@@ -143,11 +163,13 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.Load(ctx); err != nil {
 		return err
 	}
-	s.ProcessAll(ctx, true)
+	s.pass(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
 	watch := time.NewTimer(s.opts.WatchInterval)
 	defer watch.Stop()
-	full := time.NewTicker(s.opts.ProcessingInterval)
+	// A timer, reset after each full pass, rather than a ticker: a pass
+	// longer than the interval must not be followed at once by another.
+	full := time.NewTimer(s.opts.ProcessingInterval)
 	defer full.Stop()
 	for {
 		select {
@@ -157,14 +179,32 @@ func (s *Service) Run(ctx context.Context) error {
 			// Checking tens of thousands of files takes a while: never
 			// spend more than a tenth of the time on it.
 			start := time.Now()
-			s.ProcessAll(ctx, false)
+			s.pass(ctx, false)
 			watch.Reset(max(s.opts.WatchInterval, 10*time.Since(start)))
 		case <-full.C:
-			s.ProcessAll(ctx, true)
+			s.pass(ctx, true)
+			full.Reset(s.opts.ProcessingInterval)
 		case ref := <-s.refresh:
 			s.refreshRef(ctx, ref)
 		}
 	}
+}
+
+// pass runs a processing pass, if this replica may (Options.Claim).
+func (s *Service) pass(ctx context.Context, full bool) {
+	if s.opts.Claim != nil && !s.opts.Claim(ctx, full) {
+		return
+	}
+	if full && s.opts.Claim != nil {
+		s.log.Info("catalog: processing every location on this replica")
+	}
+	if s.opts.CatchUp != nil {
+		if err := s.opts.CatchUp(ctx); err != nil {
+			s.log.Warn("catalog: processing pass skipped: cannot apply the other replicas' changes", "err", err)
+			return
+		}
+	}
+	_ = s.ProcessAll(ctx, full) // failures are logged and recorded on the Locations
 }
 
 // Loaded is closed when the graph and index are built from the store.
@@ -214,8 +254,9 @@ func (s *Service) Load(ctx context.Context) error {
 	return nil
 }
 
-// loadNode adds a stored entity to the graph.
-func (s *Service) loadNode(se *callboard.StoredEntity) {
+// loadNode adds a stored entity to the graph and returns the sources
+// whose relations its edges changed.
+func (s *Service) loadNode(se *callboard.StoredEntity) []int32 {
 	id := s.g.id(se.Ref)
 	n := &node{id: id, uid: se.UID, kind: lower(se.Entity.Kind), locationKey: se.LocationKey,
 		hash: se.Hash, orphan: se.Orphan, edges: s.g.compact(se.Edges)}
@@ -238,9 +279,10 @@ func (s *Service) loadNode(se *callboard.StoredEntity) {
 	}
 	s.loadProviderNode(n, se.Entity)
 	s.g.nodes[id] = n
-	s.g.setEdges(id, nil, n.edges)
+	touched := s.g.setEdges(id, nil, n.edges)
 	file := se.Entity.Annotation(callboard.AnnotationManagedByLocation)
 	for _, p := range n.parents {
 		s.g.addChild(p, file, id)
 	}
+	return touched
 }

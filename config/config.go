@@ -209,7 +209,7 @@ var (
 	knownSections = map[string]bool{"app": true, "backend": true, "catalog": true}
 	// Sections a feature decodes itself, strictly, in cmd/callboard.
 	featureSections = map[string]bool{"auth": true, "events": true, "integrations": true,
-		"permission": true, "plugins": true, "scaffolder": true, "techdocs": true}
+		"permission": true, "plugins": true, "replication": true, "scaffolder": true, "techdocs": true}
 )
 
 // decodeKnown decodes app, backend and catalog over the defaults, records

@@ -210,6 +210,8 @@ func (r *Runner) taskSecrets(ctx context.Context, id string) (map[string]string,
 
 // execute runs one claimed task to its end, or until the runner stops.
 func (r *Runner) execute(runCtx context.Context, t callboard.Task) {
+	// Which replica ran a task is in its logs only.
+	r.log.Info("scaffolder: running task", "task", t.ID)
 	start := time.Now()
 	// Steps act for the task's creator: a location a step registers
 	// records them as its creator (catalog.location.update).
@@ -288,7 +290,10 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 	}
 	// Task events name the workspace by the task, never by its path
 	// on the server.
-	if _, statErr := os.Stat(dir); resumed && statErr != nil {
+	// A task whose every step completed before its worker stopped (the
+	// workspace is removed just before the task is marked finished) has
+	// nothing left that needs the workspace.
+	if _, statErr := os.Stat(dir); resumed && statErr != nil && !stepsDone(spec.Steps, x.prior) {
 		err := callboard.Errorf(callboard.Internal, "the workspace of task %s is gone, so it cannot resume after its completed steps; retry it to start over", t.ID)
 		rec.log("", "failed", err.Error())
 		return callboard.TaskFailed, nil, err
@@ -326,6 +331,17 @@ func (r *Runner) runTask(ctx context.Context, t callboard.Task, rec *storeRecord
 	x.rollback(ctx)
 	_ = os.RemoveAll(dir)
 	return status, nil, err
+}
+
+// stepsDone reports whether every step completed or was skipped in an
+// earlier run.
+func stepsDone(steps []Step, prior map[string]callboard.TaskStep) bool {
+	for _, st := range steps {
+		if p, ok := prior[st.ID]; !ok || (p.Status != "completed" && p.Status != "skipped") {
+			return false
+		}
+	}
+	return true
 }
 
 // maskedError is an error whose text has the task's secrets masked, for

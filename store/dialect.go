@@ -56,6 +56,11 @@ type dialect struct {
 	// nowMillis is an SQL expression for the database's clock in Unix
 	// milliseconds: leases expire by it, not by each replica's clock.
 	nowMillis string
+	// changeLock runs before a transaction appends change-log rows and
+	// holds until commit, so that seq follows commit order (logChanges);
+	// "" for none. changeNotify wakes the other replicas' followers at
+	// commit; "" for none (they poll).
+	changeLock, changeNotify string
 }
 
 // rowsPerInsert is the number of rows of cols columns that one multi-row
@@ -125,6 +130,9 @@ var postgresDialect = dialect{
 	analyze:   `ANALYZE entities, entity_edges, entity_parents`,
 	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
 	nowMillis: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	// Per schema, like migrateLock: test schemas write in parallel.
+	changeLock:   `SELECT pg_advisory_xact_lock(hashtext('callboard.changelog.' || coalesce(current_schema(), '')))`,
+	changeNotify: `SELECT pg_notify('` + changeChannel + `', coalesce(current_schema(), ''))`,
 }
 
 // sqlitePragmas apply to every SQLite connection. busy_timeout covers other

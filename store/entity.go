@@ -82,7 +82,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 			return err
 		}
 		written = len(rows) + ch.len()
-		return db.execRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
+		err = db.execRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
 			func(args []any, i int) []any {
 				r := &rows[i]
 				args = append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,
@@ -90,6 +90,10 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 				r.body = "" // args holds it until it is written; then it is garbage
 				return args
 			})
+		if err != nil {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeEntity, refs)
 	})
 	if err != nil && db.d.isUniqueErr(err) {
 		return callboard.Errorf(callboard.Conflict, "put entities: a uid is already used by another entity")
@@ -286,7 +290,15 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 			return err
 		}
 		written = len(old) + ch.len()
-		return db.apply(ctx, tx, &ch)
+		if err := db.apply(ctx, tx, &ch); err != nil {
+			return err
+		}
+		gone := make([]string, 0, len(old))
+		for ref := range old {
+			gone = append(gone, ref)
+		}
+		slices.Sort(gone)
+		return db.logChanges(ctx, tx, callboard.ChangeEntity, gone)
 	})
 	if err != nil {
 		return db.classify(err, "delete entities")
@@ -346,6 +358,36 @@ func (db *DB) EntitiesByUID(ctx context.Context, uids []string) ([]*callboard.St
 	}
 	for i, uid := range uids {
 		out[i] = found[uid]
+	}
+	return out, nil
+}
+
+// EntitiesByRef returns the entities with the given refs (case-insensitive),
+// in the order given; a missing ref yields a nil element. Up to 512 refs
+// take one query. Errors: Internal.
+func (db *DB) EntitiesByRef(ctx context.Context, refs []string) ([]*callboard.StoredEntity, error) {
+	out := make([]*callboard.StoredEntity, len(refs))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	var raws []rawEntity
+	err := db.queryIn(ctx, db.read, `SELECT `+entityColumns+` FROM entities WHERE ref`, "", lowerAll(refs), func(rows *sql.Rows) error {
+		r, err := scanRaw(rows)
+		raws = append(raws, r)
+		return err
+	})
+	if err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	if err := decodeAll(raws); err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	found := make(map[string]*callboard.StoredEntity, len(raws))
+	for _, r := range raws {
+		found[r.se.Ref] = r.se
+	}
+	for i, ref := range refs {
+		out[i] = found[strings.ToLower(ref)]
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,9 +15,15 @@ import (
 // target exists; Internal.
 func (db *DB) CreateLocation(ctx context.Context, typ, target string) (callboard.Location, error) {
 	loc := callboard.Location{ID: uuid.NewString(), Type: typ, Target: target, CreatedBy: callboard.PrincipalFrom(ctx).Subject}
-	_, err := db.write.ExecContext(ctx,
-		db.d.rebind(`INSERT INTO locations (id, type, target, created_at, created_by) VALUES (?, ?, ?, ?, ?)`),
-		loc.ID, typ, target, time.Now().UTC(), loc.CreatedBy)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			db.d.rebind(`INSERT INTO locations (id, type, target, created_at, created_by) VALUES (?, ?, ?, ?, ?)`),
+			loc.ID, typ, target, time.Now().UTC(), loc.CreatedBy)
+		if err != nil {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeLocation, []string{loc.ID})
+	})
 	if err != nil {
 		return callboard.Location{}, db.classify(err, "location "+typ+":"+target)
 	}
@@ -55,35 +62,41 @@ func (db *DB) Location(ctx context.Context, id string) (callboard.Location, erro
 
 // DeleteLocation removes a location by ID. Errors: NotFound, Internal.
 func (db *DB) DeleteLocation(ctx context.Context, id string) error {
-	res, err := db.write.ExecContext(ctx, db.d.rebind(`DELETE FROM locations WHERE id = ?`), id)
+	err := db.changeLocation(ctx, id, `DELETE FROM locations WHERE id = ?`, id)
 	if err != nil {
-		return db.classify(err, "location "+id)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return db.classify(err, "location "+id)
-	}
-	if n == 0 {
-		return callboard.Errorf(callboard.NotFound, "location %s not found", id)
+		return err
 	}
 	db.wrote(1)
 	return nil
+}
+
+// changeLocation runs a statement that changes the location id, with its
+// change-log row; NotFound when it changes no row.
+func (db *DB) changeLocation(ctx context.Context, id, query string, args ...any) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return callboard.Errorf(callboard.NotFound, "location %s not found", id)
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeLocation, []string{id})
+	})
+	return db.classify(err, "location "+id)
 }
 
 // UpdateLocation changes the type and target of a location, keeping its ID.
 // Errors: NotFound for an unknown ID; Conflict when another location has
 // that type and target; Internal.
 func (db *DB) UpdateLocation(ctx context.Context, id, typ, target string) (callboard.Location, error) {
-	res, err := db.write.ExecContext(ctx, db.d.rebind(`UPDATE locations SET type = ?, target = ? WHERE id = ?`), typ, target, id)
+	err := db.changeLocation(ctx, id, `UPDATE locations SET type = ?, target = ? WHERE id = ?`, typ, target, id)
 	if err != nil {
-		return callboard.Location{}, db.classify(err, "location "+id)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return callboard.Location{}, db.classify(err, "location "+id)
-	}
-	if n == 0 {
-		return callboard.Location{}, callboard.Errorf(callboard.NotFound, "location %s not found", id)
+		return callboard.Location{}, err
 	}
 	db.wrote(1)
 	return callboard.Location{ID: id, Type: typ, Target: target}, nil

@@ -24,6 +24,9 @@ type DB struct {
 	d     *dialect
 	write *sql.DB // write transactions; on SQLite a single connection
 	read  *sql.DB // queries; the same pool as write on PostgreSQL
+	dsn   string  // as given to Open, for ListenChanges' own connection
+
+	origin string // SetOrigin's; written in change-log rows
 
 	// The background maintainer, when the dialect needs one: kick asks
 	// for a checkpoint or analyze, stop ends the goroutine, which closes done.
@@ -54,7 +57,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, callboard.Wrap(callboard.ErrorKind(err), err, "open %s database", d.name)
 	}
-	db := &DB{d: d, write: write, read: read}
+	db := &DB{d: d, write: write, read: read, dsn: dsn}
 	if err := write.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, callboard.Wrap(callboard.Internal, err, "connect to %s database", d.name)

@@ -20,9 +20,15 @@ const taskColumns = `id, spec, status, created_by, created_at, last_heartbeat_at
 func (db *DB) CreateTask(ctx context.Context, spec json.RawMessage, createdBy string, secrets []byte) (callboard.Task, error) {
 	t := callboard.Task{ID: uuid.NewString(), Spec: spec, Status: callboard.TaskOpen,
 		CreatedBy: createdBy, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	_, err := db.write.ExecContext(ctx, db.d.rebind(
-		`INSERT INTO tasks (id, spec, status, created_by, secrets, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-		t.ID, string(spec), string(t.Status), createdBy, secrets, t.CreatedAt)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.d.rebind(
+			`INSERT INTO tasks (id, spec, status, created_by, secrets, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			t.ID, string(spec), string(t.Status), createdBy, secrets, t.CreatedAt)
+		if err != nil {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeTask, []string{t.ID})
+	})
 	if err != nil {
 		return callboard.Task{}, db.classify(err, "task")
 	}
@@ -134,10 +140,18 @@ func (db *DB) ClaimTask(ctx context.Context) (callboard.Task, bool, error) {
 		return callboard.Task{}, false, db.classify(err, "claim task")
 	}
 	now := time.Now().UTC()
-	t, err := scanTask(db.write.QueryRowContext(ctx, db.d.rebind(
-		`UPDATE tasks SET status = 'processing', last_heartbeat_at = ?
-		 WHERE id = (`+db.d.claimTask+`) AND status = 'open'
-		 RETURNING `+taskColumns), now))
+	var t callboard.Task
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = scanTask(tx.QueryRowContext(ctx, db.d.rebind(
+			`UPDATE tasks SET status = 'processing', last_heartbeat_at = ?
+			 WHERE id = (`+db.d.claimTask+`) AND status = 'open'
+			 RETURNING `+taskColumns), now))
+		if err != nil {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeTask, []string{t.ID})
+	})
 	if err == sql.ErrNoRows {
 		return callboard.Task{}, false, nil
 	}
@@ -175,13 +189,15 @@ func (db *DB) FinishTask(ctx context.Context, id string, status callboard.TaskSt
 			return err
 		}
 		moved = true
-		if completion == nil {
-			return nil
+		if completion != nil {
+			_, err = tx.ExecContext(ctx, db.d.rebind(
+				`INSERT INTO task_events (task_id, type, body, created_at) VALUES (?, 'completion', ?, ?)`),
+				id, string(completion), time.Now().UTC().Truncate(time.Microsecond))
+			if err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, db.d.rebind(
-			`INSERT INTO task_events (task_id, type, body, created_at) VALUES (?, 'completion', ?, ?)`),
-			id, string(completion), time.Now().UTC().Truncate(time.Microsecond))
-		return err
+		return db.logChanges(ctx, tx, callboard.ChangeTask, []string{id})
 	})
 	if err != nil {
 		return db.classify(err, "task "+id)
@@ -207,12 +223,22 @@ func (db *DB) moveTask(ctx context.Context, id, set string, args []any, from ...
 	for _, s := range from {
 		args = append(args, string(s))
 	}
-	res, err := db.write.ExecContext(ctx, db.d.rebind(
-		`UPDATE tasks SET `+set+` WHERE id = ? AND status IN (`+placeholders(len(from))+`)`), args...)
+	var n int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(
+			`UPDATE tasks SET `+set+` WHERE id = ? AND status IN (`+placeholders(len(from))+`)`), args...)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeTask, []string{id})
+	})
 	if err != nil {
 		return db.classify(err, "task "+id)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if n == 0 {
 		t, err := db.Task(ctx, id)
 		if err != nil {
 			return err
@@ -225,32 +251,53 @@ func (db *DB) moveTask(ctx context.Context, id, set string, args []any, from ...
 // RecoverTasks reopens processing tasks whose worker stopped beating
 // before the given time.
 func (db *DB) RecoverTasks(ctx context.Context, before time.Time) ([]string, error) {
-	rows, err := db.write.QueryContext(ctx, db.d.rebind(
-		`UPDATE tasks SET status = 'open' WHERE status = 'processing' AND last_heartbeat_at < ? RETURNING id`),
-		before.UTC())
+	var ids []string
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.d.rebind(
+			`UPDATE tasks SET status = 'open' WHERE status = 'processing' AND last_heartbeat_at < ? RETURNING id`),
+			before.UTC())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeTask, ids)
+	})
 	if err != nil {
 		return nil, db.classify(err, "recover tasks")
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, db.classify(err, "recover tasks")
-		}
-		ids = append(ids, id)
-	}
-	return ids, db.classify(rows.Err(), "recover tasks")
+	return ids, nil
 }
 
 // CancelTask cancels an open task at once and flags a processing one for
 // its worker. Errors: NotFound, Internal.
 func (db *DB) CancelTask(ctx context.Context, id string) (callboard.TaskStatus, error) {
-	_, err := db.write.ExecContext(ctx, db.d.rebind(
-		`UPDATE tasks SET
-		   status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END,
-		   cancel_requested = CASE WHEN status = 'processing' THEN TRUE ELSE cancel_requested END
-		 WHERE id = ?`), id)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(
+			`UPDATE tasks SET
+			   status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END,
+			   cancel_requested = CASE WHEN status = 'processing' THEN TRUE ELSE cancel_requested END
+			 WHERE id = ?`), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.logChanges(ctx, tx, callboard.ChangeTask, []string{id})
+	})
 	if err != nil {
 		return "", db.classify(err, "task "+id)
 	}
@@ -280,6 +327,9 @@ func (db *DB) RetryTask(ctx context.Context, id string, resetSteps bool) error {
 		} else {
 			// Steps that did not complete run again.
 			_, err = tx.ExecContext(ctx, db.d.rebind(`DELETE FROM task_steps WHERE task_id = ? AND status NOT IN ('completed', 'skipped')`), id)
+		}
+		if err == nil {
+			err = db.logChanges(ctx, tx, callboard.ChangeTask, []string{id})
 		}
 		return db.classify(err, "task "+id)
 	})

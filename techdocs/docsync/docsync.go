@@ -101,6 +101,15 @@ type Options struct {
 	GitFreshness time.Duration
 	// GitBinary is the git executable; empty is "git" on PATH.
 	GitBinary string
+
+	// Claim, when set, decides whether this replica runs a background
+	// pass: replicas sharing a database grant it to one of them per
+	// Interval (a lease), so each site is built once, not once per
+	// replica. Nil runs every pass. Sync (a user's request) always runs.
+	Claim func(ctx context.Context) bool
+	// Published, when set, is told each entity whose site a build
+	// published (to log it for the other replicas).
+	Published func(ctx context.Context, ref callboard.EntityRef)
 }
 
 // Status is what is known about an entity's docs builds in this process.
@@ -196,8 +205,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 	}
 }
 
-// syncAll runs one background pass.
+// syncAll runs one background pass, if this replica may.
 func (s *Syncer) syncAll(ctx context.Context) {
+	if s.opts.Claim != nil && !s.opts.Claim(ctx) {
+		return
+	}
 	entities, err := s.opts.Entities(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -305,6 +317,9 @@ func (s *Syncer) syncEntity(ctx context.Context, e *callboard.Entity) (bool, err
 			st.Warnings = warnings
 		}
 	})
+	if updated && s.opts.Published != nil {
+		s.opts.Published(ctx, ref)
+	}
 	return updated, nil
 }
 
