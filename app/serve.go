@@ -160,8 +160,11 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		Logger:             log,
 		Limits: descriptor.Limits{
 			MaxPlaceholders:     cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
-			MaxBytes:        int64(cfg.Catalog.Limits.MaxEntityBytes),
+			MaxBytes:            int64(cfg.Catalog.Limits.MaxEntityBytes),
+			MaxFileBytes:        int64(cfg.Catalog.Limits.MaxRegisteredFileBytes),
+			MaxPlaceholderBytes: int64(cfg.Catalog.Limits.MaxPlaceholderBytes),
 		},
+		MaxStaticFileBytes: int64(cfg.Catalog.Limits.MaxFileBytes),
 	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}

@@ -253,7 +253,7 @@ func diskReader(root, from string) descriptor.ReadFunc {
 		if rel, err := filepath.Rel(root, target); err != nil || !filepath.IsLocal(rel) {
 			return nil, callboard.Errorf(callboard.Forbidden, "refused: %s is outside the repository %s; placeholders read files only inside the repository", target, root)
 		}
-		return catalog.ReadInRoot(root, from, target, descriptor.MaxFileSize)
+		return catalog.ReadInRoot(root, from, target, descriptor.DefaultMaxPlaceholderBytes)
 	}
 }
 
