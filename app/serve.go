@@ -165,6 +165,10 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 			MaxPlaceholderBytes: int64(cfg.Catalog.Limits.MaxPlaceholderBytes),
 		},
 		MaxStaticFileBytes: int64(cfg.Catalog.Limits.MaxFileBytes),
+		IngestMemoryLimit:  int64(cfg.Catalog.IngestMemoryLimit),
+	}
+	if opts.IngestMemoryLimit == 0 {
+		opts.IngestMemoryLimit = -1 // 0 in config turns it off
 	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}

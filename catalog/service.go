@@ -50,6 +50,12 @@ type Options struct {
 	// of registered locations. 0 means
 	// descriptor.DefaultMaxTrustedFileBytes.
 	MaxStaticFileBytes int64
+	// IngestMemoryLimit is the Go memory limit (debug.SetMemoryLimit) while
+	// the first pass over an empty catalog runs, so that the collector
+	// works harder instead of letting the heap double on a 100k ingest
+	// (catalog.ingestMemoryLimit). 0 means DefaultIngestMemoryLimit;
+	// negative leaves the limit alone.
+	IngestMemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to
 	// ("type:target" of the registered or configured location), how long

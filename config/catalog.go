@@ -25,6 +25,9 @@ type Catalog struct {
 	ProcessingInterval Duration `yaml:"processingInterval"`
 	// Limits bound what one entity may grow to (callboard's key).
 	Limits CatalogLimits `yaml:"limits"`
+	// IngestMemoryLimit is the Go memory limit while the first ingest of
+	// an empty catalog runs; 0 leaves the runtime's alone (callboard's key).
+	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 }
 
 // CatalogLimits is catalog.limits: how large one descriptor document may
