@@ -15,7 +15,7 @@ import (
 // twice or out of order harmless: the last application wins and it reads
 // the latest commit.
 
-// applyChunk bounds the refs read from the store at once.
+// followChunk bounds the refs read from the store at once.
 const followChunk = 2000
 
 // ApplyChanges brings the graph and index up to date with the stored state
