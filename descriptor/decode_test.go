@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"callboard"
 )
 
 // decodeCases are documents whose direct decoding must equal JSON's, or
@@ -27,19 +29,19 @@ var decodeCases = []string{
 func checkDecode(t *testing.T, name string, raw map[string]any) {
 	t.Helper()
 	want, wantErr := decodeJSON(raw)
-	got, ok := decodeDirect(raw)
+	got, ok := callboard.EntityFromValue(raw)
 	if !ok {
 		return // decode falls back to decodeJSON
 	}
 	if wantErr != nil {
-		t.Errorf("%s: decodeDirect accepted what JSON refuses (%v)", name, wantErr)
+		t.Errorf("%s: EntityFromValue accepted what JSON refuses (%v)", name, wantErr)
 		return
 	}
 	if got.Metadata.Namespace == "" {
 		got.Metadata.Namespace = "default" // as decode and decodeJSON do
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s: decodeDirect differs from the JSON round trip (-json +direct):\n%s", name, diff)
+		t.Errorf("%s: EntityFromValue differs from the JSON round trip (-json +direct):\n%s", name, diff)
 	}
 }
 

@@ -96,7 +96,7 @@ func decode(d *Doc) (*callboard.Entity, error) {
 		})
 	}
 	if m, ok := raw.(map[string]any); ok {
-		if e, ok := decodeDirect(m); ok {
+		if e, ok := callboard.EntityFromValue(m); ok {
 			if e.Metadata.Namespace == "" {
 				e.Metadata.Namespace = callboard.DefaultNamespace
 			}

@@ -1,36 +1,33 @@
-package descriptor
+package callboard
 
-import (
-	"unicode/utf8"
+import "unicode/utf8"
 
-	"callboard"
-)
-
-// decodeDirect builds the entity from raw without going through JSON:
-// the values are JSON-shaped already, and the encode/decode round trip was
-// a tenth of ingest's CPU. It returns false for anything whose JSON
-// decoding it does not reproduce exactly (a key decode would match only
-// case-insensitively, a null inside a typed field, invalid UTF-8 that JSON
-// replaces), and decode then takes the JSON path. The entity shares raw's
-// spec and extra metadata values: raw is not used afterwards.
-func decodeDirect(raw map[string]any) (*callboard.Entity, bool) {
-	var e callboard.Entity
+// EntityFromValue builds the entity that decoding raw's JSON would give,
+// without going through JSON: raw holds JSON values already (a parsed
+// descriptor, or a stored body decoded into map[string]any, which is twice
+// as fast as decoding into Entity). It returns false for anything whose
+// JSON decoding it does not reproduce exactly (relations and status, a key
+// JSON would match only case-insensitively, a null inside a typed field,
+// invalid UTF-8 that JSON replaces): the caller then decodes through JSON.
+// The entity shares raw's spec and extra metadata values.
+func EntityFromValue(raw map[string]any) (*Entity, bool) {
+	var e Entity
 	for k, v := range raw {
 		ok := true
 		switch k {
 		case "apiVersion":
-			e.APIVersion, ok = optString(v)
+			e.APIVersion, ok = optStringValue(v)
 		case "kind":
-			e.Kind, ok = optString(v)
+			e.Kind, ok = optStringValue(v)
 		case "metadata":
 			m, isMap := v.(map[string]any)
-			ok = isMap && directMetadata(m, &e.Metadata)
+			ok = isMap && metadataFromValue(m, &e.Metadata)
 		case "spec":
 			if v == nil {
 				continue
 			}
 			m, isMap := v.(map[string]any)
-			ok = isMap && validJSON(m)
+			ok = isMap && jsonValue(m)
 			e.Spec = m
 		default:
 			ok = false
@@ -42,32 +39,34 @@ func decodeDirect(raw map[string]any) (*callboard.Entity, bool) {
 	return &e, true
 }
 
-func directMetadata(m map[string]any, md *callboard.Metadata) bool {
+// metadataFromValue fills md from a metadata object as Metadata's
+// UnmarshalJSON would.
+func metadataFromValue(m map[string]any, md *Metadata) bool {
 	for k, v := range m {
 		ok := true
 		switch k {
 		case "uid":
-			md.UID, ok = optString(v)
+			md.UID, ok = optStringValue(v)
 		case "etag":
-			md.Etag, ok = optString(v)
+			md.Etag, ok = optStringValue(v)
 		case "name":
-			md.Name, ok = optString(v)
+			md.Name, ok = optStringValue(v)
 		case "namespace":
-			md.Namespace, ok = optString(v)
+			md.Namespace, ok = optStringValue(v)
 		case "title":
-			md.Title, ok = optString(v)
+			md.Title, ok = optStringValue(v)
 		case "description":
-			md.Description, ok = optString(v)
+			md.Description, ok = optStringValue(v)
 		case "labels":
-			md.Labels, ok = stringMap(v)
+			md.Labels, ok = stringMapValue(v)
 		case "annotations":
-			md.Annotations, ok = stringMap(v)
+			md.Annotations, ok = stringMapValue(v)
 		case "tags":
-			md.Tags, ok = stringList(v)
+			md.Tags, ok = stringListValue(v)
 		case "links":
-			md.Links, ok = links(v)
+			md.Links, ok = linksValue(v)
 		default:
-			if !utf8.ValidString(k) || !validJSON(v) {
+			if !utf8.ValidString(k) || !jsonValue(v) {
 				return false
 			}
 			if md.Extra == nil {
@@ -82,8 +81,8 @@ func directMetadata(m map[string]any, md *callboard.Metadata) bool {
 	return true
 }
 
-// optString is a string field: null decodes as "".
-func optString(v any) (string, bool) {
+// optStringValue is a string field: null decodes as "".
+func optStringValue(v any) (string, bool) {
 	switch s := v.(type) {
 	case nil:
 		return "", true
@@ -94,7 +93,7 @@ func optString(v any) (string, bool) {
 }
 
 // stringMap is a map[string]string field: null is nil, {} is empty.
-func stringMap(v any) (map[string]string, bool) {
+func stringMapValue(v any) (map[string]string, bool) {
 	if v == nil {
 		return nil, true
 	}
@@ -113,7 +112,7 @@ func stringMap(v any) (map[string]string, bool) {
 	return out, true
 }
 
-func stringList(v any) ([]string, bool) {
+func stringListValue(v any) ([]string, bool) {
 	if v == nil {
 		return nil, true
 	}
@@ -132,7 +131,7 @@ func stringList(v any) ([]string, bool) {
 	return out, true
 }
 
-func links(v any) ([]callboard.Link, bool) {
+func linksValue(v any) ([]Link, bool) {
 	if v == nil {
 		return nil, true
 	}
@@ -140,7 +139,7 @@ func links(v any) ([]callboard.Link, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]callboard.Link, len(l))
+	out := make([]Link, len(l))
 	for i, x := range l {
 		m, ok := x.(map[string]any)
 		if !ok {
@@ -168,9 +167,9 @@ func links(v any) ([]callboard.Link, bool) {
 	return out, true
 }
 
-// validJSON reports whether v survives a JSON round trip unchanged: only
+// jsonValue reports whether v survives a JSON round trip unchanged: only
 // JSON types, and strings and keys of valid UTF-8.
-func validJSON(v any) bool {
+func jsonValue(v any) bool {
 	switch v := v.(type) {
 	case nil, bool, float64:
 		return true
@@ -178,14 +177,14 @@ func validJSON(v any) bool {
 		return utf8.ValidString(v)
 	case []any:
 		for _, x := range v {
-			if !validJSON(x) {
+			if !jsonValue(x) {
 				return false
 			}
 		}
 		return true
 	case map[string]any:
 		for k, x := range v {
-			if !utf8.ValidString(k) || !validJSON(x) {
+			if !utf8.ValidString(k) || !jsonValue(x) {
 				return false
 			}
 		}
