@@ -171,7 +171,9 @@ func (r *validateReport) checkFile(ctx context.Context, file, root string, expli
 		return
 	}
 	r.Files++
-	docs, problems := descriptor.Parse(file, data)
+	// The operator's own files, like catalog.locations entries, may be big
+	// exports of one kind.
+	docs, problems := descriptor.ParseWith(file, data, descriptor.Limits{MaxFileBytes: descriptor.DefaultMaxTrustedFileBytes})
 	r.Problems = append(r.Problems, problems...)
 	abs, err := filepath.Abs(file)
 	if err != nil {
