@@ -167,9 +167,6 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		MaxStaticFileBytes: int64(cfg.Catalog.Limits.MaxFileBytes),
 		IngestMemoryLimit:  int64(cfg.Catalog.IngestMemoryLimit),
 	}
-	if opts.IngestMemoryLimit == 0 {
-		opts.IngestMemoryLimit = -1 // 0 in config turns it off
-	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}
 		for _, r := range cfg.Catalog.Rules {

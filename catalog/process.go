@@ -386,20 +386,13 @@ func (s *Service) final(se *callboard.StoredEntity) *callboard.Entity {
 	return &e
 }
 
-// DefaultIngestMemoryLimit is Options.IngestMemoryLimit's default: at 100k
-// entities the heap after collection is about a quarter of it.
-const DefaultIngestMemoryLimit = 256 << 20
-
 // limitMemory sets Options.IngestMemoryLimit for a first ingest and
 // returns the func that restores the previous limit. A soft limit: past
 // it the collector runs more often, it never fails an allocation.
 func (s *Service) limitMemory() func() {
 	limit := s.opts.IngestMemoryLimit
-	if limit < 0 {
+	if limit <= 0 {
 		return func() {}
-	}
-	if limit == 0 {
-		limit = DefaultIngestMemoryLimit
 	}
 	prev := debug.SetMemoryLimit(limit)
 	return func() { debug.SetMemoryLimit(prev) }

@@ -50,11 +50,13 @@ type Options struct {
 	// of registered locations. 0 means
 	// descriptor.DefaultMaxTrustedFileBytes.
 	MaxStaticFileBytes int64
-	// IngestMemoryLimit is the Go memory limit (debug.SetMemoryLimit) while
-	// the first pass over an empty catalog runs, so that the collector
-	// works harder instead of letting the heap double on a 100k ingest
-	// (catalog.ingestMemoryLimit). 0 means DefaultIngestMemoryLimit;
-	// negative leaves the limit alone.
+	// IngestMemoryLimit, when positive, is the Go memory limit
+	// (debug.SetMemoryLimit) while the first pass over an empty catalog
+	// runs, so that the collector works harder instead of letting the heap
+	// double (catalog.ingestMemoryLimit). Off by default: set below the
+	// ingest's live heap (235 MB at 100k entities) the collector runs
+	// nearly without pause; 256 MiB at 100k took ingest CPU from 39 s to
+	// 66 s and did not lower peak RSS.
 	IngestMemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to

@@ -91,8 +91,6 @@ const (
 	DefaultMaxFileBytes           = ByteSize(64 << 20)
 	DefaultMaxRegisteredFileBytes = ByteSize(4 << 20)
 	DefaultMaxPlaceholderBytes    = ByteSize(4 << 20)
-	// catalog.ingestMemoryLimit (catalog.DefaultIngestMemoryLimit).
-	DefaultIngestMemoryLimit = ByteSize(256 << 20)
 )
 
 // Default returns the configuration `callboard serve` uses with no files:
@@ -109,7 +107,6 @@ func Default() *Config {
 		Catalog: Catalog{
 			OrphanStrategy:     DefaultOrphanStrategy,
 			ProcessingInterval: DefaultProcessingInterval,
-			IngestMemoryLimit:  DefaultIngestMemoryLimit,
 			Limits: CatalogLimits{
 				MaxPlaceholdersPerEntity: DefaultMaxPlaceholdersPerEntity,
 				MaxEntityBytes:           DefaultMaxEntityBytes,

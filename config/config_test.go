@@ -262,7 +262,6 @@ func TestBackstagePair(t *testing.T) {
 		OrphanStrategy:     "keep",
 		ProcessingInterval: config.Duration(time.Hour),
 		Limits:             config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20, MaxFileBytes: 64 << 20, MaxRegisteredFileBytes: 4 << 20, MaxPlaceholderBytes: 4 << 20},
-		IngestMemoryLimit:  256 << 20,
 	}
 	if diff := cmp.Diff(wantCatalog, c.Catalog); diff != "" {
 		t.Errorf("Catalog (-want +got):\n%s", diff)
