@@ -25,7 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runBenchSearch(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "catalog" {
-		fmt.Fprintln(stderr, "usage: callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-duration 3s] [-concurrency 8] [-json]\n       callboard bench search [-n 100000] [-pages 10000] [-db sqlite,postgres]")
+		fmt.Fprintln(stderr, "usage: callboard bench catalog [-n 10000,100000] [-db sqlite|postgres] [-layout repos|kinds] [-duration 3s] [-concurrency 8] [-json]\n       callboard bench search [-n 100000] [-pages 10000] [-db sqlite,postgres]")
 		return errSilent
 	}
 	fs := flag.NewFlagSet("bench catalog", flag.ContinueOnError)
@@ -33,6 +33,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	nList := fs.String("n", "10000", "entity counts to measure, comma-separated (10k and 100k work too)")
 	seed := fs.Int64("seed", 1, "orggen seed")
 	db := fs.String("db", "sqlite", "database: sqlite (a temp file) or postgres (a temp schema at -pg-url)")
+	layout := fs.String("layout", "repos", "generated files: repos (many small files) or kinds (four big files, one export per kind)")
 	pgURL := fs.String("pg-url", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL for -db postgres")
 	dir := fs.String("dir", "", "directory for generated trees, reused across runs (default: a temp dir, removed)")
 	duration := fs.Duration("duration", 3*time.Second, "load-test time per query kind")
@@ -51,7 +52,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts := catalogbench.Options{
-		Seed: *seed, DB: *db, PGURL: *pgURL, Dir: *dir, Duration: *duration, SerialDuration: *serial,
+		Seed: *seed, Layout: *layout, DB: *db, PGURL: *pgURL, Dir: *dir, Duration: *duration, SerialDuration: *serial,
 		Concurrency: *conc, MaxRequests: *maxReq,
 	}
 	progress := stdout
@@ -122,7 +123,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // child process of this binary and returns the child's report with the
 // generate time filled in.
 func benchChild(ctx context.Context, opts catalogbench.Options, fs *flag.FlagSet, progress, stderr io.Writer) (*catalogbench.Report, error) {
-	gen, err := catalogbench.Generate(opts.Dir, opts.N, opts.Seed, progress)
+	gen, err := catalogbench.Generate(opts.Dir, opts.N, opts.Seed, opts.Layout, progress)
 	if err != nil {
 		return nil, err
 	}

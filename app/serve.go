@@ -159,9 +159,13 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		Reader:             reader,
 		Logger:             log,
 		Limits: descriptor.Limits{
-			MaxPlaceholders: cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
-			MaxBytes:        int64(cfg.Catalog.Limits.MaxEntityBytes),
+			MaxPlaceholders:     cfg.Catalog.Limits.MaxPlaceholdersPerEntity,
+			MaxBytes:            int64(cfg.Catalog.Limits.MaxEntityBytes),
+			MaxFileBytes:        int64(cfg.Catalog.Limits.MaxRegisteredFileBytes),
+			MaxPlaceholderBytes: int64(cfg.Catalog.Limits.MaxPlaceholderBytes),
 		},
+		MaxStaticFileBytes: int64(cfg.Catalog.Limits.MaxFileBytes),
+		IngestMemoryLimit:  int64(cfg.Catalog.IngestMemoryLimit),
 	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}

@@ -171,7 +171,9 @@ func (r *validateReport) checkFile(ctx context.Context, file, root string, expli
 		return
 	}
 	r.Files++
-	docs, problems := descriptor.Parse(file, data)
+	// The operator's own files, like catalog.locations entries, may be big
+	// exports of one kind.
+	docs, problems := descriptor.ParseWith(file, data, descriptor.Limits{MaxFileBytes: descriptor.DefaultMaxTrustedFileBytes})
 	r.Problems = append(r.Problems, problems...)
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -253,7 +255,7 @@ func diskReader(root, from string) descriptor.ReadFunc {
 		if rel, err := filepath.Rel(root, target); err != nil || !filepath.IsLocal(rel) {
 			return nil, callboard.Errorf(callboard.Forbidden, "refused: %s is outside the repository %s; placeholders read files only inside the repository", target, root)
 		}
-		return catalog.ReadInRoot(root, from, target, descriptor.MaxFileSize)
+		return catalog.ReadInRoot(root, from, target, descriptor.DefaultMaxPlaceholderBytes)
 	}
 }
 

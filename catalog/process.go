@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"callboard"
@@ -41,6 +42,9 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	defer s.runMu.Unlock()
 	if err := s.resync(ctx); err != nil {
 		return err
+	}
+	if s.Len() == 0 {
+		defer s.limitMemory()()
 	}
 	start := time.Now()
 	roots, err := s.roots(ctx)
@@ -396,4 +400,16 @@ func (s *Service) final(se *callboard.StoredEntity) *callboard.Entity {
 		e.Metadata.Annotations = ann
 	}
 	return &e
+}
+
+// limitMemory sets Options.IngestMemoryLimit for a first ingest and
+// returns the func that restores the previous limit. A soft limit: past
+// it the collector runs more often, it never fails an allocation.
+func (s *Service) limitMemory() func() {
+	limit := s.opts.IngestMemoryLimit
+	if limit <= 0 {
+		return func() {}
+	}
+	prev := debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(prev) }
 }

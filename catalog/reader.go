@@ -58,6 +58,21 @@ func (r *Reader) Read(ctx context.Context, typ, target string) ([]byte, error) {
 	return nil, callboard.Errorf(callboard.Invalid, "unsupported location type %q; use file or url", typ)
 }
 
+// readMax is Read with a URL's size bound raised or lowered to max (a
+// catalog.locations URL may serve a big exported file); files are bounded
+// by their caller.
+func (r *Reader) readMax(ctx context.Context, typ, target string, max int64) ([]byte, error) {
+	if typ != TypeURL {
+		return r.Read(ctx, typ, target)
+	}
+	urls := urlread.Reader{}
+	if r.URLs != nil {
+		urls = *r.URLs
+	}
+	urls.MaxBytes = max
+	return urls.Read(ctx, target)
+}
+
 // ReadPlaceholder reads a $text/$json/$yaml target of a descriptor read from
 // a location of type typ: URLs over HTTP, anything else as a path of typ.
 func (r *Reader) ReadPlaceholder(ctx context.Context, typ, target string) ([]byte, error) {

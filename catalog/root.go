@@ -144,68 +144,91 @@ func (p parentLoc) checkTarget(target string) error {
 // refused. Errors are Forbidden (refused), NotFound, Invalid (too large)
 // or Upstream.
 func ReadInRoot(root, from, target string, limit int64) ([]byte, error) {
-	if root == "" {
-		return nil, refuse("this location has no root to read files in")
-	}
-	root, target = absPath(root), absPath(target)
-	shown := shownPath(root, target)
-	if !inRoot(root, target) {
-		return nil, refuse("outside the location's root %s", shownRoot(root, from))
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
+	f, shown, err := openInRoot(root, from, target, limit)
 	if err != nil {
-		return nil, callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
-	}
-	real, err := filepath.EvalSymlinks(target)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
-	}
-	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
-	}
-	rel, err := filepath.Rel(realRoot, real)
-	if err != nil || !filepath.IsLocal(rel) {
-		return nil, refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
-	}
-	for _, sys := range []string{"/proc", "/sys", "/dev"} {
-		if inRoot(sys, real) && !inRoot(sys, realRoot) {
-			return nil, refuse("%s is a system file", shown)
-		}
-	}
-	r, err := os.OpenRoot(realRoot)
-	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
-	}
-	defer r.Close()
-	// O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
-	// refused as not regular. The os.Root refuses a symlink swapped in
-	// since the check above.
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
-	}
-	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, refuse("%s is not a regular file", shown)
-	}
-	if fi.Size() > limit {
-		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", shown, limit>>20)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
 	if int64(len(b)) > limit {
-		return nil, callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", shown, limit>>20)
+		return nil, tooLarge(shown, limit)
 	}
 	return b, nil
+}
+
+// tooLarge is the error of a file over limit bytes.
+func tooLarge(shown string, limit int64) error {
+	if limit%(1<<20) == 0 {
+		return callboard.Errorf(callboard.Invalid, "%s is larger than %d MiB", shown, limit>>20)
+	}
+	return callboard.Errorf(callboard.Invalid, "%s is larger than %d bytes", shown, limit)
+}
+
+// openInRoot opens target with ReadInRoot's checks, for a caller that
+// streams it (a big exported file is parsed document by document); the
+// file's size is at most limit when it is opened. It returns the name
+// messages show.
+func openInRoot(root, from, target string, limit int64) (*os.File, string, error) {
+	if root == "" {
+		return nil, "", refuse("this location has no root to read files in")
+	}
+	root, target = absPath(root), absPath(target)
+	shown := shownPath(root, target)
+	if !inRoot(root, target) {
+		return nil, "", refuse("outside the location's root %s", shownRoot(root, from))
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, "", callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
+	}
+	real, err := filepath.EvalSymlinks(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+	}
+	if err != nil {
+		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil, "", refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
+	}
+	for _, sys := range []string{"/proc", "/sys", "/dev"} {
+		if inRoot(sys, real) && !inRoot(sys, realRoot) {
+			return nil, "", refuse("%s is a system file", shown)
+		}
+	}
+	r, err := os.OpenRoot(realRoot)
+	if err != nil {
+		return nil, "", callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
+	}
+	defer r.Close() // the opened file outlives its root
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
+	// refused as not regular. The os.Root refuses a symlink swapped in
+	// since the check above.
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+	}
+	if err != nil {
+		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, "", refuse("%s is not a regular file", shown)
+	}
+	if fi.Size() > limit {
+		f.Close()
+		return nil, "", tooLarge(shown, limit)
+	}
+	return f, shown, nil
 }
 
 // pathErr strips the operation and path a *PathError repeats: the path

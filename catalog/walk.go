@@ -1,10 +1,13 @@
 package catalog
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -268,17 +271,28 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 			s.mu.Unlock()
 		}
 	}
-	var data []byte
+	lim, limitKey := s.fileLimits(p)
+	var src io.Reader
 	var err error
 	if typ == TypeFile {
-		data, err = ReadInRoot(p.root, p.fromDir(), target, maxReadSize)
+		var f *os.File
+		if f, _, err = openInRoot(p.root, p.fromDir(), target, lim.MaxFileBytes); err == nil {
+			defer f.Close()
+			src = bufio.NewReaderSize(f, 64<<10)
+		}
 	} else {
-		data, err = s.opts.Reader.Read(ctx, typ, target)
+		var data []byte
+		if data, err = s.opts.Reader.readMax(ctx, typ, target, lim.MaxFileBytes); err == nil {
+			src = bytes.NewReader(data)
+		}
 	}
 	if err != nil {
 		if callboard.ErrorKind(err) == callboard.NotFound && p.spec.optional {
 			fr.docs = nil // an optional location that is absent emits nothing
 			return fr
+		}
+		if callboard.ErrorKind(err) == callboard.Invalid && strings.Contains(callboard.ErrorMessage(err), "is larger than") {
+			err = callboard.Errorf(callboard.Invalid, "%s (%s)", callboard.ErrorMessage(err), limitKey)
 		}
 		fr.err, fr.refused = err, isRefused(err)
 		if ctx.Err() == nil {
@@ -286,14 +300,35 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		}
 		return fr
 	}
-	docs, problems := descriptor.ParseWith(fr.shown(), data, s.opts.Limits)
-	fr.problems = problems
-	for _, d := range docs {
+	// Documents are processed as they are parsed: a 64 MiB exported file
+	// never sits in memory as bytes and YAML nodes at once.
+	fr.problems = descriptor.ParseStream(fr.shown(), src, lim, func(d *descriptor.Doc) {
 		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
-	}
+	})
 	fr.cache = nil // reads are kept until applied; the targets need not be
 	remember()
 	return fr
+}
+
+// fileLimits are the limits of a file read for p: the operator's own
+// catalog.locations entries may hold big exported files
+// (catalog.limits.maxFileBytes); URL- and API-registered locations keep
+// the smaller Limits.MaxFileBytes. It returns the config key of the limit.
+func (s *Service) fileLimits(p parentLoc) (descriptor.Limits, string) {
+	lim := s.opts.Limits
+	if lim.MaxFileBytes <= 0 {
+		lim.MaxFileBytes = descriptor.DefaultMaxFileBytes
+	}
+	for _, l := range s.opts.Locations {
+		if p.origin == l.Type+":"+l.Target {
+			lim.MaxFileBytes = s.opts.MaxStaticFileBytes
+			if lim.MaxFileBytes <= 0 {
+				lim.MaxFileBytes = descriptor.DefaultMaxTrustedFileBytes
+			}
+			return lim, "catalog.limits.maxFileBytes"
+		}
+	}
+	return lim, "catalog.limits.maxRegisteredFileBytes"
 }
 
 // shown names the target in messages: relative to the location's root for

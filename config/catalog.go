@@ -25,6 +25,10 @@ type Catalog struct {
 	ProcessingInterval Duration `yaml:"processingInterval"`
 	// Limits bound what one entity may grow to (callboard's key).
 	Limits CatalogLimits `yaml:"limits"`
+	// IngestMemoryLimit is the Go memory limit while the first ingest of
+	// an empty catalog runs; 0 (the default) leaves the runtime's alone
+	// (callboard's key).
+	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 }
 
 // CatalogLimits is catalog.limits: how large one descriptor document may
@@ -37,6 +41,14 @@ type CatalogLimits struct {
 	// MaxEntityBytes bounds the document's keys and scalars, aliases
 	// expanded, plus the bytes its placeholders read.
 	MaxEntityBytes ByteSize `yaml:"maxEntityBytes"`
+	// MaxFileBytes bounds one file of a catalog.locations entry (the
+	// operator's own: an exported file of one kind may be tens of MiB).
+	MaxFileBytes ByteSize `yaml:"maxFileBytes"`
+	// MaxRegisteredFileBytes bounds one file of a location registered
+	// through the API or read from a URL location it names.
+	MaxRegisteredFileBytes ByteSize `yaml:"maxRegisteredFileBytes"`
+	// MaxPlaceholderBytes bounds one $text/$json/$yaml target.
+	MaxPlaceholderBytes ByteSize `yaml:"maxPlaceholderBytes"`
 }
 
 // Location is one entry of catalog.locations.
@@ -93,6 +105,18 @@ func (c Catalog) validate(cfg *Config) []error {
 	}
 	if c.Limits.MaxEntityBytes < 1<<10 {
 		bad("catalog.limits.maxEntityBytes", "must be at least 1KiB, got %s", c.Limits.MaxEntityBytes)
+	}
+	for _, l := range []struct {
+		key string
+		v   ByteSize
+	}{
+		{"maxFileBytes", c.Limits.MaxFileBytes},
+		{"maxRegisteredFileBytes", c.Limits.MaxRegisteredFileBytes},
+		{"maxPlaceholderBytes", c.Limits.MaxPlaceholderBytes},
+	} {
+		if l.v < 1<<10 {
+			bad("catalog.limits."+l.key, "must be at least 1KiB, got %s", l.v)
+		}
 	}
 	for i, l := range c.Locations {
 		p := fmt.Sprintf("catalog.locations[%d]", i)

@@ -90,6 +90,11 @@ const (
 	// DefaultMaxBytes; config does not import descriptor).
 	DefaultMaxPlaceholdersPerEntity = 100
 	DefaultMaxEntityBytes           = ByteSize(8 << 20)
+	// A catalog.locations file may be a 100k-entity export of one kind;
+	// URL- and API-registered files stay small (descriptor's defaults).
+	DefaultMaxFileBytes           = ByteSize(64 << 20)
+	DefaultMaxRegisteredFileBytes = ByteSize(4 << 20)
+	DefaultMaxPlaceholderBytes    = ByteSize(4 << 20)
 )
 
 // Default returns the configuration `callboard serve` uses with no files:
@@ -109,6 +114,9 @@ func Default() *Config {
 			Limits: CatalogLimits{
 				MaxPlaceholdersPerEntity: DefaultMaxPlaceholdersPerEntity,
 				MaxEntityBytes:           DefaultMaxEntityBytes,
+				MaxFileBytes:             DefaultMaxFileBytes,
+				MaxRegisteredFileBytes:   DefaultMaxRegisteredFileBytes,
+				MaxPlaceholderBytes:      DefaultMaxPlaceholderBytes,
 			},
 		},
 		Demo: true,

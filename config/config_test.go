@@ -264,7 +264,7 @@ func TestBackstagePair(t *testing.T) {
 		Readonly:           true,
 		OrphanStrategy:     "keep",
 		ProcessingInterval: config.Duration(time.Hour),
-		Limits:             config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20},
+		Limits:             config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20, MaxFileBytes: 64 << 20, MaxRegisteredFileBytes: 4 << 20, MaxPlaceholderBytes: 4 << 20},
 	}
 	if diff := cmp.Diff(wantCatalog, c.Catalog); diff != "" {
 		t.Errorf("Catalog (-want +got):\n%s", diff)
@@ -693,17 +693,17 @@ func TestCatalogSettings(t *testing.T) {
 		}},
 		{name: "providers left to plugins", yaml: "catalog: {providers: {github: {x: {anything: 1}}}}", check: func(t *testing.T, c config.Catalog) {}},
 		{name: "limits default", yaml: "catalog: {}", check: func(t *testing.T, c config.Catalog) {
-			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20}); c.Limits != want {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 8 << 20, MaxFileBytes: 64 << 20, MaxRegisteredFileBytes: 4 << 20, MaxPlaceholderBytes: 4 << 20}); c.Limits != want {
 				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
 			}
 		}},
-		{name: "limits in bytes", yaml: "catalog: {limits: {maxPlaceholdersPerEntity: 5, maxEntityBytes: 1048576}}", check: func(t *testing.T, c config.Catalog) {
-			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 5, MaxEntityBytes: 1 << 20}); c.Limits != want {
+		{name: "limits in bytes", yaml: "catalog: {limits: {maxPlaceholdersPerEntity: 5, maxEntityBytes: 1048576, maxFileBytes: 128MiB, maxRegisteredFileBytes: 1MiB, maxPlaceholderBytes: 2048}}", check: func(t *testing.T, c config.Catalog) {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 5, MaxEntityBytes: 1 << 20, MaxFileBytes: 128 << 20, MaxRegisteredFileBytes: 1 << 20, MaxPlaceholderBytes: 2048}); c.Limits != want {
 				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
 			}
 		}},
 		{name: "limits with a unit keep the other default", yaml: "catalog: {limits: {maxEntityBytes: 16 MiB}}", check: func(t *testing.T, c config.Catalog) {
-			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 16 << 20}); c.Limits != want {
+			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 16 << 20, MaxFileBytes: 64 << 20, MaxRegisteredFileBytes: 4 << 20, MaxPlaceholderBytes: 4 << 20}); c.Limits != want {
 				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
 			}
 		}},

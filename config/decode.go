@@ -137,7 +137,7 @@ var (
 		"config.Location", "{type, target, rules}",
 		"config.Rule", "{allow, locations}",
 		"config.database", "{client, connection}",
-		"config.CatalogLimits", "{maxPlaceholdersPerEntity, maxEntityBytes}",
+		"config.CatalogLimits", "{maxPlaceholdersPerEntity, maxEntityBytes, maxFileBytes, maxRegisteredFileBytes, maxPlaceholderBytes}",
 		"config.Catalog", "a mapping",
 		"config.App", "a mapping")
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type (.+)$`)

@@ -19,19 +19,36 @@ type Limits struct {
 	// scalars with aliases expanded, plus the bytes its placeholders read
 	// (catalog.limits.maxEntityBytes); 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxFileBytes bounds the file parsed; 0 means DefaultMaxFileBytes.
+	// The catalog raises it for its own catalog.locations files
+	// (catalog.limits.maxFileBytes) and keeps the default for URL- and
+	// API-registered ones (catalog.limits.maxRegisteredFileBytes).
+	MaxFileBytes int64
+	// MaxPlaceholderBytes bounds one $text/$json/$yaml target
+	// (catalog.limits.maxPlaceholderBytes); 0 means
+	// DefaultMaxPlaceholderBytes.
+	MaxPlaceholderBytes int64
 }
 
 // Defaults of Limits. A real descriptor is a few kilobytes and an API
-// definition pulled in with $text rarely passes a megabyte.
+// definition pulled in with $text rarely passes a megabyte. Files default
+// to the limit of untrusted (registered) locations: only the operator's
+// own catalog.locations earn DefaultMaxTrustedFileBytes, enough for an
+// exported file of 100k+ entities of one kind.
 const (
-	DefaultMaxPlaceholders = 100
-	DefaultMaxBytes        = 8 << 20
+	DefaultMaxPlaceholders     = 100
+	DefaultMaxBytes            = 8 << 20
+	DefaultMaxFileBytes        = 4 << 20
+	DefaultMaxTrustedFileBytes = 64 << 20
+	DefaultMaxPlaceholderBytes = 4 << 20
 )
 
 // Config keys named in limit errors, so that the reader knows what to raise.
 const (
 	placeholdersKey = "catalog.limits.maxPlaceholdersPerEntity"
 	bytesKey        = "catalog.limits.maxEntityBytes"
+	placeholderKey  = "catalog.limits.maxPlaceholderBytes"
+	fileKey         = "catalog.limits.maxFileBytes"
 )
 
 func (l Limits) withDefaults() Limits {
@@ -40,6 +57,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if l.MaxPlaceholderBytes <= 0 {
+		l.MaxPlaceholderBytes = DefaultMaxPlaceholderBytes
 	}
 	return l
 }

@@ -12,10 +12,9 @@ import (
 )
 
 // Limits that keep a hostile file from exhausting memory or time. A real
-// descriptor is a few kilobytes; these are far above that.
+// descriptor is a few kilobytes; these are far above that. The file's own
+// size is bounded by Limits.MaxFileBytes.
 const (
-	// MaxFileSize is the largest descriptor file Parse accepts.
-	MaxFileSize = 4 << 20
 	// maxDepth bounds nesting of the converted value; yaml.v3 itself stops
 	// at 10000, which is deeper than any JSON consumer should see.
 	maxDepth = 1000
@@ -50,15 +49,23 @@ func Parse(file string, data []byte) (docs []*Doc, problems []Problem) {
 	return ParseWith(file, data, Limits{})
 }
 
-// ParseWith is Parse with limits: a document whose aliases expand past
-// lim.MaxBytes is a problem, and ResolvePlaceholders applies lim to the
-// documents returned.
+// ParseWith is Parse with limits: a file over lim.MaxFileBytes or a
+// document whose aliases expand past lim.MaxBytes is a problem, and
+// ResolvePlaceholders applies lim to the documents returned.
 func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Problem) {
+	problems = ParseStream(file, bytes.NewReader(data), lim, func(d *Doc) { docs = append(docs, d) })
+	return docs, problems
+}
+
+// ParseStream reads a multi-document YAML stream from r and hands each
+// document to each as soon as it is converted, so that memory is bounded
+// by the largest document rather than the file (an exported file of one
+// kind may hold 100k entities). Lines stay those of the whole stream. A
+// stream past lim.MaxFileBytes stops with a problem saying so; the
+// documents before it have been handed over.
+func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problems []Problem) {
 	lim = lim.withDefaults()
-	if len(data) > MaxFileSize {
-		return nil, []Problem{{File: file, Message: fmt.Sprintf(
-			"file is %d bytes; descriptors may be at most %d bytes (split it into several files)", len(data), MaxFileSize)}}
-	}
+	lr := &limitedReader{r: r, left: lim.MaxFileBytes}
 	defer func() {
 		// yaml.v3 has panicked on malformed input before; a bad file must
 		// never take the caller down.
@@ -66,10 +73,14 @@ func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Pr
 			problems = append(problems, Problem{File: file, Message: fmt.Sprintf("cannot parse YAML: %v", r)})
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(lr)
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
+		if lr.over {
+			return append(problems, Problem{File: file, Message: fmt.Sprintf(
+				"the file is larger than %s (%s); split it into several files or raise the limit", fileKey, formatBytes(lim.MaxFileBytes))})
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -82,11 +93,38 @@ func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Pr
 		d, ps := convertDoc(file, &n, lim)
 		problems = append(problems, ps...)
 		if d != nil {
-			docs = append(docs, d)
+			each(d)
 		}
 	}
-	return docs, problems
+	return problems
 }
+
+// limitedReader fails once more than left bytes are read, remembering that
+// it did so that the problem names the limit, not yaml's "input error".
+type limitedReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		l.over = true
+		return 0, errFileTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.over = true
+		return 0, errFileTooLarge
+	}
+	return n, err
+}
+
+var errFileTooLarge = errors.New("file too large")
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 

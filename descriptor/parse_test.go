@@ -197,7 +197,7 @@ func TestParseLimits(t *testing.T) {
 		wantIn string
 	}{
 		{name: "alias bomb", src: bomb.String(), wantIn: "alias bomb"},
-		{name: "huge file", src: "a: " + strings.Repeat("x", descriptor.MaxFileSize) + "\n", wantIn: "at most"},
+		{name: "huge file", src: "a: " + strings.Repeat("x", descriptor.DefaultMaxFileBytes) + "\n", wantIn: "catalog.limits.maxFileBytes (4 MiB)"},
 		{name: "deep flow nesting", src: strings.Repeat("[", 20000) + strings.Repeat("]", 20000), wantIn: "depth"},
 		{name: "deep nesting under limit of yaml.v3", src: "a: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000), wantIn: "levels deep"},
 	}

@@ -74,7 +74,7 @@ func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc
 			return nil, false
 		}
 		key, x := onlyEntry(ph)
-		v, size, err := resolve(ctx, key, x, base, read, lim.MaxBytes-used)
+		v, size, err := resolve(ctx, key, x, base, read, lim.MaxBytes-used, lim.MaxPlaceholderBytes)
 		used += size
 		if used > lim.MaxBytes {
 			d.overLimit = true
@@ -154,7 +154,7 @@ func (d *Doc) Skipped() []Skipped {
 // the placeholder adds to the document: the bytes read or, for $yaml whose
 // aliases expand, the bytes of the expanded value. Past room it stops
 // converting and returns a size over room.
-func resolve(ctx context.Context, key, x, base string, read ReadFunc, room int64) (v any, size int64, err error) {
+func resolve(ctx context.Context, key, x, base string, read ReadFunc, room, maxTarget int64) (v any, size int64, err error) {
 	target, err := resolveTarget(base, x)
 	if err != nil {
 		return nil, 0, err
@@ -176,6 +176,9 @@ func resolve(ctx context.Context, key, x, base string, read ReadFunc, room int64
 			}
 		}
 		return nil, 0, errors.New(msg)
+	}
+	if size > maxTarget {
+		return nil, 0, fmt.Errorf("%s is larger than %s (%s)", target, placeholderKey, formatBytes(maxTarget))
 	}
 	if size > room {
 		return nil, size, nil // over the limit: not worth converting
@@ -227,9 +230,6 @@ func resolveTarget(base, x string) (string, error) {
 // maxBytes. It returns the bytes of the value's keys and scalars, past
 // maxBytes when it stopped there.
 func parseYAMLValue(target string, data []byte, maxBytes int64) (any, int64, error) {
-	if len(data) > MaxFileSize {
-		return nil, 0, fmt.Errorf("%s is larger than %d bytes", target, MaxFileSize)
-	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {

@@ -95,6 +95,19 @@ func decode(d *Doc) (*callboard.Entity, error) {
 			return nil, skip
 		})
 	}
+	if m, ok := raw.(map[string]any); ok {
+		if e, ok := callboard.EntityFromValue(m); ok {
+			if e.Metadata.Namespace == "" {
+				e.Metadata.Namespace = callboard.DefaultNamespace
+			}
+			return e, nil
+		}
+	}
+	return decodeJSON(raw)
+}
+
+// decodeJSON is decode's general path, through encoding/json.
+func decodeJSON(raw any) (*callboard.Entity, error) {
 	b, err := json.Marshal(raw)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode entity as JSON: %v", err)

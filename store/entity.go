@@ -559,9 +559,20 @@ func scanRaw(rows *sql.Rows) (rawEntity, error) {
 // decode fills r.se from the JSON columns.
 func (r *rawEntity) decode() error {
 	se := r.se
-	se.Entity = new(callboard.Entity)
-	if err := json.Unmarshal(r.body, se.Entity); err != nil {
+	// Decoding into plain values and building the entity from them is
+	// twice as fast as decoding into Entity, whose metadata decoder splits
+	// the object first: this is most of a restart's load.
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
 		return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+	}
+	if e, ok := callboard.EntityFromValue(m); ok {
+		se.Entity = e
+	} else {
+		se.Entity = new(callboard.Entity)
+		if err := json.Unmarshal(r.body, se.Entity); err != nil {
+			return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+		}
 	}
 	strs, err := appendStrings(nil, r.edges)
 	if err != nil || len(strs)%3 != 0 {

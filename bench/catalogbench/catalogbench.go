@@ -34,6 +34,9 @@ import (
 type Options struct {
 	N    int   // entities to generate; required
 	Seed int64 // orggen seed; 0 means 1
+	// Layout is orggen's: "repos" (default: many small files) or "kinds"
+	// (four big files, one org export per kind).
+	Layout string
 
 	// DB is "sqlite" (default: a fresh file under Dir) or "postgres" (a
 	// fresh schema in the database at PGURL, dropped at the end).
@@ -67,6 +70,12 @@ func (o *Options) defaults() error {
 	if o.DB == "" {
 		o.DB = "sqlite"
 	}
+	if o.Layout == "" {
+		o.Layout = orggen.LayoutRepos
+	}
+	if o.Layout != orggen.LayoutRepos && o.Layout != orggen.LayoutKinds {
+		return fmt.Errorf("catalogbench: unknown layout %q (want %s or %s)", o.Layout, orggen.LayoutRepos, orggen.LayoutKinds)
+	}
 	if o.DB != "sqlite" && o.DB != "postgres" {
 		return fmt.Errorf("catalogbench: unknown database %q (want sqlite or postgres)", o.DB)
 	}
@@ -93,6 +102,7 @@ type Report struct {
 	N         int            `json:"n"`
 	Seed      int64          `json:"seed"`
 	DB        string         `json:"db"`
+	Layout    string         `json:"layout"`
 	CPUs      int            `json:"cpus"` // GOMAXPROCS
 	GoVersion string         `json:"goVersion"`
 	Files     int            `json:"files"`
@@ -153,7 +163,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Report, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	rep := &Report{N: opts.N, Seed: opts.Seed, DB: opts.DB, CPUs: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+	rep := &Report{N: opts.N, Seed: opts.Seed, DB: opts.DB, Layout: opts.Layout, CPUs: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 	dir := opts.Dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "callboard-bench-")
@@ -163,7 +173,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Report, error) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	tree, err := ensureTree(dir, opts.N, opts.Seed, rep, out)
+	tree, err := ensureTree(dir, opts.N, opts.Seed, opts.Layout, rep, out)
 	if err != nil {
 		return nil, err
 	}
@@ -374,8 +384,8 @@ func (b *bench) startup(ctx context.Context, dbase *database) error {
 
 // ensureTree returns the generated tree for (n, seed) under dir, writing it
 // unless a complete one is there.
-func ensureTree(dir string, n int, seed int64, rep *Report, out io.Writer) (string, error) {
-	name := fmt.Sprintf("org-n%d-s%d", n, seed)
+func ensureTree(dir string, n int, seed int64, layout string, rep *Report, out io.Writer) (string, error) {
+	name := treeName(n, seed, layout)
 	tree, marker := filepath.Join(dir, name), filepath.Join(dir, name+".done")
 	if st, err := readStats(marker); err == nil {
 		rep.Reused, rep.Files, rep.Bytes, rep.ByKind = true, st.Files, st.Bytes, st.ByKind
@@ -389,7 +399,7 @@ func ensureTree(dir string, n int, seed int64, rep *Report, out io.Writer) (stri
 	}
 	done := progressLine(out, "generate", fmt.Sprintf("%d entities (orggen, seed %d)", n, seed))
 	start := time.Now()
-	st, err := orggen.Generate(tree, n, seed)
+	st, err := orggen.GenerateLayout(tree, n, seed, layout)
 	rep.Generate = time.Since(start)
 	if err != nil {
 		done("failed")
@@ -406,15 +416,18 @@ func ensureTree(dir string, n int, seed int64, rep *Report, out io.Writer) (stri
 // Generate writes the tree for (n, seed) under dir unless it is there, and
 // returns how long generating took (zero when reused). The command calls
 // it before starting the measuring child process.
-func Generate(dir string, n int, seed int64, out io.Writer) (time.Duration, error) {
+func Generate(dir string, n int, seed int64, layout string, out io.Writer) (time.Duration, error) {
 	if seed == 0 {
 		seed = 1
 	}
-	if _, err := readStats(filepath.Join(dir, fmt.Sprintf("org-n%d-s%d.done", n, seed))); err == nil {
+	if layout == "" {
+		layout = orggen.LayoutRepos
+	}
+	if _, err := readStats(filepath.Join(dir, treeName(n, seed, layout)+".done")); err == nil {
 		return 0, nil // Run reports the reuse
 	}
 	rep := &Report{}
-	_, err := ensureTree(dir, n, seed, rep, out)
+	_, err := ensureTree(dir, n, seed, layout, rep, out)
 	return rep.Generate, err
 }
 
@@ -478,4 +491,13 @@ func writeHeapProfile(path string) error {
 // byNamePath is the by-name URL path of ref.
 func byNamePath(ref callboard.EntityRef) string {
 	return "/api/catalog/entities/by-name/" + ref.Kind + "/" + ref.Namespace + "/" + ref.Name
+}
+
+// treeName names the tree of (n, seed, layout) under Options.Dir; the
+// repos layout keeps the name it had before layouts existed.
+func treeName(n int, seed int64, layout string) string {
+	if layout == orggen.LayoutRepos {
+		return fmt.Sprintf("org-n%d-s%d", n, seed)
+	}
+	return fmt.Sprintf("org-n%d-s%d-%s", n, seed, layout)
 }

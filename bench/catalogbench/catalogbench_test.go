@@ -166,3 +166,29 @@ func BenchmarkLoad(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestRunKinds: the four-big-files layout ingests whole and is measured
+// like the repos layout.
+func TestRunKinds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and ingests 2,000 entities")
+	}
+	var progress bytes.Buffer
+	rep, err := catalogbench.Run(t.Context(), catalogbench.Options{
+		N: 2000, Layout: "kinds", Dir: t.TempDir(), Duration: 100 * time.Millisecond, SerialDuration: -1, Concurrency: 2,
+	}, &progress)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, progress.String())
+	}
+	if rep.Files != 5 || rep.Layout != "kinds" {
+		t.Errorf("Files = %d, Layout = %q; want 5 files of the kinds layout", rep.Files, rep.Layout)
+	}
+	if rep.Loaded < 2000 {
+		t.Errorf("Loaded = %d, want at least 2000", rep.Loaded)
+	}
+	for _, q := range rep.Queries {
+		if q.Errors > 0 {
+			t.Errorf("%s: %d errors", q.Name, q.Errors)
+		}
+	}
+}

@@ -51,8 +51,8 @@ func WriteSummary(w io.Writer, reports []*Report, concurrency int, perKind time.
 		return
 	}
 	r0 := reports[0]
-	fmt.Fprintf(w, "\ncallboard catalog benchmark: %s, seed %d, %d clients, %s per query kind, %d CPUs, %s %s/%s\n\n",
-		r0.DB, r0.Seed, concurrency, perKind, r0.CPUs, r0.GoVersion, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "\ncallboard catalog benchmark: %s, %s layout, seed %d, %d clients, %s per query kind, %d CPUs, %s %s/%s\n\n",
+		r0.DB, r0.Layout, r0.Seed, concurrency, perKind, r0.CPUs, r0.GoVersion, runtime.GOOS, runtime.GOARCH)
 	t := &table{}
 	head := []string{""}
 	for _, r := range reports {

@@ -31,7 +31,9 @@ type org struct {
 // "kind: K\nmetadata:\n  name: N\n", and components are repos/<name>/.
 func scanTree(tree string) (*org, error) {
 	var files []string
-	for _, pattern := range []string{"org/*.yaml", "systems/*.yaml", "resources/*.yaml", "repos/*/catalog-info.yaml"} {
+	// The repos layout's folders, and the kinds layout's four files.
+	for _, pattern := range []string{"org/*.yaml", "systems/*.yaml", "resources/*.yaml", "repos/*/catalog-info.yaml",
+		"org.yaml", "systems.yaml", "components.yaml", "apis.yaml"} {
 		m, err := filepath.Glob(filepath.Join(tree, pattern))
 		if err != nil {
 			return nil, err

@@ -334,3 +334,29 @@ func TestGenerateValidates(t *testing.T) {
 		t.Errorf("validated %d entities, want %d", n, st.Entities)
 	}
 }
+
+// The kinds layout holds the same entities as the repos layout, in five
+// files (the root and four big ones).
+func TestGenerateKinds(t *testing.T) {
+	const n = 2000
+	dir := t.TempDir()
+	st, err := orggen.GenerateLayout(dir, n, 7, orggen.LayoutKinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := checkTree(t, dir, n, st)
+	_, want := mustGenerate(t, n, 7)
+	if diff := cmp.Diff(want.ByKind, st.ByKind); diff != "" {
+		t.Errorf("kinds layout ByKind differs from repos layout (-repos +kinds):\n%s", diff)
+	}
+	if st.Files != 5 {
+		t.Errorf("%d files, want 5", st.Files)
+	}
+	files := map[string]bool{}
+	for _, e := range kinds.entities {
+		files[filepath.Base(e.file)] = true
+	}
+	if len(files) != 5 {
+		t.Errorf("entities come from %v, want the root and four files", files)
+	}
+}
