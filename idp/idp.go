@@ -136,11 +136,13 @@ func (m *IDP) Compute(ctx context.Context) (*Metrics, error) {
 	out := &Metrics{ComputedAt: now, Templates: []TemplateUsage{}, Definitions: definitions}
 	var components []string
 	var docs []callboard.EntityRef
+	loaded := true // an empty catalog is one still loading: its zeros are not kept
 	if m.src.Entities != nil {
 		es, err := m.src.Entities(ctx)
 		if err != nil {
 			return nil, err
 		}
+		loaded = len(es) > 0
 		for _, e := range es {
 			if strings.EqualFold(e.Kind, "component") {
 				components = append(components, e.Ref().String())
@@ -182,9 +184,11 @@ func (m *IDP) Compute(ctx context.Context) (*Metrics, error) {
 		}
 		out.NewServiceLeadTime = leadTime(samples)
 	}
-	m.mu.Lock()
-	m.latest = out
-	m.mu.Unlock()
+	if loaded {
+		m.mu.Lock()
+		m.latest = out
+		m.mu.Unlock()
+	}
 	return out, nil
 }
 

@@ -181,9 +181,11 @@ func (q *Quality) analyze(ctx context.Context) (*Report, error) {
 		}
 	}
 	r := Analyze(es, q.src.Now().UTC(), q.maxAge)
-	q.mu.Lock()
-	q.report = r
-	q.mu.Unlock()
+	if len(es) > 0 { // an empty catalog is one still loading: not kept
+		q.mu.Lock()
+		q.report = r
+		q.mu.Unlock()
+	}
 	return r, nil
 }
 
