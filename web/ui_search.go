@@ -79,7 +79,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.fill(r.URL, req, rs)
 	}
-	p := &page{Title: "Search", Subtitle: "Entities, documentation and templates", Nav: "home", Query: term, Data: v}
+	p := &page{Title: "Search", Subtitle: "Entities, documentation and templates", Nav: "search", Query: term, Data: v}
 	if partial {
 		w.Header().Set("Cache-Control", "no-store")
 		return s.render(w, r, http.StatusOK, "search", "results", p)
@@ -188,7 +188,7 @@ func (s *Server) handleNameSearch(w http.ResponseWriter, r *http.Request, term s
 		return err
 	}
 	v := searchPageView{Term: term, Rows: rows, Total: total, More: "/catalog?q=" + url.QueryEscape(term)}
-	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "home", Query: term, Data: v}
+	p := &page{Title: "Search", Subtitle: "Entities by name, title, description, tags and owner", Nav: "search", Query: term, Data: v}
 	if partial {
 		w.Header().Set("Cache-Control", "no-store")
 		return s.render(w, r, http.StatusOK, "search", "results", p)
