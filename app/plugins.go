@@ -129,11 +129,14 @@ func (s *pluginSet) setup(ctx context.Context, cfg *config.Config, plugins []plu
 		// Each plugin its own client, so that its outside calls are
 		// measured under its ID (transport).
 		client := plugin.NewHTTPClient()
+		var wrap func(http.RoundTripper) http.RoundTripper
 		if s.transport != nil {
 			client.Transport = s.transport(p.ID, client.Transport)
+			id := p.ID
+			wrap = func(next http.RoundTripper) http.RoundTripper { return s.transport(id, next) }
 		}
 		env := plugin.Env{Log: s.log.With("plugin", p.ID), Catalog: cat, Entities: cat, Leases: s.leases, Holder: s.holder,
-			Facts: s.facts, Scorecards: s.scores, AllFacts: s.allFacts, HTTPClient: client, BaseURL: cfg.App.BaseURL}
+			Facts: s.facts, Scorecards: s.scores, AllFacts: s.allFacts, HTTPClient: client, WrapTransport: wrap, BaseURL: cfg.App.BaseURL}
 		en, err := plugin.Enable(ctx, p, env.WithConfig(p, cfg))
 		if err != nil {
 			return err // the caller closes the plugins enabled before

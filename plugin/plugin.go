@@ -87,6 +87,10 @@ type Env struct {
 	// the request's context too, so a slow service stops when the panel's
 	// time is up.
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps a transport the plugin's own SDK
+	// builds (client-go's), so the host measures those calls under the
+	// plugin's ID as it does HTTPClient's. Nil leaves it as it is.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// BaseURL is the portal's external URL (app.baseUrl), without a
 	// trailing slash, for links back to it.
 	BaseURL string

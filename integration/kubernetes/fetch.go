@@ -116,7 +116,8 @@ type clusterClient struct {
 	dyn *dynamic.DynamicClient
 }
 
-func newClusterClient(c *cluster) (*clusterClient, error) {
+// wrap, when set, wraps client-go's transport (the host's metrics).
+func newClusterClient(c *cluster, wrap func(http.RoundTripper) http.RoundTripper) (*clusterClient, error) {
 	cfg := &rest.Config{
 		Host:      c.URL,
 		UserAgent: "callboard",
@@ -124,6 +125,7 @@ func newClusterClient(c *cluster) (*clusterClient, error) {
 		// The portal's own pace, not client-go's default 5 QPS.
 		QPS: 100, Burst: 200,
 		TLSClientConfig: rest.TLSClientConfig{Insecure: c.SkipTLSVerify},
+		WrapTransport:   wrap,
 	}
 	if c.AuthProvider == "serviceAccount" {
 		cfg.BearerToken = c.ServiceAccountToken

@@ -73,7 +73,7 @@ func setup(ctx context.Context, env plugin.Env, repos *Repos) (*plugin.Instance,
 	}
 	k := &k8s{s: s, clients: map[string]*clusterClient{}, catalog: env.Catalog, repos: repos, cache: map[string]cacheEntry{}}
 	for _, c := range s.clusters {
-		cc, err := newClusterClient(c)
+		cc, err := newClusterClient(c, env.WrapTransport)
 		if err != nil {
 			return nil, err
 		}
