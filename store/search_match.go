@@ -143,7 +143,22 @@ func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, 
 	if err != nil || len(found) == 0 {
 		return nil, err
 	}
-	// Keep those that match, with the best tier they match in.
+	// A name, title or display name starting with the term has all its
+	// words, each whole or as a prefix, in the names tier: so it is a
+	// match there unless a word must match whole (one latin letter).
+	// Then keep those that match, with the best tier they match in.
+	sure := true
+	for _, w := range words {
+		sure = sure && (w.cjk || w.alts[0].prefix)
+	}
+	for i := range found {
+		if sure {
+			found[i].tier = tierNames
+		}
+	}
+	if sure {
+		return found, nil
+	}
 	byKey := make(map[string]int, len(found))
 	keys := make([]string, len(found))
 	for i, c := range found {
