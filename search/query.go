@@ -66,7 +66,7 @@ type Highlight struct {
 type Facets struct {
 	Types, Kinds, Owners []FacetCount
 	// Approximate is set when the counts are of the first matches only
-	// (some thousands), not of all NumberOfResults.
+	// (a thousand), not of all NumberOfResults.
 	Approximate bool
 }
 

@@ -13,14 +13,14 @@ import (
 // the other (names and title, keywords, text; disjoint), each read with a
 // LIMIT and in the index's order, stopping once enough are read for the
 // page. The total is a COUNT over the word index; the groups (facets) come
-// from the first maxGrouped matches and are exact below that.
+// from the first maxGrouped matches and are exact up to that.
 
 // maxRead is how many matches a query reads (beyond the page asked for)
 // to rank them: the best tiers first.
-const maxRead = 2000
+const maxRead = 500
 
 // maxGrouped is how many matches the groups count exactly.
-const maxGrouped = 2000
+const maxGrouped = 1000
 
 // narrowCols are the columns a match is ranked and grouped by.
 const narrowCols = `d.id, d.entity, d.type, d.kind, d.owner, d.name_key, d.title_key, d.alt_key`
