@@ -108,11 +108,26 @@ var postgresSearch = searchDialect{
 		return err
 	},
 	deleteSet: func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_bodies WHERE id IN
-			(SELECT id FROM search_documents WHERE entity = $1 AND type = $2)`, entity, typ); err != nil {
+		// The ids as constants: PostgreSQL planned a subquery here as a
+		// scan of every body.
+		rows, err := tx.QueryContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2 RETURNING id`, entity, typ)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2`, entity, typ)
+		var ids []any
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.d.rebind(`DELETE FROM search_bodies WHERE id IN (`+marks(len(ids))+`)`), ids...)
 		return err
 	},
 	match: func(words []queryWord, tier int) (string, []any) {
