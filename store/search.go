@@ -33,6 +33,9 @@ type searchDialect struct {
 	member func(words []queryWord, tier, n int) (string, []any)
 	// count counts the matches of one query expression (expr's, tier 0).
 	count string
+	// analyze refreshes the planner's statistics of the search tables
+	// (empty: none needed).
+	analyze string
 	// key is the column that identifies a document, in d.
 	key string
 	// bodies is the FROM clause joining the documents (d) to the column
@@ -95,8 +98,37 @@ func (db *DB) IndexSearch(ctx context.Context, sets []callboard.SearchSet) error
 			n += len(s.Docs)
 		}
 		db.wrote(n)
+		db.searchGrew(ctx, n)
 	}
 	return nil
+}
+
+// searchWrites counts the documents each DB has written since it last
+// analyzed the search tables, and how many it had written then.
+var (
+	searchWritesMu sync.Mutex
+	searchWrites   = map[*DB][2]int{}
+)
+
+// searchGrew analyzes the search tables (PostgreSQL) once they have grown
+// by half since the last time: planned with the statistics of an empty
+// table, deleting a set's documents scanned the whole table.
+func (db *DB) searchGrew(ctx context.Context, n int) {
+	if db.d.search.analyze == "" {
+		return
+	}
+	searchWritesMu.Lock()
+	w := searchWrites[db]
+	w[0] += n
+	due := w[0] >= max(minAnalyze, w[1]/2)
+	if due {
+		w = [2]int{0, w[1] + w[0]}
+	}
+	searchWrites[db] = w
+	searchWritesMu.Unlock()
+	if due {
+		_, _ = db.write.ExecContext(ctx, db.d.search.analyze) // only a plan's quality depends on it
+	}
 }
 
 // newSearchRow prepares a document for storage.

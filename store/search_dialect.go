@@ -151,11 +151,12 @@ var postgresSearch = searchDialect{
 		return `SELECT d.id FROM search_documents d WHERE d.` + col + ` @@ CAST(? AS tsquery) AND d.id IN (` + marks(n) + `)`,
 			[]any{postgresExpr(words, 0)}
 	},
-	count:  `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
-	key:    `d.id`,
-	bodies: `search_documents d JOIN search_bodies b ON b.id = d.id`,
-	body:   `b.document`,
-	expr:   postgresExpr,
+	count:   `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	analyze: `ANALYZE search_documents, search_bodies`,
+	key:     `d.id`,
+	bodies:  `search_documents d JOIN search_bodies b ON b.id = d.id`,
+	body:    `b.document`,
+	expr:    postgresExpr,
 }
 
 // postgresExpr writes words as a tsquery (tiers are columns).
