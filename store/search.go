@@ -338,14 +338,28 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 			return err
 		}
 	} else {
-		groups, n, err := db.groupMatches(ctx, words)
-		if err != nil || n == 0 {
+		// Counted first: grouping with a LIMIT above a rare term's matches
+		// let PostgreSQL scan the whole table instead of its index.
+		unfiltered := q
+		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
+		all, err := db.countMatches(ctx, unfiltered, words)
+		if err != nil || all == 0 {
 			return err
 		}
-		ans.Groups, ans.GroupsPartial = groups, n > maxGrouped
+		limit := 0
+		if all > maxGrouped {
+			limit = maxGrouped
+		}
+		groups, _, err := db.groupMatches(ctx, words, limit)
+		if err != nil {
+			return err
+		}
+		ans.Groups, ans.GroupsPartial = groups, limit > 0
 		if ans.GroupsPartial {
-			if ans.Total, err = db.countMatches(ctx, q, words); err != nil {
-				return err
+			if ans.Total = all; len(q.Types)+len(q.Kinds)+len(q.Owners) > 0 {
+				if ans.Total, err = db.countMatches(ctx, q, words); err != nil {
+					return err
+				}
 			}
 		} else {
 			for _, g := range groups {

@@ -219,12 +219,16 @@ func (db *DB) countMatches(ctx context.Context, q callboard.SearchQuery, words [
 	return n, err
 }
 
-// groupMatches counts the first maxGrouped+1 matches (filters not
-// applied) by group; partial when there are more.
-func (db *DB) groupMatches(ctx context.Context, words []queryWord) (groups []callboard.SearchGroup, n int, err error) {
+// groupMatches counts the matches (filters not applied) by group: the
+// first limit of them, or all (0).
+func (db *DB) groupMatches(ctx context.Context, words []queryWord, limit int) (groups []callboard.SearchGroup, n int, err error) {
 	from, args := db.d.search.match(words, 0)
+	if limit > 0 {
+		from += ` LIMIT ?`
+		args = append(args, limit)
+	}
 	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT g.type, g.kind, g.owner, count(*) FROM (SELECT d.type, d.kind, d.owner FROM `+
-		from+` LIMIT ?) g GROUP BY g.type, g.kind, g.owner`), append(args, maxGrouped+1)...)
+		from+`) g GROUP BY g.type, g.kind, g.owner`), args...)
 	if err != nil {
 		return nil, 0, err
 	}
