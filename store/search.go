@@ -334,7 +334,7 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 		}
 		unfiltered := q
 		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
-		if cands, err = db.matches(ctx, unfiltered, words, max(limit, q.Offset+q.Limit)); err != nil {
+		if cands, err = db.matches(ctx, unfiltered, words, max(limit, q.Offset+q.Limit), 0); err != nil {
 			return err
 		}
 	} else {
@@ -368,7 +368,7 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 				}
 			}
 		}
-		if cands, err = db.matches(ctx, q, words, max(maxRead, q.Offset+q.Limit)); err != nil {
+		if cands, err = db.matches(ctx, q, words, max(maxRead, q.Offset+q.Limit), ans.Total); err != nil {
 			return err
 		}
 	}

@@ -78,7 +78,11 @@ func scanCands(rows interface {
 
 // matches reads the best matches of q that pass its filters: those whose
 // names start with the term, then up to need more in tier order.
-func (db *DB) matches(ctx context.Context, q callboard.SearchQuery, words []queryWord, need int) ([]candidate, error) {
+//
+// total, when known (not 0), is how many matches pass the filters: once
+// all are read, the tiers left are not queried (PostgreSQL could scan the
+// whole table looking for them).
+func (db *DB) matches(ctx context.Context, q callboard.SearchQuery, words []queryWord, need, total int) ([]candidate, error) {
 	sd := db.d.search
 	filter, fargs := filterSQL(q)
 	cands, err := db.startingWith(ctx, q.Term, words, filter, fargs, need)
@@ -91,7 +95,7 @@ func (db *DB) matches(ctx context.Context, q callboard.SearchQuery, words []quer
 	}
 	read := 0
 	for _, tier := range []int{tierNames, tierKeywords, tierText} {
-		if read >= need {
+		if read >= need || (total > 0 && len(seen) >= total) {
 			break
 		}
 		from, args := sd.match(words, tier)
