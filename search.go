@@ -79,8 +79,8 @@ type SearchAnswer struct {
 	Hits   []SearchHit
 	Total  int // matches with every filter applied
 	Groups []SearchGroup
-	// GroupsPartial is set when Groups count only the best matches (some
-	// thousands), not all Total of them.
+	// GroupsPartial is set when Groups count only the first matches (a
+	// thousand), not all Total of them.
 	GroupsPartial bool
 	Words         []string // the query's words and the indexed words they matched
 }

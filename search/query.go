@@ -65,6 +65,9 @@ type Highlight struct {
 // Facets are the counts of matches by value.
 type Facets struct {
 	Types, Kinds, Owners []FacetCount
+	// Approximate is set when the counts are of the first matches only
+	// (a thousand), not of all NumberOfResults.
+	Approximate bool
 }
 
 // FacetCount is one value of a facet.
@@ -112,6 +115,7 @@ func (s *Service) Query(ctx context.Context, r Request) (*ResultSet, error) {
 		return nil, err
 	}
 	rs := &ResultSet{Results: []Result{}, NumberOfResults: ans.Total, Page: page, Facets: facets(ans.Groups, q)}
+	rs.Facets.Approximate = ans.GroupsPartial
 	for i, h := range ans.Hits {
 		rs.Results = append(rs.Results, Result{
 			Type: h.Doc.Type, Document: h.Doc.Fields, Rank: page*limit + i + 1,

@@ -24,17 +24,20 @@ type searchDialect struct {
 	insert func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error
 	// deleteSet removes the documents of one entity and type, in tx.
 	deleteSet func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error
-	// from is the FROM and WHERE clause matching one query expression
-	// (the one ? it holds), with the documents as d; key is the column
-	// that identifies a match in it and in tier.
-	from, key string
-	// tier selects the keys of the documents matching one query
-	// expression (the one ? it holds).
-	tier string
-	// inlineTiers computes the tiers in the matching query instead, as
-	// two more matches on the row it has read (PostgreSQL: one heap
-	// visit instead of three).
-	inlineTiers bool
+	// match is the FROM and WHERE clause, with the documents as d, of the
+	// documents matching words in one tier only (tierNames, tierKeywords,
+	// tierText: disjoint), or in any (0); and its arguments.
+	match func(words []queryWord, tier int) (string, []any)
+	// member selects, of n keys (the last n ?), those matching words in
+	// the given tier or better (0: anywhere).
+	member func(words []queryWord, tier, n int) (string, []any)
+	// count counts the matches of one query expression (expr's, tier 0).
+	count string
+	// analyze refreshes the planner's statistics of the search tables
+	// (empty: none needed).
+	analyze string
+	// key is the column that identifies a document, in d.
+	key string
 	// bodies is the FROM clause joining the documents (d) to the column
 	// body holding their JSON.
 	bodies, body string
@@ -95,8 +98,37 @@ func (db *DB) IndexSearch(ctx context.Context, sets []callboard.SearchSet) error
 			n += len(s.Docs)
 		}
 		db.wrote(n)
+		db.searchGrew(ctx, n)
 	}
 	return nil
+}
+
+// searchWrites counts the documents each DB has written since it last
+// analyzed the search tables, and how many it had written then.
+var (
+	searchWritesMu sync.Mutex
+	searchWrites   = map[*DB][2]int{}
+)
+
+// searchGrew analyzes the search tables (PostgreSQL) once they have grown
+// by half since the last time: planned with the statistics of an empty
+// table, deleting a set's documents scanned the whole table.
+func (db *DB) searchGrew(ctx context.Context, n int) {
+	if db.d.search.analyze == "" {
+		return
+	}
+	searchWritesMu.Lock()
+	w := searchWrites[db]
+	w[0] += n
+	due := w[0] >= max(minAnalyze, w[1]/2)
+	if due {
+		w = [2]int{0, w[1] + w[0]}
+	}
+	searchWrites[db] = w
+	searchWritesMu.Unlock()
+	if due {
+		_, _ = db.write.ExecContext(ctx, db.d.search.analyze) // only a plan's quality depends on it
+	}
 }
 
 // newSearchRow prepares a document for storage.
@@ -282,26 +314,63 @@ const (
 	tierNames    = 3 // names and title have them all
 )
 
-// searchRanked finds every match with its narrow columns (no document
-// bodies), ranks the matches here, counts them by group, drops those of
-// entities the caller may not read, and loads the bodies of the page
-// only. Ranking needs no per-row relevance function, which costs the
-// most at tens of thousands of matches: names, titles and display names
-// that equal the term, start with it or have a word starting with it come
-// first (boost); then documents having the words in their names or title,
-// then in their keywords, then in their text only (tier); then shorter
-// names.
+// searchRanked ranks the best matches (see matches) here, counts them by
+// group, drops those of entities the caller may not read, and loads the
+// bodies of the page only. Ranking needs no per-row relevance function,
+// which costs the most at tens of thousands of matches: names, titles and
+// display names that equal the term, start with it or have a word
+// starting with it come first (boost); then documents having the words in
+// their names or title, then in their keywords, then in their text only
+// (tier); then shorter names.
 func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words []queryWord, ans *callboard.SearchAnswer) error {
 	var cands []candidate
 	var err error
-	unread := 0 // matches counted but not read (capped)
-	if db.d.search.tier != "" && len(q.Types)+len(q.Kinds)+len(q.Owners) == 0 {
-		cands, unread, err = db.cappedMatches(ctx, q, words)
+	if q.Allow != nil {
+		// Permissions are checked on the best candidates, read without
+		// the filters so that the groups show the alternatives.
+		limit := q.MaxCandidates
+		if limit <= 0 {
+			limit = defaultMaxCandidates
+		}
+		unfiltered := q
+		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
+		if cands, err = db.matches(ctx, unfiltered, words, max(limit, q.Offset+q.Limit), 0); err != nil {
+			return err
+		}
 	} else {
-		cands, err = db.allMatches(ctx, words)
-	}
-	if err != nil || len(cands) == 0 {
-		return err
+		// Counted first: grouping with a LIMIT above a rare term's matches
+		// let PostgreSQL scan the whole table instead of its index.
+		unfiltered := q
+		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
+		all, err := db.countMatches(ctx, unfiltered, words)
+		if err != nil || all == 0 {
+			return err
+		}
+		limit := 0
+		if all > maxGrouped {
+			limit = maxGrouped
+		}
+		groups, _, err := db.groupMatches(ctx, words, limit)
+		if err != nil {
+			return err
+		}
+		ans.Groups, ans.GroupsPartial = groups, limit > 0
+		if ans.GroupsPartial {
+			if ans.Total = all; len(q.Types)+len(q.Kinds)+len(q.Owners) > 0 {
+				if ans.Total, err = db.countMatches(ctx, q, words); err != nil {
+					return err
+				}
+			}
+		} else {
+			for _, g := range groups {
+				if groupPasses(g, q) {
+					ans.Total += g.Count
+				}
+			}
+		}
+		if cands, err = db.matches(ctx, q, words, max(maxRead, q.Offset+q.Limit), ans.Total); err != nil {
+			return err
+		}
 	}
 	b := newBooster(q.Term, words)
 	for i := range cands {
@@ -318,29 +387,27 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 		}
 		return strings.Compare(a.id, b.id)
 	})
+	var page []candidate
 	if q.Allow != nil {
 		if cands, err = allowed(ctx, q, cands); err != nil {
 			return err
 		}
-	}
-	groups := map[callboard.SearchGroup]int{}
-	var page []candidate
-	for _, c := range cands {
-		groups[c.g]++
-		if groupPasses(c.g, q) {
-			if ans.Total >= q.Offset && len(page) < q.Limit {
-				page = append(page, c)
+		groups := map[callboard.SearchGroup]int{}
+		for _, c := range cands {
+			groups[c.g]++
+			if groupPasses(c.g, q) {
+				if ans.Total >= q.Offset && len(page) < q.Limit {
+					page = append(page, c)
+				}
+				ans.Total++
 			}
-			ans.Total++
 		}
-	}
-	if q.Allow == nil {
-		ans.Total += unread // not read, so not grouped either
-		ans.GroupsPartial = unread > 0
-	}
-	for g, n := range groups {
-		g.Count = n
-		ans.Groups = append(ans.Groups, g)
+		for g, n := range groups {
+			g.Count = n
+			ans.Groups = append(ans.Groups, g)
+		}
+	} else if q.Offset < len(cands) {
+		page = cands[q.Offset:min(len(cands), q.Offset+q.Limit)]
 	}
 	slices.SortFunc(ans.Groups, func(a, b callboard.SearchGroup) int {
 		return strings.Compare(a.Type+" "+a.Kind+" "+a.Owner, b.Type+" "+b.Kind+" "+b.Owner)

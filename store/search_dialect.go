@@ -43,31 +43,53 @@ var sqliteSearch = searchDialect{
 		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = ? AND type = ?`, entity, typ)
 		return err
 	},
-	from:   `search_fts JOIN search_documents d ON d.rowid = search_fts.rowid WHERE search_fts MATCH ?`,
+	match: func(words []queryWord, tier int) (string, []any) {
+		e := sqliteExpr(words, 0)
+		switch tier {
+		case tierKeywords:
+			e = "(" + sqliteExpr(words, tierKeywords) + ") NOT (" + sqliteExpr(words, tierNames) + ")"
+		case tierText:
+			e = "(" + e + ") NOT (" + sqliteExpr(words, tierKeywords) + ")"
+		case tierNames:
+			e = sqliteExpr(words, tierNames)
+		}
+		return `search_fts JOIN search_documents d ON d.rowid = search_fts.rowid WHERE search_fts MATCH ?`, []any{e}
+	},
+	member: func(words []queryWord, tier, n int) (string, []any) {
+		return `SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid IN (` + marks(n) + `)`, []any{sqliteExpr(words, tier)}
+	},
+	count:  `SELECT count(*) FROM search_fts WHERE search_fts MATCH ?`,
 	key:    `d.rowid`,
-	tier:   `SELECT rowid FROM search_fts WHERE search_fts MATCH ?`,
 	bodies: `search_documents d JOIN search_bodies b ON b.rowid = d.rowid`,
 	body:   `b.document`,
-	expr: func(words []queryWord, tier int) string {
-		e := queryExpr(words, " AND ", " OR ", func(a queryAlt) string {
-			s := `"` + a.word + `"`
-			if a.prefix {
-				s += "*"
-			}
-			return s
-		})
-		switch tier {
-		case tierNames:
-			return "{names title} : (" + e + ")"
-		case tierKeywords:
-			return "{names title keywords} : (" + e + ")"
-		}
-		return e
-	},
+	expr:   sqliteExpr,
 }
 
-// postgresSearch keeps words in the tsvector column words, written with
-// weights (A names, B title, C keywords, D text) that find the tiers.
+// sqliteExpr writes words as an FTS5 query, in all columns or in those
+// of a tier.
+func sqliteExpr(words []queryWord, tier int) string {
+	e := queryExpr(words, " AND ", " OR ", func(a queryAlt) string {
+		s := `"` + a.word + `"`
+		if a.prefix {
+			s += "*"
+		}
+		return s
+	})
+	switch tier {
+	case tierNames:
+		return "{names title} : (" + e + ")"
+	case tierKeywords:
+		return "{names title keywords} : (" + e + ")"
+	}
+	return e
+}
+
+// postgresSearch keeps words in three tsvector columns, each under a GIN
+// index: words (everything), key_words (names, title and keywords) and
+// names_words (names and title), so that the tiers are plain matches
+// (a match with weights would make PostgreSQL recheck every row's words).
+// The documents are apart in search_bodies, so that counting reads narrow
+// rows.
 var postgresSearch = searchDialect{
 	insert: func(ctx context.Context, db *DB, tx *sql.Tx, r *searchRow) error {
 		body, err := json.Marshal(r.doc)
@@ -75,35 +97,80 @@ var postgresSearch = searchDialect{
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO search_documents
-			(id, type, entity, kind, owner, name_key, title_key, alt_key, version, document, words)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS tsvector))`,
-			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version, string(body),
-			tsvector(r.names, r.title, r.keywords, r.body))
+			(id, type, entity, kind, owner, name_key, title_key, alt_key, version, words, key_words, names_words)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS tsvector), CAST($11 AS tsvector), CAST($12 AS tsvector))`,
+			r.key, r.doc.Type, r.doc.Entity, r.kind, r.own, r.nameKey, r.titleKey, r.altKey, r.version,
+			tsvector(r.names, r.title, r.keywords, r.body), tsvector(r.names, r.title, r.keywords), tsvector(r.names, r.title))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_bodies (id, document) VALUES ($1, $2)`, r.key, string(body))
 		return err
 	},
 	deleteSet: func(ctx context.Context, db *DB, tx *sql.Tx, entity, typ string) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2`, entity, typ)
+		// The ids as constants: PostgreSQL planned a subquery here as a
+		// scan of every body.
+		rows, err := tx.QueryContext(ctx, `DELETE FROM search_documents WHERE entity = $1 AND type = $2 RETURNING id`, entity, typ)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.d.rebind(`DELETE FROM search_bodies WHERE id IN (`+marks(len(ids))+`)`), ids...)
 		return err
 	},
-	from:        `search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
-	key:         `d.id`,
-	inlineTiers: true,
-	bodies:      `search_documents d`,
-	body:        `d.document`,
-	expr: func(words []queryWord, tier int) string {
-		weights := map[int]string{tierNames: "AB", tierKeywords: "ABC"}[tier]
-		return queryExpr(words, " & ", " | ", func(a queryAlt) string {
-			s := "'" + a.word + "'"
-			if a.prefix || weights != "" {
-				s += ":"
-			}
-			if a.prefix {
-				s += "*"
-			}
-			return s + weights
-		})
+	match: func(words []queryWord, tier int) (string, []any) {
+		e := postgresExpr(words, 0)
+		from := `search_documents d WHERE `
+		switch tier {
+		case tierNames:
+			return from + `d.names_words @@ CAST(? AS tsquery)`, []any{e}
+		case tierKeywords:
+			return from + `d.key_words @@ CAST(? AS tsquery) AND NOT d.names_words @@ CAST(? AS tsquery)`, []any{e, e}
+		case tierText:
+			return from + `d.words @@ CAST(? AS tsquery) AND NOT d.key_words @@ CAST(? AS tsquery)`, []any{e, e}
+		}
+		return from + `d.words @@ CAST(? AS tsquery)`, []any{e}
 	},
+	member: func(words []queryWord, tier, n int) (string, []any) {
+		col := map[int]string{tierNames: "names_words", tierKeywords: "key_words"}[tier]
+		if col == "" {
+			col = "words"
+		}
+		return `SELECT d.id FROM search_documents d WHERE d.` + col + ` @@ CAST(? AS tsquery) AND d.id IN (` + marks(n) + `)`,
+			[]any{postgresExpr(words, 0)}
+	},
+	count:   `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	analyze: `ANALYZE search_documents, search_bodies`,
+	key:     `d.id`,
+	bodies:  `search_documents d JOIN search_bodies b ON b.id = d.id`,
+	body:    `b.document`,
+	expr:    postgresExpr,
 }
+
+// postgresExpr writes words as a tsquery (tiers are columns).
+func postgresExpr(words []queryWord, _ int) string {
+	return queryExpr(words, " & ", " | ", func(a queryAlt) string {
+		if a.prefix {
+			return "'" + a.word + "':*"
+		}
+		return "'" + a.word + "'"
+	})
+}
+
+// marks is n comma-separated placeholders.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 // queryExpr joins the words with and, each word's alternatives with or.
 // Words hold letters and digits only (splitRuns), so quoting them needs

@@ -134,6 +134,13 @@ func TestSearchManyMatches(t *testing.T) {
 			if ans.Total != 2601 || len(ans.Hits) != 10 || ans.Hits[0].Doc.ID != "zz-common" {
 				t.Fatalf("Total %d, %d hits, first %s; want 2601, 10, zz-common", ans.Total, len(ans.Hits), ans.Hits[0].Doc.ID)
 			}
+			grouped := 0
+			for _, g := range ans.Groups {
+				grouped += g.Count
+			}
+			if !ans.GroupsPartial || grouped >= ans.Total {
+				t.Errorf("groups partial %v counting %d of %d; want partial, fewer", ans.GroupsPartial, grouped, ans.Total)
+			}
 			last, err := db.Search(t.Context(), callboard.SearchQuery{Term: "common", Offset: 2595, Limit: 10})
 			if err != nil {
 				t.Fatal(err)

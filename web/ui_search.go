@@ -20,6 +20,7 @@ type searchPageView struct {
 	Hits     []searchHitView
 	Total    int
 	Facets   []facetView
+	Approx   bool // facet counts of the first matches only
 	From     int
 	To       int
 	Prev     string
@@ -133,6 +134,7 @@ func (v *searchPageView) fill(u *url.URL, req search.Request, rs *search.ResultS
 	v.Clear = "/search?" + url.Values{"query": {req.Term}}.Encode()
 	v.Filtered = len(req.Types) > 0 || len(req.Filters) > 0
 	v.Kept = []hiddenParam{{"query", req.Term}}
+	v.Approx = rs.Facets.Approximate
 	v.Facets = []facetView{
 		searchFacet("Type", "types", rs.Facets.Types, req.Types, func(s string) string { return typeLabels[s] }),
 		searchFacet("Kind", "filters[kind]", rs.Facets.Kinds, req.Filters["kind"], strings.ToLower),
