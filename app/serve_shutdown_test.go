@@ -60,6 +60,10 @@ func TestServeShutdownTimeout(t *testing.T) {
 func TestServeShutdownDelay(t *testing.T) {
 	s := startOpsServe(t, "  lifecycle: {serverShutdownDelay: 5s}\n")
 	waitFor(t, "/readyz 200", func() bool { st, _, _ := s.get(t, "/readyz", "", ""); return st == http.StatusOK }, s.stderr)
+	// Ready means the stored index is loaded; the locations' first read
+	// may still be on its way, so wait for the entity asked for below.
+	byName := "/api/catalog/entities/by-name/component/default/plain"
+	waitFor(t, "the entity ingested", func() bool { st, _, _ := s.get(t, byName, e2eToken, ""); return st == http.StatusOK }, s.stderr)
 	s.stop()
 	var body struct {
 		Status string
@@ -73,7 +77,7 @@ func TestServeShutdownDelay(t *testing.T) {
 	if body.Status != "error" || body.Checks["server"] != "shutting down" {
 		t.Errorf("/readyz while stopping = %+v, want server: shutting down", body)
 	}
-	if st, _, _ := s.get(t, "/api/catalog/entities/by-name/component/default/plain", e2eToken, ""); st != http.StatusOK {
+	if st, _, _ := s.get(t, byName, e2eToken, ""); st != http.StatusOK {
 		t.Errorf("a request during the delay: %d, want 200 (still served)", st)
 	}
 	if st, _, _ := s.get(t, "/.backstage/health/v1/readiness", "", ""); st != http.StatusServiceUnavailable {
