@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -37,18 +38,20 @@ func Call(ctx context.Context, timeout time.Duration, fn func(ctx context.Contex
 		}()
 		done <- fn(ctx)
 	}()
+	var err error
 	select {
-	case err := <-done:
-		return err
+	case err = <-done:
 	case <-ctx.Done():
 		select {
-		case err := <-done: // answered as the time ran out
-			return err
+		case err = <-done: // answered as the time ran out
 		default:
+			err = ctx.Err()
 		}
-		if ctx.Err() == context.DeadlineExceeded {
-			return callboard.Errorf(callboard.Upstream, "no answer within %s", timeout)
-		}
-		return ctx.Err()
 	}
+	// fn giving up with its context's own error is the time running out,
+	// whichever of the two Call saw first.
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == context.DeadlineExceeded {
+		return callboard.Errorf(callboard.Upstream, "no answer within %s", timeout)
+	}
+	return err
 }

@@ -156,6 +156,19 @@ func TestCall(t *testing.T) {
 			t.Errorf("Call = %v (%v), want Upstream no answer within 10ms", err, callboard.ErrorKind(err))
 		}
 	})
+	t.Run("giving up with the context's error is the timeout", func(t *testing.T) {
+		// fn's answer and the deadline arrive together: whichever Call
+		// sees first, the caller is told the time ran out.
+		for i := range 200 {
+			err := plugin.Call(t.Context(), time.Millisecond, func(ctx context.Context) error {
+				<-ctx.Done()
+				return ctx.Err()
+			})
+			if callboard.ErrorKind(err) != callboard.Upstream || callboard.ErrorMessage(err) != "no answer within 1ms" {
+				t.Fatalf("call %d: %v (%v), want Upstream no answer within 1ms", i, err, callboard.ErrorKind(err))
+			}
+		}
+	})
 	t.Run("panic", func(t *testing.T) {
 		err := plugin.Call(t.Context(), time.Minute, func(context.Context) error { panic("boom") })
 		if callboard.ErrorKind(err) != callboard.Internal || !strings.Contains(errors.Unwrap(err).Error(), "boom") {
