@@ -79,7 +79,7 @@ var allowed = map[string][]string{
 	// Scorecards: the engine (CEL over entities and facts) and the plugin
 	// that gathers facts, stores results and shows them.
 	"callboard/scorecard":  {"callboard"},
-	"callboard/scorecards": {"callboard", "callboard/apidoc", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
+	"callboard/scorecards": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
 	// IDP metrics and catalog data quality: plugins over root interfaces.
 	"callboard/idp":     {"callboard", "callboard/plugin", "callboard/plugin/ui", "callboard/scorecard"},
 	"callboard/quality": {"callboard", "callboard/plugin", "callboard/plugin/ui"},

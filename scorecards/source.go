@@ -3,13 +3,13 @@ package scorecards
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"callboard"
+	"callboard/catalog"
 )
 
 // maxSource bounds the catalog-info.yaml read for line links.
@@ -47,15 +47,16 @@ func (b *board) sourceOf(ctx context.Context, e *callboard.Entity) *source {
 		}
 		return &source{url: target, data: data}
 	case "file":
-		// Only what the catalog could have read: a YAML file of
-		// catalog size, never a device or a huge file.
-		ext := strings.ToLower(filepath.Ext(target))
-		fi, err := os.Stat(target)
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxSource || (ext != ".yaml" && ext != ".yml") {
+		// Only what the catalog could have read: a YAML file of catalog
+		// size, through the catalog's confined read (symlinks resolved,
+		// regular files only, never /proc, /sys or /dev).
+		if ext := strings.ToLower(filepath.Ext(target)); ext != ".yaml" && ext != ".yml" {
 			return nil
 		}
-		data, err := os.ReadFile(target)
+		dir := filepath.Dir(target)
+		data, err := catalog.ReadInRoot(dir, dir, target, maxSource)
 		if err != nil {
+			b.env.Log.Debug("cannot read catalog-info.yaml for line links", "entity", e.Ref().String(), "err", err)
 			return nil
 		}
 		return &source{path: target, data: data}
