@@ -1,0 +1,351 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"callboard"
+)
+
+// Entity returns the entity with the given ref (case-insensitive).
+// Errors: NotFound, Internal.
+func (db *DB) Entity(ctx context.Context, ref string) (*callboard.StoredEntity, error) {
+	ref = strings.ToLower(ref)
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+entityColumns+` FROM entities WHERE ref = ?`), ref)
+	if err != nil {
+		return nil, db.classify(err, "entity "+ref)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, db.classify(err, "entity "+ref)
+		}
+		return nil, db.classify(sql.ErrNoRows, "entity "+ref)
+	}
+	r, err := scanRaw(rows)
+	if err == nil {
+		err = r.decode()
+	}
+	if err != nil {
+		return nil, db.classify(err, "entity "+ref)
+	}
+	return r.se, nil
+}
+
+// EntitiesByUID returns the entities with the given uids, in the order given;
+// a missing uid yields a nil element. Up to 512 uids take one query.
+// Errors: Internal.
+func (db *DB) EntitiesByUID(ctx context.Context, uids []string) ([]*callboard.StoredEntity, error) {
+	out := make([]*callboard.StoredEntity, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	var raws []rawEntity
+	err := db.queryIn(ctx, db.read, `SELECT `+entityColumns+` FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
+		r, err := scanRaw(rows)
+		raws = append(raws, r)
+		return err
+	})
+	if err != nil {
+		return nil, db.classify(err, "entities by uid")
+	}
+	if err := decodeAll(raws); err != nil {
+		return nil, db.classify(err, "entities by uid")
+	}
+	found := make(map[string]*callboard.StoredEntity, len(raws))
+	for _, r := range raws {
+		found[r.se.UID] = r.se
+	}
+	for i, uid := range uids {
+		out[i] = found[uid]
+	}
+	return out, nil
+}
+
+// EntitiesByRef returns the entities with the given refs (case-insensitive),
+// in the order given; a missing ref yields a nil element. Up to 512 refs
+// take one query. Errors: Internal.
+func (db *DB) EntitiesByRef(ctx context.Context, refs []string) ([]*callboard.StoredEntity, error) {
+	out := make([]*callboard.StoredEntity, len(refs))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	var raws []rawEntity
+	err := db.queryIn(ctx, db.read, `SELECT `+entityColumns+` FROM entities WHERE ref`, "", lowerAll(refs), func(rows *sql.Rows) error {
+		r, err := scanRaw(rows)
+		raws = append(raws, r)
+		return err
+	})
+	if err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	if err := decodeAll(raws); err != nil {
+		return nil, db.classify(err, "entities by ref")
+	}
+	found := make(map[string]*callboard.StoredEntity, len(raws))
+	for _, r := range raws {
+		found[r.se.Ref] = r.se
+	}
+	for i, ref := range refs {
+		out[i] = found[strings.ToLower(ref)]
+	}
+	return out, nil
+}
+
+// EntityBodies returns the JSON bodies of the entities with the given uids,
+// in the order given, nil where missing. Up to 512 uids take one query.
+// Errors: Internal.
+func (db *DB) EntityBodies(ctx context.Context, uids []string) ([][]byte, error) {
+	out := make([][]byte, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	found := make(map[string][]byte, len(uids))
+	err := db.queryIn(ctx, db.read, `SELECT uid, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
+		var uid string
+		var body []byte
+		err := rows.Scan(&uid, &body)
+		found[uid] = body
+		return err
+	})
+	if err != nil {
+		return nil, db.classify(err, "entity bodies")
+	}
+	for i, uid := range uids {
+		out[i] = found[uid]
+	}
+	return out, nil
+}
+
+// scanBatch is the number of rows ScanEntities hands to a decoder at once.
+const scanBatch = 64
+
+// ScanEntities calls fn for every stored entity, in no particular order,
+// stopping at the first error fn returns, which it returns unchanged. Rows
+// are streamed, not loaded first, and decoded on every CPU; fn is called
+// from the calling goroutine, one entity at a time. fn may call other
+// methods of db, except on a ":memory:" SQLite database, whose single
+// connection the scan holds. Errors: whatever fn returns; Internal.
+func (db *DB) ScanEntities(ctx context.Context, fn func(*callboard.StoredEntity) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rows, err := db.read.QueryContext(ctx, `SELECT `+entityColumns+` FROM entities`)
+	if err != nil {
+		return db.classify(err, "scan entities")
+	}
+	defer rows.Close() // after the reader below has returned: see drain
+
+	type batch struct {
+		raws []rawEntity
+		err  error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	todo, done := make(chan *batch, 2*workers), make(chan *batch, 2*workers)
+	var readErr error
+	go func() { // the reader: rows to batches
+		defer close(todo)
+		b := &batch{}
+		send := func() bool {
+			select {
+			case todo <- b:
+				b = &batch{raws: make([]rawEntity, 0, scanBatch)}
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for rows.Next() {
+			r, err := scanRaw(rows)
+			if err != nil {
+				readErr = err
+				return
+			}
+			if b.raws = append(b.raws, r); len(b.raws) == scanBatch && !send() {
+				return
+			}
+		}
+		if readErr = rows.Err(); readErr == nil && len(b.raws) > 0 {
+			send()
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers { // the decoders
+		wg.Go(func() {
+			for b := range todo {
+				b.err = decodeAll(b.raws)
+				select {
+				case done <- b:
+				case <-ctx.Done():
+				}
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	// drain stops the pipeline and waits for it: done is closed once the
+	// reader and the decoders have returned.
+	drain := func() {
+		cancel()
+		for range done {
+		}
+	}
+	for b := range done {
+		if b.err != nil {
+			drain()
+			return db.classify(b.err, "scan entities")
+		}
+		for _, r := range b.raws {
+			if err := fn(r.se); err != nil {
+				drain()
+				return err
+			}
+		}
+	}
+	return db.classify(readErr, "scan entities")
+}
+
+// EdgesFrom returns every distinct stored edge whose Source is one of refs
+// (case-insensitive), whichever entity emitted it, sorted by source, type
+// and target. Errors: Internal.
+func (db *DB) EdgesFrom(ctx context.Context, refs []string) ([]callboard.Edge, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	var edges []callboard.Edge
+	err := db.queryIn(ctx, db.read, `SELECT DISTINCT source_ref, type, target_ref FROM entity_edges WHERE source_ref`, "",
+		lowerAll(refs), func(rows *sql.Rows) error {
+			var e callboard.Edge
+			if err := rows.Scan(&e.Source, &e.Type, &e.Target); err != nil {
+				return err
+			}
+			edges = append(edges, e)
+			return nil
+		})
+	if err != nil {
+		return nil, db.classify(err, "edges")
+	}
+	slices.SortFunc(edges, compareEdges)
+	return slices.Compact(edges), nil
+}
+
+func compareEdges(a, b callboard.Edge) int {
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Target, b.Target)
+}
+
+// rawEntity is an entity row, read but not yet decoded: se has every field
+// but Entity, Edges and Parents.
+type rawEntity struct {
+	se                   *callboard.StoredEntity
+	body, edges, parents []byte
+}
+
+// scanRaw reads the current row of rows, which selected entityColumns.
+func scanRaw(rows *sql.Rows) (rawEntity, error) {
+	r := rawEntity{se: &callboard.StoredEntity{}}
+	se := r.se
+	err := rows.Scan(&se.UID, &se.Ref, &r.body, &r.edges, &r.parents, &se.LocationKey, &se.Hash, &se.Orphan, &se.UpdatedAt)
+	se.UpdatedAt = se.UpdatedAt.UTC()
+	return r, err
+}
+
+// decode fills r.se from the JSON columns.
+func (r *rawEntity) decode() error {
+	se := r.se
+	// Decoding into plain values and building the entity from them is
+	// twice as fast as decoding into Entity, whose metadata decoder splits
+	// the object first: this is most of a restart's load.
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+	}
+	if e, ok := callboard.EntityFromValue(m); ok {
+		se.Entity = e
+	} else {
+		se.Entity = new(callboard.Entity)
+		if err := json.Unmarshal(r.body, se.Entity); err != nil {
+			return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+		}
+	}
+	strs, err := appendStrings(nil, r.edges)
+	if err != nil || len(strs)%3 != 0 {
+		return fmt.Errorf("decode edges of %s: %v", se.Ref, err)
+	}
+	se.Edges = edgesOf(strs)
+	if strs, err = appendStrings(strs[:0], r.parents); err != nil {
+		return fmt.Errorf("decode parents of %s: %w", se.Ref, err)
+	}
+	if len(strs) > 0 {
+		se.Parents = slices.Clone(strs)
+	}
+	r.body, r.edges, r.parents = nil, nil, nil
+	return nil
+}
+
+// decodeAll decodes raws, on every CPU when there are enough of them.
+func decodeAll(raws []rawEntity) error {
+	workers := min(runtime.GOMAXPROCS(0), len(raws)/8)
+	if workers <= 1 {
+		for i := range raws {
+			if err := raws[i].decode(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raws) && errs[w] == nil; i += workers {
+				errs[w] = raws[i].decode()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// edgesOf turns [source, type, target, source, …] into edges; nil for none.
+func edgesOf(strs []string) []callboard.Edge {
+	if len(strs) == 0 {
+		return nil
+	}
+	edges := make([]callboard.Edge, len(strs)/3)
+	for i := range edges {
+		edges[i] = callboard.Edge{Source: strs[3*i], Type: strs[3*i+1], Target: strs[3*i+2]}
+	}
+	return edges
+}
+
+// lowerAll returns refs lowercased, reusing refs when nothing changes.
+func lowerAll(refs []string) []string {
+	var out []string
+	for i, r := range refs {
+		l := strings.ToLower(r)
+		if l != r && out == nil {
+			out = slices.Clone(refs)
+		}
+		if out != nil {
+			out[i] = l
+		}
+	}
+	if out == nil {
+		return refs
+	}
+	return out
+}
