@@ -9,7 +9,7 @@
 // first, then the ones that register, refresh and delete.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -562,7 +562,10 @@ spec:
     await client.refreshEntity('component:default/cc-check-service');
     // Refreshing re-reads the file: a changed description shows up.
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('Registered by', 'Refreshed by'));
+    // Written whole (temp file, then rename), as an editor or git does: the
+    // first refresh may still be reading, and must not see it half written.
+    await writeFile(file + '.tmp', text.replace('Registered by', 'Refreshed by'));
+    await rename(file + '.tmp', file);
     await client.refreshEntity('component:default/cc-check-service');
     await waitFor('refreshed description', async () =>
       (await client.getEntityByRef('component:default/cc-check-service'))?.metadata.description === 'Refreshed by tests/catalog-client/check.mjs');
