@@ -41,8 +41,8 @@ const HashKey = "callboard_source_hash"
 // (milliseconds since the epoch), written by a builder that knows it (a
 // CI job running techdocs-cli with the full history): the IDP metrics'
 // documentation freshness reads it before the build time. callboard's own
-// builder clones one commit deep and cannot tell, but rebuilds only when
-// the docs' content changes (HashKey), so its build time marks a change.
+// builder writes it too: its blobless clones keep the history, so it is the
+// last commit that changed mkdocs.yml or docs_dir.
 const CommitKey = "callboard_source_commit_timestamp"
 
 // SourceCommitTime returns the source's last commit recorded in m, or the
@@ -385,9 +385,14 @@ func (s *Syncer) build(ctx context.Context, e *callboard.Entity, k string) (upda
 	}
 	s.mu.Unlock()
 
+	var commit time.Time
+	if src.Type == TypeGit {
+		commit = s.lastCommit(ctx, src, sourcePaths(fsys))
+	}
+
 	meta, err := s.opts.Publisher.Metadata(ctx, ref)
 	switch {
-	case err == nil && storedHash(meta) == hash:
+	case err == nil && storedHash(meta) == hash && (commit.IsZero() || SourceCommitTime(meta).Equal(commit)):
 		return false, hash, nil, nil
 	case err != nil && callboard.ErrorKind(err) != callboard.NotFound:
 		return false, hash, nil, fmt.Errorf("read published metadata: %w", err)
@@ -418,7 +423,7 @@ func (s *Syncer) build(ctx context.Context, e *callboard.Entity, k string) (upda
 	if err := techdocs.Write(site, nil, tmp); err != nil {
 		return false, hash, nil, fmt.Errorf("write site: %w", err)
 	}
-	if err := addHash(filepath.Join(tmp, publish.MetadataFile), hash); err != nil {
+	if err := addSource(filepath.Join(tmp, publish.MetadataFile), hash, commit); err != nil {
 		return false, hash, nil, err
 	}
 	res, err := s.opts.Publisher.Publish(ctx, ref, tmp)
@@ -439,8 +444,9 @@ func storedHash(m *publish.Metadata) string {
 	return h
 }
 
-// addHash records the source hash in a built site's metadata file.
-func addHash(file, hash string) error {
+// addSource records the source hash, and the source's last commit when
+// known, in a built site's metadata file.
+func addSource(file, hash string, commit time.Time) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -453,6 +459,9 @@ func addHash(file, hash string) error {
 		m.Extra = map[string]json.RawMessage{}
 	}
 	m.Extra[HashKey], _ = json.Marshal(hash)
+	if !commit.IsZero() {
+		m.Extra[CommitKey], _ = json.Marshal(commit.UnixMilli())
+	}
 	m.Extra["callboard_builder"], _ = json.Marshal("callboard " + callboard.Version)
 	out, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

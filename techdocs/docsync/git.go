@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -220,6 +221,26 @@ func (s *Syncer) openGit(ctx context.Context, src Source) (fs.FS, func(), error)
 	return sub.FS(), func() { sub.Close() }, nil
 }
 
+// lastCommit returns the time of the last commit that changed the site's
+// sources (paths, relative to src.Dir) in the clone of src, or the zero
+// time when git cannot tell.
+func (s *Syncer) lastCommit(ctx context.Context, src Source, paths []string) time.Time {
+	args := []string{"log", "-1", "--format=%ct", "HEAD", "--"}
+	for _, p := range paths {
+		args = append(args, path.Join(src.Dir, p))
+	}
+	out, err := s.git(ctx, src, s.gitDir(src), args...)
+	if err != nil {
+		s.log.Debug("docs source commit time unknown", "repo", src.Repo, "err", err)
+		return time.Time{}
+	}
+	sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil || sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
 func branchName(src Source) string {
 	if src.Branch == "" {
 		return "default"
@@ -236,7 +257,11 @@ func (s *Syncer) gitClone(ctx context.Context, src Source, dir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	args := []string{"clone", "--depth", "1", "--single-branch", "--no-tags", "--no-recurse-submodules"}
+	// A blobless clone: every commit and tree (so that the docs folder's
+	// last commit is known, for the IDP's docs freshness) but only the
+	// blobs of the checked-out commit, fetched as a shallow clone would.
+	// A server without filter support sends a full clone instead.
+	args := []string{"clone", "--filter=blob:none", "--single-branch", "--no-tags", "--no-recurse-submodules"}
 	if src.Branch != "" {
 		args = append(args, "--branch", src.Branch)
 	}
@@ -257,7 +282,12 @@ func (s *Syncer) gitUpdate(ctx context.Context, src Source, dir string) error {
 	if src.Branch != "" {
 		ref = src.Branch
 	}
-	if _, err := s.git(ctx, src, dir, "fetch", "--depth", "1", "--no-tags", "--no-recurse-submodules", "origin", ref); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, ".git", "shallow")); err == nil {
+		// A depth-1 clone of an earlier version knows no history: clone again.
+		return s.gitClone(ctx, src, dir)
+	}
+	// The clone's promisor config keeps fetches blobless.
+	if _, err := s.git(ctx, src, dir, "fetch", "--no-tags", "--no-recurse-submodules", "origin", ref); err != nil {
 		return err
 	}
 	_, err := s.git(ctx, src, dir, "reset", "--hard", "--quiet", "FETCH_HEAD")

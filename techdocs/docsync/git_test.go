@@ -180,6 +180,51 @@ func TestSyncGitURL(t *testing.T) {
 	}
 }
 
+// commitAt commits everything with the given commit time and pushes it.
+func (r *gitRepo) commitAt(t *testing.T, msg string, at time.Time) {
+	t.Helper()
+	t.Setenv("GIT_COMMITTER_DATE", at.Format(time.RFC3339))
+	t.Setenv("GIT_AUTHOR_DATE", at.Format(time.RFC3339))
+	r.commit(t, msg)
+}
+
+func TestSyncGitRecordsSourceCommit(t *testing.T) {
+	r := newGitRepo(t)
+	docsAt := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	r.write(t, "docs/index.md", "# Root\n\nMarch.\n")
+	r.commitAt(t, "docs in march", docsAt)
+	r.write(t, "README.md", "later, outside the docs\n")
+	r.commitAt(t, "readme in june", docsAt.AddDate(0, 3, 0))
+	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:" + r.url()})
+	s := b.syncer(t)
+
+	if updated, err := s.Sync(t.Context(), b.entity.Ref()); err != nil || !updated {
+		t.Fatalf("Sync = %v, %v; want built", updated, err)
+	}
+	commitOf := func() time.Time {
+		t.Helper()
+		m, err := b.pub.Metadata(t.Context(), b.entity.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docsync.SourceCommitTime(m)
+	}
+	// The last commit that changed the docs, not the repository's last.
+	if got := commitOf(); !got.Equal(docsAt) {
+		t.Fatalf("source commit = %v, want %v (the docs' last change)", got, docsAt)
+	}
+	// A commit to mkdocs.yml counts as a change of the site's sources.
+	cfgAt := docsAt.AddDate(0, 5, 0)
+	r.write(t, "mkdocs.yml", "site_name: Root docs v2\n")
+	r.commitAt(t, "rename the site", cfgAt)
+	if updated, err := s.Sync(t.Context(), b.entity.Ref()); err != nil || !updated {
+		t.Fatalf("Sync after a mkdocs.yml commit = %v, %v; want rebuilt", updated, err)
+	}
+	if got := commitOf(); !got.Equal(cfgAt) {
+		t.Errorf("source commit after the mkdocs.yml change = %v, want %v", got, cfgAt)
+	}
+}
+
 func TestSyncGitFreshness(t *testing.T) {
 	r := newGitRepo(t)
 	b := gitSetup(t, map[string]string{callboard.AnnotationTechDocsRef: "url:" + r.url()})

@@ -41,7 +41,10 @@ func newGitHTTPServer(t *testing.T, user, password string) *gitHTTPServer {
 		t.Skipf("no git-http-backend: %v", err)
 	}
 	g := &gitHTTPServer{project: t.TempDir()}
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.project, "GIT_HTTP_EXPORT_ALL=1"}}
+	// Filters on, as on GitHub and GitLab: the Syncer's clones are blobless
+	// and fetch the blobs of each checkout through the same credentials.
+	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.project, "GIT_HTTP_EXPORT_ALL=1",
+		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=uploadpack.allowFilter", "GIT_CONFIG_VALUE_0=true"}}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.requests.Add(1)
 		u, p, ok := req.BasicAuth()
@@ -127,6 +130,23 @@ func TestSyncGitSmartHTTPPrivate(t *testing.T) {
 			}
 			if p := b.page(t, "more/index.html"); !strings.Contains(p, "Fresh") {
 				t.Errorf("rebuilt page lacks the change:\n%s", p)
+			}
+
+			// The clone is blobless (a promisor remote), and knows the
+			// docs' last commit.
+			promisor := false
+			filepath.WalkDir(b.opts.WorkDir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && filepath.Base(p) == "config" {
+					data, _ := os.ReadFile(p)
+					promisor = promisor || bytes.Contains(data, []byte("promisor = true"))
+				}
+				return err
+			})
+			if !promisor {
+				t.Error("the docs clone is not a partial (blobless) clone")
+			}
+			if m, _ := b.pub.Metadata(t.Context(), b.entity.Ref()); m == nil || docsync.SourceCommitTime(m).IsZero() {
+				t.Errorf("metadata lacks the source's last commit: %+v", m)
 			}
 
 			// The token is in no file of the work dir (clone config,

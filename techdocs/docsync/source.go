@@ -144,13 +144,9 @@ func HashTree(fsys fs.FS) (string, error) {
 	if err != nil {
 		return "", callboard.Errorf(callboard.Invalid, "no mkdocs.yml in the docs source")
 	}
-	docsDir := "docs"
-	if m := docsDirLine.FindSubmatch(cfg); m != nil {
-		docsDir = strings.TrimSpace(string(m[1]))
-	}
-	docsDir = path.Clean(docsDir)
-	if path.IsAbs(docsDir) || docsDir == ".." || strings.HasPrefix(docsDir, "../") {
-		return "", callboard.Errorf(callboard.Invalid, "mkdocs.yml: docs_dir %q must be a folder inside the source directory", docsDir)
+	docsDir, err := docsFolder(cfg)
+	if err != nil {
+		return "", err
 	}
 	var names []string
 	err = fs.WalkDir(fsys, docsDir, func(p string, d fs.DirEntry, err error) error {
@@ -176,4 +172,33 @@ func HashTree(fsys fs.FS) (string, error) {
 		h.Write(sum[:])
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// docsFolder returns mkdocs.yml's docs_dir (default "docs"), which must
+// stay inside the source directory.
+func docsFolder(cfg []byte) (string, error) {
+	docsDir := "docs"
+	if m := docsDirLine.FindSubmatch(cfg); m != nil {
+		docsDir = strings.TrimSpace(string(m[1]))
+	}
+	docsDir = path.Clean(docsDir)
+	if path.IsAbs(docsDir) || docsDir == ".." || strings.HasPrefix(docsDir, "../") {
+		return "", callboard.Errorf(callboard.Invalid, "mkdocs.yml: docs_dir %q must be a folder inside the source directory", docsDir)
+	}
+	return docsDir, nil
+}
+
+// sourcePaths lists the paths, relative to the source directory, that a
+// site is built from (and HashTree hashes): the mkdocs config and docs_dir.
+func sourcePaths(fsys fs.FS) []string {
+	paths := []string{"mkdocs.yml", "mkdocs.yaml"}
+	for _, name := range paths {
+		if cfg, err := fs.ReadFile(fsys, name); err == nil {
+			if dir, err := docsFolder(cfg); err == nil {
+				return append(paths, dir)
+			}
+			break
+		}
+	}
+	return append(paths, "docs")
 }
