@@ -57,4 +57,8 @@ type FactStore interface {
 	// fact source/key equals value (same type, same value). Errors:
 	// Invalid (a value of a type Fact does not allow), Internal.
 	EntitiesWithFact(ctx context.Context, source, key string, value any) ([]string, error)
+	// FactsWithKey returns fact source/key of every entity that has it,
+	// sorted by entity: one read where a report needs a fact of many
+	// entities. Errors: Internal.
+	FactsWithKey(ctx context.Context, source, key string) ([]Fact, error)
 }

@@ -107,6 +107,31 @@ func (db *DB) EntitiesWithFact(ctx context.Context, source, key string, value an
 	return out, db.classify(rows.Err(), "entities with fact "+key)
 }
 
+// FactsWithKey returns fact source/key of every entity that has it, by
+// entity. Errors: Internal.
+func (db *DB) FactsWithKey(ctx context.Context, source, key string) ([]callboard.Fact, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT entity, type, value, at FROM facts WHERE source = ? AND key = ? ORDER BY entity`), source, key)
+	if err != nil {
+		return nil, db.classify(err, "facts "+source+"/"+key)
+	}
+	defer rows.Close()
+	var out []callboard.Fact
+	for rows.Next() {
+		f := callboard.Fact{Source: source, Key: key}
+		var typ, value string
+		var at int64
+		if err := rows.Scan(&f.Entity, &typ, &value, &at); err != nil {
+			return nil, db.classify(err, "facts "+source+"/"+key)
+		}
+		if f.Value, err = decodeFactValue(typ, value); err != nil {
+			return nil, callboard.Wrap(callboard.Internal, err, "fact %s of %s from %s", key, f.Entity, source)
+		}
+		f.At = time.UnixMilli(at).UTC()
+		out = append(out, f)
+	}
+	return out, db.classify(rows.Err(), "facts "+source+"/"+key)
+}
+
 // encodeFactValue names v's type and gives its JSON text; a time is
 // written in UTC so that one instant has one text.
 func encodeFactValue(v any) (typ, text string, err error) {

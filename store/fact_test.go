@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,28 @@ func TestFacts(t *testing.T) {
 				if got := with(tc.source, tc.key, tc.value); got != tc.want {
 					t.Errorf("%s: EntitiesWithFact = %q, want %q", tc.name, got, tc.want)
 				}
+			}
+
+			// FactsWithKey: one source's key of every entity, by entity.
+			drifted, err := db.FactsWithKey(ctx, "kubernetes", "drifted")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotDrift []string
+			for _, f := range drifted {
+				if f.Source != "kubernetes" || f.Key != "drifted" || !f.At.Equal(at) {
+					t.Errorf("FactsWithKey fact %+v: wrong source, key or time", f)
+				}
+				gotDrift = append(gotDrift, fmt.Sprintf("%s=%v", f.Entity, f.Value))
+			}
+			if g, w := strings.Join(gotDrift, " "), "component:default/a=true component:default/b=false component:default/c=true"; g != w {
+				t.Errorf("FactsWithKey(kubernetes, drifted) = %q, want %q", g, w)
+			}
+			if deployed, err := db.FactsWithKey(ctx, "kubernetes", "deployed"); err != nil || len(deployed) != 1 || !deployed[0].Value.(time.Time).Equal(at) {
+				t.Errorf("FactsWithKey(kubernetes, deployed) = %v, %v; want a's time", deployed, err)
+			}
+			if none, err := db.FactsWithKey(ctx, "docs", "drifted"); err != nil || len(none) != 0 {
+				t.Errorf("FactsWithKey of another source = %v, %v; want none", none, err)
 			}
 
 			// PutFacts replaces the source's facts, not another source's.

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,6 +127,22 @@ func (m *memFacts) FactsOf(_ context.Context, entity string) ([]callboard.Fact, 
 			out = append(out, fs...)
 		}
 	}
+	return out, nil
+}
+
+func (m *memFacts) FactsWithKey(_ context.Context, source, key string) ([]callboard.Fact, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []callboard.Fact
+	for k, fs := range m.facts {
+		for _, f := range fs {
+			if k[0] == source && f.Key == key {
+				f.Entity, f.Source = k[1], source
+				out = append(out, f)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b callboard.Fact) int { return strings.Compare(a.Entity, b.Entity) })
 	return out, nil
 }
 
