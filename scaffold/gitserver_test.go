@@ -2,7 +2,6 @@ package scaffold_test
 
 import (
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"callboard/internal/githttptest"
 )
 
 // gitServer is a smart-HTTP git server (git http-backend behind
@@ -26,16 +27,8 @@ type gitServer struct {
 
 func newGitServer(t *testing.T) *gitServer {
 	t.Helper()
-	out, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Fatalf("git --exec-path: %v", err)
-	}
-	backend := filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
-	if _, err := os.Stat(backend); err != nil {
-		t.Fatalf("no git-http-backend: %v", err)
-	}
 	g := &gitServer{root: t.TempDir()}
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}}
+	h := githttptest.Handler(t, g.root)
 	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if token := g.token.Load(); token != nil {
 			if _, pw, ok := r.BasicAuth(); !ok || pw != *token {

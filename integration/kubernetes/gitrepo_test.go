@@ -2,7 +2,6 @@ package kubernetes_test
 
 import (
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"callboard/integration/kubernetes"
+	"callboard/internal/githttptest"
 )
 
 // gitHost is a forge for the drift tests: real repositories served over
@@ -28,16 +28,8 @@ type gitHost struct {
 
 func newGitHost(t testing.TB) *gitHost {
 	t.Helper()
-	out, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Fatalf("git --exec-path: %v", err)
-	}
-	backend := filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
-	if _, err := os.Stat(backend); err != nil {
-		t.Fatalf("no git-http-backend: %v", err)
-	}
 	g := &gitHost{root: t.TempDir()}
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1"}}
+	h := githttptest.Handler(t, g.root)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if before := g.before.Load(); before != nil {
 			defer (*before)()()

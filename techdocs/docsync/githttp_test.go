@@ -6,16 +6,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"callboard"
+	"callboard/internal/githttptest"
 	"callboard/techdocs/docsync"
 )
 
@@ -32,19 +31,10 @@ type gitHTTPServer struct {
 
 func newGitHTTPServer(t *testing.T, user, password string) *gitHTTPServer {
 	t.Helper()
-	out, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skipf("git --exec-path: %v", err)
-	}
-	backend := filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
-	if _, err := os.Stat(backend); err != nil {
-		t.Skipf("no git-http-backend: %v", err)
-	}
 	g := &gitHTTPServer{project: t.TempDir()}
-	// Filters on, as on GitHub and GitLab: the Syncer's clones are blobless
-	// and fetch the blobs of each checkout through the same credentials.
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + g.project, "GIT_HTTP_EXPORT_ALL=1",
-		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=uploadpack.allowFilter", "GIT_CONFIG_VALUE_0=true"}}
+	// Filters are on, as on GitHub and GitLab: the Syncer's clones are
+	// blobless and fetch each checkout's blobs through the same credentials.
+	h := githttptest.Handler(t, g.project)
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.requests.Add(1)
 		u, p, ok := req.BasicAuth()
