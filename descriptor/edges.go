@@ -2,6 +2,7 @@ package descriptor
 
 import (
 	"fmt"
+	"slices"
 
 	"callboard"
 )
@@ -28,8 +29,22 @@ func (ks Kinds) Edges(e *callboard.Entity) ([]callboard.Edge, []Problem) {
 	selfRef := self.String()
 	var edges []callboard.Edge
 	var problems []Problem
-	seen := map[callboard.Edge]bool{}
+	var seen map[callboard.Edge]bool // once there are many edges
 	add := func(edge callboard.Edge) {
+		// Most entities emit a handful of edges: a scan beats hashing
+		// three strings per edge.
+		if seen == nil && len(edges) < 32 {
+			if !slices.Contains(edges, edge) {
+				edges = append(edges, edge)
+			}
+			return
+		}
+		if seen == nil {
+			seen = make(map[callboard.Edge]bool, 2*len(edges))
+			for _, e := range edges {
+				seen[e] = true
+			}
+		}
 		if !seen[edge] {
 			seen[edge] = true
 			edges = append(edges, edge)
