@@ -27,7 +27,13 @@ func (ks Kinds) Edges(e *callboard.Entity) ([]callboard.Edge, []Problem) {
 	}
 	self := e.Ref()
 	selfRef := self.String()
-	var edges []callboard.Edge
+	refs := 0
+	for _, f := range k.Fields {
+		if f.Relation != "" {
+			refs += countRefs(e.Spec[f.Name])
+		}
+	}
+	edges := make([]callboard.Edge, 0, 2*refs)
 	var problems []Problem
 	var seen map[callboard.Edge]bool // once there are many edges
 	add := func(edge callboard.Edge) {
@@ -73,4 +79,17 @@ func (ks Kinds) Edges(e *callboard.Entity) ([]callboard.Edge, []Problem) {
 		}
 	}
 	return edges, problems
+}
+
+// countRefs counts the values refValues returns for x, without them.
+func countRefs(x any) int {
+	switch x := x.(type) {
+	case string:
+		return 1
+	case []string:
+		return len(x)
+	case []any:
+		return len(x)
+	}
+	return 0
 }

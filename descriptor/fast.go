@@ -381,6 +381,7 @@ func (p *fastParser) literal(indent int, hdr []byte) any {
 		}
 		last = j
 	}
+	b.Grow(p.lines[last].end - p.lines[p.i].start + 1) // at most the lines as written
 	for j := p.i; j <= last; j++ {
 		l := p.lines[j]
 		if l.start != l.end {
