@@ -180,21 +180,25 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	if !inRoot(root, target) {
 		return nil, "", refuse("outside the location's root %s", shownRoot(root, from))
 	}
+	// The common case opens the target without resolving its real path:
+	// openBeneath (Linux) or the os.Root follow symlinks that stay inside
+	// the root and refuse the others, so a file they open lies inside it.
+	// Only a root that holds /proc, /sys or /dev (that is, "/") needs the
+	// target's real path; and a failed open is tried again below, which
+	// says why.
+	rel, relErr := filepath.Rel(root, target)
+	if relErr == nil {
+		if f, err := openBeneath(root, rel); err == nil {
+			return checkOpened(f, shown, limit)
+		}
+	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return nil, "", callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
 	}
-	// The common case costs one walk: the os.Root follows symlinks that
-	// stay inside it and refuses the others, so a file it opens lies
-	// inside the root. Only a root that holds /proc, /sys or /dev (that
-	// is, "/") needs the target's real path; and a failed open is tried
-	// again below, which says why.
-	if !holdsSystemDir(realRoot) {
-		rel, err := filepath.Rel(root, target)
-		if err == nil {
-			if f, err := openIn(realRoot, rel); err == nil {
-				return checkOpened(f, shown, limit)
-			}
+	if relErr == nil && !holdsSystemDir(realRoot) {
+		if f, err := openIn(realRoot, rel); err == nil {
+			return checkOpened(f, shown, limit)
 		}
 	}
 	real, err := filepath.EvalSymlinks(target)
@@ -204,7 +208,7 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	if err != nil {
 		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
-	rel, err := filepath.Rel(realRoot, real)
+	rel, err = filepath.Rel(realRoot, real)
 	if err != nil || !filepath.IsLocal(rel) {
 		return nil, "", refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
 	}
@@ -227,6 +231,9 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	}
 	return checkOpened(f, shown, limit)
 }
+
+// errSlowPath sends openInRoot the way that resolves the target's path.
+var errSlowPath = errors.New("resolve the path first")
 
 // systemDirs hold files that are not files: reading them leaks the
 // server's state or never ends.

@@ -26,6 +26,8 @@ func TestReadInRoot(t *testing.T) {
 	mustSymlink(t, filepath.Join(root, "missing.yaml"), filepath.Join(root, "dangling.yaml"))
 	// A symlinked root reads through its real path.
 	mustSymlink(t, root, filepath.Join(outer, "linked"))
+	// A root that is "/" under another name still keeps /proc out.
+	mustSymlink(t, "/", filepath.Join(outer, "slash"))
 	if err := os.MkdirAll(filepath.Join(root, "dir.yaml"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +47,7 @@ func TestReadInRoot(t *testing.T) {
 		{name: "missing", root: root, target: "nope.yaml", kind: callboard.NotFound, msg: "nope.yaml does not exist"},
 		{name: "dangling symlink", root: root, target: "dangling.yaml", kind: callboard.NotFound, msg: "dangling.yaml does not exist"},
 		{name: "directory", root: root, target: "dir.yaml", kind: callboard.Forbidden, msg: "dir.yaml is not a regular file"},
+		{name: "system file under a symlinked /", root: filepath.Join(outer, "slash"), target: "proc/self/environ", kind: callboard.Forbidden, msg: "is a system file"},
 		{name: "too large", root: root, target: "big.yaml", kind: callboard.Invalid, msg: "big.yaml is larger than 50 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
