@@ -164,6 +164,10 @@ var mixedCases = []string{
 	"a: 1\n---\nb: &x 1\nc: *x\n---\nd: 1\n",
 	"a: 1\n---\nb: [\n---\nc: 1\n",
 	"a: 1\n---\n- x\n---\nc: 1\n",
+	"a: 1\n...\n%YAML 1.2\n---\nb: 1\n",
+	"a: 1\n---\n!!map {b: 1}\n---\nc: 1\n",
+	"a: 1\n---\nb: &x {c: 1}\nd:\n  <<: *x\n  c: 2\n---\ne: 1\ne: 2\n---\nf: 1\n",
+	"a: 1\n--- |\n  x\n---\nb: 2\n",
 	"\ufeffa: 1\n",
 	"a: \u0085\n",
 	"a: |\n\n  x\n",
@@ -279,3 +283,18 @@ func FuzzFastPath(f *testing.F) {
 }
 
 func newBufReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// After a document the fast path declines, the next ones take it again:
+// one anchor in a big exported file does not send the rest to yaml.v3.
+func TestFastPathResumes(t *testing.T) {
+	src := "a: 1\n---\nb: &x 1\nc: *x\n---\nd: 1\n---\ne: {f: g}\n---\nh: 2\n"
+	var fast []bool
+	ps := ParseStream("f.yaml", strings.NewReader(src), Limits{}, func(d *Doc) { fast = append(fast, d.src != nil) })
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	if want := []bool{true, false, true, false, true}; !reflect.DeepEqual(fast, want) {
+		t.Errorf("fast path taken %v, want %v", fast, want)
+	}
+	checkSame(t, src, Limits{})
+}

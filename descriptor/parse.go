@@ -89,24 +89,66 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 			break
 		}
 		// A segment that a read error (or the file limit) cut short goes
-		// to yaml.v3 too, which words the error as before.
-		var raw map[string]any
-		var line int
-		ok = sg.marker != nil || sg.err == io.EOF
-		if ok {
-			raw, line, ok = fastDoc(fp, seg.data, seg.line, lim.MaxBytes)
+		// to yaml.v3 with the rest, which words the error as before.
+		if whole := sg.marker != nil || sg.err == io.EOF; whole {
+			if raw, line, ok := fastDoc(fp, seg.data, seg.line, lim.MaxBytes); ok {
+				if raw != nil {
+					each(&Doc{File: file, Line: line, Raw: raw, src: seg.data, srcLine: seg.line, limits: lim, size: fp.size})
+				}
+				continue
+			}
+			// One odd document in a big exported file need not send
+			// the rest to yaml.v3.
+			if docs, ps, ok := parseSegment(file, seg, lim); ok {
+				problems = append(problems, ps...)
+				for _, d := range docs {
+					each(d)
+				}
+				continue
+			}
 		}
-		if !ok {
-			// yaml.v3 reads on from this document's first line, with
-			// the lines before it blank so that its lines are the file's.
-			rest := fullReader{io.MultiReader(&newlines{n: seg.line - 1}, bytes.NewReader(seg.data), bytes.NewReader(sg.marker), sg.r, errReader{sg.err})}
-			return append(problems, parseNodes(file, rest, lr, lim, each)...)
-		}
-		if raw != nil {
-			each(&Doc{File: file, Line: line, Raw: raw, src: seg.data, srcLine: seg.line, limits: lim, size: fp.size})
-		}
+		// yaml.v3 reads on from this document's first line, with the
+		// lines before it blank so that its lines are the file's.
+		rest := fullReader{io.MultiReader(&newlines{n: seg.line - 1}, bytes.NewReader(seg.data), bytes.NewReader(sg.marker), sg.r, errReader{sg.err})}
+		return append(problems, parseNodes(file, rest, lr, lim, each)...)
 	}
 	return problems
+}
+
+// parseSegment parses one whole segment with yaml.v3 alone, its lines
+// shifted to the file's. A "---" line always starts a document, so the
+// result is what yaml.v3 gives within the stream, provided that the
+// segment parses without error and holds no directive ("%") or document
+// end ("...") line, which could concern the documents after it. ok is
+// false otherwise: the caller then hands yaml.v3 the rest of the stream.
+func parseSegment(file string, seg segment, lim Limits) (docs []*Doc, problems []Problem, ok bool) {
+	for rest := seg.data; len(rest) > 0; {
+		if rest[0] == '%' || bytes.HasPrefix(rest, []byte("...")) {
+			return nil, nil, false
+		}
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(seg.data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, problems, true
+		}
+		if err != nil {
+			return nil, nil, false
+		}
+		shiftLines(&n, seg.line-1)
+		d, ps := convertDoc(file, &n, lim)
+		problems = append(problems, ps...)
+		if d != nil {
+			docs = append(docs, d)
+		}
+	}
 }
 
 // parseNodes is ParseStream through yaml.v3's nodes, for what the fast
