@@ -67,8 +67,9 @@ func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Pr
 // kind may hold 100k entities). Lines stay those of the whole stream. A
 // stream past lim.MaxFileBytes stops with a problem saying so; the
 // documents before it have been handed over. Documents in the block
-// style descriptors are written in take a fast path (fastDoc); from the
-// first that does not, yaml.v3 reads the rest, with the same results.
+// style descriptors are written in take a fast path (fastDoc); yaml.v3
+// parses the others, alone when it can (parseSegment) or with the rest of
+// the stream, with the same results either way.
 func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problems []Problem) {
 	lim = lim.withDefaults()
 	lr := &limitedReader{r: r, left: lim.MaxFileBytes}
