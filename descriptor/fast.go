@@ -13,9 +13,9 @@ import (
 // yaml.v3's token, event and node objects (which cost most of the catalog's
 // read time). On anything else (anchors, tags, escapes, folded or
 // multi-line scalars, flow mappings, tabs, CR, duplicate keys, errors...)
-// it declines, and ParseStream hands the stream from that document on to
-// yaml.v3, so that only inputs fastDoc fully understands take the fast
-// path. FuzzFastPath checks that both paths agree.
+// it declines, and ParseStream hands that document (or the stream from it
+// on) to yaml.v3, so that only inputs fastDoc fully understands take the
+// fast path. FuzzFastPath checks that both paths agree.
 
 // declined is panicked inside fastParser and recovered by fastDoc.
 type declined struct{}
