@@ -61,6 +61,28 @@ func BenchmarkParseStream(b *testing.B) {
 	}
 }
 
+// BenchmarkParseStreamExport parses an org's export of all its APIs as one
+// file (orggen's kinds layout), the stream the catalog reads from a big
+// catalog.locations file.
+func BenchmarkParseStreamExport(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := orggen.GenerateLayout(dir, 2000, 1, orggen.LayoutKinds); err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "apis.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		lim := descriptor.Limits{MaxFileBytes: descriptor.DefaultMaxTrustedFileBytes}
+		if ps := descriptor.ParseStream("apis.yaml", bytes.NewReader(data), lim, func(*descriptor.Doc) {}); len(ps) > 0 {
+			b.Fatal(ps)
+		}
+	}
+}
+
 // BenchmarkRead is ParseStream, Validate and Edges: descriptor's share of
 // reading one repo file.
 func BenchmarkRead(b *testing.B) {
