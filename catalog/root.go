@@ -180,9 +180,26 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	if !inRoot(root, target) {
 		return nil, "", refuse("outside the location's root %s", shownRoot(root, from))
 	}
+	// The common case opens the target without resolving its real path:
+	// openBeneath (Linux) or the os.Root follow symlinks that stay inside
+	// the root and refuse the others, so a file they open lies inside it.
+	// Only a root that holds /proc, /sys or /dev (that is, "/") needs the
+	// target's real path; and a failed open is tried again below, which
+	// says why.
+	rel, relErr := filepath.Rel(root, target)
+	if relErr == nil {
+		if f, err := openBeneath(root, rel); err == nil {
+			return checkOpened(f, shown, limit)
+		}
+	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return nil, "", callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
+	}
+	if relErr == nil && !holdsSystemDir(realRoot) {
+		if f, err := openIn(realRoot, rel); err == nil {
+			return checkOpened(f, shown, limit)
+		}
 	}
 	real, err := filepath.EvalSymlinks(target)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -191,11 +208,11 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	if err != nil {
 		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
-	rel, err := filepath.Rel(realRoot, real)
+	rel, err = filepath.Rel(realRoot, real)
 	if err != nil || !filepath.IsLocal(rel) {
 		return nil, "", refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
 	}
-	for _, sys := range []string{"/proc", "/sys", "/dev"} {
+	for _, sys := range systemDirs {
 		if inRoot(sys, real) && !inRoot(sys, realRoot) {
 			return nil, "", refuse("%s is a system file", shown)
 		}
@@ -205,9 +222,6 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 		return nil, "", callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
 	}
 	defer r.Close() // the opened file outlives its root
-	// O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
-	// refused as not regular. The os.Root refuses a symlink swapped in
-	// since the check above.
 	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
@@ -215,6 +229,42 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	if err != nil {
 		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
+	return checkOpened(f, shown, limit)
+}
+
+// errSlowPath sends openInRoot the way that resolves the target's path.
+var errSlowPath = errors.New("resolve the path first")
+
+// systemDirs hold files that are not files: reading them leaks the
+// server's state or never ends.
+var systemDirs = []string{"/proc", "/sys", "/dev"}
+
+// holdsSystemDir reports whether one of systemDirs lies under realRoot.
+func holdsSystemDir(realRoot string) bool {
+	for _, sys := range systemDirs {
+		if inRoot(realRoot, sys) {
+			return true
+		}
+	}
+	return false
+}
+
+// openIn opens rel under realRoot through an os.Root, which refuses a
+// symlink swapped in since the caller's checks, and any that leads out.
+// O_NONBLOCK: opening a FIFO must not wait for a writer; checkOpened then
+// refuses it as not regular.
+func openIn(realRoot, rel string) (*os.File, error) {
+	r, err := os.OpenRoot(realRoot)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close() // the opened file outlives its root
+	return r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
+// checkOpened returns f if it is a regular file of at most limit bytes,
+// and closes it otherwise.
+func checkOpened(f *os.File, shown string, limit int64) (*os.File, string, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

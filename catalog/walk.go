@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -278,7 +277,7 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		var f *os.File
 		if f, _, err = openInRoot(p.root, p.fromDir(), target, lim.MaxFileBytes); err == nil {
 			defer f.Close()
-			src = bufio.NewReaderSize(f, 64<<10)
+			src = f // ParseStream buffers its reads (a pooled 16 KiB)
 		}
 	} else {
 		var data []byte

@@ -1,6 +1,7 @@
 package descriptor
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -17,10 +18,37 @@ func (d *Doc) LineOf(field string) int {
 	if d == nil {
 		return 0
 	}
-	if line := lineIn(d.node, field, 0); line > 0 {
+	if line := lineIn(d.root(), field, 0); line > 0 {
 		return line
 	}
 	return d.Line
+}
+
+// root returns the document's root node. A Doc from the fast path has
+// none until a line is asked for (when something is wrong with it): its
+// text is then parsed by yaml.v3, once.
+func (d *Doc) root() *yaml.Node {
+	d.once.Do(func() {
+		if d.src == nil {
+			return
+		}
+		var n yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(d.src)).Decode(&n); err == nil && len(n.Content) > 0 {
+			shiftLines(&n, d.srcLine-1)
+			d.node = resolveAlias(n.Content[0])
+		}
+		d.src = nil
+	})
+	return d.node
+}
+
+// shiftLines adds by to the lines of n's tree, so that a document parsed
+// alone has the lines of its file.
+func shiftLines(n *yaml.Node, by int) {
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
+	}
 }
 
 // lineIn finds field under n; 0 means not found.

@@ -2,6 +2,7 @@ package descriptor
 
 import (
 	"fmt"
+	"slices"
 
 	"callboard"
 )
@@ -26,10 +27,30 @@ func (ks Kinds) Edges(e *callboard.Entity) ([]callboard.Edge, []Problem) {
 	}
 	self := e.Ref()
 	selfRef := self.String()
-	var edges []callboard.Edge
+	refs := 0
+	for _, f := range k.Fields {
+		if f.Relation != "" {
+			refs += countRefs(e.Spec[f.Name])
+		}
+	}
+	edges := make([]callboard.Edge, 0, 2*refs)
 	var problems []Problem
-	seen := map[callboard.Edge]bool{}
+	var seen map[callboard.Edge]bool // once there are many edges
 	add := func(edge callboard.Edge) {
+		// Most entities emit a handful of edges: a scan beats hashing
+		// three strings per edge.
+		if seen == nil && len(edges) < 32 {
+			if !slices.Contains(edges, edge) {
+				edges = append(edges, edge)
+			}
+			return
+		}
+		if seen == nil {
+			seen = make(map[callboard.Edge]bool, 2*len(edges))
+			for _, e := range edges {
+				seen[e] = true
+			}
+		}
 		if !seen[edge] {
 			seen[edge] = true
 			edges = append(edges, edge)
@@ -58,4 +79,17 @@ func (ks Kinds) Edges(e *callboard.Entity) ([]callboard.Edge, []Problem) {
 		}
 	}
 	return edges, problems
+}
+
+// countRefs counts the values refValues returns for x, without them.
+func countRefs(x any) int {
+	switch x := x.(type) {
+	case string:
+		return 1
+	case []string:
+		return len(x)
+	case []any:
+		return len(x)
+	}
+	return 0
 }

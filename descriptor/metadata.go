@@ -38,9 +38,9 @@ func (v *validation) metadata(m map[string]any) {
 			v.add("metadata.description", "must be a string, not %s", jsonTypeName(x))
 		}
 	}
-	v.keyValues("labels", m["labels"], func(field, val string) {
+	v.keyValues("labels", m["labels"], func(at func() string, val string) {
 		if !ValidLabelValue(val) {
-			v.add(field, "%q is not a valid label value; use an empty string or 1-63 characters of [a-zA-Z0-9] with [-_.] between them", val)
+			v.add(at(), "%q is not a valid label value; use an empty string or 1-63 characters of [a-zA-Z0-9] with [-_.] between them", val)
 		}
 	})
 	v.keyValues("annotations", m["annotations"], nil)
@@ -79,8 +79,8 @@ func (v *validation) str(field string, x any) (string, bool) {
 }
 
 // keyValues checks labels or annotations: a mapping of valid keys to
-// string values; checkValue adds rules for the value.
-func (v *validation) keyValues(name string, x any, checkVal func(field, val string)) {
+// string values; checkVal adds rules for the value (at names its field).
+func (v *validation) keyValues(name string, x any, checkVal func(at func() string, val string)) {
 	field := "metadata." + name
 	if x == nil || v.skipped(field) {
 		if x == nil {
@@ -95,23 +95,24 @@ func (v *validation) keyValues(name string, x any, checkVal func(field, val stri
 		v.add(field, "must be a mapping of strings, not %s", jsonTypeName(x))
 		return
 	}
-	for _, k := range sortedKeys(m) {
-		at := field + "." + k
-		if v.skipped(at) {
-			continue
+	v.eachKey(m, func(k string) {
+		// The field path is built only when something needs it.
+		at := func() string { return field + "." + k }
+		if len(v.doc.skipped) > 0 && v.skipped(at()) {
+			return
 		}
 		if !ValidKey(k) {
-			v.add(at, "%q is not a valid key; %s", k, keyRule)
+			v.add(at(), "%q is not a valid key; %s", k, keyRule)
 		}
 		val, isStr := m[k].(string)
 		if !isStr {
-			v.add(at, "must be a string, not %s; quote the value: %s: \"%v\"", jsonTypeName(m[k]), k, displayValue(m[k]))
-			continue
+			v.add(at(), "must be a string, not %s; quote the value: %s: \"%v\"", jsonTypeName(m[k]), k, displayValue(m[k]))
+			return
 		}
 		if checkVal != nil {
 			checkVal(at, val)
 		}
-	}
+	})
 }
 
 func displayValue(x any) string {

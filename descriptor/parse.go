@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,6 +32,9 @@ type Doc struct {
 	Raw  map[string]any // JSON-compatible: map[string]any, []any, string, float64, bool, nil
 
 	node    *yaml.Node           // the document's root mapping, for LineOf
+	src     []byte               // for a fast-path Doc: its text, parsed for node when LineOf needs it
+	srcLine int                  // the line of src's first byte
+	once    sync.Once            // parses src
 	skipped map[string][2]string // field -> {key, target} of placeholders deliberately not read
 
 	limits    Limits // with defaults filled
@@ -62,7 +66,10 @@ func ParseWith(file string, data []byte, lim Limits) (docs []*Doc, problems []Pr
 // by the largest document rather than the file (an exported file of one
 // kind may hold 100k entities). Lines stay those of the whole stream. A
 // stream past lim.MaxFileBytes stops with a problem saying so; the
-// documents before it have been handed over.
+// documents before it have been handed over. Documents in the block
+// style descriptors are written in take a fast path (fastDoc); yaml.v3
+// parses the others, alone when it can (parseSegment) or with the rest of
+// the stream, with the same results either way.
 func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problems []Problem) {
 	lim = lim.withDefaults()
 	lr := &limitedReader{r: r, left: lim.MaxFileBytes}
@@ -73,13 +80,87 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 			problems = append(problems, Problem{File: file, Message: fmt.Sprintf("cannot parse YAML: %v", r)})
 		}
 	}()
-	dec := yaml.NewDecoder(lr)
+	sg := segmenters.Get().(*segmenter)
+	sg.reset(lr)
+	defer segmenters.Put(sg)
+	fp := &sg.fp
+	for {
+		seg, ok := sg.next()
+		if !ok {
+			break
+		}
+		// A segment that a read error (or the file limit) cut short goes
+		// to yaml.v3 with the rest, which words the error as before.
+		if whole := sg.marker != nil || sg.err == io.EOF; whole {
+			if raw, line, ok := fastDoc(fp, seg.data, seg.line, lim.MaxBytes); ok {
+				if raw != nil {
+					each(&Doc{File: file, Line: line, Raw: raw, src: seg.data, srcLine: seg.line, limits: lim, size: fp.size})
+				}
+				continue
+			}
+			// One odd document in a big exported file need not send
+			// the rest to yaml.v3.
+			if docs, ps, ok := parseSegment(file, seg, lim); ok {
+				problems = append(problems, ps...)
+				for _, d := range docs {
+					each(d)
+				}
+				continue
+			}
+		}
+		// yaml.v3 reads on from this document's first line, with the
+		// lines before it blank so that its lines are the file's.
+		rest := fullReader{io.MultiReader(&newlines{n: seg.line - 1}, bytes.NewReader(seg.data), bytes.NewReader(sg.marker), sg.r, errReader{sg.err})}
+		return append(problems, parseNodes(file, rest, lr, lim, each)...)
+	}
+	return problems
+}
+
+// parseSegment parses one whole segment with yaml.v3 alone, its lines
+// shifted to the file's. A "---" line always starts a document, so the
+// result is what yaml.v3 gives within the stream, provided that the
+// segment parses without error and holds no directive ("%") or document
+// end ("...") line, which could concern the documents after it. ok is
+// false otherwise: the caller then hands yaml.v3 the rest of the stream.
+func parseSegment(file string, seg segment, lim Limits) (docs []*Doc, problems []Problem, ok bool) {
+	for rest := seg.data; len(rest) > 0; {
+		if rest[0] == '%' || bytes.HasPrefix(rest, []byte("...")) {
+			return nil, nil, false
+		}
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(seg.data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, problems, true
+		}
+		if err != nil {
+			return nil, nil, false
+		}
+		shiftLines(&n, seg.line-1)
+		d, ps := convertDoc(file, &n, lim)
+		problems = append(problems, ps...)
+		if d != nil {
+			docs = append(docs, d)
+		}
+	}
+}
+
+// parseNodes is ParseStream through yaml.v3's nodes, for what the fast
+// path declines; lr is the limited reader under r.
+func parseNodes(file string, r io.Reader, lr *limitedReader, lim Limits, each func(*Doc)) (problems []Problem) {
+	dec := yaml.NewDecoder(r)
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if lr.over {
-			return append(problems, Problem{File: file, Message: fmt.Sprintf(
-				"the file is larger than %s (%s); split it into several files or raise the limit", fileKey, formatBytes(lim.MaxFileBytes))})
+			return append(problems, fileTooLarge(file, lim))
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -99,6 +180,11 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 	return problems
 }
 
+func fileTooLarge(file string, lim Limits) Problem {
+	return Problem{File: file, Message: fmt.Sprintf(
+		"the file is larger than %s (%s); split it into several files or raise the limit", fileKey, formatBytes(lim.MaxFileBytes))}
+}
+
 // limitedReader fails once more than left bytes are read, remembering that
 // it did so that the problem names the limit, not yaml's "input error".
 type limitedReader struct {
@@ -108,19 +194,20 @@ type limitedReader struct {
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		l.over = true
+	if l.over {
 		return 0, errFileTooLarge
 	}
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
 	}
 	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.over = true
-		return 0, errFileTooLarge
+	if int64(n) > l.left {
+		// The bytes within the limit are handed over: documents that
+		// end before it are read whole.
+		n, l.left, l.over = int(l.left), 0, true
+		return n, errFileTooLarge
 	}
+	l.left -= int64(n)
 	return n, err
 }
 

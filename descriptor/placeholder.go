@@ -63,11 +63,18 @@ func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc
 	}
 	used := d.size
 	var problems []Problem
+	// prev as JSON, built when a read first fails: most refreshes read
+	// every placeholder and never look at it.
 	var prevRaw any
-	if prev != nil {
-		if b, err := json.Marshal(prev); err == nil {
-			_ = json.Unmarshal(b, &prevRaw)
+	prevOnce := false
+	lastGood := func(field string) (any, bool) {
+		if !prevOnce && prev != nil {
+			prevOnce = true
+			if b, err := json.Marshal(prev); err == nil {
+				_ = json.Unmarshal(b, &prevRaw)
+			}
 		}
+		return lookup(prevRaw, field)
 	}
 	out := replacePlaceholders(d.Raw, "", func(field string, ph map[string]any) (any, bool) {
 		if d.overLimit {
@@ -94,7 +101,7 @@ func ResolvePlaceholders(ctx context.Context, d *Doc, base string, read ReadFunc
 			return nil, false
 		}
 		msg := fmt.Sprintf("%s %s: %s", key, x, err)
-		if old, ok := lookup(prevRaw, field); ok {
+		if old, ok := lastGood(field); ok {
 			problems = append(problems, Problem{File: d.File, Line: d.LineOf(field), Field: field, Message: msg + "; kept the last good value"})
 			return old, true
 		}

@@ -42,8 +42,10 @@ func coreScalar(s string) any {
 	case "false", "False", "FALSE":
 		return false
 	}
-	if len(s) > 400 {
-		return s // no number is that long; skip the regexps
+	if len(s) > 400 || !startsNumber(s[0]) {
+		// No number is that long, and each form below starts with a
+		// sign, a digit or a dot: most scalars skip the regexps.
+		return s
 	}
 	switch {
 	case coreInt.MatchString(s), coreFloat.MatchString(s):
@@ -60,6 +62,12 @@ func coreScalar(s string) any {
 		return nil // JSON has no infinity or NaN; JSON.stringify writes null
 	}
 	return s
+}
+
+// startsNumber reports whether c can start an int, float, octal, hex,
+// infinity or NaN of the core schema.
+func startsNumber(c byte) bool {
+	return c == '-' || c == '+' || c == '.' || ('0' <= c && c <= '9')
 }
 
 func isRangeErr(err error) bool {

@@ -31,14 +31,14 @@ var rootFields = map[string]bool{
 func (ks Kinds) Validate(d *Doc) (*callboard.Entity, []Problem) {
 	v := &validation{doc: d}
 	raw := d.Raw
-	for _, k := range sortedKeys(raw) {
+	v.eachKey(raw, func(k string) {
 		switch {
 		case k == "relations" || k == "status":
 			v.add(k, "is set by the catalog, not by descriptors; remove it")
 		case !rootFields[k]:
 			v.add(k, "is not an entity field; only apiVersion, kind, metadata and spec may appear at the top level (move it under spec or metadata)")
 		}
-	}
+	})
 	apiVersion, okVersion := v.requiredString("apiVersion", raw, "e.g. apiVersion: backstage.io/v1alpha1")
 	if okVersion && !ValidAPIVersion(apiVersion) {
 		okVersion = false
@@ -271,6 +271,23 @@ func (ks Kinds) caseHint(kind string) string {
 		}
 	}
 	return ""
+}
+
+// eachKey runs check on each key of m. Its problems come in key order:
+// when the first pass, in map order, finds any, they are redone sorted.
+// Most mappings have none, and skip the sort.
+func (v *validation) eachKey(m map[string]any, check func(k string)) {
+	before := len(v.problems)
+	for k := range m {
+		check(k)
+	}
+	if len(v.problems) == before {
+		return
+	}
+	v.problems = v.problems[:before]
+	for _, k := range sortedKeys(m) {
+		check(k)
+	}
 }
 
 func sortedKeys(m map[string]any) []string {

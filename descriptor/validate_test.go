@@ -187,3 +187,32 @@ func TestEdgesProblems(t *testing.T) {
 		t.Errorf("problems = %v, want one for spec.dependsOn[0]", ps)
 	}
 }
+
+// Problems of one line come in key order, whatever the map's order.
+func TestValidateProblemOrder(t *testing.T) {
+	src := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n" +
+		"  annotations: {Zz/a: x, b: 1, a//b: y, c: 2, 'e f': z}\n  labels: {y: 'a b', x: 'c d'}\n" +
+		"spec: {type: service, lifecycle: production, owner: team-a}\nzeta: 1\nalpha: 2\n"
+	var want []string
+	for range 20 {
+		docs, ps := descriptor.Parse("c.yaml", []byte(src))
+		if len(ps) > 0 {
+			t.Fatal(ps)
+		}
+		_, ps = descriptor.Validate(docs[0])
+		var got []string
+		for _, p := range ps {
+			got = append(got, p.Field)
+		}
+		if want == nil {
+			want = got
+			if w := []string{"metadata.annotations.Zz/a", "metadata.annotations.a//b", "metadata.annotations.b", "metadata.annotations.c", "metadata.annotations.e f",
+				"metadata.labels.x", "metadata.labels.y", "zeta", "alpha"}; !cmp.Equal(got, w) {
+				t.Fatalf("fields %v, want %v", got, w)
+			}
+		}
+		if !cmp.Equal(got, want) {
+			t.Fatalf("fields %v, then %v", want, got)
+		}
+	}
+}
