@@ -52,11 +52,11 @@ type Options struct {
 	MaxStaticFileBytes int64
 	// IngestMemoryLimit, when positive, is the Go memory limit
 	// (debug.SetMemoryLimit) while the first pass over an empty catalog
-	// runs, so that the collector works harder instead of letting the heap
-	// double (catalog.ingestMemoryLimit). Off by default: set below the
-	// ingest's live heap (235 MB at 100k entities) the collector runs
-	// nearly without pause; 256 MiB at 100k took ingest CPU from 39 s to
-	// 66 s and did not lower peak RSS.
+	// runs (catalog.ingestMemoryLimit). 0, the default, makes the limit
+	// follow the live heap during that pass (half of it over it, at least
+	// 256 MiB): the collector works harder instead of letting the heap
+	// double. A fixed limit below the ingest's live heap makes the
+	// collector run nearly without pause.
 	IngestMemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to
