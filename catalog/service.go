@@ -82,6 +82,14 @@ type Options struct {
 	// by the managed-by-location of the entities it holds: data quality
 	// dates each entity's last refresh from its source with it.
 	ObserveFile func(file string)
+	// Snapshots, when set, keeps a snapshot of the graph and index that
+	// Load starts from instead of decoding every entity (snapshot.go).
+	// Run saves one after its first pass, every SnapshotInterval when
+	// something changed, and when it ends.
+	Snapshots SnapshotStore
+	// SnapshotInterval is how often Run saves a snapshot if the catalog
+	// changed; 0 means 10 minutes.
+	SnapshotInterval time.Duration
 }
 
 // StaticLocation is an entry of catalog.locations.
@@ -126,6 +134,7 @@ type Service struct {
 	// provider name -> root ref -> location.
 	provRoots map[string]map[string]callboard.Location
 
+	snapSeq  int64         // change-log seq of the last snapshot saved or loaded; guarded by runMu
 	loaded   bool          // Load ran; it must not run twice
 	loadedCh chan struct{} // closed when Load is done
 	refresh  chan string   // refs to refresh soon
@@ -156,6 +165,9 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
+	if opts.SnapshotInterval <= 0 {
+		opts.SnapshotInterval = 10 * time.Minute
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -163,7 +175,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
 		g: newGraph(), files: map[string]fileState{}, fileErrs: map[int32]map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
-		stale:   map[string]bool{},
+		stale: map[string]bool{}, snapSeq: -1,
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }
@@ -181,6 +193,10 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.pass(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
+	s.saveSnapshot(ctx)
+	defer s.saveSnapshot(context.WithoutCancel(ctx))
+	snap := time.NewTicker(s.opts.SnapshotInterval)
+	defer snap.Stop()
 	watch := time.NewTimer(s.opts.WatchInterval)
 	defer watch.Stop()
 	// A timer, reset after each full pass, rather than a ticker: a pass
@@ -202,6 +218,8 @@ func (s *Service) Run(ctx context.Context) error {
 			full.Reset(s.opts.ProcessingInterval)
 		case ref := <-s.refresh:
 			s.refreshRef(ctx, ref)
+		case <-snap.C:
+			s.saveSnapshot(ctx)
 		}
 	}
 }
@@ -248,6 +266,9 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	s.loaded = true
 	defer close(s.loadedCh)
+	if s.loadSnapshot(ctx) {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var batch []*callboard.Entity
