@@ -84,23 +84,65 @@ func (s *Service) SaveSnapshot(ctx context.Context) error {
 	return nil
 }
 
-// writeSnapshot writes the graph, then the index. The caller holds runMu.
+// writeSnapshot writes a header, the graph's length and the graph, then
+// the index, so that Load decodes the two at once. Kinds, files and
+// locations, which many nodes share, are written once in a table. The
+// caller holds runMu.
 func (s *Service) writeSnapshot(w io.Writer) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	var graph bytes.Buffer
+	if err := s.writeGraph(&graph); err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	e := &snapEncoder{w: bw}
+	e.str(snapshotMagic)
+	e.str(callboard.Version + " " + callboard.Commit)
+	e.uint(uint64(graph.Len()))
+	if e.err != nil {
+		return e.err
+	}
+	if _, err := bw.Write(graph.Bytes()); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return s.idx.WriteSnapshot(w)
+}
+
+// writeGraph writes the graph. The caller holds s.mu.
+func (s *Service) writeGraph(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	e := &snapEncoder{w: bw}
 	g := s.g
-	e.str(snapshotMagic)
-	e.str(callboard.Version + " " + callboard.Commit)
+	shared := map[string]int{}
+	var table []string
+	add := func(s string) {
+		if _, ok := shared[s]; !ok {
+			shared[s] = len(table)
+			table = append(table, s)
+		}
+	}
+	for _, n := range g.nodes {
+		add(n.kind)
+		add(n.locationKey)
+	}
+	for _, files := range g.children {
+		for file := range files {
+			add(file)
+		}
+	}
+	e.strs(table)
 	e.strs(g.refs)
 	e.strs(g.types)
 	e.uint(uint64(len(g.nodes)))
 	for id, n := range g.nodes {
 		e.uint(uint64(id))
 		e.str(n.uid)
-		e.str(n.kind)
-		e.str(n.locationKey)
+		e.uint(uint64(shared[n.kind]))
+		e.uint(uint64(shared[n.locationKey]))
 		e.str(n.hash)
 		e.bool(n.orphan)
 		e.ids(n.parents)
@@ -124,17 +166,14 @@ func (s *Service) writeSnapshot(w io.Writer) error {
 		e.uint(uint64(pid))
 		e.uint(uint64(len(files)))
 		for file, kids := range files {
-			e.str(file)
+			e.uint(uint64(shared[file]))
 			e.ids(kids)
 		}
 	}
 	if e.err != nil {
 		return e.err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return s.idx.WriteSnapshot(w)
+	return bw.Flush()
 }
 
 // snapStatus is a node's status items, which few nodes have.
@@ -165,7 +204,7 @@ func (s *Service) loadSnapshot(ctx context.Context) bool {
 		return false
 	}
 	s.mu.Lock()
-	locations, err := s.readSnapshot(bytes.NewReader(data))
+	locations, err := s.readSnapshot(data)
 	s.mu.Unlock()
 	if err == nil {
 		// Location specs are not in the snapshot: read them with the
@@ -231,14 +270,49 @@ func (s *Service) changedSince(ctx context.Context, ss SnapshotStore, seq int64)
 const maxSnapshotChanges = 20000
 
 // readSnapshot replaces the graph and index with the snapshot's and
-// returns the refs of its Location entities. The caller holds s.mu.
-func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+// returns the refs of its Location entities. The graph and the index are
+// decoded at once, on two cores. The caller holds s.mu.
+func (s *Service) readSnapshot(data []byte) (locations []string, err error) {
+	br := bytes.NewReader(data)
 	d := &snapDecoder{r: br}
 	if d.str() != snapshotMagic || d.str() != callboard.Version+" "+callboard.Commit || d.err != nil {
 		return nil, errors.Join(errors.New("a snapshot of another version"), d.err)
 	}
-	g := newGraph()
+	glen := d.count(len(data))
+	if d.err != nil {
+		return nil, d.err
+	}
+	start := len(data) - br.Len()
+	if start+glen > len(data) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	idxErr := make(chan error, 1)
+	go func() { idxErr <- s.idx.Restore(bytes.NewReader(data[start+glen:])) }()
+	g, locations, err := readGraph(data[start : start+glen])
+	if ierr := <-idxErr; err == nil {
+		err = ierr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.idx.Len() != len(g.nodes) {
+		return nil, fmt.Errorf("the snapshot's index holds %d entities, its graph %d", s.idx.Len(), len(g.nodes))
+	}
+	s.g, s.provRoots = g, map[string]map[string]callboard.Location{}
+	return locations, nil
+}
+
+// readGraph decodes what writeGraph wrote.
+func readGraph(data []byte) (g *graph, locations []string, err error) {
+	d := &snapDecoder{r: bytes.NewReader(data)}
+	g = newGraph()
+	table := d.strs()
+	shared := func() string {
+		if i := d.count(len(table) - 1); d.err == nil {
+			return table[i]
+		}
+		return ""
+	}
 	g.refs = d.strs()
 	g.ids = make(map[string]int32, len(g.refs))
 	for id, ref := range g.refs {
@@ -255,7 +329,9 @@ func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
 	for i := range nodes {
 		n := &nodes[i]
 		n.id = int32(d.count(nrefs - 1))
-		n.uid, n.kind, n.locationKey, n.hash = d.str(), d.interned(), d.interned(), d.str()
+		n.uid = d.str()
+		n.kind, n.locationKey = shared(), shared()
+		n.hash = d.str()
 		n.orphan = d.bool()
 		n.parents = d.ids(nrefs)
 		if ne := d.count(math.MaxInt32); ne > 0 {
@@ -267,15 +343,15 @@ func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
 		if status := d.str(); status != "" {
 			var st snapStatus
 			if err := json.Unmarshal([]byte(status), &st); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			n.own, n.locErrs = st.Own, st.LocErrs
 		}
 		if d.err != nil {
-			return nil, d.err
+			return nil, nil, d.err
 		}
 		if g.nodes[n.id] != nil || n.uid == "" {
-			return nil, errors.New("a repeated or empty node")
+			return nil, nil, errors.New("a repeated or empty node")
 		}
 		g.nodes[n.id] = n
 		if n.kind == "location" {
@@ -285,27 +361,22 @@ func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
 			g.out[c.src] = append(g.out[c.src], rel{typ: c.typ, target: c.dst, origin: n.id})
 		}
 	}
-	nparents := d.count(nrefs)
-	for range nparents {
+	for range d.count(nrefs) {
 		pid := int32(d.count(nrefs - 1))
 		files := map[string][]int32{}
 		for range d.count(math.MaxInt32) {
-			file := d.interned()
+			file := shared()
 			files[file] = d.ids(nrefs)
 		}
 		g.children[pid] = files
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, nil, d.err
 	}
-	if err := s.idx.Restore(br); err != nil {
-		return nil, err
+	if _, err := d.r.ReadByte(); err != io.EOF {
+		return nil, nil, errors.New("trailing bytes after the graph")
 	}
-	if s.idx.Len() != len(g.nodes) {
-		return nil, fmt.Errorf("the snapshot's index holds %d entities, its graph %d", s.idx.Len(), len(g.nodes))
-	}
-	s.g, s.provRoots = g, map[string]map[string]callboard.Location{}
-	return locations, nil
+	return g, locations, nil
 }
 
 // snapEncoder writes uvarints and strings, keeping the first error.
@@ -353,9 +424,11 @@ func (e *snapEncoder) ids(ids []int32) {
 // snapDecoder reads what snapEncoder wrote, keeping the first error;
 // after one, every read returns zero values.
 type snapDecoder struct {
-	r    *bufio.Reader
-	err  error
-	seen map[string]string // for interned
+	r interface {
+		io.Reader
+		io.ByteReader
+	}
+	err error
 }
 
 func (d *snapDecoder) uint() uint64 {
@@ -393,19 +466,6 @@ func (d *snapDecoder) str() string {
 		return ""
 	}
 	return b.String()
-}
-
-// interned reads a string that many nodes share (kinds, files).
-func (d *snapDecoder) interned() string {
-	s := d.str()
-	if v, ok := d.seen[s]; ok {
-		return v
-	}
-	if d.seen == nil {
-		d.seen = map[string]string{}
-	}
-	d.seen[s] = s
-	return s
 }
 
 func (d *snapDecoder) strs() []string {
