@@ -244,7 +244,7 @@ func (x *Index) restore(r *bufio.Reader) error {
 func (x *Index) fillTable(n int) {
 	t := &x.table
 	size := 1024
-	for size*3/4 < n*2 {
+	for size/2 < n+1 { // as growTable sizes it
 		size *= 2
 	}
 	t.slots, t.tags, t.n = make([]int32, size), make([]uint8, size), n
