@@ -323,6 +323,7 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 		g.tids[t] = int32(id)
 	}
 	nrefs, ntypes := len(g.refs), len(g.types)
+	g.out = make([][]rel, nrefs)
 	nnodes := d.count(nrefs)
 	g.nodes = make(map[int32]*node, nnodes)
 	nodes := make([]node, nnodes) // one allocation for all
@@ -358,7 +359,7 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 			locations = append(locations, g.refs[n.id])
 		}
 		for _, c := range n.edges {
-			g.out[c.src] = append(g.out[c.src], rel{typ: c.typ, target: c.dst, origin: n.id})
+			g.addEdge(n.id, c)
 		}
 	}
 	for range d.count(nrefs) {
