@@ -29,10 +29,12 @@ import (
 
 // SnapshotStore keeps the catalog's snapshot; *store.DB is one.
 type SnapshotStore interface {
-	// CatalogSnapshot returns the snapshot and the change-log seq it
-	// reflects; NotFound when there is none.
-	CatalogSnapshot(ctx context.Context) (seq int64, data []byte, err error)
-	SaveCatalogSnapshot(ctx context.Context, seq int64, data []byte) error
+	// CatalogSnapshot returns the snapshot as a stream, and the
+	// change-log seq it reflects; NotFound when there is none.
+	CatalogSnapshot(ctx context.Context) (seq int64, r io.ReadCloser, err error)
+	// SaveCatalogSnapshot replaces the snapshot with what r yields; on
+	// error the previous one stays.
+	SaveCatalogSnapshot(ctx context.Context, seq int64, r io.Reader) error
 	Changes(ctx context.Context, after int64, limit int) ([]callboard.Change, error)
 	ChangeBounds(ctx context.Context) (oldest, newest callboard.Change, now time.Time, err error)
 }
@@ -45,8 +47,8 @@ const snapshotMagic = "callboard catalog snapshot 1\n"
 // changed since the last one this Service saved or loaded. It runs only
 // where this Service is the catalog's one writer (no Options.CatchUp):
 // then, with processing paused, the state it writes is that of the
-// newest change-log seq. It pauses processing while it serializes (about
-// half a second at 100,000 entities), not while it writes.
+// newest change-log seq. It pauses processing while it runs (a few
+// seconds at 100,000 entities).
 func (s *Service) SaveSnapshot(ctx context.Context) error {
 	ss := s.opts.Snapshots
 	if ss == nil || s.opts.CatchUp != nil {
@@ -68,19 +70,26 @@ func (s *Service) SaveSnapshot(ctx context.Context) error {
 		s.runMu.Unlock()
 		return nil
 	}
-	var buf bytes.Buffer
-	err = s.writeSnapshot(&buf)
+	// The snapshot streams into the store as it is written: the store
+	// writes it in parts, so that it is never held whole.
+	start := time.Now()
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pw.CloseWithError(s.writeSnapshot(pw))
+	}()
+	err = ss.SaveCatalogSnapshot(ctx, newest.Seq, pr)
+	pr.CloseWithError(errors.New("the store stopped reading")) // unblocks the writer after a failed save
+	<-done
+	if err == nil {
+		s.snapSeq = newest.Seq
+	}
 	s.runMu.Unlock()
 	if err != nil {
 		return err
 	}
-	if err := ss.SaveCatalogSnapshot(ctx, newest.Seq, buf.Bytes()); err != nil {
-		return err
-	}
-	s.runMu.Lock()
-	s.snapSeq = newest.Seq
-	s.runMu.Unlock()
-	s.log.Info("catalog: snapshot saved", "seq", newest.Seq, "bytes", buf.Len())
+	s.log.Info("catalog: snapshot saved", "seq", newest.Seq, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -191,25 +200,27 @@ func (s *Service) loadSnapshot(ctx context.Context) bool {
 		return false
 	}
 	start := time.Now()
-	seq, data, err := ss.CatalogSnapshot(ctx)
+	seq, r, err := ss.CatalogSnapshot(ctx)
 	if err != nil {
 		if callboard.ErrorKind(err) != callboard.NotFound {
 			s.log.Warn("catalog: cannot read the snapshot; loading every entity", "err", err)
 		}
 		return false
 	}
-	changed, err := s.changedSince(ctx, ss, seq)
-	if err != nil {
-		s.log.Info("catalog: snapshot not used; loading every entity", "reason", err)
-		return false
-	}
+	// The stream is read to its end and closed before anything else is
+	// asked of the store: it holds a connection.
 	s.mu.Lock()
-	locations, err := s.readSnapshot(data)
+	locations, err := s.readSnapshot(r)
 	s.mu.Unlock()
+	r.Close()
+	var changed []string
 	if err == nil {
-		// Location specs are not in the snapshot: read them with the
-		// changed entities, which replaces what the snapshot said of them.
-		err = s.applyStored(ctx, append(changed, locations...))
+		if changed, err = s.changedSince(ctx, ss, seq); err == nil {
+			// Location specs are not in the snapshot: read them with the
+			// changed entities, which replaces what the snapshot said of
+			// them.
+			err = s.applyStored(ctx, append(changed, locations...))
+		}
 	}
 	if err != nil {
 		s.log.Warn("catalog: snapshot not used; loading every entity", "err", err)
@@ -270,25 +281,29 @@ func (s *Service) changedSince(ctx context.Context, ss SnapshotStore, seq int64)
 const maxSnapshotChanges = 20000
 
 // readSnapshot replaces the graph and index with the snapshot's and
-// returns the refs of its Location entities. The graph and the index are
-// decoded at once, on two cores. The caller holds s.mu.
-func (s *Service) readSnapshot(data []byte) (locations []string, err error) {
-	br := bytes.NewReader(data)
+// returns the refs of its Location entities. The graph section is read
+// whole; the index, streamed after it, is decoded at the same time, on
+// another core. The caller holds s.mu.
+func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
+	br := bufio.NewReaderSize(r, 256<<10)
 	d := &snapDecoder{r: br}
 	if d.str() != snapshotMagic || d.str() != callboard.Version+" "+callboard.Commit || d.err != nil {
 		return nil, errors.Join(errors.New("a snapshot of another version"), d.err)
 	}
-	glen := d.count(len(data))
+	// Read as it comes rather than allocated at the stated length, which
+	// a damaged snapshot could make anything.
+	n := d.count(math.MaxInt)
 	if d.err != nil {
 		return nil, d.err
 	}
-	start := len(data) - br.Len()
-	if start+glen > len(data) {
-		return nil, io.ErrUnexpectedEOF
+	gb := bytes.NewBuffer(make([]byte, 0, min(n, 64<<20)))
+	if _, err := io.CopyN(gb, br, int64(n)); err != nil {
+		return nil, fmt.Errorf("the snapshot's graph: %w", err)
 	}
+	graph := gb.Bytes()
 	idxErr := make(chan error, 1)
-	go func() { idxErr <- s.idx.Restore(bytes.NewReader(data[start+glen:])) }()
-	g, locations, err := readGraph(data[start : start+glen])
+	go func() { idxErr <- s.idx.Restore(br) }()
+	g, locations, err := readGraph(graph)
 	if ierr := <-idxErr; err == nil {
 		err = ierr
 	}

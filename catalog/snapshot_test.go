@@ -94,7 +94,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveCatalogSnapshot(ctx, newest.Seq, []byte("callboard catalog snapshot 1\n damaged")); err != nil {
+	if err := db.SaveCatalogSnapshot(ctx, newest.Seq, strings.NewReader("callboard catalog snapshot 1\n damaged")); err != nil {
 		t.Fatal(err)
 	}
 	compareLoads(t, "damaged snapshot", db, opts, "snapshot not used")
