@@ -84,8 +84,8 @@ type Options struct {
 	ObserveFile func(file string)
 	// Snapshots, when set, keeps a snapshot of the graph and index that
 	// Load starts from instead of decoding every entity (snapshot.go).
-	// Run saves one after its first pass, every SnapshotInterval when
-	// something changed, and when it ends.
+	// Run saves one after its first pass and every SnapshotInterval when
+	// something changed.
 	Snapshots SnapshotStore
 	// SnapshotInterval is how often Run saves a snapshot if the catalog
 	// changed; 0 means 10 minutes.
@@ -193,8 +193,10 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.pass(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
+	// Not when Run ends: a save takes seconds, tens of them at a million
+	// entities, which a shutdown does not have. Load applies the changes
+	// made since the last one.
 	s.saveSnapshot(ctx)
-	defer s.saveSnapshot(context.WithoutCancel(ctx))
 	snap := time.NewTicker(s.opts.SnapshotInterval)
 	defer snap.Stop()
 	watch := time.NewTimer(s.opts.WatchInterval)
