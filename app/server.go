@@ -95,7 +95,9 @@ func (s *server) build(ctx context.Context, dev bool, extra []plugin.Plugin) err
 		}
 	}
 	// The catalog loads its index in the background (run): lookups by
-	// name answer from the store at once, list queries wait for the index.
+	// name answer from the store at once, list queries wait for the index,
+	// which a snapshot in the database makes quick to rebuild.
+	opts.Snapshots = s.db
 	s.cat = catalog.New(s.db, opts)
 	if s.web, err = webOptions(s.cfg, dev); err != nil {
 		return err

@@ -16,7 +16,10 @@ type graph struct {
 	types []string         // relation type id -> type
 	tids  map[string]int32 // relation type -> id
 	nodes map[int32]*node  // only refs that are stored entities
-	out   map[int32][]rel  // relations whose source is the key, from any originator
+	// out holds, by source id, the relations of that source from any
+	// originator; other, the few whose originator is neither end.
+	out   [][]rel
+	other map[int32][]orel
 	// children is what each Location entity emitted, per file it read
 	// ("type:target"); a failed read keeps the previous set of that file.
 	children map[int32]map[string][]int32
@@ -37,11 +40,22 @@ type node struct {
 	locErrs     []callboard.StatusItem // problems reading its targets (Locations)
 }
 
-// rel is one relation from the source node keyed in graph.out.
+// rel is one relation from the source node indexed in graph.out. Its
+// originator, the entity whose processing emitted it, is one of its ends
+// (descriptors emit each edge and its inverse): the source, or the target
+// when typ has relByTarget. 8 bytes, at about ten relations an entity.
 type rel struct {
-	typ    int32
+	typ    int32 // type id | relByTarget
 	target int32
-	origin int32 // the entity whose processing emitted it
+}
+
+const relByTarget = 1 << 30
+
+func (r rel) typeID() int32 { return r.typ &^ relByTarget }
+
+// orel is a relation whose originator is neither of its ends.
+type orel struct {
+	typ, target, origin int32
 }
 
 // cedge is an Edge with interned refs and type: 12 bytes instead of three
@@ -85,7 +99,7 @@ func (g *graph) typeID(t string) int32 {
 }
 
 func newGraph() *graph {
-	return &graph{ids: map[string]int32{}, tids: map[string]int32{}, nodes: map[int32]*node{}, out: map[int32][]rel{},
+	return &graph{ids: map[string]int32{}, tids: map[string]int32{}, nodes: map[int32]*node{}, other: map[int32][]orel{},
 		children: map[int32]map[string][]int32{}}
 }
 
@@ -115,22 +129,13 @@ func (g *graph) setEdges(origin int32, old, edges []cedge) []int32 {
 	touched := map[int32]bool{}
 	for _, e := range old {
 		src := e.src
-		list := g.out[src]
-		kept := list[:0]
-		for _, r := range list {
-			if r.origin != origin {
-				kept = append(kept, r)
-			}
-		}
-		if len(kept) == 0 {
-			delete(g.out, src)
-		} else {
-			g.out[src] = kept
+		if !touched[src] {
+			g.dropOrigin(src, origin)
 		}
 		touched[src] = true
 	}
 	for _, e := range edges {
-		g.out[e.src] = append(g.out[e.src], rel{typ: e.typ, target: e.dst, origin: origin})
+		g.addEdge(origin, e)
 		touched[e.src] = true
 	}
 	ids := make([]int32, 0, len(touched))
@@ -140,6 +145,60 @@ func (g *graph) setEdges(origin int32, old, edges []cedge) []int32 {
 	return ids
 }
 
+// addEdge adds the relation of e, emitted by origin.
+func (g *graph) addEdge(origin int32, e cedge) {
+	switch {
+	case e.src == origin:
+		g.appendRel(e.src, rel{typ: e.typ, target: e.dst})
+	case e.dst == origin:
+		g.appendRel(e.src, rel{typ: e.typ | relByTarget, target: e.dst})
+	default:
+		g.other[e.src] = append(g.other[e.src], orel{typ: e.typ, target: e.dst, origin: origin})
+	}
+}
+
+func (g *graph) appendRel(src int32, r rel) {
+	if int(src) >= len(g.out) {
+		g.out = append(g.out, make([][]rel, int(src)+1-len(g.out))...)
+	}
+	g.out[src] = append(g.out[src], r)
+}
+
+// dropOrigin removes the relations of src that origin emitted.
+func (g *graph) dropOrigin(src, origin int32) {
+	if int(src) < len(g.out) {
+		list := g.out[src]
+		kept := list[:0]
+		for _, r := range list {
+			by := src
+			if r.typ&relByTarget != 0 {
+				by = r.target
+			}
+			if by != origin {
+				kept = append(kept, r)
+			}
+		}
+		clear(list[len(kept):])
+		if len(kept) == 0 {
+			kept = nil
+		}
+		g.out[src] = kept
+	}
+	if list, ok := g.other[src]; ok {
+		kept := list[:0]
+		for _, r := range list {
+			if r.origin != origin {
+				kept = append(kept, r)
+			}
+		}
+		if len(kept) == 0 {
+			delete(g.other, src)
+		} else {
+			g.other[src] = kept
+		}
+	}
+}
+
 // relations returns the final relations of ref: every edge with ref as
 // source, deduplicated and sorted by type then target, as Backstage does.
 func (g *graph) relations(ref string) []callboard.Relation {
@@ -147,16 +206,24 @@ func (g *graph) relations(ref string) []callboard.Relation {
 	if !ok {
 		return []callboard.Relation{}
 	}
-	list := g.out[id]
-	out := make([]callboard.Relation, 0, len(list))
-	seen := make(map[rel]bool, len(list))
-	for _, r := range list {
-		k := rel{typ: r.typ, target: r.target}
-		if seen[k] {
-			continue
+	var list []rel
+	if int(id) < len(g.out) {
+		list = g.out[id]
+	}
+	others := g.other[id]
+	out := make([]callboard.Relation, 0, len(list)+len(others))
+	seen := make(map[rel]bool, len(list)+len(others))
+	add := func(k rel) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, callboard.Relation{Type: g.types[k.typ], TargetRef: g.refs[k.target]})
 		}
-		seen[k] = true
-		out = append(out, callboard.Relation{Type: g.types[r.typ], TargetRef: g.refs[r.target]})
+	}
+	for _, r := range list {
+		add(rel{typ: r.typeID(), target: r.target})
+	}
+	for _, r := range others {
+		add(rel{typ: r.typ, target: r.target})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"callboard"
@@ -402,14 +401,6 @@ func (s *Service) final(se *callboard.StoredEntity) *callboard.Entity {
 	return &e
 }
 
-// limitMemory sets Options.IngestMemoryLimit for a first ingest and
-// returns the func that restores the previous limit. A soft limit: past
-// it the collector runs more often, it never fails an allocation.
-func (s *Service) limitMemory() func() {
-	limit := s.opts.IngestMemoryLimit
-	if limit <= 0 {
-		return func() {}
-	}
-	prev := debug.SetMemoryLimit(limit)
-	return func() { debug.SetMemoryLimit(prev) }
-}
+// limitMemory applies the first-ingest memory limit (memlimit.go) and
+// returns the func that restores the previous limit.
+func (s *Service) limitMemory() func() { return limitIngestMemory(s.opts.IngestMemoryLimit) }

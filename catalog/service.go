@@ -52,11 +52,11 @@ type Options struct {
 	MaxStaticFileBytes int64
 	// IngestMemoryLimit, when positive, is the Go memory limit
 	// (debug.SetMemoryLimit) while the first pass over an empty catalog
-	// runs, so that the collector works harder instead of letting the heap
-	// double (catalog.ingestMemoryLimit). Off by default: set below the
-	// ingest's live heap (235 MB at 100k entities) the collector runs
-	// nearly without pause; 256 MiB at 100k took ingest CPU from 39 s to
-	// 66 s and did not lower peak RSS.
+	// runs (catalog.ingestMemoryLimit). 0, the default, makes the limit
+	// follow the live heap during that pass (half of it over it, at least
+	// 256 MiB): the collector works harder instead of letting the heap
+	// double. A fixed limit below the ingest's live heap makes the
+	// collector run nearly without pause.
 	IngestMemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to
@@ -82,6 +82,14 @@ type Options struct {
 	// by the managed-by-location of the entities it holds: data quality
 	// dates each entity's last refresh from its source with it.
 	ObserveFile func(file string)
+	// Snapshots, when set, keeps a snapshot of the graph and index that
+	// Load starts from instead of decoding every entity (snapshot.go).
+	// Run saves one after its first pass and every SnapshotInterval when
+	// something changed.
+	Snapshots SnapshotStore
+	// SnapshotInterval is how often Run saves a snapshot if the catalog
+	// changed; 0 means 10 minutes.
+	SnapshotInterval time.Duration
 }
 
 // StaticLocation is an entry of catalog.locations.
@@ -126,6 +134,7 @@ type Service struct {
 	// provider name -> root ref -> location.
 	provRoots map[string]map[string]callboard.Location
 
+	snapSeq  int64         // change-log seq of the last snapshot saved or loaded; guarded by runMu
 	loaded   bool          // Load ran; it must not run twice
 	loadedCh chan struct{} // closed when Load is done
 	refresh  chan string   // refs to refresh soon
@@ -156,6 +165,9 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
+	if opts.SnapshotInterval <= 0 {
+		opts.SnapshotInterval = 10 * time.Minute
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -163,7 +175,7 @@ func New(store callboard.EntityStore, opts Options) *Service {
 	return &Service{
 		store: store, idx: index.New(), opts: opts, log: log,
 		g: newGraph(), files: map[string]fileState{}, fileErrs: map[int32]map[string][]callboard.StatusItem{}, provRoots: map[string]map[string]callboard.Location{},
-		stale:   map[string]bool{},
+		stale: map[string]bool{}, snapSeq: -1,
 		refresh: make(chan string, 256), ready: make(chan struct{}), loadedCh: make(chan struct{}),
 	}
 }
@@ -181,6 +193,12 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.pass(ctx, true)
 	s.readyMu.Do(func() { close(s.ready) })
+	// Not when Run ends: a save takes seconds, tens of them at a million
+	// entities, which a shutdown does not have. Load applies the changes
+	// made since the last one.
+	s.saveSnapshot(ctx)
+	snap := time.NewTicker(s.opts.SnapshotInterval)
+	defer snap.Stop()
 	watch := time.NewTimer(s.opts.WatchInterval)
 	defer watch.Stop()
 	// A timer, reset after each full pass, rather than a ticker: a pass
@@ -202,6 +220,8 @@ func (s *Service) Run(ctx context.Context) error {
 			full.Reset(s.opts.ProcessingInterval)
 		case ref := <-s.refresh:
 			s.refreshRef(ctx, ref)
+		case <-snap.C:
+			s.saveSnapshot(ctx)
 		}
 	}
 }
@@ -248,6 +268,9 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	s.loaded = true
 	defer close(s.loadedCh)
+	if s.loadSnapshot(ctx) {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var batch []*callboard.Entity

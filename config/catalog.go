@@ -26,8 +26,8 @@ type Catalog struct {
 	// Limits bound what one entity may grow to (callboard's key).
 	Limits CatalogLimits `yaml:"limits"`
 	// IngestMemoryLimit is the Go memory limit while the first ingest of
-	// an empty catalog runs; 0 (the default) leaves the runtime's alone
-	// (callboard's key).
+	// an empty catalog runs; 0 (the default) makes it follow the live
+	// heap, half of it over it and at least 256 MiB (callboard's key).
 	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 }
 

@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -67,6 +68,64 @@ func TestChurnMatchesFresh(t *testing.T) {
 		t.Fatalf("Len() = %d, fresh %d", x.Len(), fresh.Len())
 	}
 
+	compareIndexes(t, "churned", fresh, x, live)
+
+	// A snapshot of the churned index answers the same, and goes on doing
+	// so through more churn.
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	restored := index.New()
+	restored.Put(es[0]) // replaced by the snapshot
+	if err := restored.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	compareIndexes(t, "restored", fresh, restored, live)
+	for i := range 2000 {
+		e := es[r.IntN(len(es))]
+		c := *e
+		c.Metadata.Tags = []string{fmt.Sprint("t", r.IntN(20))}
+		c.Metadata.Title = fmt.Sprint("Again ", i%50)
+		if r.IntN(4) == 0 {
+			restored.Delete(c.Metadata.UID)
+			x.Delete(c.Metadata.UID)
+			continue
+		}
+		restored.Put(&c)
+		x.Put(&c)
+	}
+	compareIndexes(t, "churned after restore", x, restored, nil)
+}
+
+// TestRestoreRejectsDamage: a truncated or altered snapshot is an error
+// and leaves the index empty, never half-loaded.
+func TestRestoreRejectsDamage(t *testing.T) {
+	x := index.New()
+	x.PutMany(generate(200))
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	for _, bad := range [][]byte{nil, b[:len(b)/2], b[:len(b)-1], append(append([]byte{}, b...), 0), append([]byte("x"), b[1:]...)} {
+		y := index.New()
+		if err := y.Restore(bytes.NewReader(bad)); err == nil {
+			t.Errorf("Restore of %d damaged bytes succeeded", len(bad))
+		}
+		if y.Len() != 0 {
+			t.Errorf("Len() after a failed Restore = %d, want 0", y.Len())
+		}
+	}
+}
+
+// compareIndexes checks that got answers every query as want does, and
+// finds each uid of live (when given) by its ref.
+func compareIndexes(t *testing.T, name string, want, got *index.Index, live map[string]*callboard.Entity) {
+	t.Helper()
+	if got.Len() != want.Len() {
+		t.Fatalf("%s: Len() = %d, want %d", name, got.Len(), want.Len())
+	}
 	var queries []index.Query
 	for _, f := range [][]string{
 		nil, {"kind=component"}, {"kind=user", "kind=group"}, {"spec.type=type-1"}, {"spec.type=service"},
@@ -81,26 +140,26 @@ func TestChurnMatchesFresh(t *testing.T) {
 		}
 	}
 	for _, q := range queries {
-		got, err := x.Query(q)
+		g, err := got.Query(q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := fresh.Query(q)
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("Query(%+v) differs from fresh index (-fresh +churned):\n%s", q, diff)
+		w, _ := want.Query(q)
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("%s: Query(%+v) differs (-want +got):\n%s", name, q, diff)
 		}
 	}
 	facets := []string{"kind", "spec.type", "metadata.tags", "relations.ownedBy", "spec.n"}
-	if diff := cmp.Diff(fresh.Facets(facets, nil), x.Facets(facets, nil)); diff != "" {
-		t.Errorf("Facets differ from fresh index (-fresh +churned):\n%s", diff)
+	if diff := cmp.Diff(want.Facets(facets, nil), got.Facets(facets, nil)); diff != "" {
+		t.Errorf("%s: Facets differ (-want +got):\n%s", name, diff)
 	}
 	for uid, e := range live {
 		ref := e.Ref().String()
-		if got, ok := x.UIDByRef(ref); !ok || got != uid {
-			t.Errorf("UIDByRef(%s) = %q, %v, want %q", ref, got, ok, uid)
+		if u, ok := got.UIDByRef(ref); !ok || u != uid {
+			t.Errorf("%s: UIDByRef(%s) = %q, %v, want %q", name, ref, u, ok, uid)
 		}
-		if got, _ := x.RefByUID(uid); got != ref {
-			t.Errorf("RefByUID(%s) = %q, want %q", uid, got, ref)
+		if r, _ := got.RefByUID(uid); r != ref {
+			t.Errorf("%s: RefByUID(%s) = %q, want %q", name, uid, r, ref)
 		}
 	}
 }

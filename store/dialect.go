@@ -150,17 +150,17 @@ var postgresDialect = dialect{
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_journal_mode=WAL&_pragma=synchronous(NORMAL)" +
 	"&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=journal_size_limit(67108864)&_time_format=sqlite"
 
-// sqliteWritePragmas apply to the write connection only: a page cache that
-// holds a large batch's indexes, the write lock taken when a transaction
-// begins (no SQLITE_BUSY when a reader's transaction would upgrade), and
-// automatic checkpoints only as a backstop to the background ones
-// (dialect.checkpoint), which keep checkpoint I/O off the writer.
-// The cache costs about twice its size in RSS (modernc's allocator gives
-// each 4 KiB page an 8 KiB slot). At 100,000 entities, a writer cache of
-// 8 MiB cut peak RSS by ~110 MB without slowing the ingest, but made
-// EdgesFrom ~50% slower afterwards (the cause is not understood yet), so it
-// stays at 64 MiB.
-const sqliteWritePragmas = "&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_txlock=immediate"
+// sqliteWritePragmas apply to the write connection only: a bounded page
+// cache, the write lock taken when a transaction begins (no SQLITE_BUSY
+// when a reader's transaction would upgrade), and automatic checkpoints
+// only as a backstop to the background ones (dialect.checkpoint), which
+// keep checkpoint I/O off the writer. The cache costs about twice its size
+// in RSS (modernc's allocator gives each 4 KiB page an 8 KiB slot); 64 MiB
+// of it was ~130 MB of a 100,000-entity ingest's peak RSS. At 16 MiB a
+// large batch's index pages still fit; 8 MiB once made EdgesFrom ~50%
+// slower afterwards (the cause is not understood). Readers keep SQLite's
+// default of 2 MB each.
+const sqliteWritePragmas = "&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_txlock=immediate"
 
 // openSQLite opens a file database as two pools: one connection that takes
 // the write lock when its transactions begin (so writers queue in Go instead

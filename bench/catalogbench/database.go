@@ -22,11 +22,14 @@ type database struct {
 }
 
 // newDatabase makes an empty SQLite file under dir, or a fresh schema in
-// the PostgreSQL database at opts.PGURL. drop removes it.
+// the PostgreSQL database at opts.PGURL. drop removes it. The file's name
+// is random, as the schema's: runs that share dir (several benches on one
+// machine, one tree) must not delete each other's database.
 func newDatabase(ctx context.Context, opts Options, dir string) (*database, error) {
 	if opts.DB == "sqlite" {
-		path := filepath.Join(dir, fmt.Sprintf("bench-n%d-s%d.db", opts.N, opts.Seed))
-		removeSQLite(path)
+		var rnd [4]byte
+		rand.Read(rnd[:])
+		path := filepath.Join(dir, fmt.Sprintf("bench-n%d-s%d-%s.db", opts.N, opts.Seed, hex.EncodeToString(rnd[:])))
 		return &database{driver: "sqlite", dsn: path, path: path, drop: func() { removeSQLite(path) }}, nil
 	}
 	admin, err := sql.Open("pgx", opts.PGURL)

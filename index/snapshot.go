@@ -1,0 +1,395 @@
+package index
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"unsafe"
+)
+
+// A snapshot is the index in a compact binary form, so that a restart
+// rebuilds it without decoding an entity: the keys, the live pairs
+// (renumbered densely, in id order) and each document's uid and rows.
+// Posting lists, the pair table and the uid map are derived on Restore.
+// Integers are uvarints; strings are a length and bytes; a document's rows
+// are gaps between its sorted pair ids.
+const snapshotMagic = "callboard index snapshot 1\n"
+
+// Pair kinds in a snapshot.
+const (
+	snapNull = iota // the key's null pair
+	snapSame        // original value = lowercased value
+	snapOrig        // original value of the same length (flagOrig)
+	snapSide        // original value of another length (flagSide)
+)
+
+// WriteSnapshot writes the index to w. It holds the read lock while it
+// writes, so queries go on and writes wait.
+func (x *Index) WriteSnapshot(w io.Writer) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	bw := bufio.NewWriterSize(w, 256<<10)
+	e := encoder{w: bw}
+	e.str(snapshotMagic)
+	e.uint(uint64(len(x.keys)))
+	for _, k := range x.keys {
+		e.str(k.name)
+	}
+	renum := make([]int32, len(x.pairs))
+	live := 0
+	for id := range x.pairs {
+		if x.pairs[id].kf < 0 {
+			renum[id] = -1
+			continue
+		}
+		renum[id] = int32(live)
+		live++
+	}
+	e.uint(uint64(live))
+	for id := range x.pairs {
+		p := &x.pairs[id]
+		if p.kf < 0 {
+			continue
+		}
+		k := p.key()
+		e.uint(uint64(k))
+		switch {
+		case x.keys[k].null == int32(id):
+			e.uint(snapNull)
+		case p.kf&flagOrig != 0:
+			e.uint(snapOrig)
+			e.str(p.s)
+		case p.kf&flagSide != 0:
+			e.uint(snapSide)
+			e.str(p.s)
+			e.str(x.origs[int32(id)])
+		default:
+			e.uint(snapSame)
+			e.str(p.s)
+		}
+	}
+	e.uint(uint64(len(x.byUID)))
+	for o := range x.docs {
+		d := &x.docs[o]
+		if d.uid == "" {
+			continue
+		}
+		e.str(d.uid)
+		e.uint(uint64(len(d.rows)))
+		prev := int32(-1)
+		for _, id := range d.rows {
+			n := renum[id] // renumbering keeps the order of live ids
+			e.uint(uint64(n - prev))
+			prev = n
+		}
+	}
+	if e.err != nil {
+		return e.err
+	}
+	return bw.Flush()
+}
+
+// Restore replaces the content of the index with the snapshot read from r.
+// On error the index is left empty. Anything else that put derives from an
+// entity must be written by WriteSnapshot or rebuilt here: the churn test
+// compares a restored index with a fresh one.
+func (x *Index) Restore(r io.Reader) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	err := x.restore(bufio.NewReaderSize(r, 256<<10))
+	if err != nil {
+		x.reset()
+		return fmt.Errorf("index snapshot: %w", err)
+	}
+	return nil
+}
+
+// Clear empties the index.
+func (x *Index) Clear() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.reset()
+}
+
+// reset empties the index. The caller holds the write lock.
+func (x *Index) reset() {
+	x.docs, x.free, x.keys, x.pairs = nil, nil, nil, nil
+	x.byUID, x.keyIDs, x.origs = map[string]int32{}, map[string]int32{}, map[int32]string{}
+	x.table = pairTable{seed: x.table.seed}
+	x.freePairs, x.multi, x.freeMulti = nil, nil, nil
+	x.gen++
+	x.uidGen++
+}
+
+func (x *Index) restore(r *bufio.Reader) error {
+	x.reset()
+	d := decoder{r: r}
+	if d.str() != snapshotMagic || d.err != nil {
+		return errors.Join(errors.New("not an index snapshot of this version"), d.err)
+	}
+	nkeys := d.count(math.MaxInt32)
+	x.keys = make([]keyInfo, 0, nkeys)
+	x.keyIDs = make(map[string]int32, nkeys)
+	for range nkeys {
+		name := d.str()
+		x.keyIDs[name] = int32(len(x.keys))
+		x.keys = append(x.keys, keyInfo{name: name, null: -1})
+	}
+	npairs := d.count(keyMask)
+	x.pairs = make([]pair, npairs)
+	var arena stringArena
+	values := 0
+	for id := range npairs {
+		k := d.count(math.MaxInt32)
+		if k >= nkeys {
+			return errors.New("a pair of an unknown key")
+		}
+		p := &x.pairs[id]
+		p.kf, p.post = int32(k), -1
+		switch d.uint() {
+		case snapNull:
+			if x.keys[k].null >= 0 {
+				return errors.New("a key with two null pairs")
+			}
+			x.keys[k].null = int32(id)
+		case snapSame:
+			p.s = arena.str(&d)
+			values++
+		case snapOrig:
+			p.s = arena.str(&d)
+			p.kf |= flagOrig
+			values++
+		case snapSide:
+			p.s = arena.str(&d)
+			p.kf |= flagSide
+			x.origs[int32(id)] = arena.str(&d)
+			values++
+		default:
+			return errors.New("unknown pair kind")
+		}
+		if d.err != nil {
+			return d.err
+		}
+	}
+	// The keys' pair lists, allocated at their final size.
+	perKey := make([]int32, nkeys)
+	for id := range x.pairs {
+		perKey[x.pairs[id].kf&keyMask]++
+	}
+	for k := range x.keys {
+		x.keys[k].pairs = make([]int32, 0, perKey[k])
+	}
+	for id := range x.pairs {
+		k := &x.keys[x.pairs[id].kf&keyMask]
+		k.pairs = append(k.pairs, int32(id))
+	}
+	x.fillTable(values)
+
+	ndocs := d.count(math.MaxInt32)
+	x.docs = make([]doc, ndocs)
+	x.byUID = make(map[string]int32, ndocs)
+	counts := make([]int32, npairs)
+	var rows rowArena
+	for o := range ndocs {
+		uid := d.str()
+		n := d.count(npairs)
+		ids := rows.take(n)
+		prev := int64(-1)
+		for i := range ids {
+			prev += int64(d.uint())
+			if prev >= int64(npairs) || (i > 0 && int32(prev) == ids[i-1]) {
+				return errors.New("a row out of range")
+			}
+			ids[i] = int32(prev)
+			counts[prev]++
+		}
+		if d.err != nil {
+			return d.err
+		}
+		if _, dup := x.byUID[uid]; dup || uid == "" {
+			return errors.New("an empty or repeated uid")
+		}
+		x.docs[o] = doc{uid: x.internedUID(uid), rows: ids}
+		x.byUID[x.docs[o].uid] = int32(o)
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		return errors.New("trailing bytes")
+	}
+	// Posting lists at their final size, filled in ordinal order.
+	for id, c := range counts {
+		if c > 1 {
+			x.pairs[id].post = x.newMulti(make([]int32, 0, c))
+		}
+	}
+	for o := range x.docs {
+		for _, id := range x.docs[o].rows {
+			p := &x.pairs[id]
+			if p.post >= -1 {
+				p.post = int32(o)
+			} else {
+				m := -p.post - 2
+				x.multi[m] = append(x.multi[m], int32(o))
+			}
+		}
+	}
+	x.gen++
+	x.uidGen++
+	return nil
+}
+
+// fillTable sizes the pair table for n value pairs and inserts them all;
+// they are known to be distinct.
+func (x *Index) fillTable(n int) {
+	t := &x.table
+	size := 1024
+	for size/2 < n+1 { // as growTable sizes it
+		size *= 2
+	}
+	t.slots, t.tags, t.n = make([]int32, size), make([]uint8, size), n
+	mask := uint64(size - 1)
+	for id := range x.pairs {
+		p := &x.pairs[id]
+		if x.keys[p.key()].null == int32(id) {
+			continue
+		}
+		h := t.hash(p.key(), p.lower())
+		i := h & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i], t.tags[i] = int32(id)+1, tagOf(h)
+	}
+}
+
+// A stringArena hands out strings cut from shared 64 KiB blocks: one
+// allocation for hundreds of short values instead of one each. A block
+// stays alive while any of its strings does.
+type stringArena struct {
+	block []byte
+	used  int
+}
+
+const arenaBlock = 64 << 10
+
+func (a *stringArena) str(d *decoder) string {
+	n := d.count(math.MaxInt32)
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	if n > arenaBlock/8 {
+		b := make([]byte, n)
+		d.read(b)
+		return string(b)
+	}
+	if a.used+n > len(a.block) {
+		a.block, a.used = make([]byte, arenaBlock), 0
+	}
+	b := a.block[a.used : a.used+n]
+	d.read(b)
+	a.used += n
+	return unsafeString(b)
+}
+
+// unsafeString returns b as a string without a copy. b must never change
+// again: arena blocks are only appended to.
+func unsafeString(b []byte) string { return unsafe.String(&b[0], len(b)) }
+
+// A rowArena hands out documents' row lists cut from shared blocks.
+type rowArena struct {
+	block []int32
+}
+
+func (a *rowArena) take(n int) []int32 {
+	if n > 4096 {
+		return make([]int32, n)
+	}
+	if n > len(a.block) {
+		a.block = make([]int32, 64<<10)
+	}
+	s := a.block[:n:n]
+	a.block = a.block[n:]
+	return s
+}
+
+// encoder writes uvarints and strings, keeping the first error.
+type encoder struct {
+	w   *bufio.Writer
+	buf [binary.MaxVarintLen64]byte
+	err error
+}
+
+func (e *encoder) uint(v uint64) {
+	if e.err == nil {
+		_, e.err = e.w.Write(binary.AppendUvarint(e.buf[:0], v))
+	}
+}
+
+func (e *encoder) str(s string) {
+	e.uint(uint64(len(s)))
+	if e.err == nil {
+		_, e.err = e.w.WriteString(s)
+	}
+}
+
+// decoder reads what encoder wrote, keeping the first error; after one,
+// every read returns zero.
+type decoder struct {
+	r   *bufio.Reader
+	err error
+}
+
+func (d *decoder) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(d.r)
+	if err != nil {
+		d.fail(err)
+	}
+	return v
+}
+
+// count reads a uvarint that must not exceed limit.
+func (d *decoder) count(limit int) int {
+	v := d.uint()
+	if v > uint64(limit) {
+		d.fail(fmt.Errorf("value %d out of range", v))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) read(b []byte) {
+	if d.err == nil {
+		if _, err := io.ReadFull(d.r, b); err != nil {
+			d.fail(err)
+		}
+	}
+}
+
+func (d *decoder) str() string {
+	n := d.count(math.MaxInt32)
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	if _, err := io.CopyN(&b, d.r, int64(n)); err != nil {
+		d.fail(err)
+		return ""
+	}
+	return b.String()
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		d.err = err
+	}
+}
