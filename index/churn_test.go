@@ -53,6 +53,8 @@ func TestChurnMatchesFresh(t *testing.T) {
 		case 2: // rename
 			c.Metadata.Name = fmt.Sprint("renamed-", i)
 			c.Metadata.Title = fmt.Sprint("Renamed ", i)
+		case 3: // new text, some of it Chinese
+			c.Metadata.Description = fmt.Sprint([]string{"支付服务", "Payments ", "退款 refunds ", ""}[r.IntN(4)], i%50)
 		}
 		put(&c)
 	}
@@ -78,6 +80,17 @@ func TestChurnMatchesFresh(t *testing.T) {
 			queries = append(queries,
 				index.Query{Filter: mustFilter(t, f...), Order: o, Offset: 3, Limit: 50},
 				index.Query{Filter: mustFilter(t, f...), Order: o, FullText: index.FullText{Term: "re", Fields: []string{"metadata.name", "metadata.title"}}})
+		}
+	}
+	for _, term := range []string{"renamed-1", "Renamed 2", "支付", "退", "payments 4", "ments", "1", "42", "the"} {
+		queries = append(queries,
+			index.Query{FullText: index.FullText{Term: term, Fields: []string{"metadata.name", "metadata.title", "metadata.description"}}},
+			index.Query{Filter: mustFilter(t, "kind=component"), Limit: 20,
+				FullText: index.FullText{Term: term, Fields: []string{"metadata.description", "spec.type"}}})
+	}
+	for _, y := range []*index.Index{x, fresh} {
+		if err := index.CheckText(y); err != nil {
+			t.Error(err)
 		}
 	}
 	for _, q := range queries {

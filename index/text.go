@@ -1,0 +1,183 @@
+package index
+
+import (
+	"slices"
+)
+
+// TextKeys are the search keys whose values the n-gram index covers: the
+// fields that catalog searches look in and that have about one distinct
+// value per entity, so that scanning them would cost time in proportion to
+// the catalog. Full-text search over other keys scans their values; those
+// with few distinct values (tags, owners, types) are cheap to scan.
+var TextKeys = []string{"metadata.name", "metadata.title", "metadata.description", "spec.profile.displayname"}
+
+// A textIndex maps the byte trigrams of the lowercased values of TextKeys to
+// the sorted ids of the pairs having them. A value's trigrams are the
+// 3-byte windows of the value followed by two zero bytes, so that each
+// position of the value starts one: a term of three or more bytes is in a
+// value only if all its trigrams are, and a two-byte term only if one of the
+// 256 trigrams it begins is. Bytes, not runes, keep Chinese and other
+// scripts without word boundaries working (a CJK character is three bytes,
+// so one character is one trigram) and agree exactly with strings.Contains.
+// Candidates are always checked against the value.
+//
+// The index is kept up to date as pairs are created and retired
+// (Index.newPair, Index.killPair), under the write lock; queries read it
+// under the read lock.
+type textIndex struct {
+	grams   map[uint32][]int32 // slot<<24 | trigram -> sorted pair ids
+	scratch []uint32           // distinct grams of one value, for add and drop
+}
+
+// textSlot returns 1 + the position of key name in TextKeys, or 0 when the
+// key is not indexed.
+func textSlot(name string) uint32 {
+	for i, k := range TextKeys {
+		if k == name {
+			return uint32(i + 1)
+		}
+	}
+	return 0
+}
+
+// textSlotOf returns the text slot of key id k.
+func (x *Index) textSlotOf(k int32) uint32 {
+	if k < 0 || int(k) >= len(x.keys) {
+		return 0
+	}
+	return textSlot(x.keys[k].name)
+}
+
+// trigrams returns the distinct trigrams of value v (with its two-byte zero
+// padding), tagged with slot, in dst.
+func trigrams(dst []uint32, slot uint32, v string) []uint32 {
+	dst = dst[:0]
+	n := len(v)
+	at := func(i int) uint32 {
+		if i < n {
+			return uint32(v[i])
+		}
+		return 0
+	}
+	for i := range n {
+		dst = append(dst, slot<<24|at(i)<<16|at(i+1)<<8|at(i+2))
+	}
+	slices.Sort(dst)
+	return slices.Compact(dst)
+}
+
+// textAdd indexes pair id if its key is a text key. Call with x.mu held for
+// writing, after the pair is stored.
+func (x *Index) textAdd(id int32) {
+	p := &x.pairs[id]
+	slot := x.textSlotOf(p.key())
+	if slot == 0 || p.lower() == "" {
+		return
+	}
+	t := &x.text
+	if t.grams == nil {
+		t.grams = map[uint32][]int32{}
+	}
+	t.scratch = trigrams(t.scratch, slot, p.lower())
+	for _, g := range t.scratch {
+		l := t.grams[g]
+		n := len(l)
+		if n == 0 || l[n-1] < id {
+			t.grams[g] = appendGrow(l, id)
+			continue
+		}
+		// A reused pair id: insert in place.
+		if i, found := slices.BinarySearch(l, id); !found {
+			t.grams[g] = slices.Insert(appendGrow(l, 0)[:n], i, id)
+		}
+	}
+}
+
+// textDrop removes pair id from the n-gram index. Call with x.mu held for
+// writing, before the pair's value is cleared.
+func (x *Index) textDrop(id int32) {
+	p := &x.pairs[id]
+	slot := x.textSlotOf(p.key())
+	if slot == 0 || p.lower() == "" {
+		return
+	}
+	t := &x.text
+	t.scratch = trigrams(t.scratch, slot, p.lower())
+	for _, g := range t.scratch {
+		l := t.grams[g]
+		i, found := slices.BinarySearch(l, id)
+		if !found {
+			continue
+		}
+		switch {
+		case len(l) == 1:
+			delete(t.grams, g)
+		case cap(l) > 64 && len(l)-1 < cap(l)/4:
+			// Shrink lists that lost most of their ids.
+			s := make([]int32, 0, len(l)*2)
+			s = append(s, l[:i]...)
+			t.grams[g] = append(s, l[i+1:]...)
+		default:
+			t.grams[g] = slices.Delete(l, i, i+1)
+		}
+	}
+}
+
+// appendGrow appends v to l, growing a full l by an eighth rather than
+// doubling it: a catalog holds millions of ids in these lists, and most
+// stop growing once the catalog is loaded.
+func appendGrow(l []int32, v int32) []int32 {
+	if len(l) < cap(l) {
+		return append(l, v)
+	}
+	n := make([]int32, len(l), len(l)+len(l)/8+2)
+	copy(n, l)
+	return append(n, v)
+}
+
+// textCandidates returns the pairs of key k (a text key in slot) that may
+// contain the lowercased term, which is at least two bytes long; a nil
+// result means none can. For a term of three or more bytes it is the
+// intersection of the term's trigram lists; for two bytes, the lists of the
+// trigrams the term begins, concatenated (an id may repeat). The result may
+// alias the index's lists.
+func (x *Index) textCandidates(slot uint32, term string) []int32 {
+	t := &x.text
+	if len(term) == 2 {
+		var out []int32
+		base := slot<<24 | uint32(term[0])<<16 | uint32(term[1])<<8
+		for c := range uint32(256) {
+			out = append(out, t.grams[base|c]...)
+		}
+		return out
+	}
+	var lists [][]int32
+	var buf [32][]int32
+	lists = buf[:0]
+	var gs [64]uint32
+	grams := gs[:0]
+	for i := 0; i+3 <= len(term); i++ {
+		grams = append(grams, slot<<24|uint32(term[i])<<16|uint32(term[i+1])<<8|uint32(term[i+2]))
+	}
+	slices.Sort(grams)
+	for _, g := range slices.Compact(grams) {
+		l := t.grams[g]
+		if len(l) == 0 {
+			return nil
+		}
+		lists = append(lists, l)
+	}
+	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	m := lists[0]
+	// Intersect while it pays: a short list is cheaper to check against
+	// the values than to intersect further.
+	for _, l := range lists[1:] {
+		if len(m) < 32 {
+			break
+		}
+		if m = intersect(m, l); len(m) == 0 {
+			return nil
+		}
+	}
+	return m
+}
