@@ -24,24 +24,17 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 	out := make([]json.RawMessage, len(bodies))
 	var orphans []int
 	s.mu.RLock()
+	refs := s.idx.RefsByUID(uids)
 	for i, b := range bodies {
-		if b == nil {
-			continue
+		if b == nil || refs[i] == "" {
+			continue // refs[i] == "": deleted since the store read
 		}
-		ref, ok := s.idx.RefByUID(uids[i])
-		if !ok {
-			continue // deleted since the store read
-		}
-		if n, ok := s.g.lookup(ref); ok && n.orphan {
+		id, known := s.g.ids[refs[i]]
+		if n, ok := s.g.nodes[id]; known && ok && n.orphan {
 			orphans = append(orphans, i)
 			continue
 		}
-		rels, err := json.Marshal(s.g.relations(ref))
-		if err != nil {
-			s.mu.RUnlock()
-			return nil, err
-		}
-		out[i] = splice(b, rels)
+		out[i] = s.splice(b, id, known)
 	}
 	s.mu.RUnlock()
 	if len(orphans) > 0 {
@@ -65,16 +58,25 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 	return out, nil
 }
 
-// splice appends "relations" to a JSON object.
-func splice(body, rels []byte) json.RawMessage {
+// splice appends "relations" to a JSON object: the relations of graph
+// node id, or none when the ref is not known. Call with s.mu held.
+func (s *Service) splice(body []byte, id int32, known bool) json.RawMessage {
 	body = bytes.TrimRight(body, " \t\r\n")
-	out := make([]byte, 0, len(body)+len(rels)+14)
+	n := 0
+	if known {
+		n = len(s.g.out[id])
+	}
+	out := make([]byte, 0, len(body)+16+64*n)
 	out = append(out, body[:len(body)-1]...)
 	if len(body) > 2 {
 		out = append(out, ',')
 	}
 	out = append(out, `"relations":`...)
-	out = append(out, rels...)
+	if !known {
+		out = append(out, "[]"...)
+	} else {
+		out = s.g.appendRelationsJSON(out, id)
+	}
 	return append(out, '}')
 }
 

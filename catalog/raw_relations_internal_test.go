@@ -1,0 +1,40 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// TestAppendRelationsJSON checks that the hand-written relations array is
+// json.Marshal(relations) byte for byte: order, repeats dropped, escaping.
+func TestAppendRelationsJSON(t *testing.T) {
+	g := newGraph()
+	src := g.id("component:default/a")
+	targets := []string{
+		"group:default/team-b", "group:default/team-a", "component:default/x<y>&z", "user:default/\"q\\",
+		"component:default/支付", "resource:default/tab\there", "api:default/\xff", "component:default/a-" + fmt.Sprint(40),
+	}
+	types := []string{"ownedBy", "dependsOn", "partOf", "ownedBy"} // a repeated type
+	var old []cedge
+	for i := range 40 {
+		old = append(old, cedge{src: src, typ: g.typeID(types[i%len(types)]), dst: g.id(targets[(i*7)%len(targets)])})
+	}
+	g.setEdges(g.id("location:default/l"), nil, old)
+	g.setEdges(g.id("location:default/m"), nil, old[:5]) // the same edges from another originator
+
+	for _, ref := range []string{"component:default/a", "group:default/team-a", "component:default/none"} {
+		want, err := json.Marshal(g.relations(ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, known := g.ids[ref]
+		got := []byte("[]")
+		if known {
+			got = g.appendRelationsJSON(nil, id)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: appendRelationsJSON =\n%s\nwant\n%s", ref, got, want)
+		}
+	}
+}
