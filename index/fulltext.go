@@ -74,9 +74,14 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 	b := getBits(len(x.docs))
 	defer putBits(b)
 	var one [1]int32
+	// The text index lists only live, non-null pairs of its key, so a
+	// candidate needs only its value checked; and for a term of two or
+	// three bytes without a zero byte, having its trigram is containing
+	// it (see textIndex).
+	exact := len(term) <= 3 && strings.IndexByte(term, 0) < 0
 	for _, c := range cands {
 		for _, id := range c {
-			if hitIn(keys, id) {
+			if exact || strings.Contains(x.pairs[id].lower(), term) {
 				b.addAll(x.docsOf(id, &one))
 			}
 		}

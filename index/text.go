@@ -25,8 +25,8 @@ var TextKeys = []string{"metadata.name", "metadata.title", "metadata.description
 // (Index.newPair, Index.killPair), under the write lock; queries read it
 // under the read lock.
 type textIndex struct {
-	grams   map[uint32][]int32 // slot<<24 | trigram -> sorted pair ids
-	scratch []uint32           // distinct grams of one value, for add and drop
+	grams   map[uint32]postingList // slot<<24 | trigram -> pair ids
+	scratch []uint32               // distinct grams of one value, for add and drop
 }
 
 // textSlot returns 1 + the position of key name in TextKeys, or 0 when the
@@ -76,19 +76,13 @@ func (x *Index) textAdd(id int32) {
 	}
 	t := &x.text
 	if t.grams == nil {
-		t.grams = map[uint32][]int32{}
+		t.grams = map[uint32]postingList{}
 	}
 	t.scratch = trigrams(t.scratch, slot, p.lower())
 	for _, g := range t.scratch {
 		l := t.grams[g]
-		n := len(l)
-		if n == 0 || l[n-1] < id {
-			t.grams[g] = appendGrow(l, id)
-			continue
-		}
-		// A reused pair id: insert in place.
-		if i, found := slices.BinarySearch(l, id); !found {
-			t.grams[g] = slices.Insert(appendGrow(l, 0)[:n], i, id)
+		if l.add(id) {
+			t.grams[g] = l
 		}
 	}
 }
@@ -105,55 +99,35 @@ func (x *Index) textDrop(id int32) {
 	t.scratch = trigrams(t.scratch, slot, p.lower())
 	for _, g := range t.scratch {
 		l := t.grams[g]
-		i, found := slices.BinarySearch(l, id)
-		if !found {
-			continue
-		}
 		switch {
-		case len(l) == 1:
+		case !l.remove(id):
+		case l.n == 0:
 			delete(t.grams, g)
-		case cap(l) > 64 && len(l)-1 < cap(l)/4:
-			// Shrink lists that lost most of their ids.
-			s := make([]int32, 0, len(l)*2)
-			s = append(s, l[:i]...)
-			t.grams[g] = append(s, l[i+1:]...)
 		default:
-			t.grams[g] = slices.Delete(l, i, i+1)
+			t.grams[g] = l
 		}
 	}
-}
-
-// appendGrow appends v to l, growing a full l by an eighth rather than
-// doubling it: a catalog holds millions of ids in these lists, and most
-// stop growing once the catalog is loaded.
-func appendGrow(l []int32, v int32) []int32 {
-	if len(l) < cap(l) {
-		return append(l, v)
-	}
-	n := make([]int32, len(l), len(l)+len(l)/8+2)
-	copy(n, l)
-	return append(n, v)
 }
 
 // textCandidates returns the pairs of key k (a text key in slot) that may
 // contain the lowercased term, which is at least two bytes long; a nil
 // result means none can. For a term of three or more bytes it is the
 // intersection of the term's trigram lists; for two bytes, the lists of the
-// trigrams the term begins, concatenated (an id may repeat). The result may
-// alias the index's lists.
+// trigrams the term begins, concatenated (an id may repeat).
 func (x *Index) textCandidates(slot uint32, term string) []int32 {
 	t := &x.text
 	if len(term) == 2 {
 		var out []int32
 		base := slot<<24 | uint32(term[0])<<16 | uint32(term[1])<<8
 		for c := range uint32(256) {
-			out = append(out, t.grams[base|c]...)
+			if l, ok := t.grams[base|c]; ok {
+				out = l.appendTo(out)
+			}
 		}
 		return out
 	}
-	var lists [][]int32
-	var buf [32][]int32
-	lists = buf[:0]
+	var buf [32]postingList
+	lists := buf[:0]
 	var gs [64]uint32
 	grams := gs[:0]
 	for i := 0; i+3 <= len(term); i++ {
@@ -161,21 +135,21 @@ func (x *Index) textCandidates(slot uint32, term string) []int32 {
 	}
 	slices.Sort(grams)
 	for _, g := range slices.Compact(grams) {
-		l := t.grams[g]
-		if len(l) == 0 {
+		l, ok := t.grams[g]
+		if !ok {
 			return nil
 		}
 		lists = append(lists, l)
 	}
-	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
-	m := lists[0]
-	// Intersect while it pays: a short list is cheaper to check against
-	// the values than to intersect further.
+	slices.SortFunc(lists, func(a, b postingList) int { return int(a.n - b.n) })
+	m := lists[0].appendTo(make([]int32, 0, lists[0].n))
+	// Intersect while it pays: checking a candidate against its value
+	// costs as much as decoding dozens of ids of a longer list.
 	for _, l := range lists[1:] {
-		if len(m) < 32 {
+		if len(m) < 32 || int(l.n) > 64*len(m) {
 			break
 		}
-		if m = intersect(m, l); len(m) == 0 {
+		if m = l.keepIn(m); len(m) == 0 {
 			return nil
 		}
 	}

@@ -12,9 +12,11 @@ func CheckText(x *Index) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := 0
-	for g, l := range x.text.grams {
-		if len(l) == 0 || !slices.IsSorted(l) || len(slices.Compact(slices.Clone(l))) != len(l) {
-			return fmt.Errorf("gram %06x: list %v empty, unsorted or repeating", g, l)
+	for g, pl := range x.text.grams {
+		l := pl.appendTo(nil)
+		if len(l) == 0 || int(pl.n) != len(l) || l[len(l)-1] != pl.last ||
+			!slices.IsSorted(l) || len(slices.Compact(slices.Clone(l))) != len(l) {
+			return fmt.Errorf("gram %06x: list %v (n %d, last %d) empty, unsorted or repeating", g, l, pl.n, pl.last)
 		}
 		for _, id := range l {
 			p := &x.pairs[id]
@@ -33,7 +35,8 @@ func CheckText(x *Index) error {
 			continue
 		}
 		for _, g := range trigrams(nil, slot, p.lower()) {
-			if _, found := slices.BinarySearch(x.text.grams[g], int32(id)); !found {
+			pl := x.text.grams[g]
+			if _, found := slices.BinarySearch(pl.appendTo(nil), int32(id)); !found {
 				return fmt.Errorf("pair %d (%q) missing from gram %06x", id, p.lower(), g)
 			}
 			want++
