@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -13,20 +12,30 @@ import (
 // it for every entity they serve.
 func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 	list := g.out[id]
-	var buf [16]rel
-	rs := append(buf[:0], list...)
 	// Sort by type then target as relations does, then drop repeats.
-	slices.SortFunc(rs, func(a, b rel) int {
-		if a.typ != b.typ {
-			if c := strings.Compare(g.types[a.typ], g.types[b.typ]); c != 0 {
-				return c
-			}
+	// Types are few: compare their ranks, and copy each target's string
+	// header next to it, so that comparing does not chase g.refs.
+	type item struct {
+		rank   int
+		target string
+		r      rel
+	}
+	var buf [16]item
+	items := buf[:0]
+	var ranks [16]int
+	for _, r := range list {
+		items = append(items, item{rank: g.typeRank(r.typ, &ranks), target: g.refs[r.target], r: r})
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if a.rank != b.rank {
+			return a.rank - b.rank
 		}
-		return cmp.Compare(g.refs[a.target], g.refs[b.target])
+		return strings.Compare(a.target, b.target)
 	})
 	dst = append(dst, '[')
-	for i, r := range rs {
-		if i > 0 && r.typ == rs[i-1].typ && r.target == rs[i-1].target {
+	for i, it := range items {
+		r := it.r
+		if i > 0 && r.typ == items[i-1].r.typ && r.target == items[i-1].r.target {
 			continue
 		}
 		if i > 0 {
@@ -35,10 +44,29 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 		dst = append(dst, `{"type":`...)
 		dst = appendJSONString(dst, g.types[r.typ])
 		dst = append(dst, `,"targetRef":`...)
-		dst = appendJSONString(dst, g.refs[r.target])
+		dst = appendJSONString(dst, it.target)
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
+}
+
+// typeRank returns the position of relation type t among all types in
+// string order. ranks caches the answers for the first 16 type ids (0:
+// not yet computed, else rank+1) for the duration of one call.
+func (g *graph) typeRank(t int32, ranks *[16]int) int {
+	if int(t) < len(ranks) && ranks[t] > 0 {
+		return ranks[t] - 1
+	}
+	n := 0
+	for _, s := range g.types {
+		if s < g.types[t] {
+			n++
+		}
+	}
+	if int(t) < len(ranks) {
+		ranks[t] = n + 1
+	}
+	return n
 }
 
 // appendJSONString appends s as json.Marshal encodes a string: refs and

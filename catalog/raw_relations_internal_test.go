@@ -20,6 +20,9 @@ func TestAppendRelationsJSON(t *testing.T) {
 	for i := range 40 {
 		old = append(old, cedge{src: src, typ: g.typeID(types[i%len(types)]), dst: g.id(targets[(i*7)%len(targets)])})
 	}
+	for i := range 20 { // more types than typeRank caches
+		old = append(old, cedge{src: src, typ: g.typeID(fmt.Sprintf("z%02d", 19-i)), dst: g.id(targets[i%3])})
+	}
 	g.setEdges(g.id("location:default/l"), nil, old)
 	g.setEdges(g.id("location:default/m"), nil, old[:5]) // the same edges from another originator
 

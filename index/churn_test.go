@@ -107,6 +107,15 @@ func TestChurnMatchesFresh(t *testing.T) {
 	if diff := cmp.Diff(fresh.Facets(facets, nil), x.Facets(facets, nil)); diff != "" {
 		t.Errorf("Facets differ from fresh index (-fresh +churned):\n%s", diff)
 	}
+	uids := []string{"no-such-uid"}
+	for uid := range live {
+		uids = append(uids, uid)
+	}
+	for i, ref := range x.RefsByUID(uids) {
+		if want, _ := x.RefByUID(uids[i]); ref != want {
+			t.Errorf("RefsByUID: %s has %q, RefByUID %q", uids[i], ref, want)
+		}
+	}
 	for uid, e := range live {
 		ref := e.Ref().String()
 		if got, ok := x.UIDByRef(ref); !ok || got != uid {

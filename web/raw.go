@@ -36,6 +36,11 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	var buf bytes.Buffer
+	size := len(l.before) + len(l.after) + 3
+	for _, raw := range first {
+		size += len(raw) + 1
+	}
+	buf.Grow(size) // one allocation for a page that fits in a chunk
 	buf.Write(l.before)
 	buf.WriteByte('[')
 	n := 0 // items written
