@@ -4,14 +4,14 @@ import (
 	"slices"
 )
 
-// TextKeys are the search keys whose values the n-gram index covers: the
+// textKeys are the search keys whose values the n-gram index covers: the
 // fields that catalog searches look in and that have about one distinct
 // value per entity, so that scanning them would cost time in proportion to
 // the catalog. Full-text search over other keys scans their values; those
 // with few distinct values (tags, owners, types) are cheap to scan.
-var TextKeys = []string{"metadata.name", "metadata.title", "metadata.description", "spec.profile.displayname"}
+var textKeys = []string{"metadata.name", "metadata.title", "metadata.description", "spec.profile.displayname"}
 
-// A textIndex maps the byte trigrams of the lowercased values of TextKeys to
+// A textIndex maps the byte trigrams of the lowercased values of textKeys to
 // the sorted ids of the pairs having them. A value's trigrams are the
 // 3-byte windows of the value followed by two zero bytes, so that each
 // position of the value starts one: a term of three or more bytes is in a
@@ -29,10 +29,10 @@ type textIndex struct {
 	scratch []uint32               // distinct grams of one value, for add and drop
 }
 
-// textSlot returns 1 + the position of key name in TextKeys, or 0 when the
+// textSlot returns 1 + the position of key name in textKeys, or 0 when the
 // key is not indexed.
 func textSlot(name string) uint32 {
-	for i, k := range TextKeys {
+	for i, k := range textKeys {
 		if k == name {
 			return uint32(i + 1)
 		}
