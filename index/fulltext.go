@@ -80,10 +80,11 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 	// it (see textIndex).
 	exact := len(term) <= 3 && strings.IndexByte(term, 0) < 0
 	for _, c := range cands {
+		if !exact {
+			c = x.textHits(c, term)
+		}
 		for _, id := range c {
-			if exact || strings.Contains(x.pairs[id].lower(), term) {
-				b.addAll(x.docsOf(id, &one))
-			}
+			b.addAll(x.docsOf(id, &one))
 		}
 	}
 	if scan*4 > len(x.pairs) {
@@ -123,4 +124,30 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 		return b.list(nil)
 	}
 	return b.filter(m)
+}
+
+// textHits returns the candidates whose value contains term. Long lists
+// (a common word in a large catalog) are checked on every CPU; each part
+// only reads the index.
+func (x *Index) textHits(cands []int32, term string) []int32 {
+	check := func(c []int32) []int32 {
+		var out []int32
+		for _, id := range c {
+			if strings.Contains(x.pairs[id].lower(), term) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	parts := min(runtime.GOMAXPROCS(0), 1+len(cands)/(16<<10), 8)
+	if parts == 1 {
+		return check(cands)
+	}
+	hits := make([][]int32, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { hits[i] = check(cands[len(cands)*i/parts : len(cands)*(i+1)/parts]) })
+	}
+	wg.Wait()
+	return slices.Concat(hits...)
 }

@@ -108,3 +108,24 @@ func FuzzTextMatchesScan(f *testing.F) {
 		}
 	})
 }
+
+// TestTextMatchesScanLarge has candidate lists long enough to be checked
+// in parallel parts.
+func TestTextMatchesScanLarge(t *testing.T) {
+	x := index.New()
+	var es []*callboard.Entity
+	for i := range 40000 {
+		es = append(es, &callboard.Entity{Kind: "Component", Metadata: callboard.Metadata{
+			UID: fmt.Sprint("u", i), Name: fmt.Sprint("svc-", i), Namespace: "default",
+			Description: fmt.Sprintf("Handles %s for team %d", []string{"invoices", "invoicing", "payments"}[i%3], i%97),
+		}})
+	}
+	x.PutMany(es)
+	for _, term := range []string{"invoice", "invoic", "handles", "team 4", "svc-1"} {
+		want := index.FullTextScan(x, term, textFields, false)
+		got := index.FullTextScan(x, term, textFields, true)
+		if len(want) < 1000 || !cmp.Equal(want, got) {
+			t.Errorf("term %q: n-gram found %d, scan %d (want equal and over 1000)", term, len(got), len(want))
+		}
+	}
+}
