@@ -135,6 +135,7 @@ func (g *graph) setEdges(origin int32, old, edges []cedge) []int32 {
 	}
 	ids := make([]int32, 0, len(touched))
 	for id := range touched {
+		g.sortOut(id) // served in order without sorting: raw_relations.go
 		ids = append(ids, id)
 	}
 	return ids

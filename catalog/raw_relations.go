@@ -12,9 +12,8 @@ import (
 // it for every entity they serve.
 func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 	list := g.out[id]
-	// Sort by type then target as relations does, then drop repeats.
-	// Types are few: compare their ranks, and copy each target's string
-	// header next to it, so that comparing does not chase g.refs.
+	// setEdges keeps the list sorted by type then target; sort a copy
+	// should it not be.
 	type item struct {
 		rank   int
 		target string
@@ -22,16 +21,22 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 	}
 	var buf [16]item
 	items := buf[:0]
-	var ranks [16]int
-	for _, r := range list {
-		items = append(items, item{rank: g.typeRank(r.typ, &ranks), target: g.refs[r.target], r: r})
-	}
-	slices.SortFunc(items, func(a, b item) int {
-		if a.rank != b.rank {
-			return a.rank - b.rank
+	if !slices.IsSortedFunc(list, g.compareRel) {
+		var ranks [16]int
+		for _, r := range list {
+			items = append(items, item{rank: g.typeRank(r.typ, &ranks), target: g.refs[r.target], r: r})
 		}
-		return strings.Compare(a.target, b.target)
-	})
+		slices.SortFunc(items, func(a, b item) int {
+			if a.rank != b.rank {
+				return a.rank - b.rank
+			}
+			return strings.Compare(a.target, b.target)
+		})
+	} else {
+		for _, r := range list {
+			items = append(items, item{target: g.refs[r.target], r: r})
+		}
+	}
 	dst = append(dst, '[')
 	for i, it := range items {
 		r := it.r
@@ -48,6 +53,41 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
+}
+
+// compareRel orders relations by type, then target ref, as served.
+func (g *graph) compareRel(a, b rel) int {
+	if a.typ != b.typ {
+		if c := strings.Compare(g.types[a.typ], g.types[b.typ]); c != 0 {
+			return c
+		}
+	}
+	if a.target == b.target {
+		return 0
+	}
+	return strings.Compare(g.refs[a.target], g.refs[b.target])
+}
+
+// sortOut restores the order of g.out[src] after setEdges appended edges
+// to its end: each out-of-order edge is moved back into place, which for
+// the few edges one write adds costs far less than sorting each list every
+// time it is served.
+func (g *graph) sortOut(src int32) {
+	list := g.out[src]
+	for i := 1; i < len(list); i++ {
+		if g.compareRel(list[i], list[i-1]) >= 0 {
+			continue
+		}
+		r := list[i]
+		j, _ := slices.BinarySearchFunc(list[:i], r, func(e, t rel) int {
+			if g.compareRel(e, t) <= 0 {
+				return -1 // equal ones stay first: insert after them
+			}
+			return 1
+		})
+		copy(list[j+1:i+1], list[j:i])
+		list[j] = r
+	}
 }
 
 // typeRank returns the position of relation type t among all types in

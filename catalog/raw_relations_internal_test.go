@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -26,6 +27,21 @@ func TestAppendRelationsJSON(t *testing.T) {
 	g.setEdges(g.id("location:default/l"), nil, old)
 	g.setEdges(g.id("location:default/m"), nil, old[:5]) // the same edges from another originator
 
+	g.setEdges(g.id("location:default/l"), old, old[10:30]) // replace: removes and re-adds
+	if !slices.IsSortedFunc(g.out[src], g.compareRel) {
+		t.Errorf("setEdges left the relations of %s out of order", "component:default/a")
+	}
+	checkRelationsJSON(t, g)
+	// Served in order even from a list that is not kept sorted.
+	l := g.out[src]
+	for i, j := 0, len(l)-1; i < j; i, j = i+1, j-1 {
+		l[i], l[j] = l[j], l[i]
+	}
+	checkRelationsJSON(t, g)
+}
+
+func checkRelationsJSON(t *testing.T, g *graph) {
+	t.Helper()
 	for _, ref := range []string{"component:default/a", "group:default/team-a", "component:default/none"} {
 		want, err := json.Marshal(g.relations(ref))
 		if err != nil {
