@@ -16,7 +16,7 @@ type graph struct {
 	types []string         // relation type id -> type
 	tids  map[string]int32 // relation type -> id
 	nodes map[int32]*node  // only refs that are stored entities
-	out   map[int32][]rel  // relations whose source is the key, from any originator
+	out   map[int32][]rel  // relations whose source is the key, from any originator, by type then target (sortOut)
 	// children is what each Location entity emitted, per file it read
 	// ("type:target"); a failed read keeps the previous set of that file.
 	children map[int32]map[string][]int32

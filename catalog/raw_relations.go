@@ -9,39 +9,15 @@ import (
 // appendRelationsJSON appends the JSON array of the final relations of the
 // entity with graph id id (what json.Marshal(g.relations(ref)) gives,
 // byte for byte) without building Relation values. List responses write
-// it for every entity they serve.
+// it for every entity they serve. It relies on setEdges keeping g.out
+// sorted by type then target (sortOut): even checking that order cost as
+// much as sorting, the compares chasing g.types and g.refs.
 func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 	list := g.out[id]
-	// setEdges keeps the list sorted by type then target; sort a copy
-	// should it not be.
-	type item struct {
-		rank   int
-		target string
-		r      rel
-	}
-	var buf [16]item
-	items := buf[:0]
-	if !slices.IsSortedFunc(list, g.compareRel) {
-		var ranks [16]int
-		for _, r := range list {
-			items = append(items, item{rank: g.typeRank(r.typ, &ranks), target: g.refs[r.target], r: r})
-		}
-		slices.SortFunc(items, func(a, b item) int {
-			if a.rank != b.rank {
-				return a.rank - b.rank
-			}
-			return strings.Compare(a.target, b.target)
-		})
-	} else {
-		for _, r := range list {
-			items = append(items, item{target: g.refs[r.target], r: r})
-		}
-	}
 	dst = append(dst, '[')
-	for i, it := range items {
-		r := it.r
-		if i > 0 && r.typ == items[i-1].r.typ && r.target == items[i-1].r.target {
-			continue
+	for i, r := range list {
+		if i > 0 && r.typ == list[i-1].typ && r.target == list[i-1].target {
+			continue // the same relation from another originator
 		}
 		if i > 0 {
 			dst = append(dst, ',')
@@ -49,7 +25,7 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 		dst = append(dst, `{"type":`...)
 		dst = appendJSONString(dst, g.types[r.typ])
 		dst = append(dst, `,"targetRef":`...)
-		dst = appendJSONString(dst, it.target)
+		dst = appendJSONString(dst, g.refs[r.target])
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
@@ -88,25 +64,6 @@ func (g *graph) sortOut(src int32) {
 		copy(list[j+1:i+1], list[j:i])
 		list[j] = r
 	}
-}
-
-// typeRank returns the position of relation type t among all types in
-// string order. ranks caches the answers for the first 16 type ids (0:
-// not yet computed, else rank+1) for the duration of one call.
-func (g *graph) typeRank(t int32, ranks *[16]int) int {
-	if int(t) < len(ranks) && ranks[t] > 0 {
-		return ranks[t] - 1
-	}
-	n := 0
-	for _, s := range g.types {
-		if s < g.types[t] {
-			n++
-		}
-	}
-	if int(t) < len(ranks) {
-		ranks[t] = n + 1
-	}
-	return n
 }
 
 // appendJSONString appends s as json.Marshal encodes a string: refs and
