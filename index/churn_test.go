@@ -40,6 +40,12 @@ func TestChurnMatchesFresh(t *testing.T) {
 			continue
 		}
 		c := *cur
+		if r.IntN(6) == 0 { // only the relations change
+			c.Relations = []callboard.Relation{{Type: "ownedBy", TargetRef: fmt.Sprint("group:default/team-", r.IntN(8))}}
+			x.SetRelations(c.Metadata.UID, c.Relations)
+			live[c.Metadata.UID] = &c
+			continue
+		}
 		c.Metadata.Tags = []string{fmt.Sprint("t", r.IntN(20)), "Shared"}
 		c.Spec = map[string]any{"type": fmt.Sprint("type-", r.IntN(5)), "n": i % 3}
 		switch r.IntN(5) {
@@ -73,7 +79,7 @@ func TestChurnMatchesFresh(t *testing.T) {
 	for _, f := range [][]string{
 		nil, {"kind=component"}, {"kind=user", "kind=group"}, {"spec.type=type-1"}, {"spec.type=service"},
 		{"metadata.tags.shared,spec.type=type-2"}, {"metadata.tags=t3", "metadata.tags=t4"}, {"spec.n=1"},
-		{"relations.ownedby=group:default/team-3"}, {"metadata.annotations.backstage.io/techdocs-ref"},
+		{"relations.ownedby=group:default/team-3"}, {"relations.ownedby=group:default/team-7"}, {"metadata.annotations.backstage.io/techdocs-ref"},
 		{"spec.definition"}, {"metadata.title"},
 	} {
 		for _, o := range [][]index.Order{nil, {{Field: "metadata.name"}}, {{Field: "metadata.title", Desc: true}}} {
@@ -82,11 +88,13 @@ func TestChurnMatchesFresh(t *testing.T) {
 				index.Query{Filter: mustFilter(t, f...), Order: o, FullText: index.FullText{Term: "re", Fields: []string{"metadata.name", "metadata.title"}}})
 		}
 	}
-	for _, term := range []string{"renamed-1", "Renamed 2", "支付", "退", "payments 4", "ments", "1", "42", "the"} {
+	for _, term := range []string{"renamed-1", "Renamed 2", "支付", "退", "payments 4", "ments", "1", "42", "the", "team-3"} {
 		queries = append(queries,
 			index.Query{FullText: index.FullText{Term: term, Fields: []string{"metadata.name", "metadata.title", "metadata.description"}}},
 			index.Query{Filter: mustFilter(t, "kind=component"), Limit: 20,
-				FullText: index.FullText{Term: term, Fields: []string{"metadata.description", "spec.type"}}})
+				FullText: index.FullText{Term: term, Fields: []string{"metadata.description", "spec.type"}}},
+			index.Query{Offset: 5, Limit: 10, Order: []index.Order{{Field: "metadata.name", Desc: true}},
+				FullText: index.FullText{Term: term, Fields: []string{"metadata.title", "relations.ownedby"}}})
 	}
 	for _, y := range []*index.Index{x, fresh} {
 		if err := index.CheckText(y); err != nil {
