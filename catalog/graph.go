@@ -17,7 +17,8 @@ type graph struct {
 	tids  map[string]int32 // relation type -> id
 	nodes map[int32]*node  // only refs that are stored entities
 	// out holds, by source id, the relations of that source from any
-	// originator; other, the few whose originator is neither end.
+	// originator, by type then target (sortOut); other, the few whose
+	// originator is neither end.
 	out   [][]rel
 	other map[int32][]orel
 	// children is what each Location entity emitted, per file it read
@@ -140,6 +141,7 @@ func (g *graph) setEdges(origin int32, old, edges []cedge) []int32 {
 	}
 	ids := make([]int32, 0, len(touched))
 	for id := range touched {
+		g.sortOut(id) // served in order without sorting: raw_relations.go
 		ids = append(ids, id)
 	}
 	return ids

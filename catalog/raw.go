@@ -22,26 +22,26 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 		return nil, err
 	}
 	out := make([]json.RawMessage, len(bodies))
+	// The served JSON of the page goes into one array (or a few): the
+	// bodies with relations, not one allocation each.
+	size := 0
+	for _, b := range bodies {
+		size += len(b) + 512
+	}
+	arena := make([]byte, 0, size)
 	var orphans []int
 	s.mu.RLock()
+	refs := s.idx.RefsByUID(uids)
 	for i, b := range bodies {
-		if b == nil {
-			continue
+		if b == nil || refs[i] == "" {
+			continue // refs[i] == "": deleted since the store read
 		}
-		ref, ok := s.idx.RefByUID(uids[i])
-		if !ok {
-			continue // deleted since the store read
-		}
-		if n, ok := s.g.lookup(ref); ok && n.orphan {
+		id, known := s.g.ids[refs[i]]
+		if n, ok := s.g.nodes[id]; known && ok && n.orphan {
 			orphans = append(orphans, i)
 			continue
 		}
-		rels, err := json.Marshal(s.g.relations(ref))
-		if err != nil {
-			s.mu.RUnlock()
-			return nil, err
-		}
-		out[i] = splice(b, rels)
+		out[i], arena = s.splice(arena, b, id, known)
 	}
 	s.mu.RUnlock()
 	if len(orphans) > 0 {
@@ -65,17 +65,36 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 	return out, nil
 }
 
-// splice appends "relations" to a JSON object.
-func splice(body, rels []byte) json.RawMessage {
+// splice appends to arena the JSON object body with "relations" added:
+// the relations of graph node id, or none when the ref is not known. It
+// returns the object and the rest of the arena, which is replaced by a new
+// one when full. Call with s.mu held.
+func (s *Service) splice(arena, body []byte, id int32, known bool) (json.RawMessage, []byte) {
 	body = bytes.TrimRight(body, " \t\r\n")
-	out := make([]byte, 0, len(body)+len(rels)+14)
+	n := 0
+	if known {
+		n = s.g.relationCount(id)
+	}
+	if need := len(body) + 16 + 80*n; cap(arena)-len(arena) < need {
+		arena = make([]byte, 0, max(need, cap(arena)))
+	}
+	out := arena[len(arena):]
 	out = append(out, body[:len(body)-1]...)
 	if len(body) > 2 {
 		out = append(out, ',')
 	}
 	out = append(out, `"relations":`...)
-	out = append(out, rels...)
-	return append(out, '}')
+	if !known {
+		out = append(out, "[]"...)
+	} else {
+		out = s.g.appendRelationsJSON(out, id)
+	}
+	out = append(out, '}')
+	if len(arena)+len(out) > cap(arena) {
+		return out, arena // out outgrew the arena and has an array of its own
+	}
+	// Cap the object so that appending to it cannot reach the next one.
+	return out[:len(out):len(out)], arena[:len(arena)+len(out)]
 }
 
 // QueryRaw is Query returning the served JSON of each entity.

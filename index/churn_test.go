@@ -41,6 +41,12 @@ func TestChurnMatchesFresh(t *testing.T) {
 			continue
 		}
 		c := *cur
+		if r.IntN(6) == 0 { // only the relations change
+			c.Relations = []callboard.Relation{{Type: "ownedBy", TargetRef: fmt.Sprint("group:default/team-", r.IntN(8))}}
+			x.SetRelations(c.Metadata.UID, c.Relations)
+			live[c.Metadata.UID] = &c
+			continue
+		}
 		c.Metadata.Tags = []string{fmt.Sprint("t", r.IntN(20)), "Shared"}
 		c.Spec = map[string]any{"type": fmt.Sprint("type-", r.IntN(5)), "n": i % 3}
 		switch r.IntN(5) {
@@ -54,6 +60,8 @@ func TestChurnMatchesFresh(t *testing.T) {
 		case 2: // rename
 			c.Metadata.Name = fmt.Sprint("renamed-", i)
 			c.Metadata.Title = fmt.Sprint("Renamed ", i)
+		case 3: // new text, some of it Chinese
+			c.Metadata.Description = fmt.Sprint([]string{"支付服务", "Payments ", "退款 refunds ", ""}[r.IntN(4)], i%50)
 		}
 		put(&c)
 	}
@@ -130,13 +138,26 @@ func compareIndexes(t *testing.T, name string, want, got *index.Index, live map[
 	for _, f := range [][]string{
 		nil, {"kind=component"}, {"kind=user", "kind=group"}, {"spec.type=type-1"}, {"spec.type=service"},
 		{"metadata.tags.shared,spec.type=type-2"}, {"metadata.tags=t3", "metadata.tags=t4"}, {"spec.n=1"},
-		{"relations.ownedby=group:default/team-3"}, {"metadata.annotations.backstage.io/techdocs-ref"},
+		{"relations.ownedby=group:default/team-3"}, {"relations.ownedby=group:default/team-7"}, {"metadata.annotations.backstage.io/techdocs-ref"},
 		{"spec.definition"}, {"metadata.title"},
 	} {
 		for _, o := range [][]index.Order{nil, {{Field: "metadata.name"}}, {{Field: "metadata.title", Desc: true}}} {
 			queries = append(queries,
 				index.Query{Filter: mustFilter(t, f...), Order: o, Offset: 3, Limit: 50},
 				index.Query{Filter: mustFilter(t, f...), Order: o, FullText: index.FullText{Term: "re", Fields: []string{"metadata.name", "metadata.title"}}})
+		}
+	}
+	for _, term := range []string{"renamed-1", "Renamed 2", "支付", "退", "payments 4", "ments", "1", "42", "the", "team-3"} {
+		queries = append(queries,
+			index.Query{FullText: index.FullText{Term: term, Fields: []string{"metadata.name", "metadata.title", "metadata.description"}}},
+			index.Query{Filter: mustFilter(t, "kind=component"), Limit: 20,
+				FullText: index.FullText{Term: term, Fields: []string{"metadata.description", "spec.type"}}},
+			index.Query{Offset: 5, Limit: 10, Order: []index.Order{{Field: "metadata.name", Desc: true}},
+				FullText: index.FullText{Term: term, Fields: []string{"metadata.title", "relations.ownedby"}}})
+	}
+	for _, y := range []*index.Index{want, got} {
+		if err := index.CheckText(y); err != nil {
+			t.Error(err)
 		}
 	}
 	for _, q := range queries {
@@ -152,6 +173,15 @@ func compareIndexes(t *testing.T, name string, want, got *index.Index, live map[
 	facets := []string{"kind", "spec.type", "metadata.tags", "relations.ownedBy", "spec.n"}
 	if diff := cmp.Diff(want.Facets(facets, nil), got.Facets(facets, nil)); diff != "" {
 		t.Errorf("%s: Facets differ (-want +got):\n%s", name, diff)
+	}
+	uids := []string{"no-such-uid"}
+	for uid := range live {
+		uids = append(uids, uid)
+	}
+	for i, ref := range got.RefsByUID(uids) {
+		if w, _ := got.RefByUID(uids[i]); ref != w {
+			t.Errorf("%s: RefsByUID: %s has %q, RefByUID %q", name, uids[i], ref, w)
+		}
 	}
 	for uid, e := range live {
 		ref := e.Ref().String()

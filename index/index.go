@@ -39,6 +39,7 @@ type Index struct {
 	uidGen uint64    // changes when documents are added or removed
 	walker walker    // scratch for Put, used under the write lock
 	sorts  sortCache // cached sort orders
+	text   textIndex // n-gram postings of the full-text keys (text.go)
 }
 
 // A doc is the index's record of one entity: enough to identify it and to

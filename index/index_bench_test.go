@@ -272,6 +272,15 @@ func BenchmarkFullText(b *testing.B) {
 	}, true)
 }
 
+// BenchmarkFullTextShort is a two-letter term: the union of the 256
+// trigram lists the term begins.
+func BenchmarkFullTextShort(b *testing.B) {
+	benchQuery(b, index.Query{
+		FullText: index.FullText{Term: "vo", Fields: []string{"metadata.name", "metadata.title", "metadata.description"}},
+		Limit:    100,
+	}, true)
+}
+
 func BenchmarkFacets(b *testing.B) {
 	x := benchFixture(b)
 	facets := []string{"kind", "spec.type", "spec.lifecycle", "metadata.tags"}

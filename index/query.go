@@ -2,10 +2,8 @@ package index
 
 import (
 	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"callboard"
 )
@@ -96,96 +94,6 @@ func (x *Index) Query(q Query) (Page, error) {
 		uids[i] = x.docs[o].uid
 	}
 	return Page{UIDs: uids, Total: total}, nil
-}
-
-// textFields returns the lowercased keys that q's full-text term searches.
-func textFields(q Query) []string {
-	fields := q.FullText.Fields
-	if len(fields) == 0 {
-		if len(q.Order) > 0 {
-			fields = []string{q.Order[0].Field}
-		} else {
-			fields = []string{"metadata.uid"}
-		}
-	}
-	out := make([]string, 0, len(fields))
-	for _, f := range fields {
-		if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// fullText returns the documents of m (or of all) that have a value
-// containing term under one of fields.
-func (x *Index) fullText(term string, fields []string, m []int32, all bool) []int32 {
-	var keys []int32
-	scan := 0 // pairs to test when scanning the fields' values
-	for _, f := range fields {
-		if k, ok := x.lookupKey(f); ok && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-			scan += len(x.keys[k].pairs)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	hit := func(id int32) bool {
-		p := &x.pairs[id]
-		k := p.key()
-		return k >= 0 && slices.Contains(keys, k) && x.keys[k].null != id && strings.Contains(p.lower(), term)
-	}
-	if !all && len(m)*16 < scan {
-		// Few candidates: test their own rows rather than every value.
-		var out []int32
-		for _, o := range m {
-			if slices.ContainsFunc(x.docs[o].rows, hit) {
-				out = append(out, o)
-			}
-		}
-		return out
-	}
-	b := getBits(len(x.docs))
-	defer putBits(b)
-	var one [1]int32
-	if scan*4 > len(x.pairs) {
-		// Walking all pairs in id order reads memory mostly in sequence
-		// (pairs and their strings were allocated together), which beats
-		// the random access of following the keys' lists. Large scans
-		// are split over the CPUs; each part only reads the index.
-		parts := min(runtime.GOMAXPROCS(0), 1+len(x.pairs)/(64<<10), 8)
-		hits := make([][]int32, parts)
-		var wg sync.WaitGroup
-		for i := range parts {
-			lo, hi := len(x.pairs)*i/parts, len(x.pairs)*(i+1)/parts
-			wg.Go(func() {
-				for id := lo; id < hi; id++ {
-					if hit(int32(id)) {
-						hits[i] = append(hits[i], int32(id))
-					}
-				}
-			})
-		}
-		wg.Wait()
-		for _, ids := range hits {
-			for _, id := range ids {
-				b.addAll(x.docsOf(id, &one))
-			}
-		}
-	} else {
-		for _, k := range keys {
-			for _, id := range x.keys[k].pairs {
-				if hit(id) {
-					b.addAll(x.docsOf(id, &one))
-				}
-			}
-		}
-	}
-	if all {
-		return b.list(nil)
-	}
-	return b.filter(m)
 }
 
 // page returns the ordinals at positions [from, to) of the documents of m (or

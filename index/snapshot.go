@@ -121,6 +121,7 @@ func (x *Index) reset() {
 	x.byUID, x.keyIDs, x.origs = map[string]int32{}, map[string]int32{}, map[int32]string{}
 	x.table = pairTable{seed: x.table.seed}
 	x.freePairs, x.multi, x.freeMulti = nil, nil, nil
+	x.text = textIndex{}
 	x.gen++
 	x.uidGen++
 }
@@ -188,6 +189,9 @@ func (x *Index) restore(r *bufio.Reader) error {
 		k.pairs = append(k.pairs, int32(id))
 	}
 	x.fillTable(values)
+	for id := range x.pairs {
+		x.textAdd(int32(id)) // the n-gram postings are derived, not stored
+	}
 
 	ndocs := d.count(math.MaxInt32)
 	x.docs = make([]doc, ndocs)

@@ -184,6 +184,7 @@ func (x *Index) newPair(kf int32, s string) int32 {
 	}
 	k := &x.keys[kf&keyMask]
 	k.pairs = append(k.pairs, id)
+	x.textAdd(id)
 	return id
 }
 
@@ -308,6 +309,7 @@ func (x *Index) newMulti(l []int32) int32 {
 // list only when its key's pair list is compacted, so that no list ever
 // holds a reused id twice.
 func (x *Index) killPair(id int32) {
+	x.textDrop(id)
 	p := &x.pairs[id]
 	k := &x.keys[p.key()]
 	if k.null == id {

@@ -52,46 +52,11 @@ func (p *projection) raws(in []json.RawMessage) []json.RawMessage {
 		if raw == nil {
 			continue
 		}
-		kept := p.walk(raw, "")
-		if kept == nil {
-			kept = map[string]any{}
-		}
-		b, err := json.Marshal(kept)
-		if err != nil {
-			continue
+		b, ok := p.project(nil, raw, "")
+		if !ok {
+			b = []byte("{}")
 		}
 		out[i] = b
-	}
-	return out
-}
-
-// walk returns the kept members of the JSON object raw, whose own path is
-// prefix; nil when raw is not an object or keeps nothing.
-func (p *projection) walk(raw json.RawMessage, prefix string) map[string]any {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
-		return nil
-	}
-	var out map[string]any
-	keep := func(k string, v any) {
-		if out == nil {
-			out = map[string]any{}
-		}
-		out[k] = v
-	}
-	for k, v := range obj {
-		path := k
-		if prefix != "" {
-			path = prefix + "." + k
-		}
-		switch {
-		case p.want[path]:
-			keep(k, v)
-		case p.through[path]:
-			if sub := p.walk(v, path); sub != nil {
-				keep(k, sub)
-			}
-		}
 	}
 	return out
 }

@@ -1,0 +1,153 @@
+package index
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// textFields returns the lowercased keys that q's full-text term searches.
+func textFields(q Query) []string {
+	fields := q.FullText.Fields
+	if len(fields) == 0 {
+		if len(q.Order) > 0 {
+			fields = []string{q.Order[0].Field}
+		} else {
+			fields = []string{"metadata.uid"}
+		}
+	}
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fullText returns the documents of m (or of all) that have a value
+// containing term under one of fields.
+func (x *Index) fullText(term string, fields []string, m []int32, all bool) []int32 {
+	return x.fullTextBy(term, fields, m, all, true)
+}
+
+// fullTextBy is fullText; with grams unset it scans the values of every
+// field instead of asking the n-gram index (tests compare the two).
+func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams bool) []int32 {
+	var keys, scanKeys []int32
+	var cands [][]int32 // per text key: pairs that may hold term
+	cost, scan := 0, 0  // candidates to check; pairs to scan
+	for _, f := range fields {
+		k, ok := x.lookupKey(f)
+		if !ok || slices.Contains(keys, k) {
+			continue
+		}
+		keys = append(keys, k)
+		if slot := x.textSlotOf(k); grams && slot != 0 && len(term) >= 2 {
+			c := x.textCandidates(slot, term)
+			cands = append(cands, c)
+			cost += len(c)
+		} else {
+			scanKeys = append(scanKeys, k)
+			scan += len(x.keys[k].pairs)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	hitIn := func(keys []int32, id int32) bool {
+		p := &x.pairs[id]
+		k := p.key()
+		return k >= 0 && slices.Contains(keys, k) && x.keys[k].null != id && strings.Contains(p.lower(), term)
+	}
+	if !all && len(m)*16 < cost+scan {
+		// Few documents: test their own rows rather than every value.
+		var out []int32
+		for _, o := range m {
+			if slices.ContainsFunc(x.docs[o].rows, func(id int32) bool { return hitIn(keys, id) }) {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	b := getBits(len(x.docs))
+	defer putBits(b)
+	var one [1]int32
+	// The text index lists only live, non-null pairs of its key, so a
+	// candidate needs only its value checked; and for a term of two or
+	// three bytes without a zero byte, having its trigram is containing
+	// it (see textIndex).
+	exact := len(term) <= 3 && strings.IndexByte(term, 0) < 0
+	for _, c := range cands {
+		if !exact {
+			c = x.textHits(c, term)
+		}
+		for _, id := range c {
+			b.addAll(x.docsOf(id, &one))
+		}
+	}
+	if scan*4 > len(x.pairs) {
+		// Walking all pairs in id order reads memory mostly in sequence
+		// (pairs and their strings were allocated together), which beats
+		// the random access of following the keys' lists. Large scans
+		// are split over the CPUs; each part only reads the index.
+		parts := min(runtime.GOMAXPROCS(0), 1+len(x.pairs)/(64<<10), 8)
+		hits := make([][]int32, parts)
+		var wg sync.WaitGroup
+		for i := range parts {
+			lo, hi := len(x.pairs)*i/parts, len(x.pairs)*(i+1)/parts
+			wg.Go(func() {
+				for id := lo; id < hi; id++ {
+					if hitIn(scanKeys, int32(id)) {
+						hits[i] = append(hits[i], int32(id))
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for _, ids := range hits {
+			for _, id := range ids {
+				b.addAll(x.docsOf(id, &one))
+			}
+		}
+	} else {
+		for _, k := range scanKeys {
+			for _, id := range x.keys[k].pairs {
+				if hitIn(scanKeys, id) {
+					b.addAll(x.docsOf(id, &one))
+				}
+			}
+		}
+	}
+	if all {
+		return b.list(nil)
+	}
+	return b.filter(m)
+}
+
+// textHits returns the candidates whose value contains term. Long lists
+// (a common word in a large catalog) are checked on every CPU; each part
+// only reads the index.
+func (x *Index) textHits(cands []int32, term string) []int32 {
+	check := func(c []int32) []int32 {
+		var out []int32
+		for _, id := range c {
+			if strings.Contains(x.pairs[id].lower(), term) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	parts := min(runtime.GOMAXPROCS(0), 1+len(cands)/(16<<10), 8)
+	if parts == 1 {
+		return check(cands)
+	}
+	hits := make([][]int32, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { hits[i] = check(cands[len(cands)*i/parts : len(cands)*(i+1)/parts]) })
+	}
+	wg.Wait()
+	return slices.Concat(hits...)
+}
