@@ -128,10 +128,10 @@ var postgresDialect = dialect{
 		version    TEXT PRIMARY KEY,
 		applied_at TIMESTAMPTZ NOT NULL
 	)`,
-	// Without statistics, IN lists over entity_edges are planned as
+	// Without statistics, IN lists over edge_origins are planned as
 	// sequential scans until autovacuum gets to the tables; so are
 	// searches of search_documents' words (GIN).
-	analyze:   `ANALYZE entities, entity_edges, entity_parents, search_documents, search_terms`,
+	analyze:   `ANALYZE entities, edge_origins, search_documents, search_terms`,
 	claimTask: `SELECT id FROM tasks WHERE status = 'open' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
 	nowMillis: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
 	// Per schema, like migrateLock: test schemas write in parallel.

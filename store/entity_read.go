@@ -213,30 +213,6 @@ func (db *DB) ScanEntities(ctx context.Context, fn func(*callboard.StoredEntity)
 	return db.classify(readErr, "scan entities")
 }
 
-// EdgesFrom returns every distinct stored edge whose Source is one of refs
-// (case-insensitive), whichever entity emitted it, sorted by source, type
-// and target. Errors: Internal.
-func (db *DB) EdgesFrom(ctx context.Context, refs []string) ([]callboard.Edge, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	var edges []callboard.Edge
-	err := db.queryIn(ctx, db.read, `SELECT DISTINCT source_ref, type, target_ref FROM entity_edges WHERE source_ref`, "",
-		lowerAll(refs), func(rows *sql.Rows) error {
-			var e callboard.Edge
-			if err := rows.Scan(&e.Source, &e.Type, &e.Target); err != nil {
-				return err
-			}
-			edges = append(edges, e)
-			return nil
-		})
-	if err != nil {
-		return nil, db.classify(err, "edges")
-	}
-	slices.SortFunc(edges, compareEdges)
-	return slices.Compact(edges), nil
-}
-
 func compareEdges(a, b callboard.Edge) int {
 	if c := strings.Compare(a.Source, b.Source); c != 0 {
 		return c
