@@ -163,18 +163,8 @@ func (r *entityRow) encodeBody() error {
 // is scratch space.
 func (r *entityRow) encodeRelations(buf *[]byte) {
 	r.edges = dedupEdges(r.se.Edges)
-	b := append((*buf)[:0], '[')
-	for i, e := range r.edges {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, e.Source)
-		b = append(b, ',')
-		b = appendJSONString(b, e.Type)
-		b = append(b, ',')
-		b = appendJSONString(b, e.Target)
-	}
-	r.edgesJSON = string(append(b, ']'))
+	b := appendEdges((*buf)[:0], r.ref, r.edges)
+	r.edgesJSON = string(b)
 
 	r.parents = dedupStrings(r.se.Parents)
 	b = append(b[:0], '[')

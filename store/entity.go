@@ -151,8 +151,8 @@ func (c *changes) len() int {
 func (c *changes) diff(ref string, old stored, edges []callboard.Edge) {
 	var before []int64
 	if old.edges != "" {
-		if strs, err := appendStrings(nil, []byte(old.edges)); err == nil && len(strs)%3 == 0 {
-			before = foreignSources(ref, edgesOf(strs))
+		if edges, _, err := parseEdges(ref, []byte(old.edges), nil); err == nil {
+			before = foreignSources(ref, edges)
 		}
 	}
 	after := foreignSources(ref, edges)

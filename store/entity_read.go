@@ -257,11 +257,11 @@ func (r *rawEntity) decode() error {
 			return fmt.Errorf("decode entity %s: %w", se.Ref, err)
 		}
 	}
-	strs, err := appendStrings(nil, r.edges)
-	if err != nil || len(strs)%3 != 0 {
-		return fmt.Errorf("decode edges of %s: %v", se.Ref, err)
+	edges, strs, err := parseEdges(se.Ref, r.edges, nil)
+	if err != nil {
+		return err
 	}
-	se.Edges = edgesOf(strs)
+	se.Edges = edges
 	if strs, err = appendStrings(strs[:0], r.parents); err != nil {
 		return fmt.Errorf("decode parents of %s: %w", se.Ref, err)
 	}
@@ -294,18 +294,6 @@ func decodeAll(raws []rawEntity) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// edgesOf turns [source, type, target, source, …] into edges; nil for none.
-func edgesOf(strs []string) []callboard.Edge {
-	if len(strs) == 0 {
-		return nil
-	}
-	edges := make([]callboard.Edge, len(strs)/3)
-	for i := range edges {
-		edges[i] = callboard.Edge{Source: strs[3*i], Type: strs[3*i+1], Target: strs[3*i+2]}
-	}
-	return edges
 }
 
 // lowerAll returns refs lowercased, reusing refs when nothing changes.

@@ -84,7 +84,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // in the migration's transaction after its SQL.
 func (db *DB) migrationFills() map[string]func(context.Context, *sql.Tx) error {
 	return map[string]func(context.Context, *sql.Tx) error{
-		"0014_edge_origins": db.fillOrigins, // source hashes are computed in Go
+		"0014_edge_origins": db.migrateEdges, // edges are rewritten, source hashes computed
 	}
 }
 

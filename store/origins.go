@@ -127,13 +127,14 @@ func (db *DB) EdgesFrom(ctx context.Context, refs []string) ([]callboard.Edge, e
 		if err := rows.Scan(&ref, &raw); err != nil {
 			return err
 		}
-		var err error
-		if strs, err = appendStrings(strs[:0], raw); err != nil || len(strs)%3 != 0 {
-			return fmt.Errorf("decode edges of %s: %v", ref, err)
+		es, scratch, err := parseEdges(ref, raw, strs)
+		strs = scratch
+		if err != nil {
+			return err
 		}
-		for i := 0; i < len(strs); i += 3 {
-			if want[strs[i]] {
-				edges = append(edges, callboard.Edge{Source: strs[i], Type: strs[i+1], Target: strs[i+2]})
+		for _, e := range es {
+			if want[e.Source] {
+				edges = append(edges, e)
 			}
 		}
 		return nil
@@ -145,14 +146,19 @@ func (db *DB) EdgesFrom(ctx context.Context, refs []string) ([]callboard.Edge, e
 	return slices.Compact(edges), nil
 }
 
-// fillOrigins fills edge_origins from the stored edges, for migration 0014.
-func (db *DB) fillOrigins(ctx context.Context, tx *sql.Tx) error {
+// migrateEdges, the Go step of migration 0014, rewrites every edges
+// column from the flat form that 0001 defined ([source, type, target, …])
+// to the form of edges.go, and fills edge_origins.
+func (db *DB) migrateEdges(ctx context.Context, tx *sql.Tx) error {
+	type row struct{ ref, edges string }
+	var rewrite []row
+	var add []originRow
 	rows, err := tx.QueryContext(ctx, `SELECT ref, edges FROM entities`)
 	if err != nil {
 		return err
 	}
-	var add []originRow
 	var strs []string
+	var buf []byte
 	for rows.Next() {
 		var ref string
 		var raw []byte
@@ -164,7 +170,13 @@ func (db *DB) fillOrigins(ctx context.Context, tx *sql.Tx) error {
 			rows.Close()
 			return fmt.Errorf("decode edges of %s: %v", ref, err)
 		}
-		for _, h := range foreignSources(ref, edgesOf(strs)) {
+		edges := make([]callboard.Edge, len(strs)/3)
+		for i := range edges {
+			edges[i] = callboard.Edge{Source: strs[3*i], Type: strs[3*i+1], Target: strs[3*i+2]}
+		}
+		buf = appendEdges(buf[:0], ref, edges)
+		rewrite = append(rewrite, row{ref, string(buf)})
+		for _, h := range foreignSources(ref, edges) {
 			add = append(add, originRow{h, ref})
 		}
 	}
@@ -173,6 +185,18 @@ func (db *DB) fillOrigins(ctx context.Context, tx *sql.Tx) error {
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if len(rewrite) > 0 {
+		update, err := tx.PrepareContext(ctx, db.d.rebind(`UPDATE entities SET edges = ? WHERE ref = ?`))
+		if err != nil {
+			return err
+		}
+		defer update.Close()
+		for _, r := range rewrite {
+			if _, err := update.ExecContext(ctx, r.edges, r.ref); err != nil {
+				return fmt.Errorf("rewrite edges of %s: %w", r.ref, err)
+			}
+		}
 	}
 	return db.writeOrigins(ctx, tx, nil, add)
 }

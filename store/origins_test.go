@@ -93,7 +93,8 @@ func testOriginWrites(t *testing.T, db *store.DB) {
 }
 
 // testOriginFill puts entities, takes the database back to before 0014
-// (the copy tables it drops, no edge_origins) and reopens it.
+// (the copy tables it drops, no edge_origins, edges in 0001's flat form)
+// and reopens it.
 func testOriginFill(t *testing.T, b storetest.Backend) {
 	const a, g = "component:default/a", "group:default/t"
 	driver, dsn := b.DSN(t)
@@ -108,6 +109,9 @@ func testOriginFill(t *testing.T, b storetest.Backend) {
 		`CREATE TABLE entity_edges (source_ref TEXT)`,
 		`CREATE TABLE entity_parents (child_ref TEXT)`,
 		`DELETE FROM schema_migrations WHERE version = '0014_edge_origins'`,
+		`UPDATE entities SET edges = '["component:default/a","ownedBy","group:default/t","group:default/t","ownerOf","component:default/a"]'
+			WHERE ref = 'component:default/a'`,
+		`UPDATE entities SET edges = '[]' WHERE ref = 'component:default/b'`,
 	} {
 		if _, err := db.SQL().ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -124,5 +128,12 @@ func testOriginFill(t *testing.T, b storetest.Backend) {
 	}
 	if diff := cmp.Diff([]callboard.Edge{edge(g, callboard.RelationOwnerOf, a)}, mustEdgesFrom(t, db, g)); diff != "" {
 		t.Errorf("EdgesFrom(group) after migration (-want +got):\n%s", diff)
+	}
+	want := []callboard.Edge{edge(a, callboard.RelationOwnedBy, g), edge(g, callboard.RelationOwnerOf, a)}
+	if diff := cmp.Diff(want, mustEntity(t, db, a).Edges); diff != "" {
+		t.Errorf("edges of a after migration (-want +got):\n%s", diff)
+	}
+	if got := mustEntity(t, db, "component:default/b").Edges; len(got) != 0 {
+		t.Errorf("edges of b after migration = %v, want none", got)
 	}
 }

@@ -6,8 +6,9 @@
 -- component"). EdgesFrom reads their edges columns. The source is a 64-bit
 -- FNV-1a hash of its ref (store/origins.go): random keys rewrite every page
 -- they touch at each commit of a bulk load, so the index is kept narrow.
--- The rows are filled from the stored edges by the store (migrate.go).
--- entity_parents was never read.
+-- entity_parents was never read. The store's Go step of this migration
+-- (migrate.go) rewrites each edges column relative to its entity
+-- (store/edges.go: a third of the flat form's size) and fills edge_origins.
 CREATE TABLE edge_origins (
 	source_hash BIGINT NOT NULL,
 	origin_ref  TEXT NOT NULL,
