@@ -40,7 +40,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	if len(entities) == 0 {
 		return nil
 	}
-	rows, enc, err := encodeEntities(entities)
+	rows, enc, err := encodeEntities(entities, db.d.compressBodies)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 				r := &rows[i]
 				args = append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,
 					r.se.LocationKey, r.se.Hash, r.se.Orphan, now)
-				r.body = "" // args holds it until it is written; then it is garbage
+				r.body = nil // args holds it until it is written; then it is garbage
 				return args
 			})
 		if err != nil {

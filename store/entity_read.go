@@ -111,7 +111,10 @@ func (db *DB) EntityBodies(ctx context.Context, uids []string) ([][]byte, error)
 	err := db.queryIn(ctx, db.read, `SELECT uid, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
 		var uid string
 		var body []byte
-		err := rows.Scan(&uid, &body)
+		if err := rows.Scan(&uid, &body); err != nil {
+			return err
+		}
+		body, err := expandBody(body)
 		found[uid] = body
 		return err
 	})
@@ -239,9 +242,14 @@ func scanRaw(rows *sql.Rows) (rawEntity, error) {
 	return r, err
 }
 
-// decode fills r.se from the JSON columns.
+// decode fills r.se from the body (expanded if need be) and JSON columns.
 func (r *rawEntity) decode() error {
 	se := r.se
+	body, err := expandBody(r.body)
+	if err != nil {
+		return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+	}
+	r.body = body
 	// Decoding into plain values and building the entity from them is
 	// twice as fast as decoding into Entity, whose metadata decoder splits
 	// the object first: this is most of a restart's load.
