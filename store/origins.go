@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -23,9 +22,13 @@ import (
 // entity more; it keeps the edges whose source matches. It must never
 // change: stored rows hold it.
 func sourceHash(ref string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(ref))
-	return int64(h.Sum64())
+	const offset, prime = 14695981039346656037, 1099511628211 // FNV-1a's
+	h := uint64(offset)
+	for i := 0; i < len(ref); i++ {
+		h ^= uint64(ref[i])
+		h *= prime
+	}
+	return int64(h)
 }
 
 // originRow is a row of edge_origins.
@@ -35,7 +38,10 @@ type originRow struct {
 }
 
 func compareOrigins(a, b originRow) int {
-	return cmp.Or(cmp.Compare(a.source, b.source), strings.Compare(a.origin, b.origin))
+	if a.source != b.source {
+		return cmp.Compare(a.source, b.source)
+	}
+	return strings.Compare(a.origin, b.origin)
 }
 
 // foreignSources returns the hashes of the sources of edges, origin's

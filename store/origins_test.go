@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"hash/fnv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -135,5 +136,17 @@ func testOriginFill(t *testing.T, b storetest.Backend) {
 	}
 	if got := mustEntity(t, db, "component:default/b").Edges; len(got) != 0 {
 		t.Errorf("edges of b after migration = %v, want none", got)
+	}
+}
+
+// TestSourceHash pins the hash that stored edge_origins rows hold: the
+// 64-bit FNV-1a of the ref, as hash/fnv computes it.
+func TestSourceHash(t *testing.T) {
+	for _, ref := range []string{"", "group:default/t", "component:default/ü"} {
+		h := fnv.New64a()
+		h.Write([]byte(ref))
+		if got, want := store.SourceHash(ref), int64(h.Sum64()); got != want {
+			t.Errorf("sourceHash(%q) = %d, want %d", ref, got, want)
+		}
 	}
 }
