@@ -370,13 +370,25 @@ func (s *Service) flushBatch(ctx context.Context, b *batch) error {
 		s.idx.Delete(uid)
 	}
 	s.changed(puts, b.deletes)
+	// The relations are read from the graph under s.mu, and given to the
+	// index after: file reads take s.mu to record what they read, and
+	// would wait for the index otherwise. A later flush, from this same
+	// goroutine, sets whatever changed since.
+	type relations struct {
+		uid  string
+		rels []callboard.Relation
+	}
+	var touched []relations
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for id := range b.touched {
 		ref := s.g.refs[id]
 		if n := s.g.nodes[id]; n != nil && b.puts[ref] == nil {
-			s.idx.SetRelations(n.uid, s.g.relations(ref))
+			touched = append(touched, relations{n.uid, s.g.relations(ref)})
 		}
+	}
+	s.mu.RUnlock()
+	for _, t := range touched {
+		s.idx.SetRelations(t.uid, t.rels)
 	}
 	return nil
 }
