@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -155,3 +157,14 @@ func FuzzBodyRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestBodyDict: stored bodies can only be read with the dictionary they
+// were compressed with; changing it needs a new mark (body.go).
+func TestBodyDict(t *testing.T) {
+	sum := sha256.Sum256(bodyDictText)
+	if got := hex.EncodeToString(sum[:]); got != bodyDictSHA256 {
+		t.Errorf("the body dictionary changed (sha256 %s, stored bodies need %s): give the new one its own mark", got, bodyDictSHA256)
+	}
+}
+
+const bodyDictSHA256 = "807245f04d103710de8d1a9be0803f2c25195284be70a094c3a13a4002901a51"
