@@ -14,8 +14,10 @@ import (
 	"callboard"
 )
 
-// putChunk is how many entities one store write carries.
-const putChunk = 20000
+// putChunk is how many entities one store write carries: more than a
+// chunk of a first ingest (firstApplyChunk) with the Locations it rewrites,
+// so that each chunk is one commit.
+const putChunk = firstApplyChunk + firstApplyChunk/4
 
 // batch collects the writes of one processing run.
 type batch struct {

@@ -22,15 +22,15 @@ type entityRow struct {
 	kind, namespace, name  string
 	edges                  []callboard.Edge
 	parents                []string
-	body                   string
+	body                   any // JSON as a string, or compressed bytes (body.go)
 	edgesJSON, parentsJSON string
 }
 
 // encodeEntities turns entities into rows, keeping the last of entities that
 // share a ref, sorted by ref. Everything but the body is filled at once; the
-// bodies, the bulk of the work, are encoded by the returned encoder on every
-// CPU while the caller writes the rest.
-func encodeEntities(entities []*callboard.StoredEntity) ([]entityRow, *encoder, error) {
+// bodies, the bulk of the work, are encoded (compressed, with compress) by
+// the returned encoder on every CPU while the caller writes the rest.
+func encodeEntities(entities []*callboard.StoredEntity, compress bool) ([]entityRow, *encoder, error) {
 	rows := make([]entityRow, 0, len(entities))
 	at := make(map[string]int, len(entities))
 	for _, se := range entities {
@@ -61,7 +61,7 @@ func encodeEntities(entities []*callboard.StoredEntity) ([]entityRow, *encoder, 
 	for i := range rows {
 		rows[i].encodeRelations(&buf)
 	}
-	return rows, startEncoder(rows), nil
+	return rows, startEncoder(rows, compress), nil
 }
 
 // encodeChunk is the number of rows an encoder worker encodes at a time;
@@ -87,7 +87,7 @@ type encoder struct {
 	wg     sync.WaitGroup
 }
 
-func startEncoder(rows []entityRow) *encoder {
+func startEncoder(rows []entityRow, compress bool) *encoder {
 	n := (len(rows) + encodeChunk - 1) / encodeChunk
 	workers := min(runtime.GOMAXPROCS(0), n)
 	e := &encoder{ready: make([]chan struct{}, n), errs: make([]error, n), window: encodeAhead / encodeChunk}
@@ -99,7 +99,7 @@ func startEncoder(rows []entityRow) *encoder {
 		e.wg.Go(func() {
 			for k := range e.todo {
 				for i := k * encodeChunk; i < min((k+1)*encodeChunk, len(rows)) && e.errs[k] == nil; i++ {
-					e.errs[k] = rows[i].encodeBody()
+					e.errs[k] = rows[i].encodeBody(compress)
 				}
 				close(e.ready[k])
 			}
@@ -146,12 +146,16 @@ func (e *encoder) close() {
 }
 
 // encodeBody fills r.body.
-func (r *entityRow) encodeBody() error {
+func (r *entityRow) encodeBody(compress bool) error {
 	e := *r.se.Entity
 	e.Relations = nil // derived from edges when read, never stored
 	body, err := json.Marshal(&e)
 	if err != nil {
 		return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
+	}
+	if compress {
+		r.body = compressBody(body)
+		return nil
 	}
 	// The bytes are body's alone and never written again: a string can
 	// share them instead of copying a kilobyte or more per entity.
@@ -163,18 +167,8 @@ func (r *entityRow) encodeBody() error {
 // is scratch space.
 func (r *entityRow) encodeRelations(buf *[]byte) {
 	r.edges = dedupEdges(r.se.Edges)
-	b := append((*buf)[:0], '[')
-	for i, e := range r.edges {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, e.Source)
-		b = append(b, ',')
-		b = appendJSONString(b, e.Type)
-		b = append(b, ',')
-		b = appendJSONString(b, e.Target)
-	}
-	r.edgesJSON = string(append(b, ']'))
+	b := appendEdges((*buf)[:0], r.ref, r.edges)
+	r.edgesJSON = string(b)
 
 	r.parents = dedupStrings(r.se.Parents)
 	b = append(b[:0], '[')

@@ -1,12 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,19 +28,19 @@ const (
 )
 
 // PutEntities inserts or replaces entities by Ref in one transaction, with
-// their edges and parents; an entity's previous edges and parents are
-// replaced. Refs (the entity's, its edges' and its parents') are stored
-// lowercased, and repeated edges or parents once; when one ref appears twice
-// in entities, the last one wins. An empty Ref is taken from Entity; an
-// empty UID keeps the stored entity's uid, or gets a new one. PutEntities
-// sets UID and UpdatedAt on each element.
+// their edges and parents, which replace the entity's previous ones. Refs
+// (the entity's, its edges' and its parents') are stored lowercased, and
+// repeated edges or parents once; when one ref appears twice in entities,
+// the last one wins. An empty Ref is taken from Entity; an empty UID keeps
+// the stored entity's uid, or gets a new one. PutEntities sets UID and
+// UpdatedAt on each element.
 // Errors: Invalid for an entity without Entity or with a malformed ref;
 // Conflict when a uid belongs to another ref; Internal otherwise.
 func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntity) error {
 	if len(entities) == 0 {
 		return nil
 	}
-	rows, enc, err := encodeEntities(entities)
+	rows, enc, err := encodeEntities(entities, db.d.compressBodies)
 	if err != nil {
 		return err
 	}
@@ -58,23 +56,22 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		if err != nil {
 			return err
 		}
+		// Edge origins first: meanwhile the bodies are being encoded.
+		var ch changes
 		for i := range rows {
 			r := &rows[i]
+			st, ok := old[r.ref]
 			if r.uid == "" {
-				r.uid = old[r.ref].uid
+				r.uid = st.uid
 			}
 			if r.uid == "" {
 				r.uid = uuid.NewString()
 			}
+			if !ok || st.edges != r.edgesJSON {
+				ch.diff(r.ref, st, r.edges)
+			}
 		}
-		// Edges and parents first: meanwhile the bodies are being encoded.
-		var ch changes
-		ch.grow(rows, old)
-		for i := range rows {
-			r := &rows[i]
-			ch.diff(r.ref, old[r.ref], r.edges, r.parents)
-		}
-		if err := db.apply(ctx, tx, &ch); err != nil {
+		if err := db.writeOrigins(ctx, tx, ch.del, ch.add); err != nil {
 			return err
 		}
 		written = len(rows) + ch.len()
@@ -83,7 +80,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 				r := &rows[i]
 				args = append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,
 					r.se.LocationKey, r.se.Hash, r.se.Orphan, now)
-				r.body = "" // args holds it until it is written; then it is garbage
+				r.body = nil // args holds it until it is written; then it is garbage
 				return args
 			})
 		if err != nil {
@@ -107,33 +104,21 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	return nil
 }
 
-// stored is what the database holds of an entity before a put or delete.
+// stored is what the database holds of an entity before a put or delete:
+// its uid and its edges column.
 type stored struct {
-	uid     string
-	edges   []callboard.Edge
-	parents []string
+	uid, edges string
 }
 
-// storedState reads the uid, edges and parents of the stored entities among refs.
+// storedState reads the uid and edges of the stored entities among refs.
 func (db *DB) storedState(ctx context.Context, tx *sql.Tx, refs []string) (map[string]stored, error) {
 	old := map[string]stored{}
-	var edges, parents sql.RawBytes
-	var strs []string
-	err := db.queryIn(ctx, tx, `SELECT ref, uid, edges, parents FROM entities WHERE ref`, "", refs, func(rs *sql.Rows) error {
+	err := db.queryIn(ctx, tx, `SELECT ref, uid, edges FROM entities WHERE ref`, "", refs, func(rs *sql.Rows) error {
 		var ref string
 		var st stored
-		if err := rs.Scan(&ref, &st.uid, &edges, &parents); err != nil {
+		if err := rs.Scan(&ref, &st.uid, &st.edges); err != nil {
 			return err
 		}
-		var err error
-		if strs, err = appendStrings(strs[:0], edges); err != nil || len(strs)%3 != 0 {
-			return fmt.Errorf("decode edges of %s: %v", ref, err)
-		}
-		st.edges = edgesOf(strs)
-		if strs, err = appendStrings(strs[:0], parents); err != nil {
-			return fmt.Errorf("decode parents of %s: %w", ref, err)
-		}
-		st.parents = slices.Clone(strs)
 		old[ref] = st
 		return nil
 	})
@@ -143,51 +128,42 @@ func (db *DB) storedState(ctx context.Context, tx *sql.Tx, refs []string) (map[s
 	return old, nil
 }
 
-// edgeRow is a row of entity_edges; parentRow one of entity_parents.
-type (
-	edgeRow   struct{ source, typ, target, origin string }
-	parentRow struct{ child, parent string }
-)
-
-// changes lists the edge and parent rows to delete and to insert.
+// changes lists the edge_origins rows to delete (source hashes by origin)
+// and to insert.
 type changes struct {
-	delEdges, addEdges     []edgeRow
-	delParents, addParents []parentRow
+	del map[string][]int64
+	add []originRow
 }
 
 // len is the number of rows c changes.
 func (c *changes) len() int {
-	return len(c.delEdges) + len(c.addEdges) + len(c.delParents) + len(c.addParents)
+	n := len(c.add)
+	for _, hs := range c.del {
+		n += len(hs)
+	}
+	return n
 }
 
-// grow makes room in c for the rows that putting rows over old adds: all
-// of them for a new entity, which is the bulk of a large put.
-func (c *changes) grow(rows []entityRow, old map[string]stored) {
-	var edges, parents int
-	for i := range rows {
-		if _, ok := old[rows[i].ref]; !ok {
-			edges += len(rows[i].edges)
-			parents += len(rows[i].parents)
+// diff adds to c what turns the edge origins of ref's stored edges, old,
+// into those of edges. Unchanged rows are not rewritten. A stored edges
+// column that does not decode counts as empty: the inserts ignore rows
+// that exist.
+func (c *changes) diff(ref string, old stored, edges []callboard.Edge) {
+	var before []int64
+	if old.edges != "" {
+		if edges, _, err := parseEdges(ref, []byte(old.edges), nil); err == nil {
+			before = foreignSources(ref, edges)
 		}
 	}
-	c.addEdges = slices.Grow(c.addEdges, edges)
-	c.addParents = slices.Grow(c.addParents, parents)
-}
-
-// diff adds to c what turns the stored edges and parents of ref into the
-// given ones. Unchanged rows are not rewritten.
-func (c *changes) diff(ref string, old stored, edges []callboard.Edge, parents []string) {
-	for _, e := range missing(old.edges, edges) {
-		c.delEdges = append(c.delEdges, edgeRow{e.Source, e.Type, e.Target, ref})
+	after := foreignSources(ref, edges)
+	if gone := missing(before, after); len(gone) > 0 {
+		if c.del == nil {
+			c.del = map[string][]int64{}
+		}
+		c.del[ref] = gone
 	}
-	for _, e := range missing(edges, old.edges) {
-		c.addEdges = append(c.addEdges, edgeRow{e.Source, e.Type, e.Target, ref})
-	}
-	for _, p := range missing(old.parents, parents) {
-		c.delParents = append(c.delParents, parentRow{ref, p})
-	}
-	for _, p := range missing(parents, old.parents) {
-		c.addParents = append(c.addParents, parentRow{ref, p})
+	for _, h := range missing(after, before) {
+		c.add = append(c.add, originRow{h, ref})
 	}
 }
 
@@ -217,55 +193,8 @@ func missing[T comparable](a, b []T) []T {
 	return out
 }
 
-// Edge and parent statements. Inserts ignore rows that exist already, so
-// that rows left by a failed earlier write cannot block a put.
-const (
-	deleteEdgesHead   = `DELETE FROM entity_edges WHERE (source_ref, type, target_ref, originating_ref) IN (`
-	insertEdgesHead   = `INSERT INTO entity_edges (source_ref, type, target_ref, originating_ref)`
-	deleteParentsHead = `DELETE FROM entity_parents WHERE (child_ref, parent_ref) IN (`
-	insertParentsHead = `INSERT INTO entity_parents (child_ref, parent_ref)`
-	onConflictNothing = ` ON CONFLICT DO NOTHING`
-)
-
-// apply writes c: deletions first, then insertions, each in key order, which
-// keeps B-tree writes local.
-func (db *DB) apply(ctx context.Context, tx *sql.Tx, c *changes) error {
-	for _, es := range [][]edgeRow{c.delEdges, c.addEdges} {
-		slices.SortFunc(es, func(a, b edgeRow) int {
-			return cmp.Or(strings.Compare(a.source, b.source), strings.Compare(a.typ, b.typ),
-				strings.Compare(a.target, b.target), strings.Compare(a.origin, b.origin))
-		})
-	}
-	for _, ps := range [][]parentRow{c.delParents, c.addParents} {
-		slices.SortFunc(ps, func(a, b parentRow) int {
-			return cmp.Or(strings.Compare(a.child, b.child), strings.Compare(a.parent, b.parent))
-		})
-	}
-	edgeArgs := func(es []edgeRow) func([]any, int) []any {
-		return func(args []any, i int) []any {
-			return append(args, es[i].source, es[i].typ, es[i].target, es[i].origin)
-		}
-	}
-	parentArgs := func(ps []parentRow) func([]any, int) []any {
-		return func(args []any, i int) []any { return append(args, ps[i].child, ps[i].parent) }
-	}
-	if err := db.execRows(ctx, tx, deleteEdgesHead, ")", 4, len(c.delEdges), nil, edgeArgs(c.delEdges)); err != nil {
-		return fmt.Errorf("delete edges: %w", err)
-	}
-	if err := db.execRows(ctx, tx, insertEdgesHead, onConflictNothing, 4, len(c.addEdges), nil, edgeArgs(c.addEdges)); err != nil {
-		return fmt.Errorf("insert edges: %w", err)
-	}
-	if err := db.execRows(ctx, tx, deleteParentsHead, ")", 2, len(c.delParents), nil, parentArgs(c.delParents)); err != nil {
-		return fmt.Errorf("delete parents: %w", err)
-	}
-	if err := db.execRows(ctx, tx, insertParentsHead, onConflictNothing, 2, len(c.addParents), nil, parentArgs(c.addParents)); err != nil {
-		return fmt.Errorf("insert parents: %w", err)
-	}
-	return nil
-}
-
 // DeleteEntities removes entities by ref (case-insensitive), with the edges
-// they emitted and their parents, in one transaction. Unknown refs are
+// they emitted, in one transaction. Unknown refs are
 // ignored. Errors: Internal.
 func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 	if len(refs) == 0 {
@@ -280,13 +209,13 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 		}
 		var ch changes
 		for ref, st := range old {
-			ch.diff(ref, st, nil, nil)
+			ch.diff(ref, st, nil)
 		}
 		if err := db.deleteIn(ctx, tx, `DELETE FROM entities WHERE ref`, refs); err != nil {
 			return err
 		}
 		written = len(old) + ch.len()
-		if err := db.apply(ctx, tx, &ch); err != nil {
+		if err := db.writeOrigins(ctx, tx, ch.del, ch.add); err != nil {
 			return err
 		}
 		gone := make([]string, 0, len(old))

@@ -111,7 +111,10 @@ func (db *DB) EntityBodies(ctx context.Context, uids []string) ([][]byte, error)
 	err := db.queryIn(ctx, db.read, `SELECT uid, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
 		var uid string
 		var body []byte
-		err := rows.Scan(&uid, &body)
+		if err := rows.Scan(&uid, &body); err != nil {
+			return err
+		}
+		body, err := expandBody(body)
 		found[uid] = body
 		return err
 	})
@@ -213,30 +216,6 @@ func (db *DB) ScanEntities(ctx context.Context, fn func(*callboard.StoredEntity)
 	return db.classify(readErr, "scan entities")
 }
 
-// EdgesFrom returns every distinct stored edge whose Source is one of refs
-// (case-insensitive), whichever entity emitted it, sorted by source, type
-// and target. Errors: Internal.
-func (db *DB) EdgesFrom(ctx context.Context, refs []string) ([]callboard.Edge, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	var edges []callboard.Edge
-	err := db.queryIn(ctx, db.read, `SELECT DISTINCT source_ref, type, target_ref FROM entity_edges WHERE source_ref`, "",
-		lowerAll(refs), func(rows *sql.Rows) error {
-			var e callboard.Edge
-			if err := rows.Scan(&e.Source, &e.Type, &e.Target); err != nil {
-				return err
-			}
-			edges = append(edges, e)
-			return nil
-		})
-	if err != nil {
-		return nil, db.classify(err, "edges")
-	}
-	slices.SortFunc(edges, compareEdges)
-	return slices.Compact(edges), nil
-}
-
 func compareEdges(a, b callboard.Edge) int {
 	if c := strings.Compare(a.Source, b.Source); c != 0 {
 		return c
@@ -263,9 +242,14 @@ func scanRaw(rows *sql.Rows) (rawEntity, error) {
 	return r, err
 }
 
-// decode fills r.se from the JSON columns.
+// decode fills r.se from the body (expanded if need be) and JSON columns.
 func (r *rawEntity) decode() error {
 	se := r.se
+	body, err := expandBody(r.body)
+	if err != nil {
+		return fmt.Errorf("decode entity %s: %w", se.Ref, err)
+	}
+	r.body = body
 	// Decoding into plain values and building the entity from them is
 	// twice as fast as decoding into Entity, whose metadata decoder splits
 	// the object first: this is most of a restart's load.
@@ -281,11 +265,11 @@ func (r *rawEntity) decode() error {
 			return fmt.Errorf("decode entity %s: %w", se.Ref, err)
 		}
 	}
-	strs, err := appendStrings(nil, r.edges)
-	if err != nil || len(strs)%3 != 0 {
-		return fmt.Errorf("decode edges of %s: %v", se.Ref, err)
+	edges, strs, err := parseEdges(se.Ref, r.edges, nil)
+	if err != nil {
+		return err
 	}
-	se.Edges = edgesOf(strs)
+	se.Edges = edges
 	if strs, err = appendStrings(strs[:0], r.parents); err != nil {
 		return fmt.Errorf("decode parents of %s: %w", se.Ref, err)
 	}
@@ -318,18 +302,6 @@ func decodeAll(raws []rawEntity) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// edgesOf turns [source, type, target, source, …] into edges; nil for none.
-func edgesOf(strs []string) []callboard.Edge {
-	if len(strs) == 0 {
-		return nil
-	}
-	edges := make([]callboard.Edge, len(strs)/3)
-	for i := range edges {
-		edges[i] = callboard.Edge{Source: strs[3*i], Type: strs[3*i+1], Target: strs[3*i+2]}
-	}
-	return edges
 }
 
 // lowerAll returns refs lowercased, reusing refs when nothing changes.

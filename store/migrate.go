@@ -64,6 +64,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply %s: %w", v, err)
 			}
+			if fill := db.migrationFills()[v]; fill != nil {
+				if err := fill(ctx, tx); err != nil {
+					return fmt.Errorf("apply %s: %w", v, err)
+				}
+			}
 			_, err = tx.ExecContext(ctx, db.d.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
 				v, time.Now().UTC())
 			if err != nil {
@@ -73,6 +78,14 @@ func (db *DB) migrate(ctx context.Context) error {
 		return nil
 	})
 	return db.classify(err, "migrate "+db.d.name+" database")
+}
+
+// migrationFills are the steps of migrations that SQL alone cannot do, run
+// in the migration's transaction after its SQL.
+func (db *DB) migrationFills() map[string]func(context.Context, *sql.Tx) error {
+	return map[string]func(context.Context, *sql.Tx) error{
+		"0014_edge_origins": db.migrateEdges, // edges are rewritten, source hashes computed
+	}
 }
 
 func appliedVersions(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {

@@ -35,7 +35,7 @@ func inList(n int) (string, int) {
 
 // inArgs returns vals as arguments padded to size by repeating the last,
 // which leaves the meaning of an IN list unchanged.
-func inArgs(vals []string, size int) []any {
+func inArgs[T any](vals []T, size int) []any {
 	args := make([]any, size)
 	for i := range args {
 		args[i] = vals[min(i, len(vals)-1)]
@@ -46,6 +46,11 @@ func inArgs(vals []string, size int) []any {
 // queryIn runs head + " IN (…)" + tail for vals in chunks and calls fn for
 // each row; head ends with the column that vals match.
 func (db *DB) queryIn(ctx context.Context, q querier, head, tail string, vals []string, fn func(*sql.Rows) error) error {
+	return queryIn(ctx, db, q, head, tail, vals, fn)
+}
+
+// queryIn is the method for values of any type.
+func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, vals []T, fn func(*sql.Rows) error) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
 		in, size := inList(len(chunk))

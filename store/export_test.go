@@ -1,0 +1,4 @@
+package store
+
+// SourceHash is sourceHash, for the black-box tests.
+var SourceHash = sourceHash
