@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -36,9 +37,9 @@ type searchDialect struct {
 	// analyze refreshes the planner's statistics of the search tables
 	// (empty: none needed).
 	analyze string
-	// readSetup, if set, runs first in the read-only transaction that
-	// each search then runs in.
-	readSetup string
+	// open, if set, opens the pool searches read with (with the
+	// settings they need); without, they use the read pool.
+	open func(dsn string) (*sql.DB, error)
 	// estimate, if set, estimates how many documents match words
 	// anywhere, more cheaply than count; without, totals are exact.
 	estimate func(ctx context.Context, db *DB, rq searchQuerier, words []queryWord) (int, error)
@@ -317,22 +318,18 @@ type searchQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// searchRead runs fn with the read pool, or, when the dialect sets up its
-// searches (readSetup), in a read-only transaction that does so first.
+// searchRead runs fn with the pool searches read with.
 func (db *DB) searchRead(ctx context.Context, fn func(searchQuerier) error) error {
-	setup := db.d.search.readSetup
-	if setup == "" {
+	if db.d.search.open == nil {
 		return fn(db.read)
 	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
+	db.searchOnce.Do(func() {
+		db.searchDB, db.searchErr = db.d.search.open(db.dsn)
+	})
+	if db.searchErr != nil {
+		return db.searchErr
 	}
-	defer func() { _ = tx.Rollback() }() // read only: nothing to keep
-	if _, err := tx.ExecContext(ctx, setup); err != nil {
-		return err
-	}
-	return fn(tx)
+	return fn(db.searchDB)
 }
 
 // candidate is one match, as ranked.
@@ -378,7 +375,8 @@ func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.Se
 		// The first matches in tier order, unfiltered: the groups, and
 		// the candidates that pass the filters (matches reads more only
 		// if they are too few). Counted exactly when they are all.
-		first, err := db.tierRows(ctx, rq, words, "", nil, maxGrouped+1)
+		need := max(maxRead, q.Offset+q.Limit)
+		starts, first, err := db.firstMatches(ctx, rq, q, words, need, maxGrouped+1)
 		if err != nil || len(first) == 0 {
 			return err
 		}
@@ -396,8 +394,8 @@ func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.Se
 				}
 			}
 		}
-		sample := &tierSample{rows: first, all: !partial}
-		if cands, err = db.matches(ctx, rq, q, words, max(maxRead, q.Offset+q.Limit), sample); err != nil {
+		sample := &tierSample{starts: starts, rows: first, all: !partial}
+		if cands, err = db.matches(ctx, rq, q, words, need, sample); err != nil {
 			return err
 		}
 	}
@@ -439,7 +437,10 @@ func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.Se
 		page = cands[q.Offset:min(len(cands), q.Offset+q.Limit)]
 	}
 	slices.SortFunc(ans.Groups, func(a, b callboard.SearchGroup) int {
-		return strings.Compare(a.Type+" "+a.Kind+" "+a.Owner, b.Type+" "+b.Kind+" "+b.Owner)
+		// Field by field, as "type kind owner" compares (they hold no
+		// spaces), without building the strings: a common word has a
+		// thousand groups.
+		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Owner, b.Owner))
 	})
 	if len(page) == 0 {
 		return nil

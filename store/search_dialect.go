@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // sqliteSearch keeps words in the FTS5 table search_fts, whose rowid is
@@ -151,15 +154,9 @@ var postgresSearch = searchDialect{
 		return `SELECT d.id FROM search_documents d WHERE d.` + col + ` @@ CAST(? AS tsquery) AND d.id IN (` + marks(n) + `)`,
 			[]any{postgresExpr(words, 0)}
 	},
-	count: `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
-	// Every statement of a search has an index to use (GIN on the words,
-	// btree on keys, ids and terms), but with a LIMIT and a common word,
-	// the planner chose to scan the table, expecting to meet enough
-	// matches early, and read 100,000 rows when they were at its end.
-	// Refusing sequential scans makes it use them; and as a refused plan
-	// costs more than jit_above_cost, JIT compiling is off too.
-	readSetup: `SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)`,
-	estimate:  postgresEstimate,
+	count:    `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	open:     openPostgresSearch,
+	estimate: postgresEstimate,
 	// About 300 pages of the table, the same ones each time (so that
 	// pages of one search show one total).
 	sample: `search_documents d TABLESAMPLE SYSTEM ((SELECT least(100, 30000.0 / greatest(relpages, 1))
@@ -169,6 +166,28 @@ var postgresSearch = searchDialect{
 	bodies:  `search_bodies d`,
 	body:    `d.document`,
 	expr:    postgresExpr,
+}
+
+// openPostgresSearch opens the pool searches read with. Every statement
+// of a search has an index to use (GIN on the words, btree on keys, ids
+// and terms), but with a LIMIT and a common word, the planner chose to
+// scan the table, expecting to meet enough matches early, and read
+// 100,000 rows when they were at its end. Refusing sequential scans makes
+// it use the indexes; as a refused plan costs more than jit_above_cost,
+// JIT compiling is off too; and no parallel plans, whose Append could
+// interleave the tiers (tierRows reads them in order). Session settings
+// of a pool of its own cost no round trip per search.
+func openPostgresSearch(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]string{"enable_seqscan": "off", "jit": "off", "max_parallel_workers_per_gather": "0"} {
+		cfg.RuntimeParams[k] = v
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxIdleConns(10)
+	return db, nil
 }
 
 // postgresEstimate counts the matches of words as the GIN index of words

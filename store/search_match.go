@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,11 +61,11 @@ func (db *DB) keyArgs(keys []string) []any {
 	return args
 }
 
-// tierRows reads up to limit matches of words passing filter, in tier
-// order (names and title, then keywords, then text), with their tier: one
-// statement whose later tiers are not read once the earlier ones fill
-// the limit.
-func (db *DB) tierRows(ctx context.Context, rq searchQuerier, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
+// tiersSQL is the statement reading up to limit matches of words passing
+// filter, in tier order (names and title, then keywords, then text), with
+// their tier; and its arguments. The later tiers are not read once the
+// earlier ones fill the limit.
+func (db *DB) tiersSQL(words []queryWord, filter string, fargs []any, limit int) (string, []any) {
 	sd := db.d.search
 	var parts []string
 	var args []any
@@ -73,20 +75,43 @@ func (db *DB) tierRows(ctx context.Context, rq searchQuerier, words []queryWord,
 			` LIMIT ?) t`+strconv.Itoa(tier))
 		args = append(append(append(args, targs...), fargs...), limit)
 	}
-	rows, err := rq.QueryContext(ctx, db.d.rebind(strings.Join(parts, " UNION ALL ")+` LIMIT ?`), append(args, limit)...)
+	return strings.Join(parts, " UNION ALL ") + ` LIMIT ?`, append(args, limit)
+}
+
+// tierRows reads the rows of tiersSQL.
+func (db *DB) tierRows(ctx context.Context, rq searchQuerier, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
+	query, args := db.tiersSQL(words, filter, fargs, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(query), args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []candidate
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2], &c.tier); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	return scanCands(rows, nil)
+}
+
+// firstMatches reads, in one statement, the matches of q whose names
+// start with the term (startingWith, up to need) and the first limit
+// matches in tier order without q's filters (tierRows).
+func (db *DB) firstMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, need, limit int) (starts, first []candidate, err error) {
+	filter, fargs := filterSQL(q)
+	sq, sargs := db.startsSQL(q.Term, words, filter, fargs, need)
+	tq, targs := db.tiersSQL(words, "", nil, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(`SELECT * FROM (`+sq+`) s UNION ALL SELECT * FROM (`+tq+`) t`), append(sargs, targs...)...)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, rows.Err()
+	all, err := scanCands(rows, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range all {
+		if c.tier == 0 {
+			starts = append(starts, c)
+		} else {
+			first = append(first, c)
+		}
+	}
+	starts, err = db.startTiers(ctx, rq, words, starts)
+	return starts, first, err
 }
 
 // groupCands counts matches by group.
@@ -103,24 +128,12 @@ func groupCands(cands []candidate) []callboard.SearchGroup {
 	return out
 }
 
-// tierSample is the first matches of a query in tier order, unfiltered
-// (tierRows); all is set when they are all its matches.
-type tierSample struct {
-	rows []candidate
-	all  bool
-}
-
-// scanCands reads rows of the key and narrowCols.
-func scanCands(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}, tier int, out []candidate) ([]candidate, error) {
+// scanCands reads rows of the key, narrowCols and tier.
+func scanCands(rows *sql.Rows, out []candidate) ([]candidate, error) {
 	defer rows.Close()
 	for rows.Next() {
-		c := candidate{tier: tier}
-		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2], &c.tier); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -129,16 +142,21 @@ func scanCands(rows interface {
 }
 
 // matches reads the best matches of q that pass its filters: those whose
-// names start with the term, then up to need more in tier order, taken
-// from sample (if any) when it holds them.
+// names start with the term, then up to need more in tier order; taken
+// from sample, if any, when it holds them.
 func (db *DB) matches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, need int, sample *tierSample) ([]candidate, error) {
 	filter, fargs := filterSQL(q)
-	cands, err := db.startingWith(ctx, rq, q.Term, words, filter, fargs, need)
-	if err != nil {
-		return nil, err
+	var starts []candidate
+	if sample != nil {
+		starts = sample.starts
+	} else {
+		var err error
+		if starts, err = db.startingWith(ctx, rq, q.Term, words, filter, fargs, need); err != nil {
+			return nil, err
+		}
 	}
-	starts := len(cands)
-	seen := make(map[string]bool, starts)
+	cands := slices.Clip(starts)
+	seen := make(map[string]bool, len(starts))
 	for _, c := range cands {
 		seen[c.key] = true
 	}
@@ -157,15 +175,15 @@ func (db *DB) matches(ctx context.Context, rq searchQuerier, q callboard.SearchQ
 	}
 	if sample != nil {
 		add(sample.rows, true)
-		if sample.all || len(cands)-starts >= need {
+		if sample.all || len(cands)-len(starts) >= need {
 			return cands, nil
 		}
-		for _, c := range cands[starts:] {
+		for _, c := range cands[len(starts):] {
 			delete(seen, c.key)
 		}
-		cands = cands[:starts]
+		cands = cands[:len(starts)]
 	}
-	rows, err := db.tierRows(ctx, rq, words, filter, fargs, need+starts)
+	rows, err := db.tierRows(ctx, rq, words, filter, fargs, need+len(starts))
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +191,19 @@ func (db *DB) matches(ctx context.Context, rq searchQuerier, q callboard.SearchQ
 	return cands, nil
 }
 
-// startingWith reads the matches of q (passing filter) whose name, title
-// or display name equals the term (or, for one word, a near spelling of
-// it) or starts with it, found by index, with their tier.
-func (db *DB) startingWith(ctx context.Context, rq searchQuerier, term string, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
-	sd := db.d.search
+// tierSample is what firstMatches read: the matches of a query whose
+// names start with the term (starts), and its first matches in tier
+// order without its filters (rows); all is set when those are all.
+type tierSample struct {
+	starts, rows []candidate
+	all          bool
+}
+
+// startsSQL is the statement reading the matches of term (passing
+// filter) whose name, title or display name equals the term (or, for one
+// word, a near spelling of it) or starts with it, found by index, with
+// tier 0 (startTiers sets it); and its arguments.
+func (db *DB) startsSQL(term string, words []queryWord, filter string, fargs []any, limit int) (string, []any) {
 	key := matchKey(term)
 	exact := []any{key}
 	if len(words) == 1 {
@@ -192,15 +218,31 @@ func (db *DB) startingWith(ctx context.Context, rq searchQuerier, term string, w
 		where = append(where, col+" IN ("+in+")", "("+col+" >= ? AND "+col+" < ?)")
 		args = append(append(args, exact...), key, nextPrefix(key))
 	}
-	rows, err := rq.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, `+narrowCols+` FROM search_documents d WHERE (`+
-		strings.Join(where, " OR ")+`)`+filter+` LIMIT ?`), append(append(args, fargs...), limit)...)
+	return `SELECT ` + db.d.search.key + `, ` + narrowCols + `, 0 AS tier FROM search_documents d WHERE (` +
+		strings.Join(where, " OR ") + `)` + filter + ` LIMIT ?`, append(append(args, fargs...), limit)
+}
+
+// startingWith reads the rows of startsSQL, with their tier.
+func (db *DB) startingWith(ctx context.Context, rq searchQuerier, term string, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
+	query, args := db.startsSQL(term, words, filter, fargs, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(query), args...)
 	if err != nil {
 		return nil, err
 	}
-	found, err := scanCands(rows, 0, nil)
-	if err != nil || len(found) == 0 {
+	found, err := scanCands(rows, nil)
+	if err != nil {
 		return nil, err
 	}
+	return db.startTiers(ctx, rq, words, found)
+}
+
+// startTiers sets the tier of the matches startsSQL found, and drops
+// those that are no match.
+func (db *DB) startTiers(ctx context.Context, rq searchQuerier, words []queryWord, found []candidate) ([]candidate, error) {
+	if len(found) == 0 {
+		return found, nil
+	}
+	sd := db.d.search
 	// A name, title or display name starting with the term has all its
 	// words, each whole or as a prefix, in the names tier: so it is a
 	// match there unless a word must match whole (one latin letter).
