@@ -372,11 +372,17 @@ func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.Se
 			return err
 		}
 	} else {
-		// The first matches in tier order, unfiltered: the groups, and
-		// the candidates that pass the filters (matches reads more only
-		// if they are too few). Counted exactly when they are all.
+		// The first matches in tier order, unfiltered, give the groups
+		// and the candidates that pass the filters (matches reads more
+		// only if they are too few), and the total when they are all.
+		// Counted first: once a query has read all the matches (when
+		// they are few), the tiers left are not read.
+		all, err := db.countAll(ctx, rq, words)
+		if err != nil || all == 0 {
+			return err
+		}
 		need := max(maxRead, q.Offset+q.Limit)
-		starts, first, err := db.firstMatches(ctx, rq, q, words, need, maxGrouped+1)
+		starts, first, err := db.firstMatches(ctx, rq, q, words, need, min(all, maxGrouped+1))
 		if err != nil || len(first) == 0 {
 			return err
 		}
@@ -384,7 +390,7 @@ func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.Se
 		first = first[:min(len(first), maxGrouped)]
 		ans.Groups, ans.GroupsPartial = groupCands(first), partial
 		if partial {
-			if ans.Total, err = db.totalMatches(ctx, rq, q, words); err != nil {
+			if ans.Total, err = db.totalMatches(ctx, rq, q, words, all); err != nil {
 				return err
 			}
 		} else {

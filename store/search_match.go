@@ -312,28 +312,38 @@ const (
 	minSampled = 50
 )
 
-// totalMatches is how many matches of q pass its filters, when more than
-// maxGrouped match. Where the dialect can estimate (PostgreSQL), the total
-// is about right, as search engines report it (Backstage's
-// numberOfResults is approximate for large sets; Elasticsearch counts to
-// 10,000): counting exactly reads every match's row, tens of
-// milliseconds at thousands of matches. Without filters, it is all
-// matches as the word index counts them. With filters, it is that count
-// times the share of the matches in a sample of the table that pass
-// them; exact when that is not clearly above maxCounted (or the sample
-// holds too few matches).
-func (db *DB) totalMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord) (int, error) {
-	sd := db.d.search
-	if sd.estimate == nil {
-		return db.countMatches(ctx, rq, q, words, 0)
+// countAll counts the matches of words, without filters: exactly, or
+// where the dialect can estimate (PostgreSQL), as the word index counts
+// them, which is never fewer.
+func (db *DB) countAll(ctx context.Context, rq searchQuerier, words []queryWord) (int, error) {
+	if db.d.search.estimate != nil {
+		return db.d.search.estimate(ctx, db, rq, words)
 	}
-	all, err := sd.estimate(ctx, db, rq, words)
-	if err != nil || len(q.Types)+len(q.Kinds)+len(q.Owners) == 0 {
-		return all, err
+	var n int
+	err := rq.QueryRowContext(ctx, db.d.rebind(db.d.search.count), db.d.search.expr(words, 0)).Scan(&n)
+	return n, err
+}
+
+// totalMatches is how many matches of q pass its filters, when more than
+// maxGrouped of all (countAll's) match. Where the dialect can estimate
+// (PostgreSQL), the total is about right, as search engines report it
+// (Backstage's numberOfResults is approximate for large sets;
+// Elasticsearch counts to 10,000): counting exactly reads every match's
+// row, tens of milliseconds at thousands of matches. Without filters, it
+// is all. With filters, it is all times the share of the matches in a
+// sample of the table that pass them; exact when that is not clearly
+// above maxCounted (or the sample holds too few matches).
+func (db *DB) totalMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, all int) (int, error) {
+	sd := db.d.search
+	switch {
+	case len(q.Types)+len(q.Kinds)+len(q.Owners) == 0:
+		return all, nil
+	case sd.estimate == nil:
+		return db.countMatches(ctx, rq, q, words, 0)
 	}
 	filter, fargs := filterSQL(q)
 	var pass, sampled int
-	err = rq.QueryRowContext(ctx, db.d.rebind(`SELECT count(*) FILTER (WHERE TRUE`+filter+`), count(*) FROM `+sd.sample),
+	err := rq.QueryRowContext(ctx, db.d.rebind(`SELECT count(*) FILTER (WHERE TRUE`+filter+`), count(*) FROM `+sd.sample),
 		append(fargs, sd.expr(words, 0))...).Scan(&pass, &sampled)
 	if err != nil {
 		return 0, err
@@ -355,20 +365,17 @@ func (db *DB) totalMatches(ctx context.Context, rq searchQuerier, q callboard.Se
 	return db.countMatches(ctx, rq, q, words, 0)
 }
 
-// countMatches counts the matches of q passing its filters (in the word
-// index when there are none), up to limit (0: all).
+// countMatches counts the matches of q passing its filters, up to limit
+// (0: all).
 func (db *DB) countMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, limit int) (int, error) {
 	sd := db.d.search
 	filter, fargs := filterSQL(q)
 	from, args := sd.match(words, 0)
 	args = append(args, fargs...)
 	query := `SELECT count(*) FROM ` + from + filter
-	switch {
-	case limit > 0:
+	if limit > 0 {
 		query = `SELECT count(*) FROM (SELECT 1 FROM ` + from + filter + ` LIMIT ?) c`
 		args = append(args, limit)
-	case filter == "":
-		query, args = sd.count, []any{sd.expr(words, 0)}
 	}
 	var n int
 	err := rq.QueryRowContext(ctx, db.d.rebind(query), args...).Scan(&n)
