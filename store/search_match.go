@@ -14,9 +14,11 @@ import (
 // equal or start with the term by index, then the match tiers one after
 // the other (names and title, keywords, text; disjoint) in one statement,
 // each read with a LIMIT and in the index's order, stopping once enough
-// are read for the page. The groups (facets) and the total come from the
-// first maxGrouped+1 matches, and are exact up to that; past it, the total
-// is counted (totalMatches) and the groups are of the first matches.
+// are read for the page. All matches are counted first (countAll: on
+// PostgreSQL, as its word index counts them), which bounds that LIMIT.
+// The groups (facets) and the filtered total come from the first
+// maxGrouped+1 matches, and are exact up to that; past it, the groups are
+// of the first matches and the filtered total is totalMatches'.
 
 // maxRead is how many matches a query reads (beyond the page asked for)
 // to rank them: the best tiers first.
