@@ -22,6 +22,7 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	queries := fs.Int("queries", 200, "queries timed per kind")
 	changes := fs.Int("changes", 20, "changes timed")
 	seed := fs.Int64("seed", 1, "orggen seed")
+	keep := fs.Bool("keep-schema", false, "postgres: leave the bench's schema in place (for EXPLAIN); its name is printed")
 	dir := fs.String("dir", "", "work directory (default: a temp dir, removed)")
 	if err := fs.Parse(args); err != nil {
 		return errSilent
@@ -33,7 +34,7 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 			return fmt.Errorf("bench search: -db %q: want sqlite or postgres", db)
 		}
 		rep, err := searchbench.Run(ctx, searchbench.Options{N: *n, Pages: *pages, DB: db, PGURL: *pgURL, Dir: *dir,
-			Seed: *seed, Queries: *queries, Changes: *changes, Progress: stderr})
+			Seed: *seed, Queries: *queries, Changes: *changes, Progress: stderr, KeepSchema: *keep})
 		if err != nil {
 			return fmt.Errorf("bench search (%s): %w", db, err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -36,10 +37,20 @@ type searchDialect struct {
 	// analyze refreshes the planner's statistics of the search tables
 	// (empty: none needed).
 	analyze string
+	// open, if set, opens the pool searches read with (with the
+	// settings they need); without, they use the read pool.
+	open func(dsn string) (*sql.DB, error)
+	// estimate, if set, estimates how many documents match words
+	// anywhere, more cheaply than count; without, totals are exact.
+	estimate func(ctx context.Context, db *DB, rq searchQuerier, words []queryWord) (int, error)
+	// sample, with estimate, is the FROM and WHERE clause, with the
+	// documents as d, of a sample of the documents matching a query
+	// expression (expr's, tier 0).
+	sample string
 	// key is the column that identifies a document, in d.
 	key string
-	// bodies is the FROM clause joining the documents (d) to the column
-	// body holding their JSON.
+	// bodies is the FROM clause, with d.id the documents' id, of the
+	// column body holding their JSON.
 	bodies, body string
 	// expr writes a parsed query as the database's query expression,
 	// matching anywhere, or only in the names, title and keywords
@@ -240,7 +251,7 @@ func (db *DB) SearchVersions(ctx context.Context, typ string) (map[string]string
 // vocabulary words within its typo distance that start with the same
 // letter (a first letter is rarely mistyped, and it keeps the scan
 // short).
-func (db *DB) expandTypos(ctx context.Context, words []queryWord) error {
+func (db *DB) expandTypos(ctx context.Context, rq searchQuerier, words []queryWord) error {
 	for i := range words {
 		w := &words[i]
 		n := utf8.RuneCountInString(w.text)
@@ -250,7 +261,7 @@ func (db *DB) expandTypos(ctx context.Context, words []queryWord) error {
 		}
 		first, _ := utf8.DecodeRuneInString(w.text)
 		lo := string(first)
-		rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT term FROM search_terms
+		rows, err := rq.QueryContext(ctx, db.d.rebind(`SELECT term FROM search_terms
 			WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?`), lo, nextPrefix(lo), n-max, n+max)
 		if err != nil {
 			return err
@@ -284,18 +295,41 @@ func (db *DB) Search(ctx context.Context, q callboard.SearchQuery) (*callboard.S
 	if len(words) == 0 {
 		return ans, nil
 	}
-	if err := db.expandTypos(ctx, words); err != nil {
-		return nil, db.classify(err, "search")
-	}
-	for _, w := range words {
-		for _, a := range w.alts {
-			ans.Words = append(ans.Words, a.word)
+	err := db.searchRead(ctx, func(rq searchQuerier) error {
+		if err := db.expandTypos(ctx, rq, words); err != nil {
+			return err
 		}
-	}
-	if err := db.searchRanked(ctx, q, words, ans); err != nil {
+		for _, w := range words {
+			for _, a := range w.alts {
+				ans.Words = append(ans.Words, a.word)
+			}
+		}
+		return db.searchRanked(ctx, rq, q, words, ans)
+	})
+	if err != nil {
 		return nil, db.classify(err, "search")
 	}
 	return ans, nil
+}
+
+// searchQuerier is what *sql.DB and *sql.Tx share that a search uses.
+type searchQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// searchRead runs fn with the pool searches read with.
+func (db *DB) searchRead(ctx context.Context, fn func(searchQuerier) error) error {
+	if db.d.search.open == nil {
+		return fn(db.read)
+	}
+	db.searchOnce.Do(func() {
+		db.searchDB, db.searchErr = db.d.search.open(db.dsn)
+	})
+	if db.searchErr != nil {
+		return db.searchErr
+	}
+	return fn(db.searchDB)
 }
 
 // candidate is one match, as ranked.
@@ -322,9 +356,11 @@ const (
 // starting with it come first (boost); then documents having the words in
 // their names or title, then in their keywords, then in their text only
 // (tier); then shorter names.
-func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words []queryWord, ans *callboard.SearchAnswer) error {
+func (db *DB) searchRanked(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, ans *callboard.SearchAnswer) error {
 	var cands []candidate
 	var err error
+	unfiltered := q
+	unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
 	if q.Allow != nil {
 		// Permissions are checked on the best candidates, read without
 		// the filters so that the groups show the alternatives.
@@ -332,43 +368,40 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 		if limit <= 0 {
 			limit = defaultMaxCandidates
 		}
-		unfiltered := q
-		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
-		if cands, err = db.matches(ctx, unfiltered, words, max(limit, q.Offset+q.Limit), 0); err != nil {
+		if cands, err = db.matches(ctx, rq, unfiltered, words, max(limit, q.Offset+q.Limit), nil); err != nil {
 			return err
 		}
 	} else {
-		// Counted first: grouping with a LIMIT above a rare term's matches
-		// let PostgreSQL scan the whole table instead of its index.
-		unfiltered := q
-		unfiltered.Types, unfiltered.Kinds, unfiltered.Owners = nil, nil, nil
-		all, err := db.countMatches(ctx, unfiltered, words)
+		// The first matches in tier order, unfiltered, give the groups
+		// and the candidates that pass the filters (matches reads more
+		// only if they are too few), and the total when they are all.
+		// Counted first: once a query has read all the matches (when
+		// they are few), the tiers left are not read.
+		all, err := db.countAll(ctx, rq, words)
 		if err != nil || all == 0 {
 			return err
 		}
-		limit := 0
-		if all > maxGrouped {
-			limit = maxGrouped
-		}
-		groups, _, err := db.groupMatches(ctx, words, limit)
-		if err != nil {
+		need := max(maxRead, q.Offset+q.Limit)
+		starts, first, err := db.firstMatches(ctx, rq, q, words, need, min(all, maxGrouped+1))
+		if err != nil || len(first) == 0 {
 			return err
 		}
-		ans.Groups, ans.GroupsPartial = groups, limit > 0
-		if ans.GroupsPartial {
-			if ans.Total = all; len(q.Types)+len(q.Kinds)+len(q.Owners) > 0 {
-				if ans.Total, err = db.countMatches(ctx, q, words); err != nil {
-					return err
-				}
+		partial := len(first) > maxGrouped
+		first = first[:min(len(first), maxGrouped)]
+		ans.Groups, ans.GroupsPartial = groupCands(first), partial
+		if partial {
+			if ans.Total, err = db.totalMatches(ctx, rq, q, words, all); err != nil {
+				return err
 			}
 		} else {
-			for _, g := range groups {
+			for _, g := range ans.Groups {
 				if groupPasses(g, q) {
 					ans.Total += g.Count
 				}
 			}
 		}
-		if cands, err = db.matches(ctx, q, words, max(maxRead, q.Offset+q.Limit), ans.Total); err != nil {
+		sample := &tierSample{starts: starts, rows: first, all: !partial}
+		if cands, err = db.matches(ctx, rq, q, words, need, sample); err != nil {
 			return err
 		}
 	}
@@ -410,7 +443,10 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 		page = cands[q.Offset:min(len(cands), q.Offset+q.Limit)]
 	}
 	slices.SortFunc(ans.Groups, func(a, b callboard.SearchGroup) int {
-		return strings.Compare(a.Type+" "+a.Kind+" "+a.Owner, b.Type+" "+b.Kind+" "+b.Owner)
+		// Field by field, as "type kind owner" compares (they hold no
+		// spaces), without building the strings: a common word has a
+		// thousand groups.
+		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Owner, b.Owner))
 	})
 	if len(page) == 0 {
 		return nil
@@ -419,7 +455,7 @@ func (db *DB) searchRanked(ctx context.Context, q callboard.SearchQuery, words [
 	for i, c := range page {
 		ids[i] = c.id
 	}
-	docs, err := db.searchDocs(ctx, ids)
+	docs, err := db.searchDocs(ctx, rq, ids)
 	if err != nil {
 		return err
 	}
@@ -518,12 +554,12 @@ func groupPasses(g callboard.SearchGroup, q callboard.SearchQuery) bool {
 }
 
 // searchDocs loads documents by key.
-func (db *DB) searchDocs(ctx context.Context, keys []string) (map[string]callboard.SearchDocument, error) {
+func (db *DB) searchDocs(ctx context.Context, rq searchQuerier, keys []string) (map[string]callboard.SearchDocument, error) {
 	args := make([]any, len(keys))
 	for i, k := range keys {
 		args[i] = k
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT d.id, `+db.d.search.body+` FROM `+db.d.search.bodies+` WHERE d.id IN (`+
+	rows, err := rq.QueryContext(ctx, db.d.rebind(`SELECT d.id, `+db.d.search.body+` FROM `+db.d.search.bodies+` WHERE d.id IN (`+
 		strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`), args...)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // sqliteSearch keeps words in the FTS5 table search_fts, whose rowid is
@@ -151,12 +154,90 @@ var postgresSearch = searchDialect{
 		return `SELECT d.id FROM search_documents d WHERE d.` + col + ` @@ CAST(? AS tsquery) AND d.id IN (` + marks(n) + `)`,
 			[]any{postgresExpr(words, 0)}
 	},
-	count:   `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	count:    `SELECT count(*) FROM search_documents d WHERE d.words @@ CAST(? AS tsquery)`,
+	open:     openPostgresSearch,
+	estimate: postgresEstimate,
+	// About 300 pages of the table, the same ones each time (so that
+	// pages of one search show one total).
+	sample: `search_documents d TABLESAMPLE SYSTEM ((SELECT least(100, 30000.0 / greatest(relpages, 1))
+		FROM pg_class WHERE oid = 'search_documents'::regclass)) REPEATABLE (1) WHERE d.words @@ CAST(? AS tsquery)`,
 	analyze: `ANALYZE search_documents, search_bodies`,
 	key:     `d.id`,
-	bodies:  `search_documents d JOIN search_bodies b ON b.id = d.id`,
-	body:    `b.document`,
+	bodies:  `search_bodies d`,
+	body:    `d.document`,
 	expr:    postgresExpr,
+}
+
+// openPostgresSearch opens the pool searches read with. Every statement
+// of a search has an index to use (GIN on the words, btree on keys, ids
+// and terms), but with a LIMIT and a common word, the planner chose to
+// scan the table, expecting to meet enough matches early, and read
+// 100,000 rows when they were at its end. Refusing sequential scans makes
+// it use the indexes; as a refused plan costs more than jit_above_cost,
+// JIT compiling is off too; and no parallel plans, whose Append could
+// interleave the tiers (tierRows reads them in order). Session settings
+// of a pool of its own cost no round trip per search.
+func openPostgresSearch(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]string{"enable_seqscan": "off", "jit": "off", "max_parallel_workers_per_gather": "0"} {
+		cfg.RuntimeParams[k] = v
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxIdleConns(10)
+	return db, nil
+}
+
+// postgresEstimate counts the matches of words as the GIN index of words
+// finds them, without reading their rows: the rows that its bitmap scan
+// produced, which EXPLAIN ANALYZE reports, for the cost of reading one
+// row. It counts the versions not yet vacuumed of changed documents too,
+// so it is about right. When the plan is not the expected one, it
+// counts exactly.
+func postgresEstimate(ctx context.Context, db *DB, rq searchQuerier, words []queryWord) (int, error) {
+	var plan string
+	err := rq.QueryRowContext(ctx, `EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, FORMAT JSON)
+		SELECT 1 FROM search_documents d WHERE d.words @@ CAST($1 AS tsquery) LIMIT 1`, postgresExpr(words, 0)).Scan(&plan)
+	if err != nil {
+		return 0, err
+	}
+	var nodes []explainNode
+	if json.Unmarshal([]byte(plan), &nodes) == nil && len(nodes) == 1 {
+		if n, ok := nodes[0].Plan.indexRows("search_documents_words"); ok {
+			return n, nil
+		}
+	}
+	var n int
+	err = rq.QueryRowContext(ctx, db.d.rebind(db.d.search.count), postgresExpr(words, 0)).Scan(&n)
+	return n, err
+}
+
+// explainNode is a plan node of EXPLAIN (FORMAT JSON), as far as
+// postgresEstimate reads it.
+type explainNode struct {
+	Plan explainPlan
+}
+
+type explainPlan struct {
+	NodeType   string        `json:"Node Type"`
+	IndexName  string        `json:"Index Name"`
+	ActualRows *int          `json:"Actual Rows"`
+	Plans      []explainPlan `json:"Plans"`
+}
+
+// indexRows returns the rows of the bitmap scan of index in p.
+func (p explainPlan) indexRows(index string) (int, bool) {
+	if p.NodeType == "Bitmap Index Scan" && p.IndexName == index && p.ActualRows != nil {
+		return *p.ActualRows, true
+	}
+	for _, c := range p.Plans {
+		if n, ok := c.indexRows(index); ok {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // postgresExpr writes words as a tsquery (tiers are columns).

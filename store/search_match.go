@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,10 +12,13 @@ import (
 
 // Finding the matches of a search without reading all of them: names that
 // equal or start with the term by index, then the match tiers one after
-// the other (names and title, keywords, text; disjoint), each read with a
-// LIMIT and in the index's order, stopping once enough are read for the
-// page. The total is a COUNT over the word index; the groups (facets) come
-// from the first maxGrouped matches and are exact up to that.
+// the other (names and title, keywords, text; disjoint) in one statement,
+// each read with a LIMIT and in the index's order, stopping once enough
+// are read for the page. All matches are counted first (countAll: on
+// PostgreSQL, as its word index counts them), which bounds that LIMIT.
+// The groups (facets) and the filtered total come from the first
+// maxGrouped+1 matches, and are exact up to that; past it, the groups are
+// of the first matches and the filtered total is totalMatches'.
 
 // maxRead is how many matches a query reads (beyond the page asked for)
 // to rank them: the best tiers first.
@@ -58,17 +63,79 @@ func (db *DB) keyArgs(keys []string) []any {
 	return args
 }
 
-// scanCands reads rows of the key and narrowCols.
-func scanCands(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}, tier int, out []candidate) ([]candidate, error) {
+// tiersSQL is the statement reading up to limit matches of words passing
+// filter, in tier order (names and title, then keywords, then text), with
+// their tier; and its arguments. The later tiers are not read once the
+// earlier ones fill the limit.
+func (db *DB) tiersSQL(words []queryWord, filter string, fargs []any, limit int) (string, []any) {
+	sd := db.d.search
+	var parts []string
+	var args []any
+	for _, tier := range []int{tierNames, tierKeywords, tierText} {
+		from, targs := sd.match(words, tier)
+		parts = append(parts, `SELECT * FROM (SELECT `+sd.key+`, `+narrowCols+`, `+strconv.Itoa(tier)+` AS tier FROM `+from+filter+
+			` LIMIT ?) t`+strconv.Itoa(tier))
+		args = append(append(append(args, targs...), fargs...), limit)
+	}
+	return strings.Join(parts, " UNION ALL ") + ` LIMIT ?`, append(args, limit)
+}
+
+// tierRows reads the rows of tiersSQL.
+func (db *DB) tierRows(ctx context.Context, rq searchQuerier, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
+	query, args := db.tiersSQL(words, filter, fargs, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanCands(rows, nil)
+}
+
+// firstMatches reads, in one statement, the matches of q whose names
+// start with the term (startingWith, up to need) and the first limit
+// matches in tier order without q's filters (tierRows).
+func (db *DB) firstMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, need, limit int) (starts, first []candidate, err error) {
+	filter, fargs := filterSQL(q)
+	sq, sargs := db.startsSQL(q.Term, words, filter, fargs, need)
+	tq, targs := db.tiersSQL(words, "", nil, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(`SELECT * FROM (`+sq+`) s UNION ALL SELECT * FROM (`+tq+`) t`), append(sargs, targs...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := scanCands(rows, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range all {
+		if c.tier == 0 {
+			starts = append(starts, c)
+		} else {
+			first = append(first, c)
+		}
+	}
+	starts, err = db.startTiers(ctx, rq, words, starts)
+	return starts, first, err
+}
+
+// groupCands counts matches by group.
+func groupCands(cands []candidate) []callboard.SearchGroup {
+	n := map[callboard.SearchGroup]int{}
+	for _, c := range cands {
+		n[c.g]++
+	}
+	out := make([]callboard.SearchGroup, 0, len(n))
+	for g, c := range n {
+		g.Count = c
+		out = append(out, g)
+	}
+	return out
+}
+
+// scanCands reads rows of the key, narrowCols and tier.
+func scanCands(rows *sql.Rows, out []candidate) ([]candidate, error) {
 	defer rows.Close()
 	for rows.Next() {
-		c := candidate{tier: tier}
-		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2]); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.key, &c.id, &c.entity, &c.g.Type, &c.g.Kind, &c.g.Owner, &c.keys[0], &c.keys[1], &c.keys[2], &c.tier); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -77,53 +144,68 @@ func scanCands(rows interface {
 }
 
 // matches reads the best matches of q that pass its filters: those whose
-// names start with the term, then up to need more in tier order.
-//
-// total, when known (not 0), is how many matches pass the filters: once
-// all are read, the tiers left are not queried (PostgreSQL could scan the
-// whole table looking for them).
-func (db *DB) matches(ctx context.Context, q callboard.SearchQuery, words []queryWord, need, total int) ([]candidate, error) {
-	sd := db.d.search
+// names start with the term, then up to need more in tier order; taken
+// from sample, if any, when it holds them.
+func (db *DB) matches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, need int, sample *tierSample) ([]candidate, error) {
 	filter, fargs := filterSQL(q)
-	cands, err := db.startingWith(ctx, q.Term, words, filter, fargs, need)
-	if err != nil {
-		return nil, err
+	var starts []candidate
+	if sample != nil {
+		starts = sample.starts
+	} else {
+		var err error
+		if starts, err = db.startingWith(ctx, rq, q.Term, words, filter, fargs, need); err != nil {
+			return nil, err
+		}
 	}
-	seen := make(map[string]bool, len(cands))
+	cands := slices.Clip(starts)
+	seen := make(map[string]bool, len(starts))
 	for _, c := range cands {
 		seen[c.key] = true
 	}
-	read := 0
-	for _, tier := range []int{tierNames, tierKeywords, tierText} {
-		if read >= need || (total > 0 && len(seen) >= total) {
-			break
-		}
-		from, args := sd.match(words, tier)
-		rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, `+narrowCols+` FROM `+from+filter+` LIMIT ?`),
-			append(append(args, fargs...), need-read+len(seen))...)
-		if err != nil {
-			return nil, err
-		}
-		got, err := scanCands(rows, tier, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range got {
-			if !seen[c.key] && read < need {
+	add := func(rows []candidate, check bool) {
+		read := 0
+		for _, c := range rows {
+			if read >= need {
+				break
+			}
+			if !seen[c.key] && (!check || groupPasses(c.g, q)) {
 				seen[c.key] = true
 				cands = append(cands, c)
 				read++
 			}
 		}
 	}
+	if sample != nil {
+		add(sample.rows, true)
+		if sample.all || len(cands)-len(starts) >= need {
+			return cands, nil
+		}
+		for _, c := range cands[len(starts):] {
+			delete(seen, c.key)
+		}
+		cands = cands[:len(starts)]
+	}
+	rows, err := db.tierRows(ctx, rq, words, filter, fargs, need+len(starts))
+	if err != nil {
+		return nil, err
+	}
+	add(rows, false)
 	return cands, nil
 }
 
-// startingWith reads the matches of q (passing filter) whose name, title
-// or display name equals the term (or, for one word, a near spelling of
-// it) or starts with it, found by index, with their tier.
-func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
-	sd := db.d.search
+// tierSample is what firstMatches read: the matches of a query whose
+// names start with the term (starts), and its first matches in tier
+// order without its filters (rows); all is set when those are all.
+type tierSample struct {
+	starts, rows []candidate
+	all          bool
+}
+
+// startsSQL is the statement reading the matches of term (passing
+// filter) whose name, title or display name equals the term (or, for one
+// word, a near spelling of it) or starts with it, found by index, with
+// tier 0 (startTiers sets it); and its arguments.
+func (db *DB) startsSQL(term string, words []queryWord, filter string, fargs []any, limit int) (string, []any) {
 	key := matchKey(term)
 	exact := []any{key}
 	if len(words) == 1 {
@@ -138,15 +220,31 @@ func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, 
 		where = append(where, col+" IN ("+in+")", "("+col+" >= ? AND "+col+" < ?)")
 		args = append(append(args, exact...), key, nextPrefix(key))
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+sd.key+`, `+narrowCols+` FROM search_documents d WHERE (`+
-		strings.Join(where, " OR ")+`)`+filter+` LIMIT ?`), append(append(args, fargs...), limit)...)
+	return `SELECT ` + db.d.search.key + `, ` + narrowCols + `, 0 AS tier FROM search_documents d WHERE (` +
+		strings.Join(where, " OR ") + `)` + filter + ` LIMIT ?`, append(append(args, fargs...), limit)
+}
+
+// startingWith reads the rows of startsSQL, with their tier.
+func (db *DB) startingWith(ctx context.Context, rq searchQuerier, term string, words []queryWord, filter string, fargs []any, limit int) ([]candidate, error) {
+	query, args := db.startsSQL(term, words, filter, fargs, limit)
+	rows, err := rq.QueryContext(ctx, db.d.rebind(query), args...)
 	if err != nil {
 		return nil, err
 	}
-	found, err := scanCands(rows, 0, nil)
-	if err != nil || len(found) == 0 {
+	found, err := scanCands(rows, nil)
+	if err != nil {
 		return nil, err
 	}
+	return db.startTiers(ctx, rq, words, found)
+}
+
+// startTiers sets the tier of the matches startsSQL found, and drops
+// those that are no match.
+func (db *DB) startTiers(ctx context.Context, rq searchQuerier, words []queryWord, found []candidate) ([]candidate, error) {
+	if len(found) == 0 {
+		return found, nil
+	}
+	sd := db.d.search
 	// A name, title or display name starting with the term has all its
 	// words, each whole or as a prefix, in the names tier: so it is a
 	// match there unless a word must match whole (one latin letter).
@@ -180,7 +278,7 @@ func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, 
 			break
 		}
 		in, args := sd.member(words, tier, len(left))
-		rows, err := db.read.QueryContext(ctx, db.d.rebind(in), append(args, db.keyArgs(left)...)...)
+		rows, err := rq.QueryContext(ctx, db.d.rebind(in), append(args, db.keyArgs(left)...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -208,42 +306,80 @@ func (db *DB) startingWith(ctx context.Context, term string, words []queryWord, 
 	return out, nil
 }
 
-// countMatches counts the matches of q passing its filters, in the word
-// index when there are none.
-func (db *DB) countMatches(ctx context.Context, q callboard.SearchQuery, words []queryWord) (int, error) {
-	sd := db.d.search
-	filter, fargs := filterSQL(q)
-	from, args := sd.match(words, 0)
-	query := `SELECT count(*) FROM ` + from + filter
-	if filter == "" {
-		query, args = sd.count, []any{sd.expr(words, 0)}
+// maxCounted is how many matches passing filters are counted exactly
+// where the dialect estimates counts; minSampled is the fewest matches
+// in a sample to estimate from.
+const (
+	maxCounted = 1000
+	minSampled = 50
+)
+
+// countAll counts the matches of words, without filters: exactly, or
+// where the dialect can estimate (PostgreSQL), as the word index counts
+// them, which is never fewer.
+func (db *DB) countAll(ctx context.Context, rq searchQuerier, words []queryWord) (int, error) {
+	if db.d.search.estimate != nil {
+		return db.d.search.estimate(ctx, db, rq, words)
 	}
 	var n int
-	err := db.read.QueryRowContext(ctx, db.d.rebind(query), append(args, fargs...)...).Scan(&n)
+	err := rq.QueryRowContext(ctx, db.d.rebind(db.d.search.count), db.d.search.expr(words, 0)).Scan(&n)
 	return n, err
 }
 
-// groupMatches counts the matches (filters not applied) by group: the
-// first limit of them, or all (0).
-func (db *DB) groupMatches(ctx context.Context, words []queryWord, limit int) (groups []callboard.SearchGroup, n int, err error) {
-	from, args := db.d.search.match(words, 0)
+// totalMatches is how many matches of q pass its filters, when more than
+// maxGrouped of all (countAll's) match. Where the dialect can estimate
+// (PostgreSQL), the total is about right, as search engines report it
+// (Backstage's numberOfResults is approximate for large sets;
+// Elasticsearch counts to 10,000): counting exactly reads every match's
+// row, tens of milliseconds at thousands of matches. Without filters, it
+// is all. With filters, it is all times the share of the matches in a
+// sample of the table that pass them; exact when that is not clearly
+// above maxCounted (or the sample holds too few matches).
+func (db *DB) totalMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, all int) (int, error) {
+	sd := db.d.search
+	switch {
+	case len(q.Types)+len(q.Kinds)+len(q.Owners) == 0:
+		return all, nil
+	case sd.estimate == nil:
+		return db.countMatches(ctx, rq, q, words, 0)
+	}
+	filter, fargs := filterSQL(q)
+	var pass, sampled int
+	err := rq.QueryRowContext(ctx, db.d.rebind(`SELECT count(*) FILTER (WHERE TRUE`+filter+`), count(*) FROM `+sd.sample),
+		append(fargs, sd.expr(words, 0))...).Scan(&pass, &sampled)
+	if err != nil {
+		return 0, err
+	}
+	est := 0
+	if sampled >= minSampled {
+		est = all * pass / sampled
+	}
+	if est > 2*maxCounted {
+		return est, nil
+	}
+	n, err := db.countMatches(ctx, rq, q, words, maxCounted+1)
+	switch {
+	case err != nil || n <= maxCounted:
+		return n, err
+	case est > 0:
+		return max(n, est), nil
+	}
+	return db.countMatches(ctx, rq, q, words, 0)
+}
+
+// countMatches counts the matches of q passing its filters, up to limit
+// (0: all).
+func (db *DB) countMatches(ctx context.Context, rq searchQuerier, q callboard.SearchQuery, words []queryWord, limit int) (int, error) {
+	sd := db.d.search
+	filter, fargs := filterSQL(q)
+	from, args := sd.match(words, 0)
+	args = append(args, fargs...)
+	query := `SELECT count(*) FROM ` + from + filter
 	if limit > 0 {
-		from += ` LIMIT ?`
+		query = `SELECT count(*) FROM (SELECT 1 FROM ` + from + filter + ` LIMIT ?) c`
 		args = append(args, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT g.type, g.kind, g.owner, count(*) FROM (SELECT d.type, d.kind, d.owner FROM `+
-		from+`) g GROUP BY g.type, g.kind, g.owner`), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var g callboard.SearchGroup
-		if err := rows.Scan(&g.Type, &g.Kind, &g.Owner, &g.Count); err != nil {
-			return nil, 0, err
-		}
-		n += g.Count
-		groups = append(groups, g)
-	}
-	return groups, n, rows.Err()
+	var n int
+	err := rq.QueryRowContext(ctx, db.d.rebind(query), args...).Scan(&n)
+	return n, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -154,6 +155,57 @@ func TestSearchManyMatches(t *testing.T) {
 			}
 			if kinds.Total != 2601 {
 				t.Errorf("with a kind filter: Total %d, want 2601", kinds.Total)
+			}
+		})
+	}
+}
+
+// TestSearchManyMatchesFewPass checks that, with more matches than are
+// grouped, a filter that few of them pass is counted exactly, and that
+// its hits are found past the first matches; and that reindexing a
+// match changes no count.
+func TestSearchManyMatchesFewPass(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db := b.Open(t)
+			var sets []callboard.SearchSet
+			add := func(name, kind, text string) {
+				sets = append(sets, callboard.SearchSet{Type: callboard.SearchTypeCatalog, Entity: strings.ToLower(kind) + ":default/" + name, Version: "1",
+					Docs: []callboard.SearchDocument{{ID: name, Kind: kind, Name: name, Title: name, Text: text, Fields: map[string]any{}}}})
+			}
+			for i := range 1500 {
+				add(fmt.Sprintf("filler-%04d", i), "Component", "a shared word")
+			}
+			for i := range 3 {
+				add(fmt.Sprintf("zz-api-%d", i), "API", "the shared word too")
+			}
+			mustIndex(t, db, sets)
+			mustIndex(t, db, sets[:10]) // replaced: the same documents
+			for _, q := range []callboard.SearchQuery{
+				{Term: "shared", Kinds: []string{"api"}, Limit: 10},
+				{Term: "shared word", Kinds: []string{"API"}, Limit: 2, Offset: 1},
+			} {
+				ans, err := db.Search(t.Context(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ans.Total != 3 || len(ans.Hits) != min(3-q.Offset, q.Limit) || !ans.GroupsPartial {
+					t.Errorf("%q kind api offset %d: Total %d, %d hits, groups partial %v; want 3, %d, true",
+						q.Term, q.Offset, ans.Total, len(ans.Hits), ans.GroupsPartial, min(3-q.Offset, q.Limit))
+				}
+				for _, h := range ans.Hits {
+					if !strings.HasPrefix(h.Doc.ID, "zz-api-") {
+						t.Errorf("%q kind api: hit %s", q.Term, h.Doc.ID)
+					}
+				}
+			}
+			ans, err := db.Search(t.Context(), callboard.SearchQuery{Term: "shared", Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Total < 1503 || ans.Total > 1513 {
+				t.Errorf("unfiltered: Total %d, want 1503 (about: up to 10 replaced versions)", ans.Total)
 			}
 		})
 	}

@@ -35,6 +35,12 @@ type DB struct {
 	written          atomic.Int64 // rows written since the last analyze
 	analyzed         int64        // rows written up to the last analyze; the maintainer's
 
+	// The pool searches read with, opened at the first search when the
+	// dialect has one (searchDialect.open).
+	searchOnce sync.Once
+	searchDB   *sql.DB
+	searchErr  error
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -127,6 +133,10 @@ func (db *DB) Close() error {
 		err := db.write.Close()
 		if db.read != db.write {
 			err = errors.Join(err, db.read.Close())
+		}
+		db.searchOnce.Do(func() {}) // no search opens it now
+		if db.searchDB != nil {
+			err = errors.Join(err, db.searchDB.Close())
 		}
 		if err != nil {
 			db.closeErr = callboard.Wrap(callboard.Internal, err, "close database")

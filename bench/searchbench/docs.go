@@ -134,7 +134,7 @@ func (d publisherDocs) Index(ctx context.Context, ref callboard.EntityRef) (io.R
 }
 
 // openPostgres opens a fresh schema at pgURL; drop removes it.
-func openPostgres(ctx context.Context, pgURL string) (*store.DB, func(), error) {
+func openPostgres(ctx context.Context, pgURL string, progress io.Writer) (*store.DB, func(), error) {
 	admin, err := sql.Open("pgx", pgURL)
 	if err != nil {
 		return nil, nil, err
@@ -144,6 +144,7 @@ func openPostgres(ctx context.Context, pgURL string) (*store.DB, func(), error) 
 		admin.Close()
 		return nil, nil, fmt.Errorf("create schema: %w", err)
 	}
+	fmt.Fprintf(progress, "postgres schema %s\n", schema)
 	drop := func() {
 		defer admin.Close()
 		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)

@@ -30,15 +30,18 @@ import (
 
 // Options configure a run.
 type Options struct {
-	N        int    // entities (orggen)
-	Pages    int    // TechDocs pages, ten per documented component
-	DB       string // "sqlite" or "postgres"
-	PGURL    string // for postgres: each run gets a fresh schema
-	Dir      string // work directory; "" is a temp dir
-	Seed     int64
-	Queries  int // queries per kind
-	Changes  int // changes timed
-	Progress io.Writer
+	N     int    // entities (orggen)
+	Pages int    // TechDocs pages, ten per documented component
+	DB    string // "sqlite" or "postgres"
+	PGURL string // for postgres: each run gets a fresh schema
+	// KeepSchema leaves the PostgreSQL schema in place (its name is
+	// printed on Progress), to look at query plans on it afterwards.
+	KeepSchema bool
+	Dir        string // work directory; "" is a temp dir
+	Seed       int64
+	Queries    int // queries per kind
+	Changes    int // changes timed
+	Progress   io.Writer
 }
 
 // Targets (issue 15).
@@ -196,7 +199,11 @@ func openDB(ctx context.Context, o Options) (*store.DB, func(), error) {
 		db, err := store.Open(ctx, "sqlite", path)
 		return db, func() {}, err
 	}
-	return openPostgres(ctx, o.PGURL)
+	db, drop, err := openPostgres(ctx, o.PGURL, o.Progress)
+	if o.KeepSchema {
+		drop = func() {}
+	}
+	return db, drop, err
 }
 
 // changeWatch records when the catalog reported writing a ref.
