@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"time"
+
+	"callboard/internal/varcodec"
 
 	"callboard"
 )
@@ -105,12 +105,12 @@ func (s *Service) writeSnapshot(w io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	e := &snapEncoder{w: bw}
-	e.str(snapshotMagic)
-	e.str(callboard.Version + " " + callboard.Commit)
-	e.uint(uint64(graph.Len()))
-	if e.err != nil {
-		return e.err
+	e := &varcodec.Encoder{W: bw}
+	e.Str(snapshotMagic)
+	e.Str(callboard.Version + " " + callboard.Commit)
+	e.Uint(uint64(graph.Len()))
+	if e.Err != nil {
+		return e.Err
 	}
 	if _, err := bw.Write(graph.Bytes()); err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s *Service) writeSnapshot(w io.Writer) error {
 // writeGraph writes the graph. The caller holds s.mu.
 func (s *Service) writeGraph(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	e := &snapEncoder{w: bw}
+	e := &varcodec.Encoder{W: bw}
 	g := s.g
 	shared := map[string]int{}
 	var table []string
@@ -143,23 +143,23 @@ func (s *Service) writeGraph(w io.Writer) error {
 			add(file)
 		}
 	}
-	e.strs(table)
-	e.strs(g.refs)
-	e.strs(g.types)
-	e.uint(uint64(len(g.nodes)))
+	e.Strs(table)
+	e.Strs(g.refs)
+	e.Strs(g.types)
+	e.Uint(uint64(len(g.nodes)))
 	for id, n := range g.nodes {
-		e.uint(uint64(id))
-		e.str(n.uid)
-		e.uint(uint64(shared[n.kind]))
-		e.uint(uint64(shared[n.locationKey]))
-		e.str(n.hash)
-		e.bool(n.orphan)
-		e.ids(n.parents)
-		e.uint(uint64(len(n.edges)))
+		e.Uint(uint64(id))
+		e.Str(n.uid)
+		e.Uint(uint64(shared[n.kind]))
+		e.Uint(uint64(shared[n.locationKey]))
+		e.Str(n.hash)
+		e.Bool(n.orphan)
+		e.IDs(n.parents)
+		e.Uint(uint64(len(n.edges)))
 		for _, c := range n.edges {
-			e.uint(uint64(c.src))
-			e.uint(uint64(c.typ))
-			e.uint(uint64(c.dst))
+			e.Uint(uint64(c.src))
+			e.Uint(uint64(c.typ))
+			e.Uint(uint64(c.dst))
 		}
 		var status []byte
 		if len(n.own) > 0 || len(n.locErrs) > 0 {
@@ -168,19 +168,19 @@ func (s *Service) writeGraph(w io.Writer) error {
 				return err
 			}
 		}
-		e.str(string(status))
+		e.Str(string(status))
 	}
-	e.uint(uint64(len(g.children)))
+	e.Uint(uint64(len(g.children)))
 	for pid, files := range g.children {
-		e.uint(uint64(pid))
-		e.uint(uint64(len(files)))
+		e.Uint(uint64(pid))
+		e.Uint(uint64(len(files)))
 		for file, kids := range files {
-			e.uint(uint64(shared[file]))
-			e.ids(kids)
+			e.Uint(uint64(shared[file]))
+			e.IDs(kids)
 		}
 	}
-	if e.err != nil {
-		return e.err
+	if e.Err != nil {
+		return e.Err
 	}
 	return bw.Flush()
 }
@@ -286,15 +286,15 @@ const maxSnapshotChanges = 20000
 // another core. The caller holds s.mu.
 func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	d := &snapDecoder{r: br}
-	if d.str() != snapshotMagic || d.str() != callboard.Version+" "+callboard.Commit || d.err != nil {
-		return nil, errors.Join(errors.New("a snapshot of another version"), d.err)
+	d := &varcodec.Decoder{R: br}
+	if d.Str() != snapshotMagic || d.Str() != callboard.Version+" "+callboard.Commit || d.Err != nil {
+		return nil, errors.Join(errors.New("a snapshot of another version"), d.Err)
 	}
 	// Read as it comes rather than allocated at the stated length, which
 	// a damaged snapshot could make anything.
-	n := d.count(math.MaxInt)
-	if d.err != nil {
-		return nil, d.err
+	n := d.Count(math.MaxInt)
+	if d.Err != nil {
+		return nil, d.Err
 	}
 	gb := bytes.NewBuffer(make([]byte, 0, min(n, 64<<20)))
 	if _, err := io.CopyN(gb, br, int64(n)); err != nil {
@@ -319,52 +319,52 @@ func (s *Service) readSnapshot(r io.Reader) (locations []string, err error) {
 
 // readGraph decodes what writeGraph wrote.
 func readGraph(data []byte) (g *graph, locations []string, err error) {
-	d := &snapDecoder{r: bytes.NewReader(data)}
+	d := &varcodec.Decoder{R: bytes.NewReader(data)}
 	g = newGraph()
-	table := d.strs()
+	table := d.Strs()
 	shared := func() string {
-		if i := d.count(len(table) - 1); d.err == nil {
+		if i := d.Count(len(table) - 1); d.Err == nil {
 			return table[i]
 		}
 		return ""
 	}
-	g.refs = d.strs()
+	g.refs = d.Strs()
 	g.ids = make(map[string]int32, len(g.refs))
 	for id, ref := range g.refs {
 		g.ids[ref] = int32(id)
 	}
-	g.types = d.strs()
+	g.types = d.Strs()
 	for id, t := range g.types {
 		g.tids[t] = int32(id)
 	}
 	nrefs, ntypes := len(g.refs), len(g.types)
 	g.out = make([][]rel, nrefs)
-	nnodes := d.count(nrefs)
+	nnodes := d.Count(nrefs)
 	g.nodes = make(map[int32]*node, nnodes)
 	nodes := make([]node, nnodes) // one allocation for all
 	for i := range nodes {
 		n := &nodes[i]
-		n.id = int32(d.count(nrefs - 1))
-		n.uid = d.str()
+		n.id = int32(d.Count(nrefs - 1))
+		n.uid = d.Str()
 		n.kind, n.locationKey = shared(), shared()
-		n.hash = d.str()
-		n.orphan = d.bool()
-		n.parents = d.ids(nrefs)
-		if ne := d.count(math.MaxInt32); ne > 0 {
+		n.hash = d.Str()
+		n.orphan = d.Bool()
+		n.parents = d.IDs(nrefs)
+		if ne := d.Count(math.MaxInt32); ne > 0 {
 			n.edges = make([]cedge, ne)
 			for j := range n.edges {
-				n.edges[j] = cedge{src: int32(d.count(nrefs - 1)), typ: int32(d.count(ntypes - 1)), dst: int32(d.count(nrefs - 1))}
+				n.edges[j] = cedge{src: int32(d.Count(nrefs - 1)), typ: int32(d.Count(ntypes - 1)), dst: int32(d.Count(nrefs - 1))}
 			}
 		}
-		if status := d.str(); status != "" {
+		if status := d.Str(); status != "" {
 			var st snapStatus
 			if err := json.Unmarshal([]byte(status), &st); err != nil {
 				return nil, nil, err
 			}
 			n.own, n.locErrs = st.Own, st.LocErrs
 		}
-		if d.err != nil {
-			return nil, nil, d.err
+		if d.Err != nil {
+			return nil, nil, d.Err
 		}
 		if g.nodes[n.id] != nil || n.uid == "" {
 			return nil, nil, errors.New("a repeated or empty node")
@@ -377,145 +377,22 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 			g.addEdge(n.id, c)
 		}
 	}
-	for range d.count(nrefs) {
-		pid := int32(d.count(nrefs - 1))
+	for range d.Count(nrefs) {
+		pid := int32(d.Count(nrefs - 1))
 		files := map[string][]int32{}
-		for range d.count(math.MaxInt32) {
+		for range d.Count(math.MaxInt32) {
 			file := shared()
-			files[file] = d.ids(nrefs)
+			files[file] = d.IDs(nrefs)
 		}
 		g.children[pid] = files
 	}
-	if d.err != nil {
-		return nil, nil, d.err
+	if d.Err != nil {
+		return nil, nil, d.Err
 	}
-	if _, err := d.r.ReadByte(); err != io.EOF {
+	if _, err := d.R.ReadByte(); err != io.EOF {
 		return nil, nil, errors.New("trailing bytes after the graph")
 	}
 	return g, locations, nil
-}
-
-// snapEncoder writes uvarints and strings, keeping the first error.
-type snapEncoder struct {
-	w   *bufio.Writer
-	buf [binary.MaxVarintLen64]byte
-	err error
-}
-
-func (e *snapEncoder) uint(v uint64) {
-	if e.err == nil {
-		_, e.err = e.w.Write(binary.AppendUvarint(e.buf[:0], v))
-	}
-}
-
-func (e *snapEncoder) bool(b bool) {
-	if b {
-		e.uint(1)
-	} else {
-		e.uint(0)
-	}
-}
-
-func (e *snapEncoder) str(s string) {
-	e.uint(uint64(len(s)))
-	if e.err == nil {
-		_, e.err = e.w.WriteString(s)
-	}
-}
-
-func (e *snapEncoder) strs(ss []string) {
-	e.uint(uint64(len(ss)))
-	for _, s := range ss {
-		e.str(s)
-	}
-}
-
-func (e *snapEncoder) ids(ids []int32) {
-	e.uint(uint64(len(ids)))
-	for _, id := range ids {
-		e.uint(uint64(id))
-	}
-}
-
-// snapDecoder reads what snapEncoder wrote, keeping the first error;
-// after one, every read returns zero values.
-type snapDecoder struct {
-	r interface {
-		io.Reader
-		io.ByteReader
-	}
-	err error
-}
-
-func (d *snapDecoder) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, err := binary.ReadUvarint(d.r)
-	if err != nil {
-		d.fail(err)
-	}
-	return v
-}
-
-// count reads a uvarint that must lie in [0, limit].
-func (d *snapDecoder) count(limit int) int {
-	v := d.uint()
-	if limit < 0 || v > uint64(limit) {
-		d.fail(fmt.Errorf("value %d out of range", v))
-		return 0
-	}
-	return int(v)
-}
-
-func (d *snapDecoder) bool() bool { return d.count(1) == 1 }
-
-func (d *snapDecoder) str() string {
-	n := d.count(math.MaxInt32)
-	if d.err != nil || n == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.Grow(n)
-	if _, err := io.CopyN(&b, d.r, int64(n)); err != nil {
-		d.fail(err)
-		return ""
-	}
-	return b.String()
-}
-
-func (d *snapDecoder) strs() []string {
-	n := d.count(math.MaxInt32)
-	out := make([]string, 0, min(n, 1<<20))
-	for range n {
-		if d.err != nil {
-			return nil
-		}
-		out = append(out, d.str())
-	}
-	return out
-}
-
-// ids reads ids below limit.
-func (d *snapDecoder) ids(limit int) []int32 {
-	n := d.count(math.MaxInt32)
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	out := make([]int32, 0, min(n, 1<<16))
-	for range n {
-		out = append(out, int32(d.count(limit-1)))
-	}
-	return out
-}
-
-func (d *snapDecoder) fail(err error) {
-	if d.err == nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		d.err = err
-	}
 }
 
 // saveSnapshot is SaveSnapshot for Run, which logs a failure and goes on.

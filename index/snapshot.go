@@ -2,13 +2,13 @@ package index
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"unsafe"
+
+	"callboard/internal/varcodec"
 )
 
 // A snapshot is the index in a compact binary form, so that a restart
@@ -33,11 +33,11 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	bw := bufio.NewWriterSize(w, 256<<10)
-	e := encoder{w: bw}
-	e.str(snapshotMagic)
-	e.uint(uint64(len(x.keys)))
+	e := &varcodec.Encoder{W: bw}
+	e.Str(snapshotMagic)
+	e.Uint(uint64(len(x.keys)))
 	for _, k := range x.keys {
-		e.str(k.name)
+		e.Str(k.name)
 	}
 	renum := make([]int32, len(x.pairs))
 	live := 0
@@ -49,46 +49,46 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		renum[id] = int32(live)
 		live++
 	}
-	e.uint(uint64(live))
+	e.Uint(uint64(live))
 	for id := range x.pairs {
 		p := &x.pairs[id]
 		if p.kf < 0 {
 			continue
 		}
 		k := p.key()
-		e.uint(uint64(k))
+		e.Uint(uint64(k))
 		switch {
 		case x.keys[k].null == int32(id):
-			e.uint(snapNull)
+			e.Uint(snapNull)
 		case p.kf&flagOrig != 0:
-			e.uint(snapOrig)
-			e.str(p.s)
+			e.Uint(snapOrig)
+			e.Str(p.s)
 		case p.kf&flagSide != 0:
-			e.uint(snapSide)
-			e.str(p.s)
-			e.str(x.origs[int32(id)])
+			e.Uint(snapSide)
+			e.Str(p.s)
+			e.Str(x.origs[int32(id)])
 		default:
-			e.uint(snapSame)
-			e.str(p.s)
+			e.Uint(snapSame)
+			e.Str(p.s)
 		}
 	}
-	e.uint(uint64(len(x.byUID)))
+	e.Uint(uint64(len(x.byUID)))
 	for o := range x.docs {
 		d := &x.docs[o]
 		if d.uid == "" {
 			continue
 		}
-		e.str(d.uid)
-		e.uint(uint64(len(d.rows)))
+		e.Str(d.uid)
+		e.Uint(uint64(len(d.rows)))
 		prev := int32(-1)
 		for _, id := range d.rows {
 			n := renum[id] // renumbering keeps the order of live ids
-			e.uint(uint64(n - prev))
+			e.Uint(uint64(n - prev))
 			prev = n
 		}
 	}
-	if e.err != nil {
-		return e.err
+	if e.Err != nil {
+		return e.Err
 	}
 	return bw.Flush()
 }
@@ -128,52 +128,52 @@ func (x *Index) reset() {
 
 func (x *Index) restore(r *bufio.Reader) error {
 	x.reset()
-	d := decoder{r: r}
-	if d.str() != snapshotMagic || d.err != nil {
-		return errors.Join(errors.New("not an index snapshot of this version"), d.err)
+	d := &varcodec.Decoder{R: r}
+	if d.Str() != snapshotMagic || d.Err != nil {
+		return errors.Join(errors.New("not an index snapshot of this version"), d.Err)
 	}
-	nkeys := d.count(math.MaxInt32)
+	nkeys := d.Count(math.MaxInt32)
 	x.keys = make([]keyInfo, 0, nkeys)
 	x.keyIDs = make(map[string]int32, nkeys)
 	for range nkeys {
-		name := d.str()
+		name := d.Str()
 		x.keyIDs[name] = int32(len(x.keys))
 		x.keys = append(x.keys, keyInfo{name: name, null: -1})
 	}
-	npairs := d.count(keyMask)
+	npairs := d.Count(keyMask)
 	x.pairs = make([]pair, npairs)
 	var arena stringArena
 	values := 0
 	for id := range npairs {
-		k := d.count(math.MaxInt32)
+		k := d.Count(math.MaxInt32)
 		if k >= nkeys {
 			return errors.New("a pair of an unknown key")
 		}
 		p := &x.pairs[id]
 		p.kf, p.post = int32(k), -1
-		switch d.uint() {
+		switch d.Uint() {
 		case snapNull:
 			if x.keys[k].null >= 0 {
 				return errors.New("a key with two null pairs")
 			}
 			x.keys[k].null = int32(id)
 		case snapSame:
-			p.s = arena.str(&d)
+			p.s = arena.str(d)
 			values++
 		case snapOrig:
-			p.s = arena.str(&d)
+			p.s = arena.str(d)
 			p.kf |= flagOrig
 			values++
 		case snapSide:
-			p.s = arena.str(&d)
+			p.s = arena.str(d)
 			p.kf |= flagSide
-			x.origs[int32(id)] = arena.str(&d)
+			x.origs[int32(id)] = arena.str(d)
 			values++
 		default:
 			return errors.New("unknown pair kind")
 		}
-		if d.err != nil {
-			return d.err
+		if d.Err != nil {
+			return d.Err
 		}
 	}
 	// The keys' pair lists, allocated at their final size.
@@ -193,26 +193,26 @@ func (x *Index) restore(r *bufio.Reader) error {
 		x.textAdd(int32(id)) // the n-gram postings are derived, not stored
 	}
 
-	ndocs := d.count(math.MaxInt32)
+	ndocs := d.Count(math.MaxInt32)
 	x.docs = make([]doc, ndocs)
 	x.byUID = make(map[string]int32, ndocs)
 	counts := make([]int32, npairs)
 	var rows rowArena
 	for o := range ndocs {
-		uid := d.str()
-		n := d.count(npairs)
+		uid := d.Str()
+		n := d.Count(npairs)
 		ids := rows.take(n)
 		prev := int64(-1)
 		for i := range ids {
-			prev += int64(d.uint())
+			prev += int64(d.Uint())
 			if prev >= int64(npairs) || (i > 0 && int32(prev) == ids[i-1]) {
 				return errors.New("a row out of range")
 			}
 			ids[i] = int32(prev)
 			counts[prev]++
 		}
-		if d.err != nil {
-			return d.err
+		if d.Err != nil {
+			return d.Err
 		}
 		if _, dup := x.byUID[uid]; dup || uid == "" {
 			return errors.New("an empty or repeated uid")
@@ -279,21 +279,21 @@ type stringArena struct {
 
 const arenaBlock = 64 << 10
 
-func (a *stringArena) str(d *decoder) string {
-	n := d.count(math.MaxInt32)
-	if d.err != nil || n == 0 {
+func (a *stringArena) str(d *varcodec.Decoder) string {
+	n := d.Count(math.MaxInt32)
+	if d.Err != nil || n == 0 {
 		return ""
 	}
 	if n > arenaBlock/8 {
 		b := make([]byte, n)
-		d.read(b)
+		d.Read(b)
 		return string(b)
 	}
 	if a.used+n > len(a.block) {
 		a.block, a.used = make([]byte, arenaBlock), 0
 	}
 	b := a.block[a.used : a.used+n]
-	d.read(b)
+	d.Read(b)
 	a.used += n
 	return unsafeString(b)
 }
@@ -317,83 +317,4 @@ func (a *rowArena) take(n int) []int32 {
 	s := a.block[:n:n]
 	a.block = a.block[n:]
 	return s
-}
-
-// encoder writes uvarints and strings, keeping the first error.
-type encoder struct {
-	w   *bufio.Writer
-	buf [binary.MaxVarintLen64]byte
-	err error
-}
-
-func (e *encoder) uint(v uint64) {
-	if e.err == nil {
-		_, e.err = e.w.Write(binary.AppendUvarint(e.buf[:0], v))
-	}
-}
-
-func (e *encoder) str(s string) {
-	e.uint(uint64(len(s)))
-	if e.err == nil {
-		_, e.err = e.w.WriteString(s)
-	}
-}
-
-// decoder reads what encoder wrote, keeping the first error; after one,
-// every read returns zero.
-type decoder struct {
-	r   *bufio.Reader
-	err error
-}
-
-func (d *decoder) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, err := binary.ReadUvarint(d.r)
-	if err != nil {
-		d.fail(err)
-	}
-	return v
-}
-
-// count reads a uvarint that must not exceed limit.
-func (d *decoder) count(limit int) int {
-	v := d.uint()
-	if v > uint64(limit) {
-		d.fail(fmt.Errorf("value %d out of range", v))
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) read(b []byte) {
-	if d.err == nil {
-		if _, err := io.ReadFull(d.r, b); err != nil {
-			d.fail(err)
-		}
-	}
-}
-
-func (d *decoder) str() string {
-	n := d.count(math.MaxInt32)
-	if d.err != nil || n == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.Grow(n)
-	if _, err := io.CopyN(&b, d.r, int64(n)); err != nil {
-		d.fail(err)
-		return ""
-	}
-	return b.String()
-}
-
-func (d *decoder) fail(err error) {
-	if d.err == nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		d.err = err
-	}
 }
