@@ -20,10 +20,12 @@ var allowed = map[string][]string{
 	"callboard/apidoc":     nil,
 	"callboard/demo":       nil,
 	"callboard/descriptor": {"callboard"},
-	"callboard/index":      {"callboard"},
+	"callboard/index":      {"callboard", "callboard/internal/varcodec"},
 	"callboard/graph":      {"callboard"},
 	"callboard/store":      {"callboard"},
-	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/urlread"},
+	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/internal/varcodec", "callboard/urlread"},
+	// The snapshots' varint encoding, shared by the catalog and the index.
+	"callboard/internal/varcodec": nil,
 	// One search: documents from the catalog, the index in a SearchStore.
 	"callboard/search": {"callboard", "callboard/catalog", "callboard/index"},
 
@@ -98,6 +100,7 @@ var allowed = map[string][]string{
 	"callboard/internal/compattest":  nil,
 	"callboard/internal/browsertest": nil,
 	"callboard/internal/githubfake":  nil,
+	"callboard/internal/githttptest": nil,
 	"callboard/internal/argocdfake":  nil,
 	"callboard/internal/promtest":    nil,
 	"callboard/store/storetest":      {"callboard/store"},
