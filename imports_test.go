@@ -111,9 +111,10 @@ var allowed = map[string][]string{
 
 	// Benchmarks and generators.
 	"callboard/bench/orggen":            nil,
+	"callboard/bench/internal/machine":  nil,
 	"callboard/bench/orggen/cmd/orggen": {"callboard/bench/orggen"},
-	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
-	"callboard/bench/searchbench": {"callboard", "callboard/bench/orggen", "callboard/catalog", "callboard/index", "callboard/search",
+	"callboard/bench/catalogbench":      {"callboard", "callboard/bench/internal/machine", "callboard/bench/orggen", "callboard/catalog", "callboard/store", "callboard/web"},
+	"callboard/bench/searchbench": {"callboard", "callboard/bench/internal/machine", "callboard/bench/orggen", "callboard/catalog", "callboard/index", "callboard/search",
 		"callboard/store", "callboard/techdocs/publish"},
 
 	// Prometheus metrics on a registry per server; the features report

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"callboard"
+	"callboard/bench/internal/machine"
 	"callboard/bench/orggen"
 	"callboard/catalog"
 	"callboard/store"
@@ -243,8 +244,8 @@ func (b *bench) ingest(ctx context.Context, dbase *database, root string) error 
 	}
 	done := b.progress("ingest", fmt.Sprintf("%d entities into %s", b.opts.N, dbase.driver))
 	ts := &timedStore{EntityStore: db}
-	b.rep.LoadAvgBefore = loadAvg()
-	cpu0 := cpuTime()
+	b.rep.LoadAvgBefore = machine.LoadAvg(1)
+	cpu0 := machine.CPUTime()
 	rchar0, wchar0 := procIO("rchar"), procIO("wchar")
 	start := time.Now()
 	opts := catalogOptions(root)
@@ -252,7 +253,7 @@ func (b *bench) ingest(ctx context.Context, dbase *database, root string) error 
 	b.cat = catalog.New(ts, opts)
 	err = b.cat.ProcessAll(ctx, true)
 	b.rep.Ingest = time.Since(start)
-	b.rep.IngestCPU = cpuTime() - cpu0
+	b.rep.IngestCPU = machine.CPUTime() - cpu0
 	b.rep.IngestRead, b.rep.IngestWrote = procIO("rchar")-rchar0, procIO("wchar")-wchar0
 	stop()
 	b.rep.IngestStoreWrites, b.rep.IngestStoreReads = time.Duration(ts.writes.Load()), time.Duration(ts.reads.Load())
@@ -322,7 +323,7 @@ func (b *bench) queries(ctx context.Context) error {
 	runtime.ReadMemStats(&ms)
 	b.rep.HeapAfterGC = ms.HeapAlloc
 	b.rep.PeakRSS = procStatus("VmHWM")
-	b.rep.LoadAvgAfter = loadAvg()
+	b.rep.LoadAvgAfter = machine.LoadAvg(1)
 	if b.opts.Profile != "" {
 		if err := writeHeapProfile(b.opts.Profile + ".heap.pprof"); err != nil {
 			return err

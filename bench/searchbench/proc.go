@@ -1,30 +1,17 @@
 package searchbench
 
 import (
-	"os"
-	"strings"
-	"syscall"
 	"time"
+
+	"callboard/bench/internal/machine"
 )
 
 // loadAvg returns the 1, 5 and 15 minute load averages, or "?".
 func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
+	if s := machine.LoadAvg(3); s != "" {
+		return s
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
+	return "?"
 }
 
-// cpuTime returns the CPU time this process has used (user + system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return machine.CPUTime() }
