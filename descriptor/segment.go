@@ -92,7 +92,12 @@ func (r *newlines) Read(p []byte) (int, error) {
 
 // fullReader fills each read as far as r allows: the readers of an
 // io.MultiReader are cut where a plain reader of the same bytes is not,
-// and yaml.v3's choice among several errors depends on its reads.
+// and yaml.v3's choice among several errors depends on its reads. Like a
+// file, it returns the end (or an error) on the read after the last
+// bytes, never with them: yaml.v3 rejects a trailing incomplete UTF-8
+// sequence at once when it knows the stream has ended, and parses the
+// documents before it first otherwise. r's errors must be sticky, as
+// io.MultiReader's are.
 type fullReader struct{ r io.Reader }
 
 func (f fullReader) Read(p []byte) (int, error) {
@@ -101,7 +106,10 @@ func (f fullReader) Read(p []byte) (int, error) {
 		k, err := f.r.Read(p[n:])
 		n += k
 		if err != nil {
-			return n, err
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
 		}
 	}
 	return n, nil
