@@ -166,6 +166,7 @@ func catalogOptions(cfg *config.Config, log *slog.Logger) (catalog.Options, erro
 		},
 		MaxStaticFileBytes: int64(cfg.Catalog.Limits.MaxFileBytes),
 		IngestMemoryLimit:  int64(cfg.Catalog.IngestMemoryLimit),
+		MemoryLimit:        int64(cfg.Catalog.MemoryLimit),
 	}
 	if cfg.Catalog.RulesSet {
 		opts.Rules = []catalog.Rule{}

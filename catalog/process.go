@@ -426,5 +426,7 @@ func (s *Service) final(se *callboard.StoredEntity) *callboard.Entity {
 }
 
 // limitMemory applies the first-ingest memory limit (memlimit.go) and
-// returns the func that restores the previous limit.
-func (s *Service) limitMemory() func() { return limitIngestMemory(s.opts.IngestMemoryLimit) }
+// returns the func that sets the steady one.
+func (s *Service) limitMemory() func() {
+	return limitIngestMemory(s.opts.IngestMemoryLimit, s.opts.MemoryLimit)
+}

@@ -58,6 +58,12 @@ type Options struct {
 	// double. A fixed limit below the ingest's live heap makes the
 	// collector run nearly without pause.
 	IngestMemoryLimit int64
+	// MemoryLimit is the Go memory limit once the first pass is done
+	// (catalog.memoryLimit): 0, the default, keeps following the live
+	// heap as during the pass, a positive value is a fixed limit, and a
+	// negative one restores the limit in force before (GOMEMLIMIT or
+	// none). An operator's GOMEMLIMIT caps the first two.
+	MemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing
 	// read (unchanged files are not read): the location it belongs to
 	// ("type:target" of the registered or configured location), how long

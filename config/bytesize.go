@@ -70,3 +70,34 @@ func (s *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	*s = x
 	return nil
 }
+
+// MemoryLimit is catalog.memoryLimit: 0 follows the live heap ("follow"),
+// -1 leaves the limit alone ("off"), a positive value is a fixed size.
+type MemoryLimit int64
+
+// UnmarshalYAML accepts "follow", "off" or a size ParseByteSize reads.
+func (m *MemoryLimit) UnmarshalYAML(n *yaml.Node) error {
+	var te typeErrors
+	if n.Kind != yaml.ScalarNode {
+		te.coll(n, "want follow, off or a size such as 512MiB, got %s", describe(n))
+		return te.err()
+	}
+	switch strings.ToLower(strings.TrimSpace(n.Value)) {
+	case "follow":
+		*m = 0
+		return nil
+	case "off":
+		*m = -1
+		return nil
+	}
+	s, err := ParseByteSize(n.Value)
+	if err == nil && s == 0 {
+		err = fmt.Errorf("a memory limit of 0 bytes")
+	}
+	if err != nil {
+		te.value(n, "%v; or follow (the live heap and half of it) or off (Go's default)", err)
+		return te.err()
+	}
+	*m = MemoryLimit(s)
+	return nil
+}

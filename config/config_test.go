@@ -149,6 +149,9 @@ var expectedErrors = map[string][]string{
 		`testdata/limits.bad.yaml:4: catalog.limits.maxEntityBytes: unknown size unit "MiBs" in "8MiBs"; use B, KiB, MiB, GiB, KB, MB or GB`,
 		`testdata/limits.bad.yaml:5: catalog.limits.maxPlaceholders: unknown key`,
 	},
+	"memory-limit.bad.yaml": {
+		`testdata/memory-limit.bad.yaml:2: catalog.memoryLimit: cannot read "sometimes" as a size; want bytes (8388608) or a number and a unit: "8MiB", "512KiB", "8MB"; or follow (the live heap and half of it) or off (Go's default)`,
+	},
 	"orphan-strategy.bad.yaml": {
 		`testdata/orphan-strategy.bad.yaml:2: catalog.orphanStrategy: want keep or delete, got "remove"`,
 	},
@@ -705,6 +708,21 @@ func TestCatalogSettings(t *testing.T) {
 		{name: "limits with a unit keep the other default", yaml: "catalog: {limits: {maxEntityBytes: 16 MiB}}", check: func(t *testing.T, c config.Catalog) {
 			if want := (config.CatalogLimits{MaxPlaceholdersPerEntity: 100, MaxEntityBytes: 16 << 20, MaxFileBytes: 64 << 20, MaxRegisteredFileBytes: 4 << 20, MaxPlaceholderBytes: 4 << 20}); c.Limits != want {
 				t.Errorf("Limits = %+v, want %+v", c.Limits, want)
+			}
+		}},
+		{name: "memory limit follows by default", yaml: "catalog: {}", check: func(t *testing.T, c config.Catalog) {
+			if c.MemoryLimit != 0 {
+				t.Errorf("MemoryLimit = %d, want 0 (follow)", c.MemoryLimit)
+			}
+		}},
+		{name: "memory limit off", yaml: "catalog: {memoryLimit: off}", check: func(t *testing.T, c config.Catalog) {
+			if c.MemoryLimit != -1 {
+				t.Errorf("MemoryLimit = %d, want -1 (off)", c.MemoryLimit)
+			}
+		}},
+		{name: "memory limit fixed", yaml: "catalog: {memoryLimit: 1GiB}", check: func(t *testing.T, c config.Catalog) {
+			if c.MemoryLimit != 1<<30 {
+				t.Errorf("MemoryLimit = %d, want %d", c.MemoryLimit, 1<<30)
 			}
 		}},
 		{name: "limits from env", yaml: "catalog: {limits: {maxEntityBytes: '${RO_SIZE}'}}", check: func(t *testing.T, c config.Catalog) {
