@@ -40,6 +40,9 @@ type Index struct {
 	walker walker    // scratch for Put, used under the write lock
 	sorts  sortCache // cached sort orders
 	text   textIndex // n-gram postings of the full-text keys (text.go)
+
+	strs      stringArena // pair values (arena.go)
+	rowsArena rowArena    // documents' first row lists
 }
 
 // A doc is the index's record of one entity: enough to identify it and to
@@ -141,7 +144,7 @@ func (x *Index) put(e *callboard.Entity) {
 		o = x.alloc()
 		d := &x.docs[o]
 		d.uid = x.internedUID(uid)
-		d.rows = slices.Clone(ids)
+		d.rows = x.rowsArena.clone(ids)
 		for _, id := range ids {
 			x.addDoc(id, o)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"unsafe"
 
 	"callboard/internal/varcodec"
 )
@@ -269,52 +268,3 @@ func (x *Index) fillTable(n int) {
 	}
 }
 
-// A stringArena hands out strings cut from shared 64 KiB blocks: one
-// allocation for hundreds of short values instead of one each. A block
-// stays alive while any of its strings does.
-type stringArena struct {
-	block []byte
-	used  int
-}
-
-const arenaBlock = 64 << 10
-
-func (a *stringArena) str(d *varcodec.Decoder) string {
-	n := d.Count(math.MaxInt32)
-	if d.Err != nil || n == 0 {
-		return ""
-	}
-	if n > arenaBlock/8 {
-		b := make([]byte, n)
-		d.Read(b)
-		return string(b)
-	}
-	if a.used+n > len(a.block) {
-		a.block, a.used = make([]byte, arenaBlock), 0
-	}
-	b := a.block[a.used : a.used+n]
-	d.Read(b)
-	a.used += n
-	return unsafeString(b)
-}
-
-// unsafeString returns b as a string without a copy. b must never change
-// again: arena blocks are only appended to.
-func unsafeString(b []byte) string { return unsafe.String(&b[0], len(b)) }
-
-// A rowArena hands out documents' row lists cut from shared blocks.
-type rowArena struct {
-	block []int32
-}
-
-func (a *rowArena) take(n int) []int32 {
-	if n > 4096 {
-		return make([]int32, n)
-	}
-	if n > len(a.block) {
-		a.block = make([]int32, 64<<10)
-	}
-	s := a.block[:n:n]
-	a.block = a.block[n:]
-	return s
-}

@@ -3,7 +3,6 @@ package index
 import (
 	"hash/maphash"
 	"slices"
-	"strings"
 )
 
 // A pair is one distinct (key, original value) of the search rows, with the
@@ -140,21 +139,21 @@ func (x *Index) valuePair(key int32, lower, orig string) int32 {
 			return id
 		}
 	}
-	// Copy the strings (one allocation): the index must not pin the
+	// Copy the strings into the arena: the index must not pin the
 	// buffers of the entity.
 	var kf int32
 	var s string
 	switch {
 	case orig == lower:
-		kf, s = key, strings.Clone(lower)
+		kf, s = key, x.strs.clone(lower)
 	case len(orig) == len(lower):
-		kf, s = key|flagOrig, lower+orig
+		kf, s = key|flagOrig, x.strs.concat(lower, orig)
 	default:
-		kf, s = key|flagSide, strings.Clone(lower)
+		kf, s = key|flagSide, x.strs.clone(lower)
 	}
 	id := x.newPair(kf, s)
 	if kf&flagSide != 0 {
-		x.origs[id] = strings.Clone(orig)
+		x.origs[id] = x.strs.clone(orig)
 	}
 	t.slots[i] = id + 1
 	t.tags[i] = tag
