@@ -267,4 +267,3 @@ func (x *Index) fillTable(n int) {
 		t.slots[i], t.tags[i] = int32(id)+1, tagOf(h)
 	}
 }
-
