@@ -69,8 +69,10 @@ func (a *stringArena) str(d *varcodec.Decoder) string {
 // again: arena blocks are only appended to.
 func unsafeString(b []byte) string { return unsafe.String(&b[0], len(b)) }
 
-// A rowArena hands out documents' row lists cut from shared blocks. A
-// list that later outgrows its capacity moves to an allocation of its own.
+// A rowArena hands out documents' row lists cut from shared blocks; the
+// snapshot's restore uses it. (Not Put: a first ingest puts most documents
+// again once their relations are known, which left the first lists dead
+// in pinned blocks: 11.4 MB of blocks at 100k against 9.5 MB of lists.)
 type rowArena struct {
 	block []int32
 }
@@ -84,12 +86,5 @@ func (a *rowArena) take(n int) []int32 {
 	}
 	s := a.block[:n:n]
 	a.block = a.block[n:]
-	return s
-}
-
-// clone returns a copy of l from the arena.
-func (a *rowArena) clone(l []int32) []int32 {
-	s := a.take(len(l))
-	copy(s, l)
 	return s
 }

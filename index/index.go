@@ -41,8 +41,7 @@ type Index struct {
 	sorts  sortCache // cached sort orders
 	text   textIndex // n-gram postings of the full-text keys (text.go)
 
-	strs      stringArena // pair values (arena.go)
-	rowsArena rowArena    // documents' first row lists
+	strs stringArena // pair values (arena.go)
 }
 
 // A doc is the index's record of one entity: enough to identify it and to
@@ -144,7 +143,7 @@ func (x *Index) put(e *callboard.Entity) {
 		o = x.alloc()
 		d := &x.docs[o]
 		d.uid = x.internedUID(uid)
-		d.rows = x.rowsArena.clone(ids)
+		d.rows = slices.Clone(ids)
 		for _, id := range ids {
 			x.addDoc(id, o)
 		}
