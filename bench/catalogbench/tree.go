@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"callboard"
 	"callboard/bench/orggen"
@@ -50,6 +51,7 @@ func scanTree(tree string) (*org, error) {
 	for range runtime.GOMAXPROCS(0) * 2 {
 		wg.Go(func() {
 			var refs []callboard.EntityRef
+			var names nameBlocks
 			for f := range next {
 				b, err := os.ReadFile(f)
 				if err != nil {
@@ -58,7 +60,7 @@ func scanTree(tree string) (*org, error) {
 					mu.Unlock()
 					continue
 				}
-				refs = appendRefs(refs, b)
+				refs = appendRefs(refs, &names, b)
 			}
 			mu.Lock()
 			o.refs = append(o.refs, refs...)
@@ -106,7 +108,7 @@ func scanTree(tree string) (*org, error) {
 }
 
 // appendRefs appends the refs of the documents in one descriptor file.
-func appendRefs(refs []callboard.EntityRef, b []byte) []callboard.EntityRef {
+func appendRefs(refs []callboard.EntityRef, names *nameBlocks, b []byte) []callboard.EntityRef {
 	const head = "\nmetadata:\n  name: "
 	for len(b) > 0 {
 		i := bytes.Index(b, []byte("kind: "))
@@ -122,7 +124,7 @@ func appendRefs(refs []callboard.EntityRef, b []byte) []callboard.EntityRef {
 		if eol < 0 {
 			break
 		}
-		kind := string(b[:eol])
+		kind := internKind(b[:eol])
 		b = b[eol:]
 		if !bytes.HasPrefix(b, []byte(head)) {
 			continue
@@ -132,10 +134,39 @@ func appendRefs(refs []callboard.EntityRef, b []byte) []callboard.EntityRef {
 		if eol < 0 {
 			eol = len(b)
 		}
-		refs = append(refs, callboard.EntityRef{Kind: kind, Namespace: callboard.DefaultNamespace, Name: string(b[:eol])})
+		refs = append(refs, callboard.EntityRef{Kind: kind, Namespace: callboard.DefaultNamespace, Name: names.clone(b[:eol])})
 		b = b[eol:]
 	}
 	return refs
+}
+
+// The refs of the generated org live in the measured process for the
+// whole run: a string each (2.3 million heap objects at 1M entities) would
+// add to the heap and the collector's work the bench reports. Kinds are
+// shared and names cut from 64 KiB blocks.
+var kinds sync.Map // string -> string
+
+func internKind(b []byte) string {
+	if k, ok := kinds.Load(string(b)); ok {
+		return k.(string)
+	}
+	k, _ := kinds.LoadOrStore(string(b), string(b))
+	return k.(string)
+}
+
+// nameBlocks hands out strings cut from shared blocks.
+type nameBlocks struct{ block []byte }
+
+func (n *nameBlocks) clone(b []byte) string {
+	if len(b) == 0 || len(b) > 1<<10 {
+		return string(b)
+	}
+	if cap(n.block)-len(n.block) < len(b) {
+		n.block = make([]byte, 0, 64<<10)
+	}
+	start := len(n.block)
+	n.block = append(n.block, b...)
+	return unsafe.String(&n.block[start], len(b))
 }
 
 func readStats(path string) (orggen.Stats, error) {
