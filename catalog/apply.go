@@ -227,7 +227,7 @@ func (s *Service) upsert(b *batch, d *docResult, pid int32, file string) int32 {
 	} else {
 		oldEdges = n.edges
 	}
-	n.kind, n.locationKey, n.hash, n.orphan = lower(d.entity.Kind), file, d.hash, false
+	n.kind, n.locationKey, n.hash, n.orphan = lowerKind(d.entity.Kind), file, d.hash, false
 	n.edges, n.own = s.g.compact(d.edges), d.own
 	if pid >= 0 {
 		n.addParent(pid)

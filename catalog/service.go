@@ -303,7 +303,7 @@ func (s *Service) Load(ctx context.Context) error {
 // whose relations its edges changed.
 func (s *Service) loadNode(se *callboard.StoredEntity) []int32 {
 	id := s.g.id(se.Ref)
-	n := &node{id: id, uid: se.UID, kind: lower(se.Entity.Kind), locationKey: se.LocationKey,
+	n := &node{id: id, uid: se.UID, kind: lowerKind(se.Entity.Kind), locationKey: se.LocationKey,
 		hash: se.Hash, orphan: se.Orphan, edges: s.g.compact(se.Edges)}
 	if st := se.Entity.Status; st != nil {
 		for _, it := range st.Items {

@@ -462,7 +462,18 @@ func decodeRaw(raw map[string]any) *callboard.Entity {
 	return &e
 }
 
-func lower(s string) string { return strings.ToLower(s) }
+// lowerKind is a node's kind: lowercased, and shared for Backstage's kinds
+// rather than a string per node.
+func lowerKind(kind string) string {
+	for _, k := range builtinKinds {
+		if strings.EqualFold(kind, k) {
+			return k
+		}
+	}
+	return strings.ToLower(kind)
+}
+
+var builtinKinds = [...]string{"component", "api", "resource", "system", "domain", "group", "user", "location", "template"}
 
 // observeRead reports a file read that began at start to ObserveRead.
 func (s *Service) observeRead(fr *fileRead, start time.Time) {
