@@ -13,8 +13,11 @@ run:
 
 # test runs every Go test with the race detector. Set
 # CALLBOARD_TEST_POSTGRES_URL to run the store suite on PostgreSQL too.
+# The timeout is per package: under the race detector on a busy 2-core
+# machine, techdocs' comparison of every chroma lexer passed go test's
+# default of 10 minutes once.
 test:
-	go test -race ./...
+	go test -race -timeout 30m ./...
 
 # fuzz runs each Fuzz target in the module for FUZZTIME.
 fuzz:
