@@ -44,6 +44,16 @@ func (a *stringArena) clone(s string) string {
 	return unsafeString(b)
 }
 
+// cloneBytes returns b as a string from the arena.
+func (a *stringArena) cloneBytes(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	s := a.alloc(len(b))
+	copy(s, b)
+	return unsafeString(s)
+}
+
 // concat returns s+t from the arena.
 func (a *stringArena) concat(s, t string) string {
 	if len(s)+len(t) == 0 {

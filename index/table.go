@@ -86,7 +86,10 @@ func (x *Index) keyID(k []byte, create bool) (int32, bool) {
 		return 0, false
 	}
 	id := int32(len(x.keys))
-	name := string(k)
+	// From the arena: Backstage's rows for string arrays give every
+	// distinct item a key of its own (spec.dependson.component:x), so a
+	// catalog has about one key per entity.
+	name := x.strs.cloneBytes(k)
 	x.keys = append(x.keys, keyInfo{name: name, null: -1})
 	x.keyIDs[name] = id
 	return id, true
