@@ -59,7 +59,7 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 	hitIn := func(keys []int32, id int32) bool {
 		p := &x.pairs[id]
 		k := p.key()
-		return k >= 0 && slices.Contains(keys, k) && x.keys[k].null != id && strings.Contains(p.lower(), term)
+		return k >= 0 && slices.Contains(keys, k) && x.keys[k].null != id && strings.Contains(x.lower(p), term)
 	}
 	if !all && len(m)*16 < cost+scan {
 		// Few documents: test their own rows rather than every value.
@@ -133,7 +133,7 @@ func (x *Index) textHits(cands []int32, term string) []int32 {
 	check := func(c []int32) []int32 {
 		var out []int32
 		for _, id := range c {
-			if strings.Contains(x.pairs[id].lower(), term) {
+			if strings.Contains(x.lower(&x.pairs[id]), term) {
 				out = append(out, id)
 			}
 		}

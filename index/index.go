@@ -41,7 +41,8 @@ type Index struct {
 	sorts  sortCache // cached sort orders
 	text   textIndex // n-gram postings of the full-text keys (text.go)
 
-	strs stringArena // pair values (arena.go)
+	values valueArena  // pair values (arena.go)
+	strs   stringArena // key names and side originals (arena.go)
 }
 
 // A doc is the index's record of one entity: enough to identify it and to

@@ -37,7 +37,7 @@ func (x *Index) byRef(ref string) (int32, bool) {
 // hasValue reports whether document o has the lowercased value lower for key.
 func (x *Index) hasValue(o, key int32, lower string) bool {
 	for _, id := range x.docs[o].rows {
-		if p := &x.pairs[id]; p.key() == key && x.keys[key].null != id && p.lower() == lower {
+		if p := &x.pairs[id]; p.key() == key && x.keys[key].null != id && x.lower(p) == lower {
 			return true
 		}
 	}
@@ -57,11 +57,11 @@ func (x *Index) refOf(o int32) string {
 		}
 		switch p.key() {
 		case kKind:
-			kind = p.lower()
+			kind = x.lower(p)
 		case kNS:
-			ns = p.lower()
+			ns = x.lower(p)
 		case kName:
-			name = p.lower()
+			name = x.lower(p)
 		}
 	}
 	return callboard.EntityRef{Kind: kind, Namespace: ns, Name: name}.String()

@@ -27,11 +27,11 @@ func (x *Index) RefsByUID(uids []string) []string {
 			case k != kKind && k != kNS && k != kName:
 			case x.keys[k].null == id:
 			case k == kKind:
-				kind = p.lower()
+				kind = x.lower(p)
 			case k == kNS:
-				ns = p.lower()
+				ns = x.lower(p)
 			default:
-				name = p.lower()
+				name = x.lower(p)
 			}
 		}
 		out[i] = callboard.EntityRef{Kind: kind, Namespace: ns, Name: name}.String()

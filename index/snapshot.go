@@ -61,14 +61,14 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 			e.Uint(snapNull)
 		case p.kf&flagOrig != 0:
 			e.Uint(snapOrig)
-			e.Str(p.s)
+			e.Str(x.value(p))
 		case p.kf&flagSide != 0:
 			e.Uint(snapSide)
-			e.Str(p.s)
+			e.Str(x.value(p))
 			e.Str(x.origs[int32(id)])
 		default:
 			e.Uint(snapSame)
-			e.Str(p.s)
+			e.Str(x.value(p))
 		}
 	}
 	e.Uint(uint64(len(x.byUID)))
@@ -157,14 +157,14 @@ func (x *Index) restore(r *bufio.Reader) error {
 			}
 			x.keys[k].null = int32(id)
 		case snapSame:
-			p.s = arena.str(d)
+			p.off, p.n = x.values.read(d)
 			values++
 		case snapOrig:
-			p.s = arena.str(d)
+			p.off, p.n = x.values.read(d)
 			p.kf |= flagOrig
 			values++
 		case snapSide:
-			p.s = arena.str(d)
+			p.off, p.n = x.values.read(d)
 			p.kf |= flagSide
 			x.origs[int32(id)] = arena.str(d)
 			values++
@@ -259,7 +259,7 @@ func (x *Index) fillTable(n int) {
 		if x.keys[p.key()].null == int32(id) {
 			continue
 		}
-		h := t.hash(p.key(), p.lower())
+		h := t.hash(p.key(), x.lower(p))
 		i := h & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask

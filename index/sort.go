@@ -160,11 +160,11 @@ func (x *Index) valueRanks(key string) []int32 {
 			ids = append(ids, id)
 		}
 	}
-	slices.SortFunc(ids, func(a, b int32) int { return strings.Compare(x.pairs[a].lower(), x.pairs[b].lower()) })
+	slices.SortFunc(ids, func(a, b int32) int { return strings.Compare(x.lower(&x.pairs[a]), x.lower(&x.pairs[b])) })
 	rank := int32(-1)
 	var one [1]int32
 	for i, id := range ids {
-		if i == 0 || x.pairs[id].lower() != x.pairs[ids[i-1]].lower() {
+		if i == 0 || x.lower(&x.pairs[id]) != x.lower(&x.pairs[ids[i-1]]) {
 			rank++
 		}
 		for _, d := range x.docsOf(id, &one) {

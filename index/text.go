@@ -71,14 +71,14 @@ func trigrams(dst []uint32, slot uint32, v string) []uint32 {
 func (x *Index) textAdd(id int32) {
 	p := &x.pairs[id]
 	slot := x.textSlotOf(p.key())
-	if slot == 0 || p.lower() == "" {
+	if slot == 0 || x.lower(p) == "" {
 		return
 	}
 	t := &x.text
 	if t.grams == nil {
 		t.grams = map[uint32]postingList{}
 	}
-	t.scratch = trigrams(t.scratch, slot, p.lower())
+	t.scratch = trigrams(t.scratch, slot, x.lower(p))
 	for _, g := range t.scratch {
 		l := t.grams[g]
 		if l.add(id) {
@@ -92,11 +92,11 @@ func (x *Index) textAdd(id int32) {
 func (x *Index) textDrop(id int32) {
 	p := &x.pairs[id]
 	slot := x.textSlotOf(p.key())
-	if slot == 0 || p.lower() == "" {
+	if slot == 0 || x.lower(p) == "" {
 		return
 	}
 	t := &x.text
-	t.scratch = trigrams(t.scratch, slot, p.lower())
+	t.scratch = trigrams(t.scratch, slot, x.lower(p))
 	for _, g := range t.scratch {
 		l := t.grams[g]
 		switch {

@@ -21,8 +21,8 @@ func CheckText(x *Index) error {
 		for _, id := range l {
 			p := &x.pairs[id]
 			slot := x.textSlotOf(p.key())
-			if slot == 0 || !slices.Contains(trigrams(nil, slot, p.lower()), g) {
-				return fmt.Errorf("gram %06x lists pair %d (%q, key %d) which lacks it", g, id, p.lower(), p.key())
+			if slot == 0 || !slices.Contains(trigrams(nil, slot, x.lower(p)), g) {
+				return fmt.Errorf("gram %06x lists pair %d (%q, key %d) which lacks it", g, id, x.lower(p), p.key())
 			}
 		}
 		n += len(l)
@@ -31,13 +31,13 @@ func CheckText(x *Index) error {
 	for id := range x.pairs {
 		p := &x.pairs[id]
 		slot := x.textSlotOf(p.key())
-		if slot == 0 || p.lower() == "" {
+		if slot == 0 || x.lower(p) == "" {
 			continue
 		}
-		for _, g := range trigrams(nil, slot, p.lower()) {
+		for _, g := range trigrams(nil, slot, x.lower(p)) {
 			pl := x.text.grams[g]
 			if _, found := slices.BinarySearch(pl.appendTo(nil), int32(id)); !found {
-				return fmt.Errorf("pair %d (%q) missing from gram %06x", id, p.lower(), g)
+				return fmt.Errorf("pair %d (%q) missing from gram %06x", id, x.lower(p), g)
 			}
 			want++
 		}
