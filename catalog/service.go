@@ -124,9 +124,13 @@ type Service struct {
 	// (flush); resync re-reads them.
 	staleMu sync.Mutex
 	stale   map[string]bool
-	mu      sync.RWMutex // guards g and files
+	mu      sync.RWMutex // guards g
 	g       *graph
-	files   map[string]fileState // "type:target" -> last seen state
+	// files is the last seen state of each file read, "type:target" ->
+	// state; its own mutex, so that readers never wait for a batch
+	// being applied.
+	filesMu sync.Mutex
+	files   map[string]fileState
 	// fileErrs are the problems each file of a Location had when last
 	// read: Location id -> "type:target" -> items.
 	fileErrs map[int32]map[string][]callboard.StatusItem

@@ -247,9 +247,9 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 			st = fileState{modTime: fi.ModTime(), size: fi.Size()}
 		}
 	}
-	s.mu.RLock()
+	s.filesMu.Lock()
 	prev, known := s.files[fr.file]
-	s.mu.RUnlock()
+	s.filesMu.Unlock()
 	// URLs have no cheap change check: a known one is re-read on forced
 	// (processing-interval) runs and refreshes only, never by the file
 	// watcher, which would spend the GitHub rate limit every second.
@@ -265,9 +265,9 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 	// repeats its problems meanwhile).
 	remember := func() {
 		if !dry {
-			s.mu.Lock()
+			s.filesMu.Lock()
 			s.files[fr.file] = st
-			s.mu.Unlock()
+			s.filesMu.Unlock()
 		}
 	}
 	lim, limitKey := s.fileLimits(p)

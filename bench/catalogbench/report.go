@@ -123,8 +123,8 @@ func WriteSummary(w io.Writer, reports []*Report, concurrency int, perKind time.
 	t.row(reports, "peak RSS (VmHWM)", "< 300 MB", backstage["rss"], func(r *Report) string {
 		return megabytes(r.PeakRSS) + mark(r.PeakRSS < TargetRSS)
 	})
-	t.row(reports, "RSS after ingest · Go heap after GC", "", "", func(r *Report) string {
-		return megabytes(r.RSSAfterIngest) + " · " + megabytes(r.HeapAfterGC)
+	t.row(reports, "ingest's peak · RSS after · Go heap after GC", "", "", func(r *Report) string {
+		return megabytes(r.PeakRSSIngest) + " · " + megabytes(r.RSSAfterIngest) + " · " + megabytes(r.HeapAfterGC)
 	})
 	t.row(reports, "startup: open+load → 1st answer", "< 1 s", "", func(r *Report) string {
 		return millis(r.Startup) + " ms" + mark(r.Startup < TargetStartup)

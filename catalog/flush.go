@@ -1,0 +1,194 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"callboard"
+)
+
+// storedBatch is a batch once the store holds it: what the index is given.
+type storedBatch struct {
+	puts    []*callboard.StoredEntity // as stored: uid, etag and status set
+	queued  map[string]*callboard.StoredEntity
+	deletes map[string]string // ref -> uid
+	touched map[int32]bool    // relations changed
+}
+
+// flush writes a batch to the store, then to the index. The graph holds
+// the batch already: when the store refuses it (the database went away),
+// its refs are marked stale, and the next processing pass or change
+// applied re-reads them from the store first (resync), so that the graph
+// does not claim what the store lacks.
+func (s *Service) flush(ctx context.Context, b *batch) error {
+	sb, err := s.writeStore(ctx, b)
+	if err != nil {
+		s.markStale(b.refs())
+		return err
+	}
+	s.writeIndex(sb)
+	return nil
+}
+
+// refs lists the refs b puts or deletes.
+func (b *batch) refs() []string {
+	refs := make([]string, 0, len(b.puts)+len(b.deletes))
+	for ref := range b.puts {
+		refs = append(refs, ref)
+	}
+	for ref := range b.deletes {
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+// writer flushes the batches a processing pass hands it, in order, on two
+// goroutines: one writes batch k+1 to the store while the other gives
+// batch k to the index, and the pass applies batch k+2 meanwhile. The
+// index takes a batch only once the store holds it, as flush does.
+type writer struct {
+	in   chan *batch
+	done chan error // the first store error, once every batch is flushed
+}
+
+func (s *Service) startWriter(ctx context.Context) *writer {
+	w := &writer{in: make(chan *batch), done: make(chan error, 1)}
+	stored := make(chan *storedBatch)
+	var first error
+	go func() {
+		defer close(stored)
+		for b := range w.in {
+			sb, err := s.writeStore(ctx, b)
+			if err != nil {
+				s.markStale(b.refs())
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			stored <- sb
+		}
+	}()
+	go func() {
+		for sb := range stored {
+			s.writeIndex(sb)
+		}
+		w.done <- first // written before stored closed
+	}()
+	return w
+}
+
+// put hands b over; b is not used by the caller afterwards.
+func (w *writer) put(b *batch) { w.in <- b }
+
+// wait returns the first store error once every batch is flushed.
+func (w *writer) wait() error {
+	close(w.in)
+	return <-w.done
+}
+
+// writeStore writes a batch to the store and returns what the index is
+// then to be given, nil when nothing changed.
+func (s *Service) writeStore(ctx context.Context, b *batch) (*storedBatch, error) {
+	if len(b.puts) == 0 && len(b.deletes) == 0 && len(b.touched) == 0 {
+		return nil, nil
+	}
+	puts := make([]*callboard.StoredEntity, 0, len(b.puts))
+	var missing []string
+	for _, se := range b.puts {
+		puts = append(puts, se)
+		if se.Entity == nil {
+			missing = append(missing, se.UID)
+		}
+	}
+	if len(missing) > 0 {
+		stored, err := s.store.EntitiesByUID(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		byUID := map[string]*callboard.Entity{}
+		for _, st := range stored {
+			if st != nil {
+				byUID[st.UID] = st.Entity
+			}
+		}
+		kept := puts[:0]
+		for _, se := range puts {
+			if se.Entity == nil {
+				se.Entity = byUID[se.UID]
+			}
+			if se.Entity != nil {
+				kept = append(kept, se)
+			}
+		}
+		puts = kept
+	}
+	s.mu.RLock()
+	for i, se := range puts {
+		e := *se.Entity
+		e.Metadata.UID, e.Metadata.Etag = se.UID, newEtag()
+		e.Relations, e.Status = nil, nil
+		if n, ok := s.g.lookup(se.Ref); ok {
+			if items := append(append([]callboard.StatusItem{}, n.own...), n.locErrs...); len(items) > 0 {
+				e.Status = &callboard.Status{Items: items}
+			}
+		}
+		c := *se
+		c.Entity = &e
+		puts[i] = &c
+	}
+	s.mu.RUnlock()
+	for i := 0; i < len(puts); i += putChunk {
+		if err := s.store.PutEntities(ctx, puts[i:min(i+putChunk, len(puts))]); err != nil {
+			return nil, fmt.Errorf("write entities: %w", err)
+		}
+	}
+	if len(b.deletes) > 0 {
+		refs := make([]string, 0, len(b.deletes))
+		for ref := range b.deletes {
+			refs = append(refs, ref)
+		}
+		if err := s.store.DeleteEntities(ctx, refs); err != nil {
+			return nil, fmt.Errorf("delete entities: %w", err)
+		}
+	}
+	return &storedBatch{puts: puts, queued: b.puts, deletes: b.deletes, touched: b.touched}, nil
+}
+
+// writeIndex gives a stored batch to the index, with the relations read
+// from the graph now: a batch flushed later sets whatever changed since.
+func (s *Service) writeIndex(sb *storedBatch) {
+	if sb == nil {
+		return
+	}
+	finals := make([]*callboard.Entity, len(sb.puts))
+	s.mu.RLock()
+	for i, se := range sb.puts {
+		finals[i] = s.final(se)
+	}
+	s.mu.RUnlock()
+	s.idx.PutMany(finals)
+	for _, uid := range sb.deletes {
+		s.idx.Delete(uid)
+	}
+	s.changed(sb.puts, sb.deletes)
+	// The relations are read from the graph under s.mu, and given to the
+	// index after: applying the next batch takes s.mu, and would wait for
+	// the index otherwise.
+	type relations struct {
+		uid  string
+		rels []callboard.Relation
+	}
+	var touched []relations
+	s.mu.RLock()
+	for id := range sb.touched {
+		ref := s.g.refs[id]
+		if n := s.g.nodes[id]; n != nil && sb.queued[ref] == nil {
+			touched = append(touched, relations{n.uid, s.g.relations(ref)})
+		}
+	}
+	s.mu.RUnlock()
+	for _, t := range touched {
+		s.idx.SetRelations(t.uid, t.rels)
+	}
+}
