@@ -390,8 +390,11 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 		res.own = append(res.own, statusItem("InputError", p.String()))
 	}
 	res.own = append(res.own, linkWarnings(e)...)
+	// The hash is of what json.Encoder writes: entity and problems, each
+	// followed by a newline.
 	h := sha256.New()
-	_ = json.NewEncoder(h).Encode(e)
+	body, _ := e.AppendJSON(make([]byte, 0, 2048))
+	h.Write(append(body, '\n'))
 	_ = json.NewEncoder(h).Encode(res.own)
 	res.hash = hex.EncodeToString(h.Sum(nil)[:16])
 	return res
