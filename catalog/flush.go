@@ -192,3 +192,23 @@ func (s *Service) writeIndex(sb *storedBatch) {
 		s.idx.SetRelations(t.uid, t.rels)
 	}
 }
+
+// bulkLoader is a store that can index edge origins once, at the end of a
+// first ingest, rather than at each write (store.DB on SQLite).
+type bulkLoader interface {
+	DeferEdgeOrigins(ctx context.Context) (bool, error)
+	RebuildEdgeOrigins(ctx context.Context) error
+}
+
+// deferEdgeOrigins asks the store to index edge origins at the end of a
+// first ingest; it returns the func that does it, or nil.
+func (s *Service) deferEdgeOrigins(ctx context.Context) func() error {
+	bl, ok := s.store.(bulkLoader)
+	if !ok {
+		return nil
+	}
+	if deferred, err := bl.DeferEdgeOrigins(ctx); err != nil || !deferred {
+		return nil
+	}
+	return func() error { return bl.RebuildEdgeOrigins(ctx) }
+}

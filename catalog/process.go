@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"callboard"
@@ -41,8 +42,8 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	if err := s.resync(ctx); err != nil {
 		return err
 	}
-	chunkSize := applyChunk
-	if s.Len() == 0 {
+	chunkSize, first := applyChunk, s.Len() == 0
+	if first {
 		defer s.limitMemory()()
 		chunkSize = firstApplyChunk
 	}
@@ -70,6 +71,10 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	s.mu.Unlock()
 	// The writer flushes chunks in order while the next chunk is read and
 	// applied: parsing, store writes and index updates overlap.
+	var rebuild func() error
+	if first {
+		rebuild = s.deferEdgeOrigins(ctx)
+	}
 	w := s.startWriter(ctx)
 	handOff := func() {
 		w.put(&batch{puts: b.puts, deletes: b.deletes, touched: b.touched})
@@ -102,7 +107,13 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	s.mu.Unlock()
 	written, deleted = written+len(b.puts), deleted+len(b.deletes)
 	handOff()
-	if flushErr := w.wait(); flushErr != nil {
+	flushErr := w.wait()
+	if rebuild != nil {
+		if err := rebuild(); err != nil && flushErr == nil {
+			flushErr = fmt.Errorf("index edge origins: %w", err)
+		}
+	}
+	if flushErr != nil {
 		s.log.Error("catalog: store write failed", "err", flushErr)
 		return flushErr
 	}

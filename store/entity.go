@@ -58,6 +58,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		}
 		// Edge origins first: meanwhile the bodies are being encoded.
 		var ch changes
+		deferred := db.originsDeferred.Load()
 		for i := range rows {
 			r := &rows[i]
 			st, ok := old[r.ref]
@@ -67,7 +68,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 			if r.uid == "" {
 				r.uid = uuid.NewString()
 			}
-			if !ok || st.edges != r.edgesJSON {
+			if !deferred && (!ok || st.edges != r.edgesJSON) {
 				ch.diff(r.ref, st, r.edges)
 			}
 		}
@@ -208,8 +209,10 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 			return err
 		}
 		var ch changes
-		for ref, st := range old {
-			ch.diff(ref, st, nil)
+		if !db.originsDeferred.Load() {
+			for ref, st := range old {
+				ch.diff(ref, st, nil)
+			}
 		}
 		if err := db.deleteIn(ctx, tx, `DELETE FROM entities WHERE ref`, refs); err != nil {
 			return err
