@@ -51,12 +51,21 @@ type writer struct {
 	done chan error // the first store error, once every batch is flushed
 }
 
-func (s *Service) startWriter(ctx context.Context) *writer {
+// startWriter starts a writer; last, if set, runs once the last batch is
+// stored, while the index takes it.
+func (s *Service) startWriter(ctx context.Context, last func() error) *writer {
 	w := &writer{in: make(chan *batch), done: make(chan error, 1)}
 	stored := make(chan *storedBatch)
 	var first error
 	go func() {
 		defer close(stored)
+		if last != nil {
+			defer func() {
+				if err := last(); err != nil && first == nil {
+					first = err
+				}
+			}()
+		}
 		for b := range w.in {
 			sb, err := s.writeStore(ctx, b)
 			if err != nil {
@@ -210,5 +219,10 @@ func (s *Service) deferEdgeOrigins(ctx context.Context) func() error {
 	if deferred, err := bl.DeferEdgeOrigins(ctx); err != nil || !deferred {
 		return nil
 	}
-	return func() error { return bl.RebuildEdgeOrigins(ctx) }
+	return func() error {
+		if err := bl.RebuildEdgeOrigins(ctx); err != nil {
+			return fmt.Errorf("index edge origins: %w", err)
+		}
+		return nil
+	}
 }

@@ -4,12 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // A first ingest into an empty SQLite database writes edge_origins last,
 // in one pass: its keys are random, so each commit of a bulk load would
 // rewrite most of its pages again (gigabytes at a million entities),
 // while a table filled in key order at the end is written once.
+
+// deferredOrigins holds, while edge_origins is deferred, the foreign
+// sources of each entity put since, as the last put of it stored them:
+// a few bytes an entity, written in key order by the rebuild instead of
+// read back from the entities' rows, which at a million entities means
+// reading every body.
+type deferredOrigins struct {
+	mu      sync.Mutex // held by each write across its transaction: puts apply in commit order
+	sources map[string][]int64
+}
 
 // DeferEdgeOrigins stops PutEntities and DeleteEntities from writing
 // edge_origins until RebuildEdgeOrigins, when the database is SQLite and
@@ -27,34 +38,60 @@ func (db *DB) DeferEdgeOrigins(ctx context.Context) (bool, error) {
 	if found {
 		return false, nil
 	}
-	db.originsDeferred.Store(true)
+	db.deferred.CompareAndSwap(nil, &deferredOrigins{sources: map[string][]int64{}})
 	return true, nil
 }
 
-// RebuildEdgeOrigins fills edge_origins from the stored edges and ends
-// DeferEdgeOrigins. Errors: Internal.
+// RebuildEdgeOrigins writes the edge_origins rows of the entities put
+// since DeferEdgeOrigins (or, with nothing deferred, of every stored
+// entity) and ends the deferral. Errors: Internal.
 func (db *DB) RebuildEdgeOrigins(ctx context.Context) error {
+	d := db.deferred.Load()
+	if d != nil {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM edge_origins`); err != nil {
-			return err
+		var add []originRow
+		if d != nil {
+			// Rows there are of writes before the deferral: kept.
+			for ref, hashes := range d.sources {
+				for _, h := range hashes {
+					add = append(add, originRow{h, ref})
+				}
+			}
+		} else {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM edge_origins`); err != nil {
+				return err
+			}
+			var err error
+			if add, err = storedOrigins(ctx, tx); err != nil {
+				return err
+			}
 		}
-		add, err := storedOrigins(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := db.writeOrigins(ctx, tx, nil, add); err != nil {
-			return err
-		}
-		// Within the transaction, which holds the only write connection:
-		// no put runs between the rebuild and the end of the deferral.
-		db.originsDeferred.Store(false)
-		return nil
+		return db.writeOrigins(ctx, tx, nil, add)
 	})
 	if err != nil {
-		db.originsDeferred.Store(true)
 		return db.classify(err, "rebuild edge origins")
 	}
+	// Writes wait for d.mu, held until now: none runs between the
+	// rebuild and the end of the deferral.
+	db.deferred.Store(nil)
 	return nil
+}
+
+// put records the foreign sources of rows, just stored.
+func (d *deferredOrigins) put(rows []entityRow) {
+	for i := range rows {
+		d.sources[rows[i].ref] = foreignSources(rows[i].ref, rows[i].edges)
+	}
+}
+
+// delete forgets refs, just deleted.
+func (d *deferredOrigins) delete(refs []string) {
+	for _, ref := range refs {
+		delete(d.sources, ref)
+	}
 }
 
 // storedOrigins returns the edge_origins rows of every stored entity.

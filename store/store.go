@@ -28,9 +28,9 @@ type DB struct {
 
 	origin string // SetOrigin's; written in change-log rows
 
-	// originsDeferred is set while a first ingest leaves edge_origins to
-	// its end (origins_bulk.go).
-	originsDeferred atomic.Bool
+	// deferred is set while a first ingest leaves edge_origins to its
+	// end (origins_bulk.go).
+	deferred atomic.Pointer[deferredOrigins]
 
 	// The background maintainer, when the dialect needs one: kick asks
 	// for a checkpoint or analyze, stop ends the goroutine, which closes done.
