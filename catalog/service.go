@@ -53,9 +53,8 @@ type Options struct {
 	// IngestMemoryLimit, when positive, is the Go memory limit
 	// (debug.SetMemoryLimit) while the first pass over an empty catalog
 	// runs (catalog.ingestMemoryLimit). 0, the default, makes the limit
-	// follow the live heap during that pass (half of it over it, at least
-	// 256 MiB): the collector works harder instead of letting the heap
-	// double. A fixed limit below the ingest's live heap makes the
+	// follow the live heap during that pass (twice it, at least 256 MiB;
+	// memlimit.go). A fixed limit below the ingest's live heap makes the
 	// collector run nearly without pause.
 	IngestMemoryLimit int64
 	// ObserveRead, when set, is told of every file a location's processing

@@ -175,13 +175,16 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 				go func(f string) {
 					defer wg.Done()
 					fr := s.readFile(ctx, p, f, force, dry)
-					<-sem
 					mu.Lock()
 					res.add(fr, out)
 					mu.Unlock()
+					// The slot is held until the read is handed on: while
+					// the consumer applies and writes, at most Workers
+					// parsed files wait, instead of one per file.
 					if out != nil {
 						out <- fr
 					}
+					<-sem
 					for _, child := range s.childLocations(fr) {
 						wg.Add(1)
 						go visit(child)

@@ -27,7 +27,7 @@ type Catalog struct {
 	Limits CatalogLimits `yaml:"limits"`
 	// IngestMemoryLimit is the Go memory limit while the first ingest of
 	// an empty catalog runs; 0 (the default) makes it follow the live
-	// heap, half of it over it and at least 256 MiB (callboard's key).
+	// heap, twice it and at least 256 MiB (callboard's key).
 	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 }
 
