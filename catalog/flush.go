@@ -79,8 +79,25 @@ func (s *Service) startWriter(ctx context.Context, last func() error) *writer {
 		}
 	}()
 	go func() {
+		// A group that owns a thousand components has its relations
+		// changed by every batch of a first ingest: while the next batch
+		// waits already, the relations wait with it and are set once.
+		touched := map[int32]bool{}
 		for sb := range stored {
-			s.writeIndex(sb)
+			s.indexBatch(sb, touched)
+		waiting:
+			for {
+				select {
+				case next, ok := <-stored:
+					if !ok {
+						break waiting
+					}
+					s.indexBatch(next, touched)
+				default:
+					break waiting
+				}
+			}
+			s.setRelations(touched)
 		}
 		w.done <- first // written before stored closed
 	}()
@@ -167,6 +184,14 @@ func (s *Service) writeStore(ctx context.Context, b *batch) (*storedBatch, error
 // writeIndex gives a stored batch to the index, with the relations read
 // from the graph now: a batch flushed later sets whatever changed since.
 func (s *Service) writeIndex(sb *storedBatch) {
+	touched := map[int32]bool{}
+	s.indexBatch(sb, touched)
+	s.setRelations(touched)
+}
+
+// indexBatch gives the index a stored batch's puts and deletes, and adds
+// to touched the other entities whose relations it changed.
+func (s *Service) indexBatch(sb *storedBatch, touched map[int32]bool) {
 	if sb == nil {
 		return
 	}
@@ -175,29 +200,38 @@ func (s *Service) writeIndex(sb *storedBatch) {
 	for i, se := range sb.puts {
 		finals[i] = s.final(se)
 	}
+	for id := range sb.touched {
+		if sb.queued[s.g.refs[id]] == nil {
+			touched[id] = true
+		}
+	}
 	s.mu.RUnlock()
 	s.idx.PutMany(finals)
 	for _, uid := range sb.deletes {
 		s.idx.Delete(uid)
 	}
 	s.changed(sb.puts, sb.deletes)
-	// The relations are read from the graph under s.mu, and given to the
-	// index after: applying the next batch takes s.mu, and would wait for
-	// the index otherwise.
+}
+
+// setRelations gives the index the relations of the touched entities, as
+// the graph holds them now, and empties touched. The relations are read
+// under s.mu and given to the index after: applying the next batch takes
+// s.mu, and would wait for the index otherwise.
+func (s *Service) setRelations(touched map[int32]bool) {
 	type relations struct {
 		uid  string
 		rels []callboard.Relation
 	}
-	var touched []relations
+	var all []relations
 	s.mu.RLock()
-	for id := range sb.touched {
-		ref := s.g.refs[id]
-		if n := s.g.nodes[id]; n != nil && sb.queued[ref] == nil {
-			touched = append(touched, relations{n.uid, s.g.relations(ref)})
+	for id := range touched {
+		if n := s.g.nodes[id]; n != nil {
+			all = append(all, relations{n.uid, s.g.relations(s.g.refs[id])})
 		}
 	}
 	s.mu.RUnlock()
-	for _, t := range touched {
+	clear(touched)
+	for _, t := range all {
 		s.idx.SetRelations(t.uid, t.rels)
 	}
 }
