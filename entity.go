@@ -76,28 +76,9 @@ var metadataKnown = map[string]bool{
 
 type metadataFields Metadata // same fields, no methods: avoids recursion
 
-// MarshalJSON writes the named fields and then the Extra keys.
-func (m Metadata) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal(metadataFields(m))
-	if err != nil || len(m.Extra) == 0 {
-		return b, err
-	}
-	all := make(map[string]json.RawMessage, len(m.Extra)+8)
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, err
-	}
-	for k, v := range m.Extra {
-		if metadataKnown[k] {
-			continue
-		}
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		all[k] = raw
-	}
-	return json.Marshal(all)
-}
+// MarshalJSON writes the named fields and then the Extra keys, all in key
+// order when there are Extra keys (entity_json.go).
+func (m Metadata) MarshalJSON() ([]byte, error) { return m.appendJSON(make([]byte, 0, 512)) }
 
 // UnmarshalJSON reads the named fields and keeps every other key in Extra.
 // The object is split into keys once and each value decoded once.

@@ -15,9 +15,9 @@ import (
 )
 
 // putChunk is how many entities one store write carries: more than a
-// chunk of a first ingest (firstApplyChunk) with the Locations it rewrites,
-// so that each chunk is one commit.
-const putChunk = firstApplyChunk + firstApplyChunk/4
+// chunk (applyChunk) with the Locations it rewrites, so that each chunk is
+// one commit.
+const putChunk = applyChunk + applyChunk/4
 
 // batch collects the writes of one processing run.
 type batch struct {

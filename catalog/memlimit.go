@@ -4,29 +4,45 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // A first ingest grows the live heap from nothing to the whole catalog
-// while it allocates a multiple of that in garbage, so with the default
-// GOGC the heap peaks at about twice the live heap: at 100,000 entities
-// that doubling, not the live heap, made most of the peak RSS. During a
-// first ingest the memory limit therefore follows the live heap:
-// limitHeadroom over it, never below limitFloor, where GOGC alone
-// already keeps the heap small. The collector then runs more often only
-// once the heap is large. Options.IngestMemoryLimit, when set, is used as
-// a fixed limit instead.
+// while it allocates a multiple of that in garbage. During a first ingest
+// the memory limit follows the live heap: ingestHeadroom over it, never
+// below limitFloor. Options.IngestMemoryLimit, when set, is used as a
+// fixed limit instead.
 //
-// Afterwards the limit keeps following the live heap (Options.MemoryLimit
-// 0, the default): with GOGC alone the first collection after the ingest
-// set a heap goal of twice the ingest's last live heap (its garbage
-// included), and the query phase of a 100,000-entity bench peaked at
-// 780 MB RSS over a 225 MB live heap. The ingest's garbage is returned to
-// the system once, when the first ingest ends.
+// The headroom was half the live heap when the ingest held up to four
+// chunks of 20,000 entities and every file parsed ahead of them in
+// memory: the doubling of that made the peak RSS. With 5,000-entity
+// chunks and reads bounded (process.go, walk.go) the ingest holds little
+// besides the catalog, and half the live heap made the collector 35-40%
+// of the ingest's CPU. Measured at 100,000 entities on SQLite (2 CPUs,
+// load 8-14, so CPU seconds are noisy):
+//
+//	chunk   headroom   ingest CPU   peak RSS: ingest · queries after
+//	20,000  half       56.3 s       715 · 704 MB
+//	 5,000  3/4        47.2 s       642 · 692 MB
+//	 5,000  all        36.4 s       699 · 757 MB
+//
+// A headroom of the whole live heap is what GOGC=100 gives anyway: the
+// limit only matters when GOGC is set higher or off.
+//
+// Afterwards the limit keeps following the live heap with half of it over
+// it (steadyHeadroom; Options.MemoryLimit 0, the default), and the
+// ingest's garbage is returned to the system once, when the first ingest
+// ends: with GOGC alone the first collection after the ingest set a heap
+// goal of twice the ingest's last live heap (its garbage included), and
+// the query phase of a 100,000-entity bench peaked at 780 MB RSS over a
+// 225 MB live heap. Queries allocate far less than an ingest, so the
+// collector's extra runs cost them little.
 const (
-	limitFloor    = 256 << 20
-	limitHeadroom = 2 // limit = live + live/limitHeadroom
-	limitEvery    = 100 * time.Millisecond
+	limitFloor     = 256 << 20
+	ingestHeadroom = 1 // limit = live + live/ingestHeadroom
+	steadyHeadroom = 2
+	limitEvery     = 100 * time.Millisecond
 )
 
 // The memory limit is process-wide, while several catalogs (tests) may
@@ -36,13 +52,16 @@ var memLimit memLimiter
 
 type memLimiter struct {
 	mu     sync.Mutex
-	users  int           // first ingests running
-	saved  bool          // prev holds the operator's limit
-	prev   int64         // the limit before the first ingest ever
-	fixed  int64         // the largest fixed ingest limit asked for; 0: adaptive
-	steady int64         // after ingests: 0 follows the live heap, > 0 fixed, < 0 prev
-	stop   chan struct{} // ends the adaptive loop
-	done   chan struct{}
+	users  int   // first ingests running
+	saved  bool  // prev holds the operator's limit
+	prev   int64 // the limit before the first ingest ever
+	fixed  int64 // the largest fixed ingest limit asked for; 0: adaptive
+	steady int64 // after ingests: 0 follows the live heap, > 0 fixed, < 0 prev
+	// headroom is the adaptive loop's: ingestHeadroom while first
+	// ingests run, steadyHeadroom after.
+	headroom atomic.Int64
+	stop     chan struct{} // ends the adaptive loop
+	done     chan struct{}
 }
 
 // limitIngestMemory applies the first-ingest memory limit (fixed when
@@ -64,7 +83,7 @@ func limitIngestMemory(fixed, steady int64) func() {
 		l.stopLoop()
 		debug.SetMemoryLimit(min(l.fixed, l.prev))
 	} else {
-		l.follow()
+		l.follow(ingestHeadroom)
 	}
 	var once sync.Once
 	return func() {
@@ -86,18 +105,20 @@ func limitIngestMemory(fixed, steady int64) func() {
 				l.stopLoop()
 				debug.SetMemoryLimit(l.prev)
 			default:
-				l.follow()
+				l.follow(steadyHeadroom)
 			}
 		})
 	}
 }
 
-// follow starts the adaptive loop unless it runs. The caller holds l.mu.
-func (l *memLimiter) follow() {
-	debug.SetMemoryLimit(adaptiveLimit(liveHeap(), l.prev))
+// follow sets the adaptive loop's headroom and starts it unless it runs.
+// The caller holds l.mu.
+func (l *memLimiter) follow(headroom int64) {
+	l.headroom.Store(headroom)
+	debug.SetMemoryLimit(adaptiveLimit(liveHeap(), headroom, l.prev))
 	if l.stop == nil {
 		l.stop, l.done = make(chan struct{}), make(chan struct{})
-		go followLiveHeap(l.prev, l.stop, l.done)
+		go followLiveHeap(l.prev, &l.headroom, l.stop, l.done)
 	}
 }
 
@@ -111,7 +132,7 @@ func (l *memLimiter) stopLoop() {
 }
 
 // followLiveHeap resets the limit from the live heap until stop closes.
-func followLiveHeap(prev int64, stop, done chan struct{}) {
+func followLiveHeap(prev int64, headroom *atomic.Int64, stop, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(limitEvery)
 	defer t.Stop()
@@ -120,15 +141,15 @@ func followLiveHeap(prev int64, stop, done chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
-			debug.SetMemoryLimit(adaptiveLimit(liveHeap(), prev))
+			debug.SetMemoryLimit(adaptiveLimit(liveHeap(), headroom.Load(), prev))
 		}
 	}
 }
 
-// adaptiveLimit is the limit for a live heap of live bytes; it never
-// exceeds prev, a limit the operator set (GOMEMLIMIT).
-func adaptiveLimit(live, prev int64) int64 {
-	return min(prev, max(limitFloor, live+live/limitHeadroom))
+// adaptiveLimit is the limit for a live heap of live bytes, live/headroom
+// over it; it never exceeds prev, a limit the operator set (GOMEMLIMIT).
+func adaptiveLimit(live, headroom, prev int64) int64 {
+	return min(prev, max(limitFloor, live+live/headroom))
 }
 
 // liveHeap returns the heap marked live by the last collection.

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"callboard"
@@ -42,10 +41,9 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	if err := s.resync(ctx); err != nil {
 		return err
 	}
-	chunkSize := applyChunk
-	if s.Len() == 0 {
+	first := s.Len() == 0
+	if first {
 		defer s.limitMemory()()
-		chunkSize = firstApplyChunk
 	}
 	start := time.Now()
 	roots, err := s.roots(ctx)
@@ -69,21 +67,15 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	s.mu.Lock()
 	s.applyRoots(b, roots)
 	s.mu.Unlock()
-	// One writer goroutine flushes chunks in order while the next chunk is
-	// read and applied: parsing and store writes overlap on two cores.
-	flushes := make(chan *batch, 1)
-	flushDone := make(chan error, 1)
-	go func() {
-		var first error
-		for fb := range flushes {
-			if err := s.flush(ctx, fb); err != nil && first == nil {
-				first = err
-			}
-		}
-		flushDone <- first
-	}()
+	// The writer flushes chunks in order while the next chunk is read and
+	// applied: parsing, store writes and index updates overlap.
+	var last func() error
+	if first {
+		last = s.deferEdgeOrigins(ctx)
+	}
+	w := s.startWriter(ctx, last)
 	handOff := func() {
-		flushes <- &batch{puts: b.puts, deletes: b.deletes, touched: b.touched}
+		w.put(&batch{puts: b.puts, deletes: b.deletes, touched: b.touched})
 		b.flushed()
 	}
 	var chunk []*fileRead
@@ -99,23 +91,21 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	for fr := range reads {
 		files++
 		chunk = append(chunk, fr)
-		if pending += len(fr.docs); pending >= chunkSize {
+		if pending += len(fr.docs); pending >= applyChunk {
 			apply()
 		}
 	}
 	apply()
-	w := <-walked
+	wr := <-walked
 	s.mu.Lock()
-	s.finish(ctx, b, w)
+	s.finish(ctx, b, wr)
 	if force {
 		s.dropStaleRoots(b, roots)
 	}
 	s.mu.Unlock()
 	written, deleted = written+len(b.puts), deleted+len(b.deletes)
 	handOff()
-	close(flushes)
-	flushErr := <-flushDone
-	if flushErr != nil {
+	if flushErr := w.wait(); flushErr != nil {
 		s.log.Error("catalog: store write failed", "err", flushErr)
 		return flushErr
 	}
@@ -126,18 +116,16 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 	return nil
 }
 
-// applyChunk is how many read entities are applied and written at once;
-// firstApplyChunk the same into an empty catalog. Each chunk is one store
-// transaction, and on SQLite each commit writes every page it changed
-// again: the pages of indexes with random keys (edge_origins, and refs
-// that do not come in name order) are rewritten at nearly every commit of
-// a first ingest. At 100,000 entities, 20,000 a chunk (6 commits instead
-// of 21) cut the bytes an ingest wrote from 910 to 685 MB, for a longer
-// tail: the last chunk is written after the last file is read.
-const (
-	applyChunk      = 5000
-	firstApplyChunk = 20000
-)
+// applyChunk is how many read entities are applied and written at once,
+// each chunk in one store transaction. On SQLite each commit writes every
+// page it changed again, which made larger chunks of a first ingest
+// cheaper (20,000 then) while edge_origins, whose keys are random, was
+// written at each; it is written once at the end now (store.
+// DeferEdgeOrigins), and at 100,000 entities 5,000 a chunk writes as many
+// bytes as 20,000 (285 against 279 MB) while holding a quarter of the
+// entities in flight: the first ingest's memory limit can then leave the
+// heap twice the live heap (memlimit.go) for about the same peak RSS.
+const applyChunk = 5000
 
 // dropStaleRoots deletes generated root Locations that no static or
 // registered location backs any more, with everything only they emitted.
@@ -245,26 +233,6 @@ func (s *Service) Refresh(ctx context.Context, ref string) error {
 	return nil
 }
 
-// flush writes a batch to the store, then to the index. The graph holds
-// the batch already: when the store refuses it (the database went away),
-// its refs are marked stale, and the next processing pass or change
-// applied re-reads them from the store first (resync), so that the graph
-// does not claim what the store lacks.
-func (s *Service) flush(ctx context.Context, b *batch) error {
-	err := s.flushBatch(ctx, b)
-	if err != nil {
-		refs := make([]string, 0, len(b.puts)+len(b.deletes))
-		for ref := range b.puts {
-			refs = append(refs, ref)
-		}
-		for ref := range b.deletes {
-			refs = append(refs, ref)
-		}
-		s.markStale(refs)
-	}
-	return err
-}
-
 // markStale records refs whose graph state may differ from the store's.
 func (s *Service) markStale(refs []string) {
 	s.staleMu.Lock()
@@ -291,104 +259,10 @@ func (s *Service) resync(ctx context.Context) error {
 		return err
 	}
 	// Files read by the failed pass look unchanged now: read them all again.
-	s.mu.Lock()
+	s.filesMu.Lock()
 	clear(s.files)
-	s.mu.Unlock()
+	s.filesMu.Unlock()
 	s.log.Info("catalog: re-read entities a failed write left out of step", "entities", len(refs))
-	return nil
-}
-
-// flushBatch writes a batch to the store, then to the index.
-func (s *Service) flushBatch(ctx context.Context, b *batch) error {
-	if len(b.puts) == 0 && len(b.deletes) == 0 && len(b.touched) == 0 {
-		return nil
-	}
-	puts := make([]*callboard.StoredEntity, 0, len(b.puts))
-	var missing []string
-	for _, se := range b.puts {
-		puts = append(puts, se)
-		if se.Entity == nil {
-			missing = append(missing, se.UID)
-		}
-	}
-	if len(missing) > 0 {
-		stored, err := s.store.EntitiesByUID(ctx, missing)
-		if err != nil {
-			return err
-		}
-		byUID := map[string]*callboard.Entity{}
-		for _, st := range stored {
-			if st != nil {
-				byUID[st.UID] = st.Entity
-			}
-		}
-		kept := puts[:0]
-		for _, se := range puts {
-			if se.Entity == nil {
-				se.Entity = byUID[se.UID]
-			}
-			if se.Entity != nil {
-				kept = append(kept, se)
-			}
-		}
-		puts = kept
-	}
-	finals := make([]*callboard.Entity, 0, len(puts))
-	s.mu.RLock()
-	for i, se := range puts {
-		e := *se.Entity
-		e.Metadata.UID, e.Metadata.Etag = se.UID, newEtag()
-		e.Relations, e.Status = nil, nil
-		if n, ok := s.g.lookup(se.Ref); ok {
-			if items := append(append([]callboard.StatusItem{}, n.own...), n.locErrs...); len(items) > 0 {
-				e.Status = &callboard.Status{Items: items}
-			}
-		}
-		c := *se
-		c.Entity = &e
-		puts[i] = &c
-		finals = append(finals, s.final(&c))
-	}
-	s.mu.RUnlock()
-	for i := 0; i < len(puts); i += putChunk {
-		if err := s.store.PutEntities(ctx, puts[i:min(i+putChunk, len(puts))]); err != nil {
-			return fmt.Errorf("write entities: %w", err)
-		}
-	}
-	if len(b.deletes) > 0 {
-		refs := make([]string, 0, len(b.deletes))
-		for ref := range b.deletes {
-			refs = append(refs, ref)
-		}
-		if err := s.store.DeleteEntities(ctx, refs); err != nil {
-			return fmt.Errorf("delete entities: %w", err)
-		}
-	}
-	s.idx.PutMany(finals)
-	for _, uid := range b.deletes {
-		s.idx.Delete(uid)
-	}
-	s.changed(puts, b.deletes)
-	// The relations are read from the graph under s.mu, and given to the
-	// index after: file reads take s.mu to record what they read, and
-	// would wait for the index otherwise. A later flush, from this same
-	// goroutine, sets whatever changed since.
-	type relations struct {
-		uid  string
-		rels []callboard.Relation
-	}
-	var touched []relations
-	s.mu.RLock()
-	for id := range b.touched {
-		ref := s.g.refs[id]
-		if n := s.g.nodes[id]; n != nil && b.puts[ref] == nil {
-			touched = append(touched, relations{n.uid, s.g.relations(ref)})
-		}
-	}
-	s.mu.RUnlock()
-	for _, t := range touched {
-		s.idx.SetRelations(t.uid, t.rels)
-	}
 	return nil
 }
 

@@ -301,9 +301,9 @@ func (s *Service) settleOrphansKeep(b *batch) {
 }
 
 func (s *Service) forgetFiles() {
-	s.mu.Lock()
+	s.filesMu.Lock()
 	s.files = map[string]fileState{}
-	s.mu.Unlock()
+	s.filesMu.Unlock()
 }
 
 func removeID(ids []int32, id int32) []int32 {

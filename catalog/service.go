@@ -53,14 +53,13 @@ type Options struct {
 	// IngestMemoryLimit, when positive, is the Go memory limit
 	// (debug.SetMemoryLimit) while the first pass over an empty catalog
 	// runs (catalog.ingestMemoryLimit). 0, the default, makes the limit
-	// follow the live heap during that pass (half of it over it, at least
-	// 256 MiB): the collector works harder instead of letting the heap
-	// double. A fixed limit below the ingest's live heap makes the
+	// follow the live heap during that pass (twice it, at least 256 MiB;
+	// memlimit.go). A fixed limit below the ingest's live heap makes the
 	// collector run nearly without pause.
 	IngestMemoryLimit int64
 	// MemoryLimit is the Go memory limit once the first pass is done
 	// (catalog.memoryLimit): 0, the default, keeps following the live
-	// heap as during the pass, a positive value is a fixed limit, and a
+	// heap (half of it over it, at least 256 MiB), a positive value is a fixed limit, and a
 	// negative one restores the limit in force before (GOMEMLIMIT or
 	// none). An operator's GOMEMLIMIT caps the first two.
 	MemoryLimit int64
@@ -130,9 +129,13 @@ type Service struct {
 	// (flush); resync re-reads them.
 	staleMu sync.Mutex
 	stale   map[string]bool
-	mu      sync.RWMutex // guards g and files
+	mu      sync.RWMutex // guards g
 	g       *graph
-	files   map[string]fileState // "type:target" -> last seen state
+	// files is the last seen state of each file read, "type:target" ->
+	// state; its own mutex, so that readers never wait for a batch
+	// being applied.
+	filesMu sync.Mutex
+	files   map[string]fileState
 	// fileErrs are the problems each file of a Location had when last
 	// read: Location id -> "type:target" -> items.
 	fileErrs map[int32]map[string][]callboard.StatusItem

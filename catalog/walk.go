@@ -175,13 +175,16 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 				go func(f string) {
 					defer wg.Done()
 					fr := s.readFile(ctx, p, f, force, dry)
-					<-sem
 					mu.Lock()
 					res.add(fr, out)
 					mu.Unlock()
+					// The slot is held until the read is handed on: while
+					// the consumer applies and writes, at most Workers
+					// parsed files wait, instead of one per file.
 					if out != nil {
 						out <- fr
 					}
+					<-sem
 					for _, child := range s.childLocations(fr) {
 						wg.Add(1)
 						go visit(child)
@@ -247,9 +250,9 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 			st = fileState{modTime: fi.ModTime(), size: fi.Size()}
 		}
 	}
-	s.mu.RLock()
+	s.filesMu.Lock()
 	prev, known := s.files[fr.file]
-	s.mu.RUnlock()
+	s.filesMu.Unlock()
 	// URLs have no cheap change check: a known one is re-read on forced
 	// (processing-interval) runs and refreshes only, never by the file
 	// watcher, which would spend the GitHub rate limit every second.
@@ -265,9 +268,9 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 	// repeats its problems meanwhile).
 	remember := func() {
 		if !dry {
-			s.mu.Lock()
+			s.filesMu.Lock()
 			s.files[fr.file] = st
-			s.mu.Unlock()
+			s.filesMu.Unlock()
 		}
 	}
 	lim, limitKey := s.fileLimits(p)
@@ -390,8 +393,11 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 		res.own = append(res.own, statusItem("InputError", p.String()))
 	}
 	res.own = append(res.own, linkWarnings(e)...)
+	// The hash is of what json.Encoder writes: entity and problems, each
+	// followed by a newline.
 	h := sha256.New()
-	_ = json.NewEncoder(h).Encode(e)
+	body, _ := e.AppendJSON(make([]byte, 0, 2048))
+	h.Write(append(body, '\n'))
 	_ = json.NewEncoder(h).Encode(res.own)
 	res.hash = hex.EncodeToString(h.Sum(nil)[:16])
 	return res

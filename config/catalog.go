@@ -27,11 +27,11 @@ type Catalog struct {
 	Limits CatalogLimits `yaml:"limits"`
 	// IngestMemoryLimit is the Go memory limit while the first ingest of
 	// an empty catalog runs; 0 (the default) makes it follow the live
-	// heap, half of it over it and at least 256 MiB (callboard's key).
+	// heap, twice it and at least 256 MiB (callboard's key).
 	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 	// MemoryLimit is the Go memory limit once that first ingest is done:
-	// "follow" (the default) keeps following the live heap as during the
-	// ingest, "off" leaves Go's default (or GOMEMLIMIT), a size fixes it
+	// "follow" (the default) keeps following the live heap, half of it
+	// over it and at least 256 MiB, "off" leaves Go's default (or GOMEMLIMIT), a size fixes it
 	// (callboard's key).
 	MemoryLimit MemoryLimit `yaml:"memoryLimit"`
 }

@@ -149,7 +149,7 @@ func (e *encoder) close() {
 func (r *entityRow) encodeBody(compress bool) error {
 	e := *r.se.Entity
 	e.Relations = nil // derived from edges when read, never stored
-	body, err := json.Marshal(&e)
+	body, err := e.AppendJSON(make([]byte, 0, 2048))
 	if err != nil {
 		return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
 	}

@@ -47,6 +47,14 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 	defer enc.close()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	written := 0
+	deferred := db.deferred.Load()
+	if deferred != nil {
+		deferred.mu.Lock()
+		defer deferred.mu.Unlock()
+		if db.deferred.Load() == nil { // rebuilt meanwhile
+			deferred = nil
+		}
+	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		refs := make([]string, len(rows))
 		for i := range rows {
@@ -67,7 +75,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 			if r.uid == "" {
 				r.uid = uuid.NewString()
 			}
-			if !ok || st.edges != r.edgesJSON {
+			if deferred == nil && (!ok || st.edges != r.edgesJSON) {
 				ch.diff(r.ref, st, r.edges)
 			}
 		}
@@ -95,6 +103,9 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 		return db.classify(err, "put entities")
 	}
 	db.wrote(written)
+	if deferred != nil {
+		deferred.put(rows)
+	}
 	for i := range rows {
 		rows[i].se.UID = rows[i].uid
 	}
@@ -202,14 +213,24 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 	}
 	refs = lowerAll(refs)
 	written := 0
+	deferred := db.deferred.Load()
+	if deferred != nil {
+		deferred.mu.Lock()
+		defer deferred.mu.Unlock()
+		if db.deferred.Load() == nil {
+			deferred = nil
+		}
+	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.storedState(ctx, tx, refs)
 		if err != nil {
 			return err
 		}
 		var ch changes
-		for ref, st := range old {
-			ch.diff(ref, st, nil)
+		if deferred == nil {
+			for ref, st := range old {
+				ch.diff(ref, st, nil)
+			}
 		}
 		if err := db.deleteIn(ctx, tx, `DELETE FROM entities WHERE ref`, refs); err != nil {
 			return err
@@ -227,6 +248,9 @@ func (db *DB) DeleteEntities(ctx context.Context, refs []string) error {
 	})
 	if err != nil {
 		return db.classify(err, "delete entities")
+	}
+	if deferred != nil {
+		deferred.delete(refs)
 	}
 	db.wrote(written)
 	return nil

@@ -28,6 +28,10 @@ type DB struct {
 
 	origin string // SetOrigin's; written in change-log rows
 
+	// deferred is set while a first ingest leaves edge_origins to its
+	// end (origins_bulk.go).
+	deferred atomic.Pointer[deferredOrigins]
+
 	// The background maintainer, when the dialect needs one: kick asks
 	// for a checkpoint or analyze, stop ends the goroutine, which closes done.
 	kick, stop, done chan struct{}
@@ -69,6 +73,10 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		return nil, callboard.Wrap(callboard.Internal, err, "connect to %s database", d.name)
 	}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.repairOrigins(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -54,3 +54,22 @@ func (s *timedStore) Locations(ctx context.Context) ([]callboard.Location, error
 	defer since(&s.reads, time.Now())
 	return s.EntityStore.Locations(ctx)
 }
+
+// DeferEdgeOrigins and RebuildEdgeOrigins pass the catalog's first-ingest
+// request on to a store that has them.
+type bulkLoader interface {
+	DeferEdgeOrigins(ctx context.Context) (bool, error)
+	RebuildEdgeOrigins(ctx context.Context) error
+}
+
+func (s *timedStore) DeferEdgeOrigins(ctx context.Context) (bool, error) {
+	if bl, ok := s.EntityStore.(bulkLoader); ok {
+		return bl.DeferEdgeOrigins(ctx)
+	}
+	return false, nil
+}
+
+func (s *timedStore) RebuildEdgeOrigins(ctx context.Context) error {
+	defer since(&s.writes, time.Now())
+	return s.EntityStore.(bulkLoader).RebuildEdgeOrigins(ctx)
+}
