@@ -53,7 +53,7 @@ type Options struct {
 	// IngestMemoryLimit, when positive, is the Go memory limit
 	// (debug.SetMemoryLimit) while the first pass over an empty catalog
 	// runs (catalog.ingestMemoryLimit). 0, the default, makes the limit
-	// follow the live heap during that pass (twice it, at least 256 MiB;
+	// follow the live heap during that pass (half of it over it, at least 256 MiB;
 	// memlimit.go). A fixed limit below the ingest's live heap makes the
 	// collector run nearly without pause.
 	IngestMemoryLimit int64

@@ -27,7 +27,7 @@ type Catalog struct {
 	Limits CatalogLimits `yaml:"limits"`
 	// IngestMemoryLimit is the Go memory limit while the first ingest of
 	// an empty catalog runs; 0 (the default) makes it follow the live
-	// heap, twice it and at least 256 MiB (callboard's key).
+	// heap, half of it over it and at least 256 MiB (callboard's key).
 	IngestMemoryLimit ByteSize `yaml:"ingestMemoryLimit"`
 	// MemoryLimit is the Go memory limit once that first ingest is done:
 	// "follow" (the default) keeps following the live heap, half of it
