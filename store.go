@@ -49,10 +49,12 @@ type EntityStore interface {
 	// EntitiesByRef returns the entities with the given canonical refs, in
 	// the order given; a missing ref yields a nil element.
 	EntitiesByRef(ctx context.Context, refs []string) ([]*StoredEntity, error)
-	// EntityBodies returns the stored JSON bodies of the entities with the
-	// given uids, in the order given; a missing uid yields nil. It skips
-	// decoding, for readers that pass the JSON on.
-	EntityBodies(ctx context.Context, uids []string) ([][]byte, error)
+	// AppendEntityBodies appends to buf the stored JSON bodies of the
+	// entities with the given uids and returns buf and the bodies, slices
+	// of it in the order given; a missing uid yields nil. It skips
+	// decoding, for readers that pass the JSON on; reusing buf spares them
+	// an allocation per entity.
+	AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, [][]byte, error)
 	// ScanEntities calls fn for every stored entity, in no particular order,
 	// stopping at the first error fn returns.
 	ScanEntities(ctx context.Context, fn func(*StoredEntity) error) error

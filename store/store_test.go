@@ -262,12 +262,16 @@ func testEntitiesByUID(t *testing.T, db *store.DB) {
 	if diff := cmp.Diff(want, refs); diff != "" {
 		t.Errorf("EntitiesByUID refs (-want +got):\n%s", diff)
 	}
-	bodies, err := db.EntityBodies(t.Context(), []string{"uid-2", "missing", "uid-0"})
+	buf, bodies, err := db.AppendEntityBodies(t.Context(), []byte("kept"), []string{"uid-2", "missing", "uid-0", "uid-2"})
 	if err != nil {
-		t.Fatalf("EntityBodies: %v", err)
+		t.Fatalf("AppendEntityBodies: %v", err)
 	}
-	if len(bodies) != 3 || bodies[1] != nil || !json.Valid(bodies[0]) || !strings.Contains(string(bodies[0]), `"name":"e2"`) {
-		t.Errorf("EntityBodies = %q, want e2's JSON, nil, e0's JSON", bodies)
+	if len(bodies) != 4 || bodies[1] != nil || !json.Valid(bodies[0]) || !strings.Contains(string(bodies[0]), `"name":"e2"`) ||
+		!json.Valid(bodies[2]) || !strings.Contains(string(bodies[2]), `"name":"e0"`) || string(bodies[3]) != string(bodies[0]) {
+		t.Errorf("AppendEntityBodies = %q, want e2's JSON, nil, e0's JSON, e2's JSON", bodies)
+	}
+	if !strings.HasPrefix(string(buf), "kept") {
+		t.Errorf("AppendEntityBodies overwrote the start of buf: %.20q", buf)
 	}
 	if got, err := db.EntitiesByUID(t.Context(), nil); err != nil || len(got) != 0 {
 		t.Errorf("EntitiesByUID(nil) = %v, %v; want empty", got, err)

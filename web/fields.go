@@ -42,6 +42,11 @@ func next(f string, i int) int {
 	return i + 1 + j
 }
 
+// keeps reports whether p keeps some of the top-level member key.
+func (p *projection) keeps(key string) bool {
+	return p == nil || p.want[key] || p.through[key]
+}
+
 // raws applies p to served JSON entities; nil items stay nil.
 func (p *projection) raws(in []json.RawMessage) []json.RawMessage {
 	if p == nil {
