@@ -20,6 +20,13 @@ type StoredEntity struct {
 	UpdatedAt   time.Time // UTC, set by the store on every put
 }
 
+// EntityBody is a stored entity's canonical ref and JSON body, as stored
+// (no relations).
+type EntityBody struct {
+	Ref  string
+	JSON []byte
+}
+
 // Location is a registered location: where the catalog reads descriptors.
 type Location struct {
 	ID     string `json:"id"`
@@ -50,11 +57,11 @@ type EntityStore interface {
 	// the order given; a missing ref yields a nil element.
 	EntitiesByRef(ctx context.Context, refs []string) ([]*StoredEntity, error)
 	// AppendEntityBodies appends to buf the stored JSON bodies of the
-	// entities with the given uids and returns buf and the bodies, slices
-	// of it in the order given; a missing uid yields nil. It skips
-	// decoding, for readers that pass the JSON on; reusing buf spares them
-	// an allocation per entity.
-	AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, [][]byte, error)
+	// entities with the given uids and returns buf and the bodies, whose
+	// JSON are slices of it, in the order given; a missing uid yields a
+	// zero EntityBody. It skips decoding, for readers that pass the JSON
+	// on; reusing buf spares them an allocation per entity.
+	AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []EntityBody, error)
 	// ScanEntities calls fn for every stored entity, in no particular order,
 	// stopping at the first error fn returns.
 	ScanEntities(ctx context.Context, fn func(*StoredEntity) error) error

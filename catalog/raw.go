@@ -56,29 +56,27 @@ func (s *Service) AppendRawEntities(ctx context.Context, arena []byte, uids []st
 	starts := make([]int, len(bodies)+1)
 	var orphans []int
 	s.mu.RLock()
-	refs := s.idx.RefsByUID(uids)
 	size := len(arena)
-	for i, b := range bodies {
-		size += len(b) + 16
-		if relations && b != nil && refs[i] != "" {
-			if id, known := s.g.ids[refs[i]]; known {
-				size += 80 * s.g.relationCount(id)
-			}
+	for _, b := range bodies {
+		size += len(b.JSON) + 16
+		if id, known := s.g.ids[b.Ref]; relations && known {
+			size += 80 * s.g.relationCount(id)
 		}
 	}
 	arena = slices.Grow(arena, size-len(arena))
 	for i, b := range bodies {
 		starts[i] = -1
-		if b == nil || refs[i] == "" {
-			continue // refs[i] == "": deleted since the store read
+		id, known := s.g.ids[b.Ref]
+		n := s.g.nodes[id]
+		if b.JSON == nil || !known || n == nil || n.uid != uids[i] {
+			continue // deleted or replaced since the store read
 		}
-		id, known := s.g.ids[refs[i]]
-		if n, ok := s.g.nodes[id]; known && ok && n.orphan {
+		if n.orphan {
 			orphans = append(orphans, i)
 			continue
 		}
 		starts[i] = len(arena)
-		arena = s.appendServed(arena, b, id, known, relations)
+		arena = s.appendServed(arena, b.JSON, id, relations)
 	}
 	s.mu.RUnlock()
 	starts[len(bodies)] = len(arena)
@@ -111,9 +109,9 @@ func (s *Service) AppendRawEntities(ctx context.Context, arena []byte, uids []st
 }
 
 // appendServed appends to arena the JSON object body with "relations"
-// added: the relations of graph node id, or none when the ref is not
-// known; with relations false, body alone. Call with s.mu held.
-func (s *Service) appendServed(arena, body []byte, id int32, known, relations bool) []byte {
+// added: the relations of graph node id; with relations false, body
+// alone. Call with s.mu held.
+func (s *Service) appendServed(arena, body []byte, id int32, relations bool) []byte {
 	body = bytes.TrimRight(body, " \t\r\n")
 	if !relations {
 		return append(arena, body...)
@@ -123,11 +121,7 @@ func (s *Service) appendServed(arena, body []byte, id int32, known, relations bo
 		arena = append(arena, ',')
 	}
 	arena = append(arena, `"relations":`...)
-	if !known {
-		arena = append(arena, "[]"...)
-	} else {
-		arena = s.g.appendRelationsJSON(arena, id)
-	}
+	arena = s.g.appendRelationsJSON(arena, id)
 	return append(arena, '}')
 }
 

@@ -51,10 +51,10 @@ func (s *Service) entityJSONFast(ctx context.Context, ref callboard.EntityRef) (
 		return nil, false
 	}
 	_, bodies, err := s.store.AppendEntityBodies(ctx, nil, []string{uid})
-	if err != nil || bodies[0] == nil || bytes.Contains(bodies[0], []byte(`"status":`)) {
+	if err != nil || bodies[0].JSON == nil || bytes.Contains(bodies[0].JSON, []byte(`"status":`)) {
 		return nil, false
 	}
-	body := bytes.TrimRight(bodies[0], " \t\r\n")
+	body := bytes.TrimRight(bodies[0].JSON, " \t\r\n")
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n, ok = s.g.lookup(key)
@@ -62,7 +62,7 @@ func (s *Service) entityJSONFast(ctx context.Context, ref callboard.EntityRef) (
 		return nil, false // replaced or deleted since
 	}
 	out := make([]byte, 0, len(body)+16+80*s.g.relationCount(n.id))
-	out = s.appendServed(out, body, n.id, true, true)
+	out = s.appendServed(out, body, n.id, true)
 	if bytes.HasSuffix(out, []byte(`"relations":[]}`)) {
 		return body, true // json.Marshal leaves out an empty Relations
 	}

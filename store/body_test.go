@@ -28,12 +28,12 @@ func TestStoredBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(bodies[1]) != plain {
-				t.Errorf("AppendEntityBodies(old) = %s, want %s", bodies[1], plain)
+			if string(bodies[1].JSON) != plain {
+				t.Errorf("AppendEntityBodies(old) = %s, want %s", bodies[1].JSON, plain)
 			}
 			var m map[string]any
-			if err := json.Unmarshal(bodies[0], &m); err != nil || m["kind"] != "Component" {
-				t.Errorf("AppendEntityBodies(a) = %q (%v), want the entity's JSON", bodies[0], err)
+			if err := json.Unmarshal(bodies[0].JSON, &m); err != nil || m["kind"] != "Component" {
+				t.Errorf("AppendEntityBodies(a) = %q (%v), want the entity's JSON", bodies[0].JSON, err)
 			}
 		})
 	}

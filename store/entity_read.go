@@ -105,12 +105,12 @@ func (db *DB) EntitiesByRef(ctx context.Context, refs []string) ([]*callboard.St
 }
 
 // AppendEntityBodies appends to buf the JSON bodies of the entities with
-// the given uids and returns buf and the bodies, in the order given, nil
-// where missing. The bodies are slices of buf (or of the arrays it had
-// before it grew): a caller that reuses buf allocates nothing per entity.
-// Up to 512 uids take one query. Errors: Internal.
-func (db *DB) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, [][]byte, error) {
-	out := make([][]byte, len(uids))
+// the given uids and returns buf and the bodies, in the order given, zero
+// where missing. Their JSON are slices of buf (or of the arrays it had
+// before it grew): a caller that reuses buf allocates nothing per entity
+// but the refs. Up to 512 uids take one query. Errors: Internal.
+func (db *DB) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []callboard.EntityBody, error) {
+	out := make([]callboard.EntityBody, len(uids))
 	if len(uids) == 0 {
 		return buf, out, nil
 	}
@@ -123,8 +123,9 @@ func (db *DB) AppendEntityBodies(ctx context.Context, buf []byte, uids []string)
 	slices.SortFunc(byUID, func(a, b int32) int { return strings.Compare(uids[a], uids[b]) })
 	// RawBytes: the driver's copies, not another one each.
 	var rawUID, body sql.RawBytes
-	err := db.queryIn(ctx, db.read, `SELECT uid, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
-		if err := rows.Scan(&rawUID, &body); err != nil {
+	var ref string
+	err := db.queryIn(ctx, db.read, `SELECT uid, ref, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
+		if err := rows.Scan(&rawUID, &ref, &body); err != nil {
 			return err
 		}
 		start := len(buf)
@@ -132,7 +133,7 @@ func (db *DB) AppendEntityBodies(ctx context.Context, buf []byte, uids []string)
 		if buf, err = appendExpanded(buf, body); err != nil {
 			return err
 		}
-		b := buf[start:len(buf):len(buf)]
+		b := callboard.EntityBody{Ref: ref, JSON: buf[start:len(buf):len(buf)]}
 		// uid is only compared, before the next row overwrites rawUID.
 		uid := unsafe.String(unsafe.SliceData(rawUID), len(rawUID))
 		at, _ := slices.BinarySearchFunc(byUID, uid, func(p int32, uid string) int { return strings.Compare(uids[p], uid) })

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
+	"time"
 
 	"callboard/index"
 )
@@ -16,7 +18,10 @@ import (
 //	go test ./web -run '^$' -bench API -benchmem
 //
 // They report allocations, which the garbage collector's share of a
-// query's CPU follows.
+// query's CPU follows, and CPU time per request. To reuse the tree of
+// `callboard bench catalog -dir D` at 100,000, point CALLBOARD_UI_BENCH_DIR
+// at a directory holding a link org-n100000 -> D/org-n100000-s1 and an
+// empty org-n100000.done.
 
 func BenchmarkAPIByName(b *testing.B) {
 	ref := firstEntityRef(b, index.Filter{{{Key: "kind", Values: []string{"component"}}}})
@@ -48,10 +53,21 @@ func benchAPI(b *testing.B, path string) {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	w := &discardWriter{header: http.Header{}}
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		clear(w.header)
 		srv.ServeHTTP(w, req)
 	}
+	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+// cpuTime returns the process's user plus system CPU time: per op, unlike
+// ns/op, it barely changes with other load on the machine (the garbage
+// collector's share included).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // discardWriter is a ResponseWriter that keeps nothing, so that the

@@ -341,7 +341,7 @@ type countingStore struct {
 	largest int
 }
 
-func (s *countingStore) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, [][]byte, error) {
+func (s *countingStore) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []callboard.EntityBody, error) {
 	s.mu.Lock()
 	s.largest = max(s.largest, len(uids))
 	s.mu.Unlock()
