@@ -52,16 +52,26 @@ func (p *projection) raws(in []json.RawMessage) []json.RawMessage {
 	if p == nil {
 		return in
 	}
-	out := make([]json.RawMessage, len(in))
+	// The projections go into one array, cut once it has stopped growing.
+	var buf []byte
+	ends := make([]int, len(in))
 	for i, raw := range in {
-		if raw == nil {
-			continue
+		if raw != nil {
+			start := len(buf)
+			var ok bool
+			if buf, ok = p.project(buf, raw, ""); !ok {
+				buf = append(buf[:start], "{}"...)
+			}
 		}
-		b, ok := p.project(nil, raw, "")
-		if !ok {
-			b = []byte("{}")
+		ends[i] = len(buf)
+	}
+	out := make([]json.RawMessage, len(in))
+	start := 0
+	for i, raw := range in {
+		if raw != nil {
+			out[i] = buf[start:ends[i]:ends[i]]
 		}
-		out[i] = b
+		start = ends[i]
 	}
 	return out
 }
