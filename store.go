@@ -20,6 +20,13 @@ type StoredEntity struct {
 	UpdatedAt   time.Time // UTC, set by the store on every put
 }
 
+// EntityBody is a stored entity's canonical ref and JSON body, as stored
+// (no relations).
+type EntityBody struct {
+	Ref  string
+	JSON []byte
+}
+
 // Location is a registered location: where the catalog reads descriptors.
 type Location struct {
 	ID     string `json:"id"`
@@ -49,10 +56,12 @@ type EntityStore interface {
 	// EntitiesByRef returns the entities with the given canonical refs, in
 	// the order given; a missing ref yields a nil element.
 	EntitiesByRef(ctx context.Context, refs []string) ([]*StoredEntity, error)
-	// EntityBodies returns the stored JSON bodies of the entities with the
-	// given uids, in the order given; a missing uid yields nil. It skips
-	// decoding, for readers that pass the JSON on.
-	EntityBodies(ctx context.Context, uids []string) ([][]byte, error)
+	// AppendEntityBodies appends to buf the stored JSON bodies of the
+	// entities with the given uids and returns buf and the bodies, whose
+	// JSON are slices of it, in the order given; a missing uid yields a
+	// zero EntityBody. It skips decoding, for readers that pass the JSON
+	// on; reusing buf spares them an allocation per entity.
+	AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []EntityBody, error)
 	// ScanEntities calls fn for every stored entity, in no particular order,
 	// stopping at the first error fn returns.
 	ScanEntities(ctx context.Context, fn func(*StoredEntity) error) error

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+	"sync"
 
 	"callboard/index"
 )
@@ -11,39 +13,80 @@ import (
 // RawEntitiesByUID returns the served JSON of the entities with the given
 // uids, in order, nil where missing: the stored body with the relations
 // spliced in. It does not apply the caller's visibility: callers pass uids
-// of a narrowed query. List endpoints use it so that a page of entities is never
-// decoded and encoded again.
+// of a narrowed query. List endpoints use it so that a page of entities is
+// never decoded and encoded again.
 func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.RawMessage, error) {
+	_, out, err := s.AppendRawEntities(ctx, nil, uids, true)
+	return out, err
+}
+
+// bodyBufs holds the buffers AppendRawEntities reads stored bodies into:
+// a page of 100 is about 150 KB, which allocated for each request made the
+// garbage collector run as often again.
+var bodyBufs sync.Pool // of *[]byte
+
+// maxPooledBodies bounds the buffers kept in bodyBufs.
+const maxPooledBodies = 4 << 20
+
+// AppendRawEntities is RawEntitiesByUID appending the entities to arena,
+// which it returns with them (slices of it): a caller that reuses arena
+// allocates nothing per entity. With relations false the entities have no
+// "relations" member, for responses whose fields leave it out.
+func (s *Service) AppendRawEntities(ctx context.Context, arena []byte, uids []string, relations bool) ([]byte, []json.RawMessage, error) {
 	if err := s.waitLoaded(ctx); err != nil {
-		return nil, err
+		return arena, nil, err
 	}
-	bodies, err := s.store.EntityBodies(ctx, uids)
+	bp, _ := bodyBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer func() {
+		if cap(*bp) <= maxPooledBodies {
+			bodyBufs.Put(bp)
+		}
+	}()
+	buf, bodies, err := s.store.AppendEntityBodies(ctx, (*bp)[:0], uids)
+	*bp = buf
 	if err != nil {
-		return nil, err
+		return arena, nil, err
 	}
 	out := make([]json.RawMessage, len(bodies))
-	// The served JSON of the page goes into one array (or a few): the
-	// bodies with relations, not one allocation each.
-	size := 0
-	for _, b := range bodies {
-		size += len(b) + 512
-	}
-	arena := make([]byte, 0, size)
+	// Where each entity starts in arena; -1 for none. Slices are cut once
+	// arena has stopped growing.
+	starts := make([]int, len(bodies)+1)
 	var orphans []int
 	s.mu.RLock()
-	refs := s.idx.RefsByUID(uids)
-	for i, b := range bodies {
-		if b == nil || refs[i] == "" {
-			continue // refs[i] == "": deleted since the store read
+	size := len(arena)
+	for _, b := range bodies {
+		size += len(b.JSON) + 16
+		if id, known := s.g.ids[b.Ref]; relations && known {
+			size += 80 * s.g.relationCount(id)
 		}
-		id, known := s.g.ids[refs[i]]
-		if n, ok := s.g.nodes[id]; known && ok && n.orphan {
+	}
+	arena = slices.Grow(arena, size-len(arena))
+	for i, b := range bodies {
+		starts[i] = -1
+		id, known := s.g.ids[b.Ref]
+		n := s.g.nodes[id]
+		if b.JSON == nil || !known || n == nil || n.uid != uids[i] {
+			continue // deleted or replaced since the store read
+		}
+		if n.orphan {
 			orphans = append(orphans, i)
 			continue
 		}
-		out[i], arena = s.splice(arena, b, id, known)
+		starts[i] = len(arena)
+		arena = s.appendServed(arena, b.JSON, id, relations)
 	}
 	s.mu.RUnlock()
+	starts[len(bodies)] = len(arena)
+	end := len(arena)
+	for i := len(bodies) - 1; i >= 0; i-- {
+		if starts[i] >= 0 {
+			out[i] = arena[starts[i]:end:end]
+			end = starts[i]
+		}
+	}
 	if len(orphans) > 0 {
 		// Orphans carry an annotation that is not in the stored body.
 		ids := make([]string, len(orphans))
@@ -52,49 +95,34 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 		}
 		es, err := s.entitiesByUID(ctx, ids)
 		if err != nil {
-			return nil, err
+			return arena, nil, err
 		}
 		for j, i := range orphans {
 			if es[j] != nil {
 				if out[i], err = json.Marshal(es[j]); err != nil {
-					return nil, err
+					return arena, nil, err
 				}
 			}
 		}
 	}
-	return out, nil
+	return arena, out, nil
 }
 
-// splice appends to arena the JSON object body with "relations" added:
-// the relations of graph node id, or none when the ref is not known. It
-// returns the object and the rest of the arena, which is replaced by a new
-// one when full. Call with s.mu held.
-func (s *Service) splice(arena, body []byte, id int32, known bool) (json.RawMessage, []byte) {
+// appendServed appends to arena the JSON object body with "relations"
+// added: the relations of graph node id; with relations false, body
+// alone. Call with s.mu held.
+func (s *Service) appendServed(arena, body []byte, id int32, relations bool) []byte {
 	body = bytes.TrimRight(body, " \t\r\n")
-	n := 0
-	if known {
-		n = s.g.relationCount(id)
+	if !relations {
+		return append(arena, body...)
 	}
-	if need := len(body) + 16 + 80*n; cap(arena)-len(arena) < need {
-		arena = make([]byte, 0, max(need, cap(arena)))
-	}
-	out := arena[len(arena):]
-	out = append(out, body[:len(body)-1]...)
+	arena = append(arena, body[:len(body)-1]...)
 	if len(body) > 2 {
-		out = append(out, ',')
+		arena = append(arena, ',')
 	}
-	out = append(out, `"relations":`...)
-	if !known {
-		out = append(out, "[]"...)
-	} else {
-		out = s.g.appendRelationsJSON(out, id)
-	}
-	out = append(out, '}')
-	if len(arena)+len(out) > cap(arena) {
-		return out, arena // out outgrew the arena and has an array of its own
-	}
-	// Cap the object so that appending to it cannot reach the next one.
-	return out[:len(out):len(out)], arena[:len(arena)+len(out)]
+	arena = append(arena, `"relations":`...)
+	arena = s.g.appendRelationsJSON(arena, id)
+	return append(arena, '}')
 }
 
 // QueryRaw is Query returning the served JSON of each entity.

@@ -57,3 +57,21 @@ func checkRelationsJSON(t *testing.T, g *graph) {
 		}
 	}
 }
+
+// BenchmarkAppendRelationsJSON writes the relations of a team owning 1,000
+// components, as a list response serving the team does.
+func BenchmarkAppendRelationsJSON(b *testing.B) {
+	g := newGraph()
+	team := g.id("group:default/team-payments-platform")
+	var edges []cedge
+	for i := range 1000 {
+		c := g.id(fmt.Sprintf("component:default/lib-%05d-payouts", i))
+		edges = append(edges, cedge{src: team, typ: g.typeID("ownerOf"), dst: c}, cedge{src: c, typ: g.typeID("ownedBy"), dst: team})
+	}
+	g.setEdges(team, nil, edges)
+	var dst []byte
+	for b.Loop() {
+		dst = g.appendRelationsJSON(dst[:0], team)
+	}
+	b.SetBytes(int64(len(dst)))
+}

@@ -282,6 +282,33 @@ func BenchmarkEntitiesByUID(b *testing.B) {
 	})
 }
 
+// BenchmarkAppendEntityBodies reads the JSON bodies of 100 entities by uid
+// into a reused buffer, as a list response's page does.
+func BenchmarkAppendEntityBodies(b *testing.B) {
+	es := genCatalog(*benchN)
+	forBackends(b, func(b *testing.B, be storetest.Backend) {
+		db := be.Open(b)
+		ingest(b, db, es)
+		measureCPU(b)
+		b.ReportAllocs()
+		uids := make([]string, 100)
+		var buf []byte
+		i := 0
+		for b.Loop() {
+			for j := range uids {
+				uids[j] = es[(i*7919+j*104729)%len(es)].UID
+			}
+			i++
+			var got []callboard.EntityBody
+			var err error
+			buf, got, err = db.AppendEntityBodies(b.Context(), buf[:0], uids)
+			if err != nil || got[99].JSON == nil {
+				b.Fatalf("AppendEntityBodies: %v", err)
+			}
+		}
+	})
+}
+
 // BenchmarkEntityByRef fetches one entity by ref from the catalog.
 func BenchmarkEntityByRef(b *testing.B) {
 	es := genCatalog(*benchN)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -52,6 +53,23 @@ func compressBody(body []byte) []byte {
 	out[0] = bodyCompressed
 	n := len(bodyDict.Encode(out[1:], body)) // in place: out is large enough
 	return out[:1+n]
+}
+
+// appendExpanded appends the JSON of stored body b to dst.
+func appendExpanded(dst, b []byte) ([]byte, error) {
+	if len(b) == 0 || b[0] != bodyCompressed {
+		return append(dst, b...), nil
+	}
+	n, err := s2.DecodedLen(b[1:])
+	if err != nil {
+		return dst, fmt.Errorf("expand body: %w", err)
+	}
+	dst = slices.Grow(dst, n)
+	out, err := bodyDict.Decode(dst[len(dst):len(dst)+n], b[1:])
+	if err != nil {
+		return dst, fmt.Errorf("expand body: %w", err)
+	}
+	return dst[:len(dst)+len(out)], nil
 }
 
 // expandBody returns the JSON of a stored body: b itself unless it is

@@ -24,16 +24,16 @@ func TestStoredBodies(t *testing.T) {
 			if got := mustEntity(t, db, old.Ref).Entity.Metadata.Description; got != "before" {
 				t.Errorf("description of the JSON body = %q, want %q", got, "before")
 			}
-			bodies, err := db.EntityBodies(t.Context(), []string{"uid-a", "uid-old"})
+			_, bodies, err := db.AppendEntityBodies(t.Context(), nil, []string{"uid-a", "uid-old"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(bodies[1]) != plain {
-				t.Errorf("EntityBodies(old) = %s, want %s", bodies[1], plain)
+			if string(bodies[1].JSON) != plain {
+				t.Errorf("AppendEntityBodies(old) = %s, want %s", bodies[1].JSON, plain)
 			}
 			var m map[string]any
-			if err := json.Unmarshal(bodies[0], &m); err != nil || m["kind"] != "Component" {
-				t.Errorf("EntityBodies(a) = %q (%v), want the entity's JSON", bodies[0], err)
+			if err := json.Unmarshal(bodies[0].JSON, &m); err != nil || m["kind"] != "Component" {
+				t.Errorf("AppendEntityBodies(a) = %q (%v), want the entity's JSON", bodies[0].JSON, err)
 			}
 		})
 	}

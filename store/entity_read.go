@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"callboard"
 )
@@ -18,7 +19,11 @@ import (
 // Errors: NotFound, Internal.
 func (db *DB) Entity(ctx context.Context, ref string) (*callboard.StoredEntity, error) {
 	ref = strings.ToLower(ref)
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+entityColumns+` FROM entities WHERE ref = ?`), ref)
+	st, err := db.readStmt(ctx, stmtKey{head: `SELECT ` + entityColumns + ` FROM entities WHERE ref = ?`})
+	if err != nil {
+		return nil, db.classify(err, "entity "+ref)
+	}
+	rows, err := st.QueryContext(ctx, ref)
 	if err != nil {
 		return nil, db.classify(err, "entity "+ref)
 	}
@@ -99,32 +104,48 @@ func (db *DB) EntitiesByRef(ctx context.Context, refs []string) ([]*callboard.St
 	return out, nil
 }
 
-// EntityBodies returns the JSON bodies of the entities with the given uids,
-// in the order given, nil where missing. Up to 512 uids take one query.
-// Errors: Internal.
-func (db *DB) EntityBodies(ctx context.Context, uids []string) ([][]byte, error) {
-	out := make([][]byte, len(uids))
+// AppendEntityBodies appends to buf the JSON bodies of the entities with
+// the given uids and returns buf and the bodies, in the order given, zero
+// where missing. Their JSON are slices of buf (or of the arrays it had
+// before it grew): a caller that reuses buf allocates nothing per entity
+// but the refs. Up to 512 uids take one query. Errors: Internal.
+func (db *DB) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []callboard.EntityBody, error) {
+	out := make([]callboard.EntityBody, len(uids))
 	if len(uids) == 0 {
-		return out, nil
+		return buf, out, nil
 	}
-	found := make(map[string][]byte, len(uids))
-	err := db.queryIn(ctx, db.read, `SELECT uid, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
-		var uid string
-		var body []byte
-		if err := rows.Scan(&uid, &body); err != nil {
+	// Rows come in the database's order: find each uid's places in uids
+	// by binary search over the positions sorted by uid.
+	byUID := make([]int32, len(uids))
+	for i := range byUID {
+		byUID[i] = int32(i)
+	}
+	slices.SortFunc(byUID, func(a, b int32) int { return strings.Compare(uids[a], uids[b]) })
+	// RawBytes: the driver's copies, not another one each.
+	var rawUID, body sql.RawBytes
+	var ref string
+	err := db.queryIn(ctx, db.read, `SELECT uid, ref, body FROM entities WHERE uid`, "", uids, func(rows *sql.Rows) error {
+		if err := rows.Scan(&rawUID, &ref, &body); err != nil {
 			return err
 		}
-		body, err := expandBody(body)
-		found[uid] = body
-		return err
+		start := len(buf)
+		var err error
+		if buf, err = appendExpanded(buf, body); err != nil {
+			return err
+		}
+		b := callboard.EntityBody{Ref: ref, JSON: buf[start:len(buf):len(buf)]}
+		// uid is only compared, before the next row overwrites rawUID.
+		uid := unsafe.String(unsafe.SliceData(rawUID), len(rawUID))
+		at, _ := slices.BinarySearchFunc(byUID, uid, func(p int32, uid string) int { return strings.Compare(uids[p], uid) })
+		for ; at < len(byUID) && uids[byUID[at]] == uid; at++ {
+			out[byUID[at]] = b
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, db.classify(err, "entity bodies")
+		return buf, nil, db.classify(err, "entity bodies")
 	}
-	for i, uid := range uids {
-		out[i] = found[uid]
-	}
-	return out, nil
+	return buf, out, nil
 }
 
 // scanBatch is the number of rows ScanEntities hands to a decoder at once.

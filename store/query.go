@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 )
 
@@ -19,10 +20,7 @@ const maxIn = 512
 // so that each query has few distinct texts (and prepared statements);
 // padArgs fills the extra places.
 func inList(n int) (string, int) {
-	size := 1
-	for size < n {
-		size *= 2
-	}
+	size := inSize(n)
 	var b strings.Builder
 	b.Grow(6 + 2*size)
 	b.WriteString(" IN (?")
@@ -31,6 +29,15 @@ func inList(n int) (string, int) {
 	}
 	b.WriteByte(')')
 	return b.String(), size
+}
+
+// inSize is n rounded up to a power of two.
+func inSize(n int) int {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	return size
 }
 
 // inArgs returns vals as arguments padded to size by repeating the last,
@@ -49,12 +56,23 @@ func (db *DB) queryIn(ctx context.Context, q querier, head, tail string, vals []
 	return queryIn(ctx, db, q, head, tail, vals, fn)
 }
 
-// queryIn is the method for values of any type.
+// queryIn is the method for values of any type. On the read pool its
+// statements are prepared once (readStmt).
 func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, vals []T, fn func(*sql.Rows) error) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
-		in, size := inList(len(chunk))
-		rows, err := q.QueryContext(ctx, db.d.rebind(head+in+tail), inArgs(chunk, size)...)
+		var rows *sql.Rows
+		var err error
+		if q == querier(db.read) {
+			var st *sql.Stmt
+			size := inSize(len(chunk))
+			if st, err = db.readStmt(ctx, stmtKey{head: head, tail: tail, in: size}); err == nil {
+				rows, err = st.QueryContext(ctx, inArgs(chunk, size)...)
+			}
+		} else {
+			in, size := inList(len(chunk))
+			rows, err = q.QueryContext(ctx, db.d.rebind(head+in+tail), inArgs(chunk, size)...)
+		}
 		if err != nil {
 			return err
 		}
@@ -159,4 +177,48 @@ func valuesSQL(head, tail string, cols, rows int) string {
 	}
 	b.WriteString(tail)
 	return b.String()
+}
+
+// stmtKey names a statement of the read pool: head, then " IN (…)" with in
+// places unless in is 0, then tail. Heads and tails are constants of this
+// package, so the statements are few.
+type stmtKey struct {
+	head, tail string
+	in         int
+}
+
+// readStmt returns the statement k on the read pool, prepared at its first
+// use and kept until Close: without it, SQLite compiles the statement on
+// every call, which for the IN list of a page of 100 entities cost as much
+// as running it. database/sql prepares it again on each connection that
+// runs it, once.
+func (db *DB) readStmt(ctx context.Context, k stmtKey) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	query := k.head + k.tail
+	if k.in > 0 {
+		in, _ := inList(k.in)
+		query = k.head + in + k.tail
+	}
+	st, err := db.read.PrepareContext(ctx, db.d.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(k, st); loaded {
+		st.Close() // another caller prepared it first
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// closeStmts closes the statements readStmt prepared.
+func (db *DB) closeStmts() error {
+	var errs []error
+	db.stmts.Range(func(k, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		db.stmts.Delete(k)
+		return true
+	})
+	return errors.Join(errs...)
 }

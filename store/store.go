@@ -45,6 +45,8 @@ type DB struct {
 	searchDB   *sql.DB
 	searchErr  error
 
+	stmts sync.Map // stmtKey -> *sql.Stmt on read; readStmt's
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -138,7 +140,7 @@ func (db *DB) Close() error {
 			close(db.stop)
 			<-db.done
 		}
-		err := db.write.Close()
+		err := errors.Join(db.closeStmts(), db.write.Close())
 		if db.read != db.write {
 			err = errors.Join(err, db.read.Close())
 		}

@@ -262,12 +262,18 @@ func testEntitiesByUID(t *testing.T, db *store.DB) {
 	if diff := cmp.Diff(want, refs); diff != "" {
 		t.Errorf("EntitiesByUID refs (-want +got):\n%s", diff)
 	}
-	bodies, err := db.EntityBodies(t.Context(), []string{"uid-2", "missing", "uid-0"})
+	buf, bodies, err := db.AppendEntityBodies(t.Context(), []byte("kept"), []string{"uid-2", "missing", "uid-0", "uid-2"})
 	if err != nil {
-		t.Fatalf("EntityBodies: %v", err)
+		t.Fatalf("AppendEntityBodies: %v", err)
 	}
-	if len(bodies) != 3 || bodies[1] != nil || !json.Valid(bodies[0]) || !strings.Contains(string(bodies[0]), `"name":"e2"`) {
-		t.Errorf("EntityBodies = %q, want e2's JSON, nil, e0's JSON", bodies)
+	if len(bodies) != 4 || bodies[1].JSON != nil || bodies[1].Ref != "" ||
+		!json.Valid(bodies[0].JSON) || !strings.Contains(string(bodies[0].JSON), `"name":"e2"`) || bodies[0].Ref != "component:default/e2" ||
+		!json.Valid(bodies[2].JSON) || !strings.Contains(string(bodies[2].JSON), `"name":"e0"`) || bodies[2].Ref != "component:default/e0" ||
+		string(bodies[3].JSON) != string(bodies[0].JSON) || bodies[3].Ref != bodies[0].Ref {
+		t.Errorf("AppendEntityBodies = %q, want e2's, none, e0's, e2's", bodies)
+	}
+	if !strings.HasPrefix(string(buf), "kept") {
+		t.Errorf("AppendEntityBodies overwrote the start of buf: %.20q", buf)
 	}
 	if got, err := db.EntitiesByUID(t.Context(), nil); err != nil || len(got) != 0 {
 		t.Errorf("EntitiesByUID(nil) = %v, %v; want empty", got, err)

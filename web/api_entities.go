@@ -176,11 +176,14 @@ func pathRef(r *http.Request) callboard.EntityRef {
 }
 
 func (s *Server) handleEntityByName(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.catalog.Entity(r.Context(), pathRef(r))
+	b, err := s.catalog.EntityJSON(r.Context(), pathRef(r))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, e)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
 }
 
 func (s *Server) handleEntityAncestry(w http.ResponseWriter, r *http.Request) error {

@@ -341,11 +341,11 @@ type countingStore struct {
 	largest int
 }
 
-func (s *countingStore) EntityBodies(ctx context.Context, uids []string) ([][]byte, error) {
+func (s *countingStore) AppendEntityBodies(ctx context.Context, buf []byte, uids []string) ([]byte, []callboard.EntityBody, error) {
 	s.mu.Lock()
 	s.largest = max(s.largest, len(uids))
 	s.mu.Unlock()
-	return s.EntityStore.EntityBodies(ctx, uids)
+	return s.EntityStore.AppendEntityBodies(ctx, buf, uids)
 }
 
 // TestAttackUnboundedLimit: GET /entities without a limit, or by-query

@@ -42,21 +42,36 @@ func next(f string, i int) int {
 	return i + 1 + j
 }
 
+// keeps reports whether p keeps some of the top-level member key.
+func (p *projection) keeps(key string) bool {
+	return p == nil || p.want[key] || p.through[key]
+}
+
 // raws applies p to served JSON entities; nil items stay nil.
 func (p *projection) raws(in []json.RawMessage) []json.RawMessage {
 	if p == nil {
 		return in
 	}
-	out := make([]json.RawMessage, len(in))
+	// The projections go into one array, cut once it has stopped growing.
+	var buf []byte
+	ends := make([]int, len(in))
 	for i, raw := range in {
-		if raw == nil {
-			continue
+		if raw != nil {
+			start := len(buf)
+			var ok bool
+			if buf, ok = p.project(buf, raw, ""); !ok {
+				buf = append(buf[:start], "{}"...)
+			}
 		}
-		b, ok := p.project(nil, raw, "")
-		if !ok {
-			b = []byte("{}")
+		ends[i] = len(buf)
+	}
+	out := make([]json.RawMessage, len(in))
+	start := 0
+	for i, raw := range in {
+		if raw != nil {
+			out[i] = buf[start:ends[i]:ends[i]]
 		}
-		out[i] = b
+		start = ends[i]
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // project returns the members of the JSON object raw that p keeps, encoded
@@ -18,7 +19,8 @@ func (p *projection) project(dst, raw []byte, prefix string) ([]byte, bool) {
 		key   string
 		value []byte
 	}
-	var ms []member
+	var local [32]member // most objects of an entity have fewer members
+	ms := local[:0]
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return dst, false
@@ -59,14 +61,16 @@ func (p *projection) project(dst, raw []byte, prefix string) ([]byte, bool) {
 	start := len(dst)
 	dst = append(dst, '{')
 	kept := false
+	var pathBuf [128]byte // the maps are read with string(path): no allocation
 	for j, m := range ms {
 		if j+1 < len(ms) && ms[j+1].key == m.key {
 			continue
 		}
-		path := m.key
+		path := pathBuf[:0]
 		if prefix != "" {
-			path = prefix + "." + m.key
+			path = append(append(path, prefix...), '.')
 		}
+		path = append(path, m.key...)
 		mark := len(dst)
 		if kept {
 			dst = append(dst, ',')
@@ -74,11 +78,11 @@ func (p *projection) project(dst, raw []byte, prefix string) ([]byte, bool) {
 		dst = appendJSONString(dst, m.key)
 		dst = append(dst, ':')
 		switch {
-		case p.want[path]:
+		case p.want[string(path)]:
 			dst = appendCompact(dst, m.value)
-		case p.through[path]:
+		case p.through[string(path)]:
 			var ok bool
-			if dst, ok = p.project(dst, m.value, path); !ok {
+			if dst, ok = p.project(dst, m.value, string(path)); !ok {
 				dst = dst[:mark]
 				continue
 			}
@@ -133,10 +137,11 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// jsonKey decodes the JSON string token tok.
+// jsonKey decodes the JSON string token tok. Without escapes the key
+// shares tok's bytes, which project only reads while it runs.
 func jsonKey(tok []byte) (string, bool) {
 	if bytes.IndexByte(tok, '\\') < 0 {
-		return string(tok[1 : len(tok)-1]), true
+		return unsafe.String(unsafe.SliceData(tok[1:]), len(tok)-2), true
 	}
 	var s string
 	if json.Unmarshal(tok, &s) != nil {

@@ -18,7 +18,10 @@ const streamChunk = 250
 // the garbage collector run several times as often.
 var listBufs sync.Pool // of *bytes.Buffer
 
-// maxPooledList bounds the buffers kept in listBufs.
+// listArenas holds the buffers list responses read entities into.
+var listArenas sync.Pool // of *[]byte
+
+// maxPooledList bounds the buffers kept in listBufs and listArenas.
 const maxPooledList = 4 << 20
 
 // entityList is a list response: before, the JSON array of the entities
@@ -35,7 +38,16 @@ type entityList struct {
 // failing store is still answered with its error; a later failure cuts the
 // response short, which clients see as invalid JSON.
 func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList) error {
-	first, err := s.chunk(r, l.uids, l.proj)
+	ap, _ := listArenas.Get().(*[]byte)
+	if ap == nil {
+		ap = new([]byte)
+	}
+	defer func() {
+		if cap(*ap) <= maxPooledList {
+			listArenas.Put(ap)
+		}
+	}()
+	first, err := s.chunk(r, ap, l.uids, l.proj)
 	if err != nil {
 		return err
 	}
@@ -80,7 +92,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList)
 			return nil // the client went away
 		}
 		buf.Reset()
-		raws, err := s.chunk(r, l.uids[from:], l.proj)
+		raws, err := s.chunk(r, ap, l.uids[from:], l.proj)
 		if err != nil {
 			if r.Context().Err() == nil {
 				s.log.Error("list response cut short", "path", r.URL.Path, "err", err)
@@ -96,12 +108,15 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList)
 	return nil
 }
 
-// chunk reads and projects the entities of the first streamChunk uids.
-func (s *Server) chunk(r *http.Request, uids []string, proj *projection) ([]json.RawMessage, error) {
+// chunk reads and projects the entities of the first streamChunk uids
+// into the arena *ap, whose previous entities it overwrites; relations are
+// left out when proj drops them.
+func (s *Server) chunk(r *http.Request, ap *[]byte, uids []string, proj *projection) ([]json.RawMessage, error) {
 	if len(uids) == 0 {
 		return nil, nil
 	}
-	raws, err := s.catalog.RawEntitiesByUID(r.Context(), uids[:min(len(uids), streamChunk)])
+	arena, raws, err := s.catalog.AppendRawEntities(r.Context(), (*ap)[:0], uids[:min(len(uids), streamChunk)], proj.keeps("relations"))
+	*ap = arena
 	if err != nil {
 		return nil, err
 	}
