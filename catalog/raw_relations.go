@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"callboard"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -31,9 +32,9 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"type":`...)
-		dst = appendJSONString(dst, g.types[r.typeID()])
+		dst = callboard.AppendJSONString(dst, g.types[r.typeID()])
 		dst = append(dst, `,"targetRef":`...)
-		dst = appendJSONString(dst, g.refs[r.target])
+		dst = callboard.AppendJSONString(dst, g.refs[r.target])
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
@@ -85,26 +86,3 @@ func (g *graph) sortOut(src int32) {
 		list[j] = r
 	}
 }
-
-// appendJSONString appends s as json.Marshal encodes a string: refs and
-// relation types are plain ASCII nearly always, which is copied as is.
-func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			b, _ := json.Marshal(s)
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
-// plainJSON tells the bytes that json.Marshal copies into a string as they
-// are: a table lookup per byte of a ref costs half of seven comparisons.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"callboard"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -75,7 +76,7 @@ func (p *projection) project(dst, raw []byte, prefix string) ([]byte, bool) {
 		if kept {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, m.key)
+		dst = callboard.AppendJSONString(dst, m.key)
 		dst = append(dst, ':')
 		switch {
 		case p.want[string(path)]:
@@ -122,19 +123,6 @@ func appendCompact(dst, v []byte) []byte {
 		return append(dst, b...)
 	}
 	return append(dst, v...)
-}
-
-// appendJSONString appends s as json.Marshal encodes a string.
-func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
 }
 
 // jsonKey decodes the JSON string token tok. Without escapes the key
