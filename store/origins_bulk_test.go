@@ -16,14 +16,15 @@ import (
 // process that stopped before the rebuild gets it at the next Open.
 func TestDeferredEdgeOrigins(t *testing.T) {
 	const a, b, g = "component:default/a", "component:default/b", "group:default/t"
-	ea := newEntity("a", "uid-a", edge(a, callboard.RelationDependsOn, b), edge(b, callboard.RelationDependencyOf, a),
-		edge(a, callboard.RelationOwnedBy, g), edge(g, callboard.RelationOwnerOf, a))
-	eb := newEntity("b", "uid-b", edge(b, callboard.RelationOwnedBy, g), edge(g, callboard.RelationOwnerOf, b))
 	want := map[string]int{a: 2, b: 1}
 	wantG := []callboard.Edge{edge(g, callboard.RelationOwnerOf, a), edge(g, callboard.RelationOwnerOf, b)}
 	for _, be := range storetest.Backends(t) {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
+			// Entities of their own: PutEntities sets their uid and time.
+			ea := newEntity("a", "uid-a", edge(a, callboard.RelationDependsOn, b), edge(b, callboard.RelationDependencyOf, a),
+				edge(a, callboard.RelationOwnedBy, g), edge(g, callboard.RelationOwnerOf, a))
+			eb := newEntity("b", "uid-b", edge(b, callboard.RelationOwnedBy, g), edge(g, callboard.RelationOwnerOf, b))
 			driver, dsn := be.DSN(t)
 			db, err := store.Open(t.Context(), driver, dsn)
 			if err != nil {
