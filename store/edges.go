@@ -40,24 +40,24 @@ func appendEdges(b []byte, self string, edges []callboard.Edge) []byte {
 		case e.Source == self && i+1 < len(edges) && edges[i+1].Source == e.Target && edges[i+1].Target == self:
 			b = appendMarked(b, edgePair, e.Type)
 			b = append(b, ',')
-			b = appendJSONString(b, edges[i+1].Type)
+			b = callboard.AppendJSONString(b, edges[i+1].Type)
 			b = append(b, ',')
-			b = appendJSONString(b, e.Target)
+			b = callboard.AppendJSONString(b, e.Target)
 			i++
 		case e.Source == self:
 			b = appendMarked(b, edgeOut, e.Type)
 			b = append(b, ',')
-			b = appendJSONString(b, e.Target)
+			b = callboard.AppendJSONString(b, e.Target)
 		case e.Target == self:
 			b = appendMarked(b, edgeIn, e.Type)
 			b = append(b, ',')
-			b = appendJSONString(b, e.Source)
+			b = callboard.AppendJSONString(b, e.Source)
 		default:
 			b = appendMarked(b, edgeOther, e.Type)
 			b = append(b, ',')
-			b = appendJSONString(b, e.Source)
+			b = callboard.AppendJSONString(b, e.Source)
 			b = append(b, ',')
-			b = appendJSONString(b, e.Target)
+			b = callboard.AppendJSONString(b, e.Target)
 		}
 	}
 	return append(b, ']')
@@ -66,7 +66,7 @@ func appendEdges(b []byte, self string, edges []callboard.Edge) []byte {
 // appendMarked appends mark and typ as one JSON string.
 func appendMarked(b []byte, mark byte, typ string) []byte {
 	n := len(b)
-	b = appendJSONString(b, typ)
+	b = callboard.AppendJSONString(b, typ)
 	// Shift the string's contents right by one, after its opening quote.
 	b = append(b, 0)
 	copy(b[n+2:], b[n+1:len(b)-1])
