@@ -32,10 +32,12 @@ func (x *Index) FacetsWhere(facets []string, f Filter, p *Predicate) map[string]
 
 	var m []int32
 	all := false
+	sc := getScratch()
+	defer sc.release()
 	if f.validate() == nil {
-		m, all = x.match(f)
+		m, all = x.match(sc, f)
 		if p != nil {
-			m, all = x.and(m, all, p)
+			m, all = x.and(sc, m, all, p)
 		}
 	}
 	var b *bitset

@@ -87,9 +87,9 @@ func (f Filter) validate() error {
 	return nil
 }
 
-// match returns the documents that f selects, or all set when it selects
-// every document. Call with x.mu held.
-func (x *Index) match(f Filter) (m []int32, all bool) {
+// match returns the documents that f selects (sets from sc), or all set
+// when it selects every document. Call with x.mu held.
+func (x *Index) match(sc *scratch, f Filter) (m []int32, all bool) {
 	if len(f) == 0 {
 		return nil, true
 	}
@@ -98,18 +98,18 @@ func (x *Index) match(f Filter) (m []int32, all bool) {
 		if len(set) == 0 {
 			return nil, true
 		}
-		if s := x.matchSet(set); len(s) > 0 {
+		if s := x.matchSet(sc, set); len(s) > 0 {
 			sets = append(sets, s)
 		}
 	}
-	return union(sets, len(x.docs)), false
+	return union(sc, sets, len(x.docs)), false
 }
 
 // matchSet returns the documents that meet every condition of set.
-func (x *Index) matchSet(set []Condition) []int32 {
+func (x *Index) matchSet(sc *scratch, set []Condition) []int32 {
 	lists := make([][]int32, 0, len(set))
 	for _, c := range set {
-		l := x.matchCondition(c)
+		l := x.matchCondition(sc, c)
 		if len(l) == 0 {
 			return nil
 		}
@@ -119,7 +119,7 @@ func (x *Index) matchSet(set []Condition) []int32 {
 	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
 	m := lists[0]
 	for _, l := range lists[1:] {
-		if m = intersect(m, l); len(m) == 0 {
+		if m = intersect(sc, m, l); len(m) == 0 {
 			return nil
 		}
 	}
@@ -127,7 +127,7 @@ func (x *Index) matchSet(set []Condition) []int32 {
 }
 
 // matchCondition returns the documents that meet c.
-func (x *Index) matchCondition(c Condition) []int32 {
+func (x *Index) matchCondition(sc *scratch, c Condition) []int32 {
 	k, ok := x.lookupKey(strings.ToLower(strings.TrimSpace(c.Key)))
 	if !ok {
 		return nil
@@ -144,11 +144,11 @@ func (x *Index) matchCondition(c Condition) []int32 {
 			ids = x.findPairs(ids, k, strings.ToLower(v))
 		}
 	}
-	return x.docsOfPairs(ids)
+	return x.docsOfPairs(sc, ids)
 }
 
 // docsOfPairs returns the union of the documents of pairs ids.
-func (x *Index) docsOfPairs(ids []int32) []int32 {
+func (x *Index) docsOfPairs(sc *scratch, ids []int32) []int32 {
 	if len(ids) == 1 {
 		// Posting lists are read-only while x.mu is held: alias them.
 		switch p := x.pairs[ids[0]].post; {
@@ -172,5 +172,5 @@ func (x *Index) docsOfPairs(ids []int32) []int32 {
 		slices.Sort(singles)
 		lists = append(lists, slices.Compact(singles))
 	}
-	return union(lists, len(x.docs))
+	return union(sc, lists, len(x.docs))
 }

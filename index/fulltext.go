@@ -28,13 +28,13 @@ func textFields(q Query) []string {
 
 // fullText returns the documents of m (or of all) that have a value
 // containing term under one of fields.
-func (x *Index) fullText(term string, fields []string, m []int32, all bool) []int32 {
-	return x.fullTextBy(term, fields, m, all, true)
+func (x *Index) fullText(sc *scratch, term string, fields []string, m []int32, all bool) []int32 {
+	return x.fullTextBy(sc, term, fields, m, all, true)
 }
 
 // fullTextBy is fullText; with grams unset it scans the values of every
 // field instead of asking the n-gram index (tests compare the two).
-func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams bool) []int32 {
+func (x *Index) fullTextBy(sc *scratch, term string, fields []string, m []int32, all, grams bool) []int32 {
 	var keys, scanKeys []int32
 	var cands [][]int32 // per text key: pairs that may hold term
 	cost, scan := 0, 0  // candidates to check; pairs to scan
@@ -45,7 +45,7 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 		}
 		keys = append(keys, k)
 		if slot := x.textSlotOf(k); grams && slot != 0 && len(term) >= 2 {
-			c := x.textCandidates(slot, term)
+			c := x.textCandidates(sc, slot, term)
 			cands = append(cands, c)
 			cost += len(c)
 		} else {
@@ -63,7 +63,7 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 	}
 	if !all && len(m)*16 < cost+scan {
 		// Few documents: test their own rows rather than every value.
-		var out []int32
+		out := sc.ints(len(m))
 		for _, o := range m {
 			if slices.ContainsFunc(x.docs[o].rows, func(id int32) bool { return hitIn(keys, id) }) {
 				out = append(out, o)
@@ -121,33 +121,40 @@ func (x *Index) fullTextBy(term string, fields []string, m []int32, all, grams b
 		}
 	}
 	if all {
-		return b.list(nil)
+		return b.list(sc.ints(b.count()))
 	}
-	return b.filter(m)
+	return b.filter(sc, m)
 }
 
-// textHits returns the candidates whose value contains term. Long lists
-// (a common word in a large catalog) are checked on every CPU; each part
-// only reads the index.
+// textHits returns the candidates whose value contains term, filtering
+// cands (which textCandidates lent the query) in place. Long lists (a
+// common word in a large catalog) are checked on every CPU, each part in
+// its own stretch of cands; each part only reads the index.
 func (x *Index) textHits(cands []int32, term string) []int32 {
-	check := func(c []int32) []int32 {
-		var out []int32
+	check := func(c []int32) int {
+		n := 0
 		for _, id := range c {
 			if strings.Contains(x.lower(&x.pairs[id]), term) {
-				out = append(out, id)
+				c[n] = id
+				n++
 			}
 		}
-		return out
+		return n
 	}
 	parts := min(runtime.GOMAXPROCS(0), 1+len(cands)/(16<<10), 8)
 	if parts == 1 {
-		return check(cands)
+		return cands[:check(cands)]
 	}
-	hits := make([][]int32, parts)
+	hits := make([]int, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() { hits[i] = check(cands[len(cands)*i/parts : len(cands)*(i+1)/parts]) })
 	}
 	wg.Wait()
-	return slices.Concat(hits...)
+	n := 0
+	for i, h := range hits {
+		lo := len(cands) * i / parts
+		n += copy(cands[n:], cands[lo:lo+h])
+	}
+	return cands[:n]
 }

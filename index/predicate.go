@@ -238,7 +238,7 @@ func describe(v any) string {
 
 // eval returns the documents p selects, or all when it selects every
 // document. Call with x.mu held.
-func (x *Index) eval(p *Predicate) (m []int32, all bool) {
+func (x *Index) eval(sc *scratch, p *Predicate) (m []int32, all bool) {
 	if p == nil {
 		return nil, true
 	}
@@ -249,23 +249,23 @@ func (x *Index) eval(p *Predicate) (m []int32, all bool) {
 		case all:
 			m, all = s, false
 		default:
-			m = intersect(m, s)
+			m = intersect(sc, m, s)
 		}
 	}
 	if len(p.fields) > 0 {
-		and(x.matchSet(p.fields), false)
+		and(x.matchSet(sc, p.fields), false)
 	}
 	for _, k := range p.absent {
-		and(x.complement(x.matchCondition(Condition{Key: k})), false)
+		and(x.complement(sc, x.matchCondition(sc, Condition{Key: k})), false)
 	}
 	for _, sub := range p.all {
-		and(x.eval(sub))
+		and(x.eval(sc, sub))
 	}
 	if p.any != nil {
 		var lists [][]int32
 		anyAll := false
 		for _, sub := range p.any {
-			s, sAll := x.eval(sub)
+			s, sAll := x.eval(sc, sub)
 			if sAll {
 				anyAll = true
 				break
@@ -273,23 +273,23 @@ func (x *Index) eval(p *Predicate) (m []int32, all bool) {
 			lists = append(lists, s)
 		}
 		if !anyAll {
-			and(union(lists, len(x.docs)), false)
+			and(union(sc, lists, len(x.docs)), false)
 		}
 	}
 	if p.not != nil {
-		s, sAll := x.eval(p.not)
+		s, sAll := x.eval(sc, p.not)
 		if sAll {
 			and(nil, false)
 		} else {
-			and(x.complement(s), false)
+			and(x.complement(sc, s), false)
 		}
 	}
 	return m, all
 }
 
 // complement returns every live document not in the sorted list s.
-func (x *Index) complement(s []int32) []int32 {
-	out := make([]int32, 0, len(x.byUID))
+func (x *Index) complement(sc *scratch, s []int32) []int32 {
+	out := sc.ints(len(x.byUID))
 	for o := range x.docs {
 		if x.docs[o].uid == "" {
 			continue

@@ -66,12 +66,14 @@ func (x *Index) Query(q Query) (Page, error) {
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	m, all := x.match(q.Filter)
+	sc := getScratch()
+	defer sc.release()
+	m, all := x.match(sc, q.Filter)
 	if q.Predicate != nil {
-		m, all = x.and(m, all, q.Predicate)
+		m, all = x.and(sc, m, all, q.Predicate)
 	}
 	if term := strings.ToLower(strings.TrimSpace(q.FullText.Term)); term != "" {
-		m, all = x.fullText(term, textFields(q), m, all), false
+		m, all = x.fullText(sc, term, textFields(q), m, all), false
 	}
 	total := len(m)
 	if all {
@@ -88,7 +90,7 @@ func (x *Index) Query(q Query) (Page, error) {
 	if len(orders) == 0 && q.ByRef {
 		orders = []Order{{Field: refField}}
 	}
-	ords := x.page(x.sorted(orders), m, all, q.Offset, end)
+	ords := x.page(sc, x.sorted(orders), m, all, q.Offset, end)
 	uids := make([]string, len(ords))
 	for i, o := range ords {
 		uids[i] = x.docs[o].uid
@@ -97,24 +99,24 @@ func (x *Index) Query(q Query) (Page, error) {
 }
 
 // page returns the ordinals at positions [from, to) of the documents of m (or
-// of all documents) in order s.
-func (x *Index) page(s *sortOrder, m []int32, all bool, from, to int) []int32 {
+// of all documents) in order s, in a set from sc.
+func (x *Index) page(sc *scratch, s *sortOrder, m []int32, all bool, from, to int) []int32 {
 	if all {
-		return slices.Clone(s.order[from:to])
+		return s.order[from:to]
 	}
 	// Either sort the matches by rank (m log m) or walk the full order
 	// until enough matches are seen (about to·N/m steps): whichever is less.
 	n := len(s.order)
 	walk := (to*n)/len(m) + n/64
 	if len(m)*(bits.Len(uint(len(m)))+1) < walk {
-		ords := slices.Clone(m)
+		ords := append(sc.ints(len(m)), m...)
 		slices.SortFunc(ords, func(a, b int32) int { return int(s.rank[a] - s.rank[b]) })
 		return ords[from:to]
 	}
 	b := getBits(len(x.docs))
 	defer putBits(b)
 	b.addAll(m)
-	out := make([]int32, 0, to-from)
+	out := sc.ints(to - from)
 	seen := 0
 	for _, o := range s.order {
 		if !b.has(o) {
@@ -132,13 +134,13 @@ func (x *Index) page(s *sortOrder, m []int32, all bool, from, to int) []int32 {
 }
 
 // and narrows a match (m, all) to the documents p also selects.
-func (x *Index) and(m []int32, all bool, p *Predicate) ([]int32, bool) {
-	pm, pAll := x.eval(p)
+func (x *Index) and(sc *scratch, m []int32, all bool, p *Predicate) ([]int32, bool) {
+	pm, pAll := x.eval(sc, p)
 	switch {
 	case pAll:
 		return m, all
 	case all:
 		return pm, false
 	}
-	return intersect(m, pm), false
+	return intersect(sc, m, pm), false
 }

@@ -10,15 +10,15 @@ import (
 // list, so set operations never modify their inputs and return fresh slices
 // (or one of their inputs unchanged).
 
-// intersect returns a ∩ b.
-func intersect(a, b []int32) []int32 {
+// intersect returns a ∩ b, in a set from sc.
+func intersect(sc *scratch, a, b []int32) []int32 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
 	if len(a) == 0 {
 		return nil
 	}
-	out := make([]int32, 0, len(a))
+	out := sc.ints(len(a))
 	if len(b) > 16*len(a) {
 		// Few against many: binary search, each from where the last ended.
 		lo := 0
@@ -50,8 +50,9 @@ func intersect(a, b []int32) []int32 {
 	return out
 }
 
-// union returns the union of lists; n bounds the ordinals (len(x.docs)).
-func union(lists [][]int32, n int) []int32 {
+// union returns the union of lists, in a set from sc (or one of lists);
+// n bounds the ordinals (len(x.docs)).
+func union(sc *scratch, lists [][]int32, n int) []int32 {
 	switch len(lists) {
 	case 0:
 		return nil
@@ -63,7 +64,7 @@ func union(lists [][]int32, n int) []int32 {
 		total += len(l)
 	}
 	if total < n/32 {
-		out := make([]int32, 0, total)
+		out := sc.ints(total)
 		for _, l := range lists {
 			out = append(out, l...)
 		}
@@ -75,7 +76,7 @@ func union(lists [][]int32, n int) []int32 {
 	for _, l := range lists {
 		b.addAll(l)
 	}
-	return b.list(nil)
+	return b.list(sc.ints(min(total, n)))
 }
 
 // A bitset is a set of ordinals, one bit each.
@@ -115,6 +116,15 @@ func (b bitset) countIn(l []int32) int {
 	return n
 }
 
+// count returns the number of members.
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
 // list appends the members of b to dst in ascending order.
 func (b bitset) list(dst []int32) []int32 {
 	for i, w := range b {
@@ -127,9 +137,9 @@ func (b bitset) list(dst []int32) []int32 {
 	return dst
 }
 
-// filter returns the members of l that are in b.
-func (b bitset) filter(l []int32) []int32 {
-	out := make([]int32, 0, len(l)/2)
+// filter returns the members of l that are in b, in a set from sc.
+func (b bitset) filter(sc *scratch, l []int32) []int32 {
+	out := sc.ints(len(l))
 	for _, v := range l {
 		if b.has(v) {
 			out = append(out, v)

@@ -114,15 +114,21 @@ func (x *Index) textDrop(id int32) {
 // result means none can. For a term of three or more bytes it is the
 // intersection of the term's trigram lists; for two bytes, the lists of the
 // trigrams the term begins, concatenated (an id may repeat).
-func (x *Index) textCandidates(slot uint32, term string) []int32 {
+func (x *Index) textCandidates(sc *scratch, slot uint32, term string) []int32 {
 	t := &x.text
 	if len(term) == 2 {
-		var out []int32
 		base := slot<<24 | uint32(term[0])<<16 | uint32(term[1])<<8
+		var lists [256]postingList
+		n := 0
 		for c := range uint32(256) {
 			if l, ok := t.grams[base|c]; ok {
-				out = l.appendTo(out)
+				lists[c] = l
+				n += int(l.n)
 			}
+		}
+		out := sc.ints(n)
+		for _, l := range lists {
+			out = l.appendTo(out)
 		}
 		return out
 	}
@@ -142,7 +148,7 @@ func (x *Index) textCandidates(slot uint32, term string) []int32 {
 		lists = append(lists, l)
 	}
 	slices.SortFunc(lists, func(a, b postingList) int { return int(a.n - b.n) })
-	m := lists[0].appendTo(make([]int32, 0, lists[0].n))
+	m := lists[0].appendTo(sc.ints(int(lists[0].n)))
 	// Intersect while it pays: checking a candidate against its value
 	// costs as much as decoding dozens of ids of a longer list.
 	for _, l := range lists[1:] {

@@ -55,7 +55,7 @@ func FullTextScan(x *Index, term string, fields []string, grams bool) []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []string
-	for _, o := range x.fullTextBy(term, fields, nil, true, grams) {
+	for _, o := range x.fullTextBy(nil, term, fields, nil, true, grams) {
 		out = append(out, x.docs[o].uid)
 	}
 	return out
