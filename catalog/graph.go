@@ -1,7 +1,8 @@
 package catalog
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"callboard"
 )
@@ -214,26 +215,20 @@ func (g *graph) relations(ref string) []callboard.Relation {
 	}
 	others := g.other[id]
 	out := make([]callboard.Relation, 0, len(list)+len(others))
-	seen := make(map[rel]bool, len(list)+len(others))
-	add := func(k rel) {
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, callboard.Relation{Type: g.types[k.typ], TargetRef: g.refs[k.target]})
-		}
-	}
 	for _, r := range list {
-		add(rel{typ: r.typeID(), target: r.target})
+		out = append(out, callboard.Relation{Type: g.types[r.typeID()], TargetRef: g.refs[r.target]})
 	}
 	for _, r := range others {
-		add(rel{typ: r.typ, target: r.target})
+		out = append(out, callboard.Relation{Type: g.types[r.typ], TargetRef: g.refs[r.target]})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
+	// Sorted, duplicates are neighbours: no set to build per entity.
+	slices.SortFunc(out, func(a, b callboard.Relation) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
 		}
-		return out[i].TargetRef < out[j].TargetRef
+		return strings.Compare(a.TargetRef, b.TargetRef)
 	})
-	return out
+	return slices.Compact(out)
 }
 
 // removeParent drops parent from n's parents and reports whether n has

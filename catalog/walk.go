@@ -396,12 +396,23 @@ func (s *Service) processDoc(ctx context.Context, fr *fileRead, d *descriptor.Do
 	// The hash is of what json.Encoder writes: entity and problems, each
 	// followed by a newline.
 	h := sha256.New()
-	body, _ := e.AppendJSON(make([]byte, 0, 2048))
+	bp := hashBufs.Get().(*[]byte)
+	body, _ := e.AppendJSON((*bp)[:0])
 	h.Write(append(body, '\n'))
+	if cap(body) <= maxHashBuf {
+		*bp = body
+		hashBufs.Put(bp)
+	}
 	_ = json.NewEncoder(h).Encode(res.own)
 	res.hash = hex.EncodeToString(h.Sum(nil)[:16])
 	return res
 }
+
+// hashBufs holds the buffers processDoc encodes entities into to hash
+// them: two kilobytes an entity, gigabytes of garbage at a million.
+var hashBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxHashBuf = 64 << 10
 
 // annotateURL adds the view/edit/source links Backstage derives for
 // descriptors read from a URL, unless the descriptor sets them.

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -43,17 +44,30 @@ var bodyDictText = []byte(`"spec":{"type":"website","lifecycle":"deprecated","de
 	`{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"uid":"","etag":"","name":"","namespace":"default","description":"",` +
 	`"annotations":{"backstage.io/managed-by-location":"file:/catalog-info.yaml","backstage.io/managed-by-origin-location":"file:/catalog-info.yaml"},"tags":["`)
 
-// compressBody returns body, a JSON object, compressed and marked, or body
-// itself when it is too large.
-func compressBody(body []byte) []byte {
+// compressBody returns body, a JSON object, compressed and marked, or a
+// copy of body when it is too large. body may be *scratch, which
+// compressBody may grow and leaves holding the JSON (to reuse) and its
+// encoding after it.
+func compressBody(body []byte, scratch *[]byte) []byte {
 	if len(body) > maxCompressed {
-		return body
+		return slices.Clone(body)
 	}
-	out := make([]byte, 1+s2.MaxEncodedLen(len(body)))
-	out[0] = bodyCompressed
-	n := len(bodyDict.Encode(out[1:], body)) // in place: out is large enough
-	return out[:1+n]
+	need := len(body) + 1 + s2.MaxEncodedLen(len(body))
+	buf := slices.Grow(body, need-len(body))
+	enc := buf[len(body):need]
+	enc[0] = bodyCompressed
+	n := len(bodyDict.Encode(enc[1:], body)) // in place: enc is large enough
+	if scratch != nil && cap(buf) <= maxEncodeBuf {
+		*scratch = buf[:0]
+	}
+	// Exactly the compressed bytes, held until written.
+	return slices.Clone(enc[:1+n])
 }
+
+// encodeBufs holds the buffers bodies are encoded and compressed in.
+var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxEncodeBuf = 1 << 20
 
 // appendExpanded appends the JSON of stored body b to dst.
 func appendExpanded(dst, b []byte) ([]byte, error) {

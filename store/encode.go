@@ -148,13 +148,20 @@ func (e *encoder) close() {
 func (r *entityRow) encodeBody(compress bool) error {
 	e := *r.se.Entity
 	e.Relations = nil // derived from edges when read, never stored
+	if compress {
+		// The JSON is garbage once compressed: encode into a pooled buffer.
+		bp := encodeBufs.Get().(*[]byte)
+		defer encodeBufs.Put(bp)
+		body, err := e.AppendJSON((*bp)[:0])
+		if err != nil {
+			return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
+		}
+		r.body = compressBody(body, bp)
+		return nil
+	}
 	body, err := e.AppendJSON(make([]byte, 0, 2048))
 	if err != nil {
 		return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
-	}
-	if compress {
-		r.body = compressBody(body)
-		return nil
 	}
 	// The bytes are body's alone and never written again: a string can
 	// share them instead of copying a kilobyte or more per entity.

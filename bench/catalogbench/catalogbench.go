@@ -155,6 +155,10 @@ type Report struct {
 	PeakRSSIngest uint64 `json:"peakRSSIngest"`
 	PeakRSSAfter  uint64 `json:"peakRSSAfter"`
 	HeapAfterGC   uint64 `json:"heapAfterGC"`
+	// SplitIngest and SplitQueries are where the resident memory was at
+	// the largest RSS sampled in each phase.
+	SplitIngest  memSplit `json:"splitIngest"`
+	SplitQueries memSplit `json:"splitQueries"`
 
 	// Startup is a cold start on the populated database: store.Open,
 	// catalog.New and Load, then the first by-name answer over HTTP.
@@ -257,7 +261,9 @@ func (b *bench) ingest(ctx context.Context, dbase *database, root string) error 
 	opts := catalogOptions(root)
 	opts.Snapshots = db
 	b.cat = catalog.New(ts, opts)
+	sampled := sampleMemory()
 	err = b.cat.ProcessAll(ctx, true)
+	b.rep.SplitIngest = sampled()
 	b.rep.Ingest = time.Since(start)
 	b.rep.IngestCPU = machine.CPUTime() - cpu0
 	b.rep.IngestRead, b.rep.IngestWrote = procIO("rchar")-rchar0, procIO("wchar")-wchar0
@@ -313,6 +319,7 @@ func (b *bench) queries(ctx context.Context) error {
 		return err
 	}
 	defer stop()
+	sampled := sampleMemory()
 	for _, q := range b.queryKinds() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -326,6 +333,7 @@ func (b *bench) queries(ctx context.Context) error {
 		fmt.Fprintln(b.out)
 		b.rep.Queries = append(b.rep.Queries, r)
 	}
+	b.rep.SplitQueries = sampled()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

@@ -126,6 +126,12 @@ func WriteSummary(w io.Writer, reports []*Report, concurrency int, perKind time.
 	t.row(reports, "peak in ingest · in queries", "", "", func(r *Report) string {
 		return megabytes(r.PeakRSSIngest) + " · " + megabytes(r.PeakRSSAfter)
 	})
+	t.row(reports, "  at ingest peak: Go · other · files", "", "", func(r *Report) string {
+		return r.SplitIngest.String()
+	})
+	t.row(reports, "  at query peak: Go · other · files", "", "", func(r *Report) string {
+		return r.SplitQueries.String()
+	})
 	t.row(reports, "RSS after ingest · Go heap after GC", "", "", func(r *Report) string {
 		return megabytes(r.RSSAfterIngest) + " · " + megabytes(r.HeapAfterGC)
 	})
