@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"callboard"
 )
@@ -52,8 +53,10 @@ type writer struct {
 }
 
 // startWriter starts a writer; last, if set, runs once the last batch is
-// stored, while the index takes it.
-func (s *Service) startWriter(ctx context.Context, last func() error) *writer {
+// stored, while the index takes it. With relEvery set, the relations that
+// batches changed on entities of earlier batches are given to the index
+// at most that often, and all of them once the last batch is indexed.
+func (s *Service) startWriter(ctx context.Context, last func() error, relEvery time.Duration) *writer {
 	w := &writer{in: make(chan *batch), done: make(chan error, 1)}
 	stored := make(chan *storedBatch)
 	var first error
@@ -83,6 +86,7 @@ func (s *Service) startWriter(ctx context.Context, last func() error) *writer {
 		// changed by every batch of a first ingest: while the next batch
 		// waits already, the relations wait with it and are set once.
 		touched := map[int32]bool{}
+		lastSet := time.Now()
 		for sb := range stored {
 			s.indexBatch(sb, touched)
 		waiting:
@@ -97,8 +101,12 @@ func (s *Service) startWriter(ctx context.Context, last func() error) *writer {
 					break waiting
 				}
 			}
-			s.setRelations(touched)
+			if time.Since(lastSet) >= relEvery {
+				s.setRelations(touched)
+				lastSet = time.Now()
+			}
 		}
+		s.setRelations(touched)
 		w.done <- first // written before stored closed
 	}()
 	return w
