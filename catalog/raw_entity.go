@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 
 	"callboard"
 )
@@ -14,23 +15,30 @@ import (
 // relations into the stored body instead of decoding the body and encoding
 // the entity again: for by-name lookups that was most of their cost.
 func (s *Service) EntityJSON(ctx context.Context, ref callboard.EntityRef) ([]byte, error) {
-	if b, ok := s.entityJSONFast(ctx, ref); ok {
+	return s.AppendEntityJSON(ctx, nil, ref)
+}
+
+// AppendEntityJSON is EntityJSON appending to dst: a caller that reuses
+// dst serves a by-name lookup without allocating its body.
+func (s *Service) AppendEntityJSON(ctx context.Context, dst []byte, ref callboard.EntityRef) ([]byte, error) {
+	if b, ok := s.appendEntityJSONFast(ctx, dst, ref); ok {
 		return b, nil
 	}
 	e, err := s.Entity(ctx, ref)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	return json.Marshal(e)
+	b, err := json.Marshal(e)
+	return append(dst, b...), err
 }
 
-// entityJSONFast is EntityJSON from the stored body, or false when the
-// general path must answer: before Load is done, for callers with a
-// visibility, for orphans (whose annotation is not in the body), for
-// bodies that might have a status (which json.Marshal writes after the
-// relations), and for any entity not found, so that NotFound comes from
-// one place.
-func (s *Service) entityJSONFast(ctx context.Context, ref callboard.EntityRef) ([]byte, bool) {
+// appendEntityJSONFast is AppendEntityJSON from the stored body, or false
+// when the general path must answer: before Load is done, for callers
+// with a visibility, for orphans (whose annotation is not in the body),
+// for bodies that might have a status (which json.Marshal writes after
+// the relations), and for any entity not found, so that NotFound comes
+// from one place.
+func (s *Service) appendEntityJSONFast(ctx context.Context, dst []byte, ref callboard.EntityRef) ([]byte, bool) {
 	select {
 	case <-s.loadedCh:
 	default:
@@ -50,7 +58,17 @@ func (s *Service) entityJSONFast(ctx context.Context, ref callboard.EntityRef) (
 	if uid == "" {
 		return nil, false
 	}
-	_, bodies, err := s.store.AppendEntityBodies(ctx, nil, []string{uid})
+	bp, _ := bodyBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	buf, bodies, err := s.store.AppendEntityBodies(ctx, (*bp)[:0], []string{uid})
+	defer func() {
+		if cap(buf) <= maxPooledBodies {
+			*bp = buf
+			bodyBufs.Put(bp)
+		}
+	}()
 	if err != nil || bodies[0].JSON == nil || bytes.Contains(bodies[0].JSON, []byte(`"status":`)) {
 		return nil, false
 	}
@@ -61,10 +79,11 @@ func (s *Service) entityJSONFast(ctx context.Context, ref callboard.EntityRef) (
 	if !ok || n.orphan || n.uid != uid {
 		return nil, false // replaced or deleted since
 	}
-	out := make([]byte, 0, len(body)+16+80*s.g.relationCount(n.id))
+	start := len(dst)
+	out := slices.Grow(dst, len(body)+16+80*s.g.relationCount(n.id))
 	out = s.appendServed(out, body, n.id, true)
-	if bytes.HasSuffix(out, []byte(`"relations":[]}`)) {
-		return body, true // json.Marshal leaves out an empty Relations
+	if bytes.HasSuffix(out[start:], []byte(`"relations":[]}`)) {
+		return append(out[:start], body...), true // json.Marshal leaves out an empty Relations
 	}
 	return out, true
 }

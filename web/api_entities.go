@@ -176,13 +176,24 @@ func pathRef(r *http.Request) callboard.EntityRef {
 }
 
 func (s *Server) handleEntityByName(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.catalog.EntityJSON(r.Context(), pathRef(r))
+	bp, _ := entityBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b, err := s.catalog.AppendEntityJSON(r.Context(), (*bp)[:0], pathRef(r))
+	defer func() {
+		if cap(b) <= maxPooledList {
+			*bp = b
+			entityBufs.Put(bp)
+		}
+	}()
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(append(b, '\n'))
+	b = append(b, '\n')
+	_, _ = w.Write(b)
 	return nil
 }
 

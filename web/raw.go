@@ -21,6 +21,9 @@ var listBufs sync.Pool // of *bytes.Buffer
 // listArenas holds the buffers list responses read entities into.
 var listArenas sync.Pool // of *[]byte
 
+// entityBufs holds the buffers by-name responses are written from.
+var entityBufs sync.Pool // of *[]byte
+
 // maxPooledList bounds the buffers kept in listBufs and listArenas.
 const maxPooledList = 4 << 20
 
