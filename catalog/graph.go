@@ -15,8 +15,11 @@ type graph struct {
 	ids   map[string]int32 // canonical ref -> id
 	refs  []string         // id -> canonical ref
 	types []string         // relation type id -> type
-	tids  map[string]int32 // relation type -> id
-	nodes map[int32]*node  // only refs that are stored entities
+	// typeJSON is, by type id, how a served relation of that type begins:
+	// `{"type":"ownedBy","targetRef":`, quoted once rather than per answer.
+	typeJSON []string
+	tids     map[string]int32 // relation type -> id
+	nodes    map[int32]*node  // only refs that are stored entities
 	// out holds, by source id, the relations of that source from any
 	// originator, by type then target (sortOut); other, the few whose
 	// originator is neither end.
@@ -96,6 +99,7 @@ func (g *graph) typeID(t string) int32 {
 	}
 	id := int32(len(g.types))
 	g.types = append(g.types, t)
+	g.typeJSON = append(g.typeJSON, relationPrefix(t))
 	g.tids[t] = id
 	return id
 }

@@ -31,13 +31,18 @@ func (g *graph) appendRelationsJSON(dst []byte, id int32) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"type":`...)
-		dst = callboard.AppendJSONString(dst, g.types[r.typeID()])
-		dst = append(dst, `,"targetRef":`...)
+		dst = append(dst, g.typeJSON[r.typeID()]...)
 		dst = callboard.AppendJSONString(dst, g.refs[r.target])
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
+}
+
+// relationPrefix is how a served relation of type t begins, up to its
+// target ref.
+func relationPrefix(t string) string {
+	b := callboard.AppendJSONString([]byte(`{"type":`), t)
+	return string(append(b, `,"targetRef":`...))
 }
 
 // relationCount is how many relations graph node id has, repeats included.

@@ -334,8 +334,10 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 		g.ids[ref] = int32(id)
 	}
 	g.types = d.Strs()
+	g.typeJSON = make([]string, len(g.types))
 	for id, t := range g.types {
 		g.tids[t] = int32(id)
+		g.typeJSON[id] = relationPrefix(t)
 	}
 	nrefs, ntypes := len(g.refs), len(g.types)
 	g.out = make([][]rel, nrefs)
