@@ -35,11 +35,12 @@ type Index struct {
 	multi     [][]int32 // posting lists of pairs with two or more documents
 	freeMulti []int32   // free slots of multi
 
-	gen    uint64    // write generation; caches built at another gen are stale
-	uidGen uint64    // changes when documents are added or removed
-	walker walker    // scratch for Put, used under the write lock
-	sorts  sortCache // cached sort orders
-	text   textIndex // n-gram postings of the full-text keys (text.go)
+	gen     uint64     // write generation; caches built at another gen are stale
+	uidGen  uint64     // changes when documents are added or removed
+	walker  walker     // scratch for Put, used under the write lock
+	sorts   sortCache  // cached sort orders
+	matches matchCache // cached filter matches
+	text    textIndex  // n-gram postings of the full-text keys (text.go)
 
 	values valueArena  // pair values (arena.go)
 	strs   stringArena // key names and side originals (arena.go)

@@ -68,7 +68,7 @@ func (x *Index) Query(q Query) (Page, error) {
 	defer x.mu.RUnlock()
 	sc := getScratch()
 	defer sc.release()
-	m, all := x.match(sc, q.Filter)
+	m, all := x.matchCached(sc, q.Filter)
 	if q.Predicate != nil {
 		m, all = x.and(sc, m, all, q.Predicate)
 	}
