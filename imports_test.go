@@ -22,10 +22,12 @@ var allowed = map[string][]string{
 	"callboard/descriptor": {"callboard"},
 	"callboard/index":      {"callboard", "callboard/internal/varcodec"},
 	"callboard/graph":      {"callboard"},
-	"callboard/store":      {"callboard"},
-	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/internal/varcodec", "callboard/urlread"},
+	"callboard/store":      {"callboard", "callboard/internal/bufpool"},
+	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/internal/bufpool", "callboard/internal/varcodec", "callboard/urlread"},
 	// The snapshots' varint encoding, shared by the catalog and the index.
 	"callboard/internal/varcodec": nil,
+	// Byte buffers reused across requests by the store, catalog and web.
+	"callboard/internal/bufpool": nil,
 	// One search: documents from the catalog, the index in a SearchStore.
 	"callboard/search": {"callboard", "callboard/catalog", "callboard/index"},
 
@@ -91,7 +93,7 @@ var allowed = map[string][]string{
 
 	// web serves the domain; it never holds a store or an integration.
 	// The Create form draws the fields scaffold/params compiles.
-	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index",
+	"callboard/web": {"callboard", "callboard/apidoc", "callboard/catalog", "callboard/graph", "callboard/index", "callboard/internal/bufpool",
 		"callboard/plugin", "callboard/plugin/ui",
 		"callboard/scaffold", "callboard/scaffold/params", "callboard/search", "callboard/techdocs", "callboard/techdocs/docsync", "callboard/techdocs/publish"},
 

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"sync"
 
 	"callboard/index"
+	"callboard/internal/bufpool"
 )
 
 // RawEntitiesByUID returns the served JSON of the entities with the given
@@ -20,13 +20,10 @@ func (s *Service) RawEntitiesByUID(ctx context.Context, uids []string) ([]json.R
 	return out, err
 }
 
-// bodyBufs holds the buffers AppendRawEntities reads stored bodies into:
-// a page of 100 is about 150 KB, which allocated for each request made the
-// garbage collector run as often again.
-var bodyBufs sync.Pool // of *[]byte
-
-// maxPooledBodies bounds the buffers kept in bodyBufs.
-const maxPooledBodies = 4 << 20
+// bodyBufs holds the buffers stored bodies are read into: a page of 100
+// is about 150 KB, which allocated for each request made the garbage
+// collector run as often again.
+var bodyBufs = bufpool.New(4 << 20)
 
 // AppendRawEntities is RawEntitiesByUID appending the entities to arena,
 // which it returns with them (slices of it): a caller that reuses arena
@@ -36,16 +33,9 @@ func (s *Service) AppendRawEntities(ctx context.Context, arena []byte, uids []st
 	if err := s.waitLoaded(ctx); err != nil {
 		return arena, nil, err
 	}
-	bp, _ := bodyBufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer func() {
-		if cap(*bp) <= maxPooledBodies {
-			bodyBufs.Put(bp)
-		}
-	}()
-	buf, bodies, err := s.store.AppendEntityBodies(ctx, (*bp)[:0], uids)
+	bp := bodyBufs.Get()
+	defer bodyBufs.Put(bp)
+	buf, bodies, err := s.store.AppendEntityBodies(ctx, *bp, uids)
 	*bp = buf
 	if err != nil {
 		return arena, nil, err

@@ -9,17 +9,12 @@ import (
 	"callboard"
 )
 
-// EntityJSON returns the served JSON of the entity ref, byte for byte
-// json.Marshal of what Entity returns, with the same errors. Once the
-// catalog is loaded, and when the caller sees every entity, it splices the
-// relations into the stored body instead of decoding the body and encoding
-// the entity again: for by-name lookups that was most of their cost.
-func (s *Service) EntityJSON(ctx context.Context, ref callboard.EntityRef) ([]byte, error) {
-	return s.AppendEntityJSON(ctx, nil, ref)
-}
-
-// AppendEntityJSON is EntityJSON appending to dst: a caller that reuses
-// dst serves a by-name lookup without allocating its body.
+// AppendEntityJSON appends the served JSON of the entity ref to dst,
+// byte for byte json.Marshal of what Entity returns, with the same errors.
+// Once the catalog is loaded, and when the caller sees every entity, it
+// splices the relations into the stored body instead of decoding the body
+// and encoding the entity again: for by-name lookups that was most of
+// their cost. A caller that reuses dst allocates no body.
 func (s *Service) AppendEntityJSON(ctx context.Context, dst []byte, ref callboard.EntityRef) ([]byte, error) {
 	if b, ok := s.appendEntityJSONFast(ctx, dst, ref); ok {
 		return b, nil
@@ -58,17 +53,10 @@ func (s *Service) appendEntityJSONFast(ctx context.Context, dst []byte, ref call
 	if uid == "" {
 		return nil, false
 	}
-	bp, _ := bodyBufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	buf, bodies, err := s.store.AppendEntityBodies(ctx, (*bp)[:0], []string{uid})
-	defer func() {
-		if cap(buf) <= maxPooledBodies {
-			*bp = buf
-			bodyBufs.Put(bp)
-		}
-	}()
+	bp := bodyBufs.Get()
+	defer bodyBufs.Put(bp)
+	buf, bodies, err := s.store.AppendEntityBodies(ctx, *bp, []string{uid})
+	*bp = buf
 	if err != nil || bodies[0].JSON == nil || bytes.Contains(bodies[0].JSON, []byte(`"status":`)) {
 		return nil, false
 	}

@@ -11,7 +11,7 @@ import (
 	"callboard/internal/compattest"
 )
 
-// TestEntityJSONIsMarshal: EntityJSON serves every entity as json.Marshal
+// TestEntityJSONIsMarshal: AppendEntityJSON serves every entity as json.Marshal
 // of Entity does, byte for byte: Backstage's examples (relations of every
 // kind, entities without any), a Location with a status, and an orphan.
 func TestEntityJSONIsMarshal(t *testing.T) {
@@ -43,12 +43,12 @@ spec:
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := c.EntityJSON(t.Context(), ref)
+		got, err := c.AppendEntityJSON(t.Context(), nil, ref)
 		if err != nil {
-			t.Fatalf("EntityJSON(%s): %v", ref, err)
+			t.Fatalf("AppendEntityJSON(%s): %v", ref, err)
 		}
 		if string(got) != string(want) {
-			t.Errorf("EntityJSON(%s) =\n%s\nwant\n%s", ref, got, want)
+			t.Errorf("AppendEntityJSON(%s) =\n%s\nwant\n%s", ref, got, want)
 		}
 		switch {
 		case e.Status != nil:
@@ -62,8 +62,8 @@ spec:
 	if withStatus == 0 || orphans == 0 || without == 0 || len(es) < 50 {
 		t.Errorf("%d entities, %d with a status, %d orphans, %d without relations: want some of each", len(es), withStatus, orphans, without)
 	}
-	_, err = c.EntityJSON(t.Context(), callboard.MustParseRef("component:default/none"))
+	_, err = c.AppendEntityJSON(t.Context(), nil, callboard.MustParseRef("component:default/none"))
 	if callboard.ErrorKind(err) != callboard.NotFound {
-		t.Errorf("EntityJSON of a missing entity: %v, want NotFound", err)
+		t.Errorf("AppendEntityJSON of a missing entity: %v, want NotFound", err)
 	}
 }

@@ -3,9 +3,10 @@ package store
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/klauspost/compress/s2"
+
+	"callboard/internal/bufpool"
 )
 
 // On SQLite, entity bodies are stored compressed (S2, Snappy's successor,
@@ -45,9 +46,8 @@ var bodyDictText = []byte(`"spec":{"type":"website","lifecycle":"deprecated","de
 	`"annotations":{"backstage.io/managed-by-location":"file:/catalog-info.yaml","backstage.io/managed-by-origin-location":"file:/catalog-info.yaml"},"tags":["`)
 
 // compressBody returns body, a JSON object, compressed and marked, or a
-// copy of body when it is too large. body may be *scratch, which
-// compressBody may grow and leaves holding the JSON (to reuse) and its
-// encoding after it.
+// copy of body when it is too large. It compresses into the room after
+// body and leaves *scratch holding that grown buffer, to reuse.
 func compressBody(body []byte, scratch *[]byte) []byte {
 	if len(body) > maxCompressed {
 		return slices.Clone(body)
@@ -57,17 +57,13 @@ func compressBody(body []byte, scratch *[]byte) []byte {
 	enc := buf[len(body):need]
 	enc[0] = bodyCompressed
 	n := len(bodyDict.Encode(enc[1:], body)) // in place: enc is large enough
-	if scratch != nil && cap(buf) <= maxEncodeBuf {
-		*scratch = buf[:0]
-	}
+	*scratch = buf
 	// Exactly the compressed bytes, held until written.
 	return slices.Clone(enc[:1+n])
 }
 
 // encodeBufs holds the buffers bodies are encoded and compressed in.
-var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-const maxEncodeBuf = 1 << 20
+var encodeBufs = bufpool.New(1 << 20)
 
 // appendExpanded appends the JSON of stored body b to dst.
 func appendExpanded(dst, b []byte) ([]byte, error) {

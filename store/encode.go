@@ -150,9 +150,9 @@ func (r *entityRow) encodeBody(compress bool) error {
 	e.Relations = nil // derived from edges when read, never stored
 	if compress {
 		// The JSON is garbage once compressed: encode into a pooled buffer.
-		bp := encodeBufs.Get().(*[]byte)
+		bp := encodeBufs.Get()
 		defer encodeBufs.Put(bp)
-		body, err := e.AppendJSON((*bp)[:0])
+		body, err := e.AppendJSON(*bp)
 		if err != nil {
 			return callboard.Wrap(callboard.Invalid, err, "put entities: encode %s", r.ref)
 		}

@@ -176,24 +176,17 @@ func pathRef(r *http.Request) callboard.EntityRef {
 }
 
 func (s *Server) handleEntityByName(w http.ResponseWriter, r *http.Request) error {
-	bp, _ := entityBufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	b, err := s.catalog.AppendEntityJSON(r.Context(), (*bp)[:0], pathRef(r))
-	defer func() {
-		if cap(b) <= maxPooledList {
-			*bp = b
-			entityBufs.Put(bp)
-		}
-	}()
+	bp := entityBufs.Get()
+	defer entityBufs.Put(bp)
+	b, err := s.catalog.AppendEntityJSON(r.Context(), *bp, pathRef(r))
+	*bp = b
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	b = append(b, '\n')
-	_, _ = w.Write(b)
+	*bp = append(b, '\n')
+	_, _ = w.Write(*bp)
 	return nil
 }
 

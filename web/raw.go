@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"callboard/internal/bufpool"
 )
 
 // streamChunk is how many entities a list response reads, projects and
@@ -18,11 +20,12 @@ const streamChunk = 250
 // the garbage collector run several times as often.
 var listBufs sync.Pool // of *bytes.Buffer
 
-// listArenas holds the buffers list responses read entities into.
-var listArenas sync.Pool // of *[]byte
-
-// entityBufs holds the buffers by-name responses are written from.
-var entityBufs sync.Pool // of *[]byte
+// listArenas holds the buffers list responses read entities into;
+// entityBufs, those by-name responses are written from.
+var (
+	listArenas = bufpool.New(maxPooledList)
+	entityBufs = bufpool.New(maxPooledList)
+)
 
 // maxPooledList bounds the buffers kept in listBufs and listArenas.
 const maxPooledList = 4 << 20
@@ -41,15 +44,8 @@ type entityList struct {
 // failing store is still answered with its error; a later failure cuts the
 // response short, which clients see as invalid JSON.
 func (s *Server) writeList(w http.ResponseWriter, r *http.Request, l entityList) error {
-	ap, _ := listArenas.Get().(*[]byte)
-	if ap == nil {
-		ap = new([]byte)
-	}
-	defer func() {
-		if cap(*ap) <= maxPooledList {
-			listArenas.Put(ap)
-		}
-	}()
+	ap := listArenas.Get()
+	defer listArenas.Put(ap)
 	first, err := s.chunk(r, ap, l.uids, l.proj)
 	if err != nil {
 		return err
