@@ -47,11 +47,12 @@ var goMemory = []metrics.Sample{
 }
 
 func memNow() memSplit {
-	s := memSplit{RSS: procStatus("VmRSS"), File: procStatus("RssFile") + procStatus("RssShmem")}
+	f := procStatusFields("VmRSS", "RssFile", "RssShmem", "RssAnon")
+	s := memSplit{RSS: f[0], File: f[1] + f[2]}
 	samples := append([]metrics.Sample(nil), goMemory...)
 	metrics.Read(samples)
 	s.Go = samples[0].Value.Uint64() - samples[1].Value.Uint64()
-	if anon := procStatus("RssAnon"); anon > s.Go {
+	if anon := f[3]; anon > s.Go {
 		s.Other = anon - s.Go
 	}
 	return s

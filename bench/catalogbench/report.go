@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,24 +254,25 @@ func procIO(key string) uint64 {
 
 // procStatus returns a "kB" field of /proc/self/status in bytes, or 0 where
 // there is no such file.
-func procStatus(key string) uint64 {
+func procStatus(key string) uint64 { return procStatusFields(key)[0] }
+
+// procStatusFields returns the "kB" fields keys of /proc/self/status in
+// bytes, read at one instant (0 for a missing one).
+func procStatusFields(keys ...string) []uint64 {
+	out := make([]uint64, len(keys))
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return 0
+		return out
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || k != key {
-			continue
+		if i := slices.Index(keys, k); ok && i >= 0 {
+			n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			out[i] = n << 10
 		}
-		n, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if err != nil {
-			return 0
-		}
-		return n << 10
 	}
-	return 0
+	return out
 }
 
 // resetPeakRSS resets the process's VmHWM to its current RSS (Linux 4.0
