@@ -183,13 +183,13 @@ func mustFilter(t *testing.T, params ...string) index.Filter {
 	return f
 }
 
-const rootLocation = `apiVersion: backstage.io/v1alpha1
-kind: Location
-metadata:
-  name: root
-spec:
-  targets: [./a.yaml, ./b.yaml]
-`
+var rootLocation = rootLocationOf("./a.yaml", "./b.yaml")
+
+// rootLocationOf is the YAML of a Location named root with targets.
+func rootLocationOf(targets ...string) string {
+	return "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\nspec:\n  targets: [" +
+		strings.Join(targets, ", ") + "]\n"
+}
 
 func component(name, owner, typ string) string {
 	return `apiVersion: backstage.io/v1alpha1

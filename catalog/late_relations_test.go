@@ -34,13 +34,7 @@ spec:
 		writeFile(t, filepath.Join(dir, name), strings.Join(docs, "---\n"))
 		targets = append(targets, "./"+name)
 	}
-	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), `apiVersion: backstage.io/v1alpha1
-kind: Location
-metadata:
-  name: root
-spec:
-  targets: [`+strings.Join(targets, ", ")+`]
-`)
+	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), rootLocationOf(targets...))
 	c := newTestCatalog(t, catalog.Options{
 		Locations: []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "catalog-info.yaml")}}})
 	mustProcess(t, c)

@@ -40,12 +40,7 @@ func TestAttackPlaceholderAmplification(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "bytes.yaml"),
 		placeholderList("hundred", 100, "./big1m.txt")+"---\n"+component("neighbour", "team-a", "service"))
 	writeFile(t, filepath.Join(dir, "fine.yaml"), placeholderList("one-copy", 1, "./big1m.txt"))
-	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), `apiVersion: backstage.io/v1alpha1
-kind: Location
-metadata: {name: root}
-spec:
-  targets: [./many.yaml, ./bytes.yaml, ./fine.yaml]
-`)
+	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), rootLocationOf("./many.yaml", "./bytes.yaml", "./fine.yaml"))
 	c := newTestCatalog(t, catalog.Options{Locations: []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "catalog-info.yaml")}}})
 	mustProcess(t, c)
 

@@ -17,13 +17,7 @@ import (
 func TestEntityJSONIsMarshal(t *testing.T) {
 	examples := compattest.Dir(t, "backstage-examples")
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), `apiVersion: backstage.io/v1alpha1
-kind: Location
-metadata:
-  name: root
-spec:
-  targets: [./a.yaml, ./missing.yaml]
-`)
+	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), rootLocationOf("./a.yaml", "./missing.yaml"))
 	writeFile(t, filepath.Join(dir, "a.yaml"), component("svc-a", "team-a", "service")+"---\n"+component("svc-b", "team-a", "service"))
 	c := newTestCatalog(t, catalog.Options{OrphanStrategy: "keep",
 		Locations: []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "catalog-info.yaml")},

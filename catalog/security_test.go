@@ -120,7 +120,7 @@ func TestAttackPlaceholderSymlinkedDirEscape(t *testing.T) {
 // Location's file too.
 func TestPlaceholderInsideRootStillReads(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: root}\nspec:\n  targets: [./teams/*/catalog-info.yaml]\n")
+	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), rootLocationOf("./teams/*/catalog-info.yaml"))
 	writeFile(t, filepath.Join(dir, "teams", "pay", "catalog-info.yaml"), apiWithText("pay-api", "../../specs/pay.yaml"))
 	writeFile(t, filepath.Join(dir, "specs", "pay.yaml"), "openapi: 3.0.0\n")
 	writeFile(t, filepath.Join(dir, "teams", "ship", "catalog-info.yaml"), apiWithText("ship-api", "./spec.yaml"))
@@ -379,7 +379,7 @@ func TestAttackFailedFileReReadChurn(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "loc")
 			root := filepath.Join(dir, "catalog-info.yaml")
 			file := filepath.Join(dir, "a.yaml")
-			writeFile(t, root, "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: root}\nspec:\n  targets: [./a.yaml]\n")
+			writeFile(t, root, rootLocationOf("./a.yaml"))
 			tc.broken(t, dir, file)
 			c := newTestCatalog(t, catalog.Options{Locations: []catalog.StaticLocation{{Type: "file", Target: root}}})
 			mustProcess(t, c)

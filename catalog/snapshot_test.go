@@ -29,13 +29,7 @@ func TestSnapshotLoad(t *testing.T) {
 func testSnapshotLoad(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), `apiVersion: backstage.io/v1alpha1
-kind: Location
-metadata:
-  name: root
-spec:
-  targets: [./a.yaml, ./b.yaml, ./nested.yaml]
-`)
+	writeFile(t, filepath.Join(dir, "catalog-info.yaml"), rootLocationOf("./a.yaml", "./b.yaml", "./nested.yaml"))
 	writeFile(t, filepath.Join(dir, "a.yaml"), component("svc-a", "team-a", "service")+"---\n"+component("svc-b", "team-a", "website"))
 	writeFile(t, filepath.Join(dir, "b.yaml"), `apiVersion: backstage.io/v1alpha1
 kind: Group

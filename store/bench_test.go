@@ -125,6 +125,17 @@ func measureCPU(b *testing.B) {
 	})
 }
 
+// forIngested runs fn as a sub-benchmark per backend, on a database that
+// holds es, measuring CPU from then on.
+func forIngested(b *testing.B, es []*callboard.StoredEntity, fn func(b *testing.B, db *store.DB)) {
+	forBackends(b, func(b *testing.B, be storetest.Backend) {
+		db := be.Open(b)
+		ingest(b, db, es)
+		measureCPU(b)
+		fn(b, db)
+	})
+}
+
 // forBackends runs fn as a sub-benchmark per backend.
 func forBackends(b *testing.B, fn func(b *testing.B, be storetest.Backend)) {
 	for _, be := range storetest.Backends(b) {
@@ -246,10 +257,7 @@ func fileSizes(pattern string) uint64 {
 // BenchmarkScanEntities reads back the whole catalog.
 func BenchmarkScanEntities(b *testing.B) {
 	es := genCatalog(*benchN)
-	forBackends(b, func(b *testing.B, be storetest.Backend) {
-		db := be.Open(b)
-		ingest(b, db, es)
-		measureCPU(b)
+	forIngested(b, es, func(b *testing.B, db *store.DB) {
 		for b.Loop() {
 			n := 0
 			err := db.ScanEntities(b.Context(), func(*callboard.StoredEntity) error { n++; return nil })
@@ -263,10 +271,7 @@ func BenchmarkScanEntities(b *testing.B) {
 // BenchmarkEntitiesByUID fetches 100 entities by uid from the catalog.
 func BenchmarkEntitiesByUID(b *testing.B) {
 	es := genCatalog(*benchN)
-	forBackends(b, func(b *testing.B, be storetest.Backend) {
-		db := be.Open(b)
-		ingest(b, db, es)
-		measureCPU(b)
+	forIngested(b, es, func(b *testing.B, db *store.DB) {
 		uids := make([]string, 100)
 		i := 0
 		for b.Loop() {
@@ -286,10 +291,7 @@ func BenchmarkEntitiesByUID(b *testing.B) {
 // into a reused buffer, as a list response's page does.
 func BenchmarkAppendEntityBodies(b *testing.B) {
 	es := genCatalog(*benchN)
-	forBackends(b, func(b *testing.B, be storetest.Backend) {
-		db := be.Open(b)
-		ingest(b, db, es)
-		measureCPU(b)
+	forIngested(b, es, func(b *testing.B, db *store.DB) {
 		b.ReportAllocs()
 		uids := make([]string, 100)
 		var buf []byte
@@ -312,10 +314,7 @@ func BenchmarkAppendEntityBodies(b *testing.B) {
 // BenchmarkEntityByRef fetches one entity by ref from the catalog.
 func BenchmarkEntityByRef(b *testing.B) {
 	es := genCatalog(*benchN)
-	forBackends(b, func(b *testing.B, be storetest.Backend) {
-		db := be.Open(b)
-		ingest(b, db, es)
-		measureCPU(b)
+	forIngested(b, es, func(b *testing.B, db *store.DB) {
 		i := 0
 		for b.Loop() {
 			if _, err := db.Entity(b.Context(), es[(i*7919)%len(es)].Ref); err != nil {
@@ -329,10 +328,7 @@ func BenchmarkEntityByRef(b *testing.B) {
 // BenchmarkEdgesFrom fetches the edges of 100 entities.
 func BenchmarkEdgesFrom(b *testing.B) {
 	es := genCatalog(*benchN)
-	forBackends(b, func(b *testing.B, be storetest.Backend) {
-		db := be.Open(b)
-		ingest(b, db, es)
-		measureCPU(b)
+	forIngested(b, es, func(b *testing.B, db *store.DB) {
 		refs := make([]string, 100)
 		i := 0
 		for b.Loop() {
