@@ -1,7 +1,10 @@
 package callboard
 
 import (
+	"errors"
+	"io/fs"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -32,4 +35,104 @@ func MatchPath(pattern, name string) bool {
 		return j == len(ns)
 	}
 	return match(0, 0)
+}
+
+// GlobFS returns, sorted, the names of the files (not directories) of fsys
+// that match pattern as MatchPath matches them. It reads only the
+// directories the pattern can lead into: "repos/*/catalog-info.yaml" lists
+// repos and looks up one name in each of its directories, where walking
+// repos would read every source tree checked out below it. Literal
+// segments are looked up with fs.Stat, so they may be symlinks (the FS
+// decides where those may lead: an os.Root's stays inside it); entries
+// matched by a wildcard are taken as ReadDir types them, so a symlinked
+// directory is not descended, as fs.WalkDir does not.
+//
+// A directory that cannot be listed, or a name that cannot be looked up,
+// is passed to skip with its error: skip returns nil to go on without it,
+// or the error to end the glob with. A name that does not exist is no
+// error: it matches nothing.
+func GlobFS(fsys fs.FS, pattern string, skip func(name string, err error) error) ([]string, error) {
+	g := globber{fsys: fsys, skip: skip}
+	if err := g.walk(".", strings.Split(path.Clean(pattern), "/")); err != nil {
+		return nil, err
+	}
+	slices.Sort(g.out)
+	return slices.Compact(g.out), nil // "**" twice can reach a file twice
+}
+
+type globber struct {
+	fsys fs.FS
+	skip func(name string, err error) error
+	out  []string
+}
+
+func (g *globber) walk(dir string, segs []string) error {
+	if len(segs) == 0 {
+		return nil
+	}
+	seg, rest := segs[0], segs[1:]
+	if seg != "**" && !strings.ContainsAny(seg, `*?[\`) {
+		p := path.Join(dir, seg)
+		fi, err := fs.Stat(g.fsys, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return g.skip(p, err)
+		case fi.IsDir():
+			return g.walk(p, rest)
+		case onlyStars(rest):
+			g.out = append(g.out, p)
+		}
+		return nil
+	}
+	entries, err := fs.ReadDir(g.fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return g.skip(dir, err)
+	}
+	if seg == "**" {
+		// Zero segments here; then one or more, through each directory.
+		if err := g.walk(dir, rest); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := path.Join(dir, e.Name())
+			if e.IsDir() {
+				if err := g.walk(p, segs); err != nil {
+					return err
+				}
+			} else if onlyStars(rest) {
+				g.out = append(g.out, p)
+			}
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if ok, _ := path.Match(seg, e.Name()); !ok {
+			continue
+		}
+		p := path.Join(dir, e.Name())
+		if e.IsDir() {
+			if err := g.walk(p, rest); err != nil {
+				return err
+			}
+		} else if onlyStars(rest) {
+			g.out = append(g.out, p)
+		}
+	}
+	return nil
+}
+
+// onlyStars reports whether segs can match zero segments: a file matches
+// when the pattern left after it is nothing or only "**".
+func onlyStars(segs []string) bool {
+	for _, s := range segs {
+		if s != "**" {
+			return false
+		}
+	}
+	return true
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"callboard"
@@ -132,27 +131,13 @@ func (r *Reader) Expand(typ, target string) ([]string, error) {
 		return nil, callboard.Errorf(callboard.Invalid, "unsupported location type %q", typ)
 	}
 	pattern := strings.TrimPrefix(filepath.ToSlash(target), "/")
-	root := pattern
-	if i := strings.IndexAny(root, "*?["); i >= 0 {
-		root = path.Dir(root[:i+1])
-	}
-	var out []string
-	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.IsDir() && callboard.MatchPath(pattern, p) {
-			out = append(out, prefix+p)
-		}
-		return nil
-	})
+	out, err := callboard.GlobFS(fsys, pattern, func(_ string, err error) error { return err })
 	if err != nil {
 		return nil, callboard.Wrap(callboard.Upstream, err, "expand %s", target)
 	}
-	sort.Strings(out)
+	for i := range out {
+		out[i] = prefix + out[i]
+	}
 	return out, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -144,7 +143,7 @@ func (p parentLoc) checkTarget(target string) error {
 // refused. Errors are Forbidden (refused), NotFound, Invalid (too large)
 // or Upstream.
 func ReadInRoot(root, from, target string, limit int64) ([]byte, error) {
-	f, shown, err := openInRoot(root, from, target, limit)
+	f, _, shown, err := openInRoot(nil, root, from, target, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -169,16 +168,17 @@ func tooLarge(shown string, limit int64) error {
 
 // openInRoot opens target with ReadInRoot's checks, for a caller that
 // streams it (a big exported file is parsed document by document); the
-// file's size is at most limit when it is opened. It returns the name
-// messages show.
-func openInRoot(root, from, target string, limit int64) (*os.File, string, error) {
+// file's size is at most limit when it is opened. It returns the file's
+// information and the name messages show. dirs, when set, holds the
+// roots the caller's walk has open (root_linux.go).
+func openInRoot(dirs *rootDirs, root, from, target string, limit int64) (*os.File, fs.FileInfo, string, error) {
 	if root == "" {
-		return nil, "", refuse("this location has no root to read files in")
+		return nil, nil, "", refuse("this location has no root to read files in")
 	}
 	root, target = absPath(root), absPath(target)
 	shown := shownPath(root, target)
 	if !inRoot(root, target) {
-		return nil, "", refuse("outside the location's root %s", shownRoot(root, from))
+		return nil, nil, "", refuse("outside the location's root %s", shownRoot(root, from))
 	}
 	// The common case opens the target without resolving its real path:
 	// openBeneath (Linux) or the os.Root follow symlinks that stay inside
@@ -188,13 +188,13 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	// says why.
 	rel, relErr := filepath.Rel(root, target)
 	if relErr == nil {
-		if f, err := openBeneath(root, rel); err == nil {
+		if f, err := openBeneath(dirs, root, rel); err == nil {
 			return checkOpened(f, shown, limit)
 		}
 	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, "", callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
+		return nil, nil, "", callboard.Errorf(callboard.NotFound, "the location's root %s does not exist", shownRoot(root, from))
 	}
 	if relErr == nil && !holdsSystemDir(realRoot) {
 		if f, err := openIn(realRoot, rel); err == nil {
@@ -203,31 +203,31 @@ func openInRoot(root, from, target string, limit int64) (*os.File, string, error
 	}
 	real, err := filepath.EvalSymlinks(target)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+		return nil, nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
 	}
 	if err != nil {
-		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+		return nil, nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
 	rel, err = filepath.Rel(realRoot, real)
 	if err != nil || !filepath.IsLocal(rel) {
-		return nil, "", refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
+		return nil, nil, "", refuse("%s leads outside the location's root %s through a symlink", shown, shownRoot(root, from))
 	}
 	for _, sys := range systemDirs {
 		if inRoot(sys, real) && !inRoot(sys, realRoot) {
-			return nil, "", refuse("%s is a system file", shown)
+			return nil, nil, "", refuse("%s is a system file", shown)
 		}
 	}
 	r, err := os.OpenRoot(realRoot)
 	if err != nil {
-		return nil, "", callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
+		return nil, nil, "", callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
 	}
 	defer r.Close() // the opened file outlives its root
 	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
+		return nil, nil, "", callboard.Errorf(callboard.NotFound, "%s does not exist", shown)
 	}
 	if err != nil {
-		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+		return nil, nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
 	return checkOpened(f, shown, limit)
 }
@@ -264,21 +264,21 @@ func openIn(realRoot, rel string) (*os.File, error) {
 
 // checkOpened returns f if it is a regular file of at most limit bytes,
 // and closes it otherwise.
-func checkOpened(f *os.File, shown string, limit int64) (*os.File, string, error) {
+func checkOpened(f *os.File, shown string, limit int64) (*os.File, fs.FileInfo, string, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
+		return nil, nil, "", callboard.Errorf(callboard.Upstream, "cannot read %s: %s", shown, pathErr(err))
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, "", refuse("%s is not a regular file", shown)
+		return nil, nil, "", refuse("%s is not a regular file", shown)
 	}
 	if fi.Size() > limit {
 		f.Close()
-		return nil, "", tooLarge(shown, limit)
+		return nil, nil, "", tooLarge(shown, limit)
 	}
-	return f, shown, nil
+	return f, fi, shown, nil
 }
 
 // pathErr strips the operation and path a *PathError repeats: the path
@@ -311,30 +311,27 @@ func expandInRoot(root, target string) ([]string, error) {
 		return nil, callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
 	}
 	defer r.Close()
+	// A missing start matches nothing; a directory that cannot be listed
+	// (or leads out of the root) is skipped, unless it is where the
+	// pattern's literal part ends.
 	pattern := filepath.ToSlash(rel)
 	start := pattern
 	if i := strings.IndexAny(start, "*?["); i >= 0 {
 		start = path.Dir(start[:i+1])
 	}
-	var out []string
-	err = fs.WalkDir(r.FS(), start, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// A missing start matches nothing; a directory that cannot
-			// be listed (or leaves the root) is skipped.
-			if p == start && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			return nil
-		}
-		if !d.IsDir() && callboard.MatchPath(pattern, p) {
-			out = append(out, filepath.Join(root, filepath.FromSlash(p)))
+	matches, err := callboard.GlobFS(r.FS(), pattern, func(name string, err error) error {
+		if name == start || strings.HasPrefix(start, name+"/") {
+			return err
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, callboard.Errorf(callboard.Upstream, "expand %s: %s", shownPath(root, target), pathErr(err))
 	}
-	sort.Strings(out)
+	out := make([]string, len(matches))
+	for i, m := range matches {
+		out[i] = filepath.Join(root, filepath.FromSlash(m))
+	}
 	return out, nil
 }
 

@@ -6,4 +6,11 @@ import "os"
 
 // openBeneath is Linux's one-call open; elsewhere openInRoot takes the
 // os.Root way.
-func openBeneath(root, rel string) (*os.File, error) { return nil, errSlowPath }
+func openBeneath(dirs *rootDirs, root, rel string) (*os.File, error) { return nil, errSlowPath }
+
+// rootDirs is Linux's cache of open root directories.
+type rootDirs struct{}
+
+func newRootDirs() *rootDirs { return &rootDirs{} }
+
+func (d *rootDirs) close() {}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -121,6 +122,8 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.opts.Workers)
+	dirs := newRootDirs()
+	defer dirs.close() // after wg.Wait: every read is done
 	var visit func(p parentLoc)
 	visit = func(p parentLoc) {
 		defer wg.Done()
@@ -175,7 +178,7 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 				sem <- struct{}{}
 				go func(f string) {
 					defer wg.Done()
-					fr := s.readFile(ctx, p, f, force, dry)
+					fr := s.readFile(ctx, dirs, p, f, force, dry)
 					mu.Lock()
 					res.add(fr, out)
 					mu.Unlock()
@@ -242,18 +245,20 @@ func (s *Service) childLocations(fr *fileRead) []parentLoc {
 }
 
 // readFile reads, parses and processes one target file of parent p.
-func (s *Service) readFile(ctx context.Context, p parentLoc, target string, force, dry bool) *fileRead {
+func (s *Service) readFile(ctx context.Context, dirs *rootDirs, p parentLoc, target string, force, dry bool) *fileRead {
 	typ := p.spec.typ
 	fr := &fileRead{parent: p, file: typ + ":" + target, typ: typ, target: target}
+	s.filesMu.Lock()
+	prev, known := s.files[fr.file]
+	s.filesMu.Unlock()
+	// A file read anyway takes its state from the opened file below,
+	// without resolving its path once more.
 	var st fileState
-	if typ == TypeFile {
+	if typ == TypeFile && known && !force {
 		if fi, err := os.Stat(target); err == nil {
 			st = fileState{modTime: fi.ModTime(), size: fi.Size()}
 		}
 	}
-	s.filesMu.Lock()
-	prev, known := s.files[fr.file]
-	s.filesMu.Unlock()
 	// URLs have no cheap change check: a known one is re-read on forced
 	// (processing-interval) runs and refreshes only, never by the file
 	// watcher, which would spend the GitHub rate limit every second.
@@ -279,8 +284,10 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 	var err error
 	if typ == TypeFile {
 		var f *os.File
-		if f, _, err = openInRoot(p.root, p.fromDir(), target, lim.MaxFileBytes); err == nil {
+		var fi fs.FileInfo
+		if f, fi, _, err = openInRoot(dirs, p.root, p.fromDir(), target, lim.MaxFileBytes); err == nil {
 			defer f.Close()
+			st = fileState{modTime: fi.ModTime(), size: fi.Size()}
 			src = f // ParseStream buffers its reads (a pooled 16 KiB)
 		}
 	} else {
@@ -299,6 +306,13 @@ func (s *Service) readFile(ctx context.Context, p parentLoc, target string, forc
 		}
 		fr.err, fr.refused = err, isRefused(err)
 		if ctx.Err() == nil {
+			if typ == TypeFile && st == (fileState{}) {
+				// Not read again until it changes: a symlink that leads
+				// out, say, has a state of its own.
+				if fi, err := os.Stat(target); err == nil {
+					st = fileState{modTime: fi.ModTime(), size: fi.Size()}
+				}
+			}
 			remember()
 		}
 		return fr
