@@ -107,3 +107,15 @@ func (f failingFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	return fs.ReadDir(f.FS, name)
 }
+
+// TestGlobFSReadsOnlyWhereThePatternLeads: a checked-out repo's source
+// tree below a matched directory is never listed.
+func TestGlobFSReadsOnlyWhereThePatternLeads(t *testing.T) {
+	fsys := failingFS{FS: fstest.MapFS{
+		"repos/a/catalog-info.yaml": {}, "repos/a/src/main.go": {}, "repos/b/node_modules/x/catalog-info.yaml": {},
+	}, fail: "repos/a/src", err: errors.New("listed a source tree")}
+	got, err := callboard.GlobFS(fsys, "repos/*/catalog-info.yaml", func(_ string, err error) error { return err })
+	if err != nil || !slices.Equal(got, []string{"repos/a/catalog-info.yaml"}) {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
