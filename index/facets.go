@@ -52,7 +52,7 @@ func (x *Index) FacetsWhere(facets []string, f Filter, p *Predicate) map[string]
 		k, ok := x.lookupKey(strings.ToLower(strings.TrimSpace(facet)))
 		if ok && (all || len(m) > 0) {
 			for _, id := range x.keys[k].pairs {
-				p := &x.pairs[id]
+				p := x.pairs.at(id)
 				if p.key() != k || x.keys[k].null == id {
 					continue
 				}

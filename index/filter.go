@@ -135,7 +135,7 @@ func (x *Index) matchCondition(sc *scratch, c Condition) []int32 {
 	var ids []int32
 	if c.Values == nil {
 		for _, id := range x.keys[k].pairs {
-			if x.pairs[id].key() == k {
+			if x.pairs.at(id).key() == k {
 				ids = append(ids, id)
 			}
 		}
@@ -151,7 +151,7 @@ func (x *Index) matchCondition(sc *scratch, c Condition) []int32 {
 func (x *Index) docsOfPairs(sc *scratch, ids []int32) []int32 {
 	if len(ids) == 1 {
 		// Posting lists are read-only while x.mu is held: alias them.
-		switch p := x.pairs[ids[0]].post; {
+		switch p := x.pairs.at(ids[0]).post; {
 		case p >= 0:
 			return []int32{p}
 		case p < -1:
@@ -162,7 +162,7 @@ func (x *Index) docsOfPairs(sc *scratch, ids []int32) []int32 {
 	var singles []int32
 	lists := make([][]int32, 0, 4)
 	for _, id := range ids {
-		if p := x.pairs[id].post; p >= 0 {
+		if p := x.pairs.at(id).post; p >= 0 {
 			singles = append(singles, p)
 		} else if p < -1 {
 			lists = append(lists, x.multi[-p-2])

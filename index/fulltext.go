@@ -57,7 +57,7 @@ func (x *Index) fullTextBy(sc *scratch, term string, fields []string, m []int32,
 		return nil
 	}
 	hitIn := func(keys []int32, id int32) bool {
-		p := &x.pairs[id]
+		p := x.pairs.at(id)
 		k := p.key()
 		return k >= 0 && slices.Contains(keys, k) && x.keys[k].null != id && strings.Contains(x.lower(p), term)
 	}
@@ -87,16 +87,16 @@ func (x *Index) fullTextBy(sc *scratch, term string, fields []string, m []int32,
 			b.addAll(x.docsOf(id, &one))
 		}
 	}
-	if scan*4 > len(x.pairs) {
+	if scan*4 > x.pairs.len() {
 		// Walking all pairs in id order reads memory mostly in sequence
 		// (pairs and their strings were allocated together), which beats
 		// the random access of following the keys' lists. Large scans
 		// are split over the CPUs; each part only reads the index.
-		parts := min(runtime.GOMAXPROCS(0), 1+len(x.pairs)/(64<<10), 8)
+		parts := min(runtime.GOMAXPROCS(0), 1+x.pairs.len()/(64<<10), 8)
 		hits := make([][]int32, parts)
 		var wg sync.WaitGroup
 		for i := range parts {
-			lo, hi := len(x.pairs)*i/parts, len(x.pairs)*(i+1)/parts
+			lo, hi := x.pairs.len()*i/parts, x.pairs.len()*(i+1)/parts
 			wg.Go(func() {
 				for id := lo; id < hi; id++ {
 					if hitIn(scanKeys, int32(id)) {
@@ -134,7 +134,7 @@ func (x *Index) textHits(cands []int32, term string) []int32 {
 	check := func(c []int32) int {
 		n := 0
 		for _, id := range c {
-			if strings.Contains(x.lower(&x.pairs[id]), term) {
+			if strings.Contains(x.lower(x.pairs.at(id)), term) {
 				c[n] = id
 				n++
 			}

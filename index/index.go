@@ -27,7 +27,7 @@ type Index struct {
 	byUID  map[string]int32 // uid -> ordinal; refs are found from the rows
 	keys   []keyInfo        // by key id
 	keyIDs map[string]int32 // lowercased key -> key id
-	pairs  []pair           // by pair id
+	pairs  pairList         // by pair id (pairlist.go)
 	origs  map[int32]string // original values that pairs cannot hold (flagSide)
 	table  pairTable        // (key, lower value) -> pair ids
 

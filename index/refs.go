@@ -37,7 +37,7 @@ func (x *Index) byRef(ref string) (int32, bool) {
 // hasValue reports whether document o has the lowercased value lower for key.
 func (x *Index) hasValue(o, key int32, lower string) bool {
 	for _, id := range x.docs[o].rows {
-		if p := &x.pairs[id]; p.key() == key && x.keys[key].null != id && x.lower(p) == lower {
+		if p := x.pairs.at(id); p.key() == key && x.keys[key].null != id && x.lower(p) == lower {
 			return true
 		}
 	}
@@ -51,7 +51,7 @@ func (x *Index) refOf(o int32) string {
 	kNS, _ := x.lookupKey("metadata.namespace")
 	kName, _ := x.lookupKey("metadata.name")
 	for _, id := range x.docs[o].rows {
-		p := &x.pairs[id]
+		p := x.pairs.at(id)
 		if x.keys[p.key()].null == id {
 			continue
 		}

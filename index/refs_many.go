@@ -22,7 +22,7 @@ func (x *Index) RefsByUID(uids []string) []string {
 		// refOf, with the keys looked up once.
 		var kind, ns, name string
 		for _, id := range x.docs[o].rows {
-			p := &x.pairs[id]
+			p := x.pairs.at(id)
 			switch k := p.key(); {
 			case k != kKind && k != kNS && k != kName:
 			case x.keys[k].null == id:

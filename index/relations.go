@@ -38,6 +38,6 @@ func (x *Index) SetRelations(uid string, rels []callboard.Relation) {
 
 // isRelationPair reports whether pair id is a relations.<type> row.
 func (x *Index) isRelationPair(id int32) bool {
-	k := x.pairs[id].key()
+	k := x.pairs.at(id).key()
 	return k >= 0 && strings.HasPrefix(x.keys[k].name, "relations.")
 }

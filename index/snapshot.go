@@ -38,10 +38,10 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 	for _, k := range x.keys {
 		e.Str(k.name)
 	}
-	renum := make([]int32, len(x.pairs))
+	renum := make([]int32, x.pairs.len())
 	live := 0
-	for id := range x.pairs {
-		if x.pairs[id].kf < 0 {
+	for id := range int32(x.pairs.len()) {
+		if x.pairs.at(id).kf < 0 {
 			renum[id] = -1
 			continue
 		}
@@ -49,8 +49,8 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		live++
 	}
 	e.Uint(uint64(live))
-	for id := range x.pairs {
-		p := &x.pairs[id]
+	for id := range int32(x.pairs.len()) {
+		p := x.pairs.at(id)
 		if p.kf < 0 {
 			continue
 		}
@@ -116,7 +116,7 @@ func (x *Index) Clear() {
 
 // reset empties the index. The caller holds the write lock.
 func (x *Index) reset() {
-	x.docs, x.free, x.keys, x.pairs = nil, nil, nil, nil
+	x.docs, x.free, x.keys, x.pairs = nil, nil, nil, pairList{}
 	x.byUID, x.keyIDs, x.origs = map[string]int32{}, map[string]int32{}, map[int32]string{}
 	x.table = pairTable{seed: x.table.seed}
 	x.freePairs, x.multi, x.freeMulti = nil, nil, nil
@@ -140,7 +140,7 @@ func (x *Index) restore(r *bufio.Reader) error {
 		x.keys = append(x.keys, keyInfo{name: name, null: -1})
 	}
 	npairs := d.Count(keyMask)
-	x.pairs = make([]pair, npairs)
+	x.pairs = makePairList(npairs)
 	var arena stringArena
 	values := 0
 	for id := range npairs {
@@ -148,7 +148,7 @@ func (x *Index) restore(r *bufio.Reader) error {
 		if k >= nkeys {
 			return errors.New("a pair of an unknown key")
 		}
-		p := &x.pairs[id]
+		p := x.pairs.at(int32(id))
 		p.kf, p.post = int32(k), -1
 		switch d.Uint() {
 		case snapNull:
@@ -177,18 +177,18 @@ func (x *Index) restore(r *bufio.Reader) error {
 	}
 	// The keys' pair lists, allocated at their final size.
 	perKey := make([]int32, nkeys)
-	for id := range x.pairs {
-		perKey[x.pairs[id].kf&keyMask]++
+	for id := range int32(x.pairs.len()) {
+		perKey[x.pairs.at(id).kf&keyMask]++
 	}
 	for k := range x.keys {
 		x.keys[k].pairs = make([]int32, 0, perKey[k])
 	}
-	for id := range x.pairs {
-		k := &x.keys[x.pairs[id].kf&keyMask]
+	for id := range int32(x.pairs.len()) {
+		k := &x.keys[x.pairs.at(id).kf&keyMask]
 		k.pairs = append(k.pairs, int32(id))
 	}
 	x.fillTable(values)
-	for id := range x.pairs {
+	for id := range int32(x.pairs.len()) {
 		x.textAdd(int32(id)) // the n-gram postings are derived, not stored
 	}
 
@@ -225,12 +225,12 @@ func (x *Index) restore(r *bufio.Reader) error {
 	// Posting lists at their final size, filled in ordinal order.
 	for id, c := range counts {
 		if c > 1 {
-			x.pairs[id].post = x.newMulti(make([]int32, 0, c))
+			x.pairs.at(int32(id)).post = x.newMulti(make([]int32, 0, c))
 		}
 	}
 	for o := range x.docs {
 		for _, id := range x.docs[o].rows {
-			p := &x.pairs[id]
+			p := x.pairs.at(id)
 			if p.post >= -1 {
 				p.post = int32(o)
 			} else {
@@ -254,8 +254,8 @@ func (x *Index) fillTable(n int) {
 	}
 	t.slots, t.tags, t.n = make([]int32, size), make([]uint8, size), n
 	mask := uint64(size - 1)
-	for id := range x.pairs {
-		p := &x.pairs[id]
+	for id := range int32(x.pairs.len()) {
+		p := x.pairs.at(id)
 		if x.keys[p.key()].null == int32(id) {
 			continue
 		}

@@ -156,15 +156,15 @@ func (x *Index) valueRanks(key string) []int32 {
 	}
 	ids := make([]int32, 0, len(x.keys[k].pairs))
 	for _, id := range x.keys[k].pairs {
-		if x.pairs[id].key() == k && x.keys[k].null != id {
+		if x.pairs.at(id).key() == k && x.keys[k].null != id {
 			ids = append(ids, id)
 		}
 	}
-	slices.SortFunc(ids, func(a, b int32) int { return strings.Compare(x.lower(&x.pairs[a]), x.lower(&x.pairs[b])) })
+	slices.SortFunc(ids, func(a, b int32) int { return strings.Compare(x.lower(x.pairs.at(a)), x.lower(x.pairs.at(b))) })
 	rank := int32(-1)
 	var one [1]int32
 	for i, id := range ids {
-		if i == 0 || x.lower(&x.pairs[id]) != x.lower(&x.pairs[ids[i-1]]) {
+		if i == 0 || x.lower(x.pairs.at(id)) != x.lower(x.pairs.at(ids[i-1])) {
 			rank++
 		}
 		for _, d := range x.docsOf(id, &one) {

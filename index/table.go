@@ -46,7 +46,7 @@ func (x *Index) lower(p *pair) string {
 
 // orig returns the original-case value of pair id.
 func (x *Index) orig(id int32) string {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	switch {
 	case p.kf&flagOrig != 0:
 		s := x.value(p)
@@ -123,7 +123,7 @@ func (x *Index) findPairs(dst []int32, key int32, lower string) []int32 {
 			continue
 		}
 		id := t.slots[i] - 1
-		if p := &x.pairs[id]; p.key() == key && x.lower(p) == lower {
+		if p := x.pairs.at(id); p.key() == key && x.lower(p) == lower {
 			dst = append(dst, id)
 		}
 	}
@@ -146,7 +146,7 @@ func (x *Index) valuePair(key int32, lower, orig string) int32 {
 			continue
 		}
 		id := t.slots[i] - 1
-		if p := &x.pairs[id]; p.key() == key && x.lower(p) == lower && x.orig(id) == orig {
+		if p := x.pairs.at(id); p.key() == key && x.lower(p) == lower && x.orig(id) == orig {
 			return id
 		}
 	}
@@ -190,10 +190,9 @@ func (x *Index) newPair(kf int32, off, n uint32) int32 {
 	if free := len(x.freePairs); free > 0 {
 		id = x.freePairs[free-1]
 		x.freePairs = x.freePairs[:free-1]
-		x.pairs[id] = pair{off: off, n: n, kf: kf, post: -1}
+		*x.pairs.at(id) = pair{off: off, n: n, kf: kf, post: -1}
 	} else {
-		id = int32(len(x.pairs))
-		x.pairs = append(x.pairs, pair{off: off, n: n, kf: kf, post: -1})
+		id = x.pairs.add(pair{off: off, n: n, kf: kf, post: -1})
 	}
 	k := &x.keys[kf&keyMask]
 	k.pairs = append(k.pairs, id)
@@ -218,7 +217,7 @@ func (x *Index) growTable() {
 		if s == 0 {
 			continue
 		}
-		p := &x.pairs[s-1]
+		p := x.pairs.at(s-1)
 		h := t.hash(p.key(), x.lower(p))
 		i := h & mask
 		for t.slots[i] != 0 {
@@ -233,14 +232,14 @@ func (x *Index) growTable() {
 // so that probe runs stay unbroken without tombstones.
 func (x *Index) unlink(id int32) {
 	t := &x.table
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	mask := uint64(len(t.slots) - 1)
 	i := t.hash(p.key(), x.lower(p)) & mask
 	for t.slots[i] != id+1 {
 		i = (i + 1) & mask
 	}
 	for j := (i + 1) & mask; t.slots[j] != 0; j = (j + 1) & mask {
-		q := &x.pairs[t.slots[j]-1]
+		q := x.pairs.at(t.slots[j]-1)
 		home := t.hash(q.key(), x.lower(q)) & mask
 		// Move slot j back to i unless its home lies cyclically in (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
@@ -254,7 +253,7 @@ func (x *Index) unlink(id int32) {
 
 // addDoc adds document d to pair id.
 func (x *Index) addDoc(id, d int32) {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	switch {
 	case p.post == -1:
 		p.post = d
@@ -281,7 +280,7 @@ func (x *Index) addDoc(id, d int32) {
 // removeDoc removes document d from pair id; a pair left without documents
 // dies.
 func (x *Index) removeDoc(id, d int32) {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	switch {
 	case p.post == d:
 		p.post = -1
@@ -323,7 +322,7 @@ func (x *Index) newMulti(l []int32) int32 {
 // holds a reused id twice.
 func (x *Index) killPair(id int32) {
 	x.textDrop(id)
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	k := &x.keys[p.key()]
 	if k.null == id {
 		k.null = -1
@@ -338,7 +337,7 @@ func (x *Index) killPair(id int32) {
 	if k.dead > 32 && int(k.dead) > len(k.pairs)/2 {
 		live := k.pairs[:0]
 		for _, q := range k.pairs {
-			if x.pairs[q].kf < 0 {
+			if x.pairs.at(q).kf < 0 {
 				x.freePairs = append(x.freePairs, q)
 			} else {
 				live = append(live, q)
@@ -353,7 +352,7 @@ func (x *Index) killPair(id int32) {
 // docsOf returns the documents of pair id. A single document is returned in
 // one, which the caller provides, so that the common case allocates nothing.
 func (x *Index) docsOf(id int32, one *[1]int32) []int32 {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	switch {
 	case p.post >= 0:
 		one[0] = p.post
@@ -367,7 +366,7 @@ func (x *Index) docsOf(id int32, one *[1]int32) []int32 {
 
 // count returns how many documents have pair id.
 func (x *Index) count(id int32) int {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	switch {
 	case p.post >= 0:
 		return 1

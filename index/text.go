@@ -69,7 +69,7 @@ func trigrams(dst []uint32, slot uint32, v string) []uint32 {
 // textAdd indexes pair id if its key is a text key. Call with x.mu held for
 // writing, after the pair is stored.
 func (x *Index) textAdd(id int32) {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	slot := x.textSlotOf(p.key())
 	if slot == 0 || x.lower(p) == "" {
 		return
@@ -90,7 +90,7 @@ func (x *Index) textAdd(id int32) {
 // textDrop removes pair id from the n-gram index. Call with x.mu held for
 // writing, before the pair's value is cleared.
 func (x *Index) textDrop(id int32) {
-	p := &x.pairs[id]
+	p := x.pairs.at(id)
 	slot := x.textSlotOf(p.key())
 	if slot == 0 || x.lower(p) == "" {
 		return

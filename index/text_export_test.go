@@ -19,7 +19,7 @@ func CheckText(x *Index) error {
 			return fmt.Errorf("gram %06x: list %v (n %d, last %d) empty, unsorted or repeating", g, l, pl.n, pl.last)
 		}
 		for _, id := range l {
-			p := &x.pairs[id]
+			p := x.pairs.at(id)
 			slot := x.textSlotOf(p.key())
 			if slot == 0 || !slices.Contains(trigrams(nil, slot, x.lower(p)), g) {
 				return fmt.Errorf("gram %06x lists pair %d (%q, key %d) which lacks it", g, id, x.lower(p), p.key())
@@ -28,8 +28,8 @@ func CheckText(x *Index) error {
 		n += len(l)
 	}
 	want := 0
-	for id := range x.pairs {
-		p := &x.pairs[id]
+	for id := range int32(x.pairs.len()) {
+		p := x.pairs.at(id)
 		slot := x.textSlotOf(p.key())
 		if slot == 0 || x.lower(p) == "" {
 			continue
