@@ -217,7 +217,7 @@ func (x *Index) growTable() {
 		if s == 0 {
 			continue
 		}
-		p := x.pairs.at(s-1)
+		p := x.pairs.at(s - 1)
 		h := t.hash(p.key(), x.lower(p))
 		i := h & mask
 		for t.slots[i] != 0 {
@@ -239,7 +239,7 @@ func (x *Index) unlink(id int32) {
 		i = (i + 1) & mask
 	}
 	for j := (i + 1) & mask; t.slots[j] != 0; j = (j + 1) & mask {
-		q := x.pairs.at(t.slots[j]-1)
+		q := x.pairs.at(t.slots[j] - 1)
 		home := t.hash(q.key(), x.lower(q)) & mask
 		// Move slot j back to i unless its home lies cyclically in (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
