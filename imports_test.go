@@ -20,14 +20,16 @@ var allowed = map[string][]string{
 	"callboard/apidoc":     nil,
 	"callboard/demo":       nil,
 	"callboard/descriptor": {"callboard"},
-	"callboard/index":      {"callboard", "callboard/internal/varcodec"},
+	"callboard/index":      {"callboard", "callboard/internal/strarena", "callboard/internal/varcodec"},
 	"callboard/graph":      {"callboard"},
 	"callboard/store":      {"callboard", "callboard/internal/bufpool"},
-	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/internal/bufpool", "callboard/internal/varcodec", "callboard/urlread"},
+	"callboard/catalog":    {"callboard", "callboard/descriptor", "callboard/index", "callboard/internal/bufpool", "callboard/internal/strarena", "callboard/internal/varcodec", "callboard/urlread"},
 	// The snapshots' varint encoding, shared by the catalog and the index.
-	"callboard/internal/varcodec": nil,
+	"callboard/internal/varcodec": {"callboard/internal/strarena"},
 	// Byte buffers reused across requests by the store, catalog and web.
 	"callboard/internal/bufpool": nil,
+	// Strings cut from shared blocks, for the index and the catalog graph.
+	"callboard/internal/strarena": nil,
 	// One search: documents from the catalog, the index in a SearchStore.
 	"callboard/search": {"callboard", "callboard/catalog", "callboard/index"},
 

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"callboard"
+	"callboard/internal/strarena"
 )
 
 // putChunk is how many entities one store write carries: more than a
@@ -190,7 +191,8 @@ func (s *Service) applyDoc(ctx context.Context, b *batch, fr *fileRead, pid int3
 		for _, p := range d.rejected {
 			own = append(own, statusItem("InputError", p.String()))
 		}
-		n.own, n.hash = own, ""
+		n.setExtra(n.loc(), own, n.locErrs())
+		n.hash = ""
 		s.rewriteEntity(b, n, nil)
 		return n.id, true
 	}
@@ -222,19 +224,21 @@ func (s *Service) upsert(b *batch, d *docResult, pid int32, file string) int32 {
 	}
 	var oldEdges []cedge
 	if n == nil {
-		n = &node{id: id, uid: newUID()}
+		n = &node{id: id, uid: s.g.newUID()}
 		s.g.nodes[id] = n
 	} else {
 		oldEdges = n.edges
 	}
 	n.kind, n.locationKey, n.hash, n.orphan = lowerKind(d.entity.Kind), file, d.hash, false
-	n.edges, n.own = s.g.compact(d.edges), d.own
+	n.edges = s.g.compact(d.edges)
 	if pid >= 0 {
 		n.addParent(pid)
 	}
+	var loc *locSpec
 	if n.kind == "location" {
-		n.loc = locationOf(d.entity)
+		loc = locationOf(d.entity)
 	}
+	n.setExtra(loc, d.own, n.locErrs())
 	for _, t := range s.g.setEdges(id, oldEdges, n.edges) {
 		b.touched[t] = true
 	}
@@ -334,10 +338,10 @@ func (s *Service) deleteNode(b *batch, n *node) {
 func (s *Service) setLocationErrors(ctx context.Context, b *batch, pid int32, items []callboard.StatusItem) {
 	slices.SortStableFunc(items, func(a, b callboard.StatusItem) int { return strings.Compare(a.Message, b.Message) })
 	n := s.g.nodes[pid]
-	if n == nil || sameItems(n.locErrs, items) {
+	if n == nil || sameItems(n.locErrs(), items) {
 		return
 	}
-	n.locErrs = items
+	n.setExtra(n.loc(), n.own(), items)
 	s.rewriteEntity(b, n, nil)
 }
 
@@ -376,11 +380,21 @@ func errorName(err error) string {
 
 // newUID returns a time-ordered UUID (v7), so that entities written
 // together land next to each other in the store's indexes.
-func newUID() string {
-	if u, err := uuid.NewV7(); err == nil {
-		return u.String()
+// newUID returns a new uid, a UUIDv7 as Backstage's are UUIDs, in the
+// graph's arena.
+func (g *graph) newUID() string {
+	u, err := uuid.NewV7()
+	if err != nil {
+		u = uuid.New()
 	}
-	return uuid.NewString()
+	b := g.strs.Alloc(36)
+	hex.Encode(b[0:8], u[0:4])
+	hex.Encode(b[9:13], u[4:6])
+	hex.Encode(b[14:18], u[6:8])
+	hex.Encode(b[19:23], u[8:10])
+	hex.Encode(b[24:36], u[10:16])
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
+	return strarena.String(b)
 }
 
 func newEtag() string {

@@ -163,7 +163,7 @@ func (s *Service) writeStore(ctx context.Context, b *batch) (*storedBatch, error
 		e.Metadata.UID, e.Metadata.Etag = se.UID, newEtag()
 		e.Relations, e.Status = nil, nil
 		if n, ok := s.g.lookup(se.Ref); ok {
-			if items := append(append([]callboard.StatusItem{}, n.own...), n.locErrs...); len(items) > 0 {
+			if items := append(append([]callboard.StatusItem{}, n.own()...), n.locErrs()...); len(items) > 0 {
 				e.Status = &callboard.Status{Items: items}
 			}
 		}

@@ -170,11 +170,11 @@ func (s *Service) refreshRef(ctx context.Context, ref string) {
 	var parents []parentLoc
 	if ok {
 		for _, p := range n.parents {
-			if pn := s.g.nodes[p]; pn != nil && pn.loc != nil {
+			if pn := s.g.nodes[p]; pn != nil && pn.loc() != nil {
 				parents = append(parents, s.parentFor(p, pn))
 			}
 		}
-		if n.loc != nil {
+		if n.loc() != nil {
 			parents = append(parents, s.parentFor(n.id, n))
 		}
 	}
@@ -199,7 +199,7 @@ func (s *Service) parentFor(id int32, n *node) parentLoc {
 	var chain []int32 // from id up to its root
 	for c, depth := id, 0; depth <= 32; depth++ {
 		cn := s.g.nodes[c]
-		if cn == nil || cn.loc == nil {
+		if cn == nil || cn.loc() == nil {
 			break
 		}
 		chain = append(chain, c)
@@ -209,10 +209,10 @@ func (s *Service) parentFor(id int32, n *node) parentLoc {
 		c = cn.parents[0]
 	}
 	if len(chain) == 0 {
-		return parentLoc{ref: s.g.refs[id], spec: n.loc, refused: refuse("the Location's origin is unknown")}
+		return parentLoc{ref: s.g.refs[id], spec: n.loc(), refused: refuse("the Location's origin is unknown")}
 	}
 	top := chain[len(chain)-1]
-	p := rootParent(s.g.refs[top], s.g.nodes[top].loc, "")
+	p := rootParent(s.g.refs[top], s.g.nodes[top].loc(), "")
 	if len(s.g.nodes[top].parents) == 0 {
 		p.origin = s.g.nodes[top].locationKey
 	} else {
@@ -220,7 +220,7 @@ func (s *Service) parentFor(id int32, n *node) parentLoc {
 		p.refused = refuse("the Location's origin is unknown; refresh the location it comes from")
 	}
 	for i := len(chain) - 2; i >= 0; i-- {
-		p = childOf(p, s.g.refs[chain[i]], s.g.nodes[chain[i]].loc)
+		p = childOf(p, s.g.refs[chain[i]], s.g.nodes[chain[i]].loc())
 	}
 	p.depth = 0
 	return p

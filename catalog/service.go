@@ -306,16 +306,18 @@ func (s *Service) Load(ctx context.Context) error {
 // whose relations its edges changed.
 func (s *Service) loadNode(se *callboard.StoredEntity) []int32 {
 	id := s.g.id(se.Ref)
-	n := &node{id: id, uid: se.UID, kind: lowerKind(se.Entity.Kind), locationKey: se.LocationKey,
+	n := &node{id: id, uid: s.g.strs.Clone(se.UID), kind: lowerKind(se.Entity.Kind), locationKey: se.LocationKey,
 		hash: se.Hash, orphan: se.Orphan, edges: s.g.compact(se.Edges)}
+	var loc *locSpec
+	var own, locErrs []callboard.StatusItem
 	if st := se.Entity.Status; st != nil {
 		for _, it := range st.Items {
 			// A Location's items come from reading its targets; its own
 			// descriptor problems would have kept it out of the store.
 			if n.kind == "location" {
-				n.locErrs = append(n.locErrs, it)
+				locErrs = append(locErrs, it)
 			} else {
-				n.own = append(n.own, it)
+				own = append(own, it)
 			}
 		}
 	}
@@ -323,8 +325,9 @@ func (s *Service) loadNode(se *callboard.StoredEntity) []int32 {
 		n.parents = append(n.parents, s.g.id(p))
 	}
 	if n.kind == "location" {
-		n.loc = locationOf(se.Entity)
+		loc = locationOf(se.Entity)
 	}
+	n.setExtra(loc, own, locErrs)
 	s.loadProviderNode(n, se.Entity)
 	s.g.nodes[id] = n
 	touched := s.g.setEdges(id, nil, n.edges)

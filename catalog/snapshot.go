@@ -162,9 +162,9 @@ func (s *Service) writeGraph(w io.Writer) error {
 			e.Uint(uint64(c.dst))
 		}
 		var status []byte
-		if len(n.own) > 0 || len(n.locErrs) > 0 {
+		if len(n.own()) > 0 || len(n.locErrs()) > 0 {
 			var err error
-			if status, err = json.Marshal(snapStatus{Own: n.own, LocErrs: n.locErrs}); err != nil {
+			if status, err = json.Marshal(snapStatus{Own: n.own(), LocErrs: n.locErrs()}); err != nil {
 				return err
 			}
 		}
@@ -328,7 +328,7 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 		}
 		return ""
 	}
-	g.refs = d.Strs()
+	g.refs = d.StrsIn(&g.strs)
 	g.ids = make(map[string]int32, len(g.refs))
 	for id, ref := range g.refs {
 		g.ids[ref] = int32(id)
@@ -347,7 +347,7 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 	for i := range nodes {
 		n := &nodes[i]
 		n.id = int32(d.Count(nrefs - 1))
-		n.uid = d.Str()
+		n.uid = d.StrIn(&g.strs)
 		n.kind, n.locationKey = shared(), shared()
 		n.hash = d.Str()
 		n.orphan = d.Bool()
@@ -363,7 +363,7 @@ func readGraph(data []byte) (g *graph, locations []string, err error) {
 			if err := json.Unmarshal([]byte(status), &st); err != nil {
 				return nil, nil, err
 			}
-			n.own, n.locErrs = st.Own, st.LocErrs
+			n.setExtra(n.loc(), st.Own, st.LocErrs)
 		}
 		if d.Err != nil {
 			return nil, nil, d.Err

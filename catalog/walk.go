@@ -230,8 +230,8 @@ func (s *Service) childLocations(fr *fileRead) []parentLoc {
 			return nil
 		}
 		for _, c := range s.g.children[pid][fr.file] {
-			if n := s.g.nodes[c]; n != nil && n.loc != nil {
-				out = append(out, childOf(fr.parent, s.g.refs[c], n.loc))
+			if n := s.g.nodes[c]; n != nil && n.loc() != nil {
+				out = append(out, childOf(fr.parent, s.g.refs[c], n.loc()))
 			}
 		}
 		return out

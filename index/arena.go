@@ -7,82 +7,10 @@ import (
 	"callboard/internal/varcodec"
 )
 
-// A stringArena hands out strings cut from shared 64 KiB blocks: one
-// allocation for hundreds of short values instead of one each, without
-// the size-class rounding of small allocations. A block stays alive while
-// any of its strings does, so the pair values of deleted documents cost
-// their bytes until their whole block is free; values change rarely, and
-// 100,000 one-allocation strings cost more (33.5 MB against ~27, plus a
-// heap object each for every collection to mark).
-type stringArena struct {
-	block []byte
-	used  int
-}
-
-const arenaBlock = 64 << 10
-
-// alloc returns n bytes to fill before they are made a string.
-func (a *stringArena) alloc(n int) []byte {
-	if n > arenaBlock/8 {
-		return make([]byte, n)
-	}
-	if a.used+n > len(a.block) {
-		a.block, a.used = make([]byte, arenaBlock), 0
-	}
-	b := a.block[a.used : a.used+n : a.used+n]
-	a.used += n
-	return b
-}
-
-// clone returns a copy of s from the arena.
-func (a *stringArena) clone(s string) string {
-	if s == "" {
-		return ""
-	}
-	b := a.alloc(len(s))
-	copy(b, s)
-	return unsafeString(b)
-}
-
-// cloneBytes returns b as a string from the arena.
-func (a *stringArena) cloneBytes(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	s := a.alloc(len(b))
-	copy(s, b)
-	return unsafeString(s)
-}
-
-// concat returns s+t from the arena.
-func (a *stringArena) concat(s, t string) string {
-	if len(s)+len(t) == 0 {
-		return ""
-	}
-	b := a.alloc(len(s) + len(t))
-	copy(b[copy(b, s):], t)
-	return unsafeString(b)
-}
-
-// str reads a string of d into the arena.
-func (a *stringArena) str(d *varcodec.Decoder) string {
-	n := d.Count(math.MaxInt32)
-	if d.Err != nil || n == 0 {
-		return ""
-	}
-	b := a.alloc(n)
-	d.Read(b)
-	return unsafeString(b)
-}
-
-// unsafeString returns b as a string without a copy. b must never change
-// again: arena blocks are only appended to.
-func unsafeString(b []byte) string { return unsafe.String(&b[0], len(b)) }
-
 // A valueArena holds the pairs' values in 64 KiB blocks, addressed by a
 // 32-bit offset (block<<16 | position), so that a pair holds no pointer
 // and the collector never scans x.pairs. Blocks are only appended to and
-// never freed: like stringArena's, the values of dead pairs cost their
+// never freed: like a strarena.Arena's, the values of dead pairs cost their
 // bytes. A value longer than a block (never, for the index's values of at
 // most 200 UTF-16 units) gets a block of its own.
 type valueArena struct {

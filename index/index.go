@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"callboard"
+	"callboard/internal/strarena"
 )
 
 // Index is an in-memory search index over catalog entities. The zero value
@@ -42,8 +43,8 @@ type Index struct {
 	matches matchCache // cached filter matches
 	text    textIndex  // n-gram postings of the full-text keys (text.go)
 
-	values valueArena  // pair values (arena.go)
-	strs   stringArena // key names and side originals (arena.go)
+	values valueArena     // pair values (arena.go)
+	strs   strarena.Arena // key names and side originals
 }
 
 // A doc is the index's record of one entity: enough to identify it and to

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 
+	"callboard/internal/strarena"
 	"callboard/internal/varcodec"
 )
 
@@ -141,7 +142,7 @@ func (x *Index) restore(r *bufio.Reader) error {
 	}
 	npairs := d.Count(keyMask)
 	x.pairs = makePairList(npairs)
-	var arena stringArena
+	var arena strarena.Arena
 	values := 0
 	for id := range npairs {
 		k := d.Count(math.MaxInt32)
@@ -166,7 +167,7 @@ func (x *Index) restore(r *bufio.Reader) error {
 		case snapSide:
 			p.off, p.n = x.values.read(d)
 			p.kf |= flagSide
-			x.origs[int32(id)] = arena.str(d)
+			x.origs[int32(id)] = d.StrIn(&arena)
 			values++
 		default:
 			return errors.New("unknown pair kind")

@@ -97,7 +97,7 @@ func (x *Index) keyID(k []byte, create bool) (int32, bool) {
 	// From the arena: Backstage's rows for string arrays give every
 	// distinct item a key of its own (spec.dependson.component:x), so a
 	// catalog has about one key per entity.
-	name := x.strs.cloneBytes(k)
+	name := x.strs.CloneBytes(k)
 	x.keys = append(x.keys, keyInfo{name: name, null: -1})
 	x.keyIDs[name] = id
 	return id, true
@@ -167,7 +167,7 @@ func (x *Index) valuePair(key int32, lower, orig string) int32 {
 	}
 	id := x.newPair(kf, off, n)
 	if kf&flagSide != 0 {
-		x.origs[id] = x.strs.clone(orig)
+		x.origs[id] = x.strs.Clone(orig)
 	}
 	t.slots[i] = id + 1
 	t.tags[i] = tag

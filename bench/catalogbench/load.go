@@ -63,7 +63,7 @@ func (b *bench) queryKinds() []queryKind {
 	}
 	return []queryKind{{
 		name: "by-name",
-		path: func(r *rand.Rand) string { return byNamePath(o.refs[r.IntN(len(o.refs))]) },
+		path: func(r *rand.Rand) string { return byNamePath(o.refs.at(r.IntN(o.refs.len()))) },
 		check: func(body []byte) error {
 			if !bytes.Contains(body, []byte(`"metadata":{`)) {
 				return fmt.Errorf("not an entity")

@@ -21,7 +21,7 @@ import (
 // entity's ref, the team names, the words used in names, and the last
 // generated component.
 type org struct {
-	refs  []callboard.EntityRef
+	refs  refList
 	teams []string // group names of spec.type team
 	words []string // distinct words of component names, for full-text terms
 	last  callboard.EntityRef
@@ -50,8 +50,7 @@ func scanTree(tree string) (*org, error) {
 	)
 	for range runtime.GOMAXPROCS(0) * 2 {
 		wg.Go(func() {
-			var refs []callboard.EntityRef
-			var names nameBlocks
+			var refs refList
 			for f := range next {
 				b, err := os.ReadFile(f)
 				if err != nil {
@@ -60,10 +59,10 @@ func scanTree(tree string) (*org, error) {
 					mu.Unlock()
 					continue
 				}
-				refs = appendRefs(refs, &names, b)
+				refs.appendFile(b)
 			}
 			mu.Lock()
-			o.refs = append(o.refs, refs...)
+			o.refs.appendList(&refs)
 			mu.Unlock()
 		})
 	}
@@ -75,11 +74,12 @@ func scanTree(tree string) (*org, error) {
 	if firstEr != nil {
 		return nil, firstEr
 	}
-	// Sort so a seeded random pick is the same entity on every run.
-	slices.SortFunc(o.refs, func(a, b callboard.EntityRef) int { return strings.Compare(a.String(), b.String()) })
+	// Sorted so that a seeded random pick is the same entity on every run.
+	o.refs.sort()
 	words := map[string]bool{}
 	lastIndex := -1
-	for _, r := range o.refs {
+	for i := range o.refs.len() {
+		r := o.refs.at(i)
 		switch r.Kind {
 		case "Group":
 			if strings.HasPrefix(r.Name, "team-") {
@@ -107,8 +107,62 @@ func scanTree(tree string) (*org, error) {
 	return &o, nil
 }
 
-// appendRefs appends the refs of the documents in one descriptor file.
-func appendRefs(refs []callboard.EntityRef, names *nameBlocks, b []byte) []callboard.EntityRef {
+// A refList holds the refs of the generated org, which live in the
+// measured process for the whole run, without a pointer per ref: as
+// EntityRefs (three strings each) they were 76 MB at 1M entities that
+// every collection of the ingest had to scan. All refs are in the
+// default namespace.
+type refList struct {
+	kinds []string // distinct kinds
+	names []byte   // the names, back to back
+	ents  []refEnt
+}
+
+// refEnt is one ref: its name in names and its kind in kinds.
+type refEnt struct {
+	off  uint32
+	n    uint16
+	kind uint8
+}
+
+func (l *refList) len() int { return len(l.ents) }
+
+func (l *refList) at(i int) callboard.EntityRef {
+	e := l.ents[i]
+	return callboard.EntityRef{Kind: l.kinds[e.kind], Namespace: callboard.DefaultNamespace,
+		Name: unsafe.String(&l.names[e.off], int(e.n))}
+}
+
+func (l *refList) add(kind, name []byte) {
+	k := slices.IndexFunc(l.kinds, func(s string) bool { return s == string(kind) })
+	if k < 0 {
+		k = len(l.kinds)
+		l.kinds = append(l.kinds, string(kind))
+	}
+	l.ents = append(l.ents, refEnt{off: uint32(len(l.names)), n: uint16(len(name)), kind: uint8(k)})
+	l.names = append(l.names, name...)
+}
+
+// appendList appends the refs of m.
+func (l *refList) appendList(m *refList) {
+	for i := range m.len() {
+		r := m.at(i)
+		l.add([]byte(r.Kind), []byte(r.Name))
+	}
+}
+
+// sort orders the refs by kind, then name.
+func (l *refList) sort() {
+	slices.SortFunc(l.ents, func(a, b refEnt) int {
+		if c := strings.Compare(l.kinds[a.kind], l.kinds[b.kind]); c != 0 {
+			return c
+		}
+		return bytes.Compare(l.names[a.off:a.off+uint32(a.n)], l.names[b.off:b.off+uint32(b.n)])
+	})
+}
+
+// appendFile appends the refs of the documents in one descriptor file.
+func (l *refList) appendFile(b []byte) {
 	const head = "\nmetadata:\n  name: "
 	for len(b) > 0 {
 		i := bytes.Index(b, []byte("kind: "))
@@ -124,7 +178,7 @@ func appendRefs(refs []callboard.EntityRef, names *nameBlocks, b []byte) []callb
 		if eol < 0 {
 			break
 		}
-		kind := internKind(b[:eol])
+		kind := b[:eol]
 		b = b[eol:]
 		if !bytes.HasPrefix(b, []byte(head)) {
 			continue
@@ -134,39 +188,9 @@ func appendRefs(refs []callboard.EntityRef, names *nameBlocks, b []byte) []callb
 		if eol < 0 {
 			eol = len(b)
 		}
-		refs = append(refs, callboard.EntityRef{Kind: kind, Namespace: callboard.DefaultNamespace, Name: names.clone(b[:eol])})
+		l.add(kind, b[:eol])
 		b = b[eol:]
 	}
-	return refs
-}
-
-// The refs of the generated org live in the measured process for the
-// whole run: a string each (2.3 million heap objects at 1M entities) would
-// add to the heap and the collector's work the bench reports. Kinds are
-// shared and names cut from 64 KiB blocks.
-var kinds sync.Map // string -> string
-
-func internKind(b []byte) string {
-	if k, ok := kinds.Load(string(b)); ok {
-		return k.(string)
-	}
-	k, _ := kinds.LoadOrStore(string(b), string(b))
-	return k.(string)
-}
-
-// nameBlocks hands out strings cut from shared blocks.
-type nameBlocks struct{ block []byte }
-
-func (n *nameBlocks) clone(b []byte) string {
-	if len(b) == 0 || len(b) > 1<<10 {
-		return string(b)
-	}
-	if cap(n.block)-len(n.block) < len(b) {
-		n.block = make([]byte, 0, 64<<10)
-	}
-	start := len(n.block)
-	n.block = append(n.block, b...)
-	return unsafe.String(&n.block[start], len(b))
 }
 
 func readStats(path string) (orggen.Stats, error) {

@@ -11,6 +11,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"callboard/internal/strarena"
 )
 
 // Encoder writes to W; after an error every write is a no-op and Err
@@ -113,6 +115,30 @@ func (d *Decoder) Str() string {
 		return ""
 	}
 	return b.String()
+}
+
+// StrIn reads what Str wrote into a string of a.
+func (d *Decoder) StrIn(a *strarena.Arena) string {
+	n := d.Count(math.MaxInt32)
+	if d.Err != nil || n == 0 {
+		return ""
+	}
+	b := a.Alloc(n)
+	d.Read(b)
+	return strarena.String(b)
+}
+
+// StrsIn reads what Strs wrote into strings of a.
+func (d *Decoder) StrsIn(a *strarena.Arena) []string {
+	n := d.Count(math.MaxInt32)
+	out := make([]string, 0, min(n, 1<<20))
+	for range n {
+		if d.Err != nil {
+			return nil
+		}
+		out = append(out, d.StrIn(a))
+	}
+	return out
 }
 
 // Strs reads what Strs wrote.
