@@ -93,30 +93,23 @@ func (g *globber) walk(dir string, segs []string) error {
 	if err != nil {
 		return g.skip(dir, err)
 	}
+	next := rest
 	if seg == "**" {
 		// Zero segments here; then one or more, through each directory.
 		if err := g.walk(dir, rest); err != nil {
 			return err
 		}
-		for _, e := range entries {
-			p := path.Join(dir, e.Name())
-			if e.IsDir() {
-				if err := g.walk(p, segs); err != nil {
-					return err
-				}
-			} else if onlyStars(rest) {
-				g.out = append(g.out, p)
-			}
-		}
-		return nil
+		next = segs
 	}
 	for _, e := range entries {
-		if ok, _ := path.Match(seg, e.Name()); !ok {
-			continue
+		if seg != "**" {
+			if ok, _ := path.Match(seg, e.Name()); !ok {
+				continue
+			}
 		}
 		p := path.Join(dir, e.Name())
 		if e.IsDir() {
-			if err := g.walk(p, rest); err != nil {
+			if err := g.walk(p, next); err != nil {
 				return err
 			}
 		} else if onlyStars(rest) {
