@@ -26,15 +26,16 @@ test:
 # that writes a failing input, or fails otherwise, fails at once.
 fuzz:
 	@set -eo pipefail; \
+	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
 	go test -list '^Fuzz' ./... | awk ' \
 		/^Fuzz/ { names[n++] = $$1; next } \
 		/^ok/ { for (i = 0; i < n; i++) print $$2, names[i]; n = 0 }' | \
 	while read -r pkg name; do \
 		for try in 1 2; do \
 			echo "--- fuzz $$pkg $$name ($(FUZZTIME))"; \
-			if go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1 | tee /tmp/callboard-fuzz.log; then break; fi; \
-			if [ $$try = 2 ] || grep -q 'Failing input written' /tmp/callboard-fuzz.log || \
-				! grep -q '^    context deadline exceeded$$' /tmp/callboard-fuzz.log; then exit 1; fi; \
+			if go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1 | tee "$$log"; then break; fi; \
+			if [ $$try = 2 ] || grep -q 'Failing input written' "$$log" || \
+				! grep -q '^    context deadline exceeded$$' "$$log"; then exit 1; fi; \
 			echo "--- fuzz $$name: the fuzztime deadline race (go.dev/issue/75804), no failing input; once more"; \
 		done; \
 	done

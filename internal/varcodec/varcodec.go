@@ -130,26 +130,21 @@ func (d *Decoder) StrIn(a *strarena.Arena) string {
 
 // StrsIn reads what Strs wrote into strings of a.
 func (d *Decoder) StrsIn(a *strarena.Arena) []string {
-	n := d.Count(math.MaxInt32)
-	out := make([]string, 0, min(n, 1<<20))
-	for range n {
-		if d.Err != nil {
-			return nil
-		}
-		out = append(out, d.StrIn(a))
-	}
-	return out
+	return d.strs(func() string { return d.StrIn(a) })
 }
 
 // Strs reads what Strs wrote.
-func (d *Decoder) Strs() []string {
+func (d *Decoder) Strs() []string { return d.strs(d.Str) }
+
+// strs reads a list of strings, each with read.
+func (d *Decoder) strs(read func() string) []string {
 	n := d.Count(math.MaxInt32)
 	out := make([]string, 0, min(n, 1<<20))
 	for range n {
 		if d.Err != nil {
 			return nil
 		}
-		out = append(out, d.Str())
+		out = append(out, read())
 	}
 	return out
 }
