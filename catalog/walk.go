@@ -498,7 +498,9 @@ func lowerKind(kind string) string {
 			return k
 		}
 	}
-	return strings.ToLower(kind)
+	// A clone: the kind may be cut from its file's text (descriptor's
+	// fast path), which a node must not keep alive.
+	return strings.Clone(strings.ToLower(kind))
 }
 
 var builtinKinds = [...]string{"component", "api", "resource", "system", "domain", "group", "user", "location", "template"}

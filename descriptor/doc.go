@@ -1,7 +1,6 @@
 package descriptor
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 
@@ -29,15 +28,15 @@ func (d *Doc) LineOf(field string) int {
 // text is then parsed by yaml.v3, once.
 func (d *Doc) root() *yaml.Node {
 	d.once.Do(func() {
-		if d.src == nil {
+		if d.src == "" {
 			return
 		}
 		var n yaml.Node
-		if err := yaml.NewDecoder(bytes.NewReader(d.src)).Decode(&n); err == nil && len(n.Content) > 0 {
+		if err := yaml.NewDecoder(strings.NewReader(d.src)).Decode(&n); err == nil && len(n.Content) > 0 {
 			shiftLines(&n, d.srcLine-1)
 			d.node = resolveAlias(n.Content[0])
 		}
-		d.src = nil
+		d.src = ""
 	})
 	return d.node
 }

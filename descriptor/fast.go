@@ -1,7 +1,6 @@
 package descriptor
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,12 +27,16 @@ type fastLine struct {
 }
 
 type fastParser struct {
-	src   []byte
+	src   string
 	lines []fastLine
 	i     int   // the next line to parse
 	size  int64 // bytes of keys and scalars, as converter counts them
 	max   int64
 	depth int
+	// entries and items are stacks of the mappings and sequences being
+	// parsed, so that each is made at its size.
+	entries []fastEntry
+	items   []any
 }
 
 // maxFastDepth bounds nesting on the fast path; deeper documents go to
@@ -44,7 +47,7 @@ const maxFastDepth = 64
 // the stream) to before the next marker line, whose first line is line
 // first of the file. ok is false when it declines; a nil raw with ok true
 // is an empty document.
-func fastDoc(p *fastParser, src []byte, first int, maxBytes int64) (raw map[string]any, line int, ok bool) {
+func fastDoc(p *fastParser, src string, first int, maxBytes int64) (raw map[string]any, line int, ok bool) {
 	if !p.split(src) {
 		return nil, 0, false
 	}
@@ -55,6 +58,10 @@ func fastDoc(p *fastParser, src []byte, first int, maxBytes int64) (raw map[stri
 				panic(r)
 			}
 			raw, line, ok = nil, 0, false
+			// What the stacks hold is dropped with the document.
+			clear(p.entries)
+			clear(p.items)
+			p.entries, p.items = p.entries[:0], p.items[:0]
 		}
 	}()
 	line = first
@@ -91,7 +98,7 @@ func (p *fastParser) decline() { panic(declined{}) }
 // rejects: control characters (tab and CR included), DEL, non-printable
 // or invalid UTF-8, NEL and the Unicode line and paragraph separators,
 // and the byte order mark.
-func (p *fastParser) split(src []byte) bool {
+func (p *fastParser) split(src string) bool {
 	p.src, p.lines, p.i = src, p.lines[:0], 0
 	start := 0
 	for j := 0; j < len(src); {
@@ -109,7 +116,7 @@ func (p *fastParser) split(src []byte) bool {
 			j++
 			continue
 		}
-		r, n := utf8.DecodeRune(src[j:])
+		r, n := utf8.DecodeRuneInString(src[j:])
 		if r == utf8.RuneError || r < 0xa0 || r == 0x2028 || r == 0x2029 || r == 0xfeff || (r >= 0xd800 && r < 0xe000) || r == 0xfffe || r == 0xffff {
 			return false
 		}
@@ -121,7 +128,7 @@ func (p *fastParser) split(src []byte) bool {
 	return true
 }
 
-func newFastLine(src []byte, start, end int) fastLine {
+func newFastLine(src string, start, end int) fastLine {
 	l := fastLine{start: start, end: end}
 	for start+l.indent < end && src[start+l.indent] == ' ' {
 		l.indent++
@@ -131,7 +138,7 @@ func newFastLine(src []byte, start, end int) fastLine {
 }
 
 // text returns line i after its indentation.
-func (p *fastParser) text(i int) []byte {
+func (p *fastParser) text(i int) string {
 	l := p.lines[i]
 	return p.src[l.start+l.indent : l.end]
 }
@@ -160,39 +167,55 @@ func (p *fastParser) leave() { p.depth-- }
 
 // mapping parses a block mapping whose keys start at column indent; the
 // first key is on line p.i (after "- " when the mapping is a list item).
+// Its entries wait on p.entries until it ends, so that the map is made
+// at its size: grown from a guess, maps were the fast path's largest
+// allocation.
 func (p *fastParser) mapping(indent int) map[string]any {
 	p.enter()
 	defer p.leave()
-	m := make(map[string]any, 4)
+	base := len(p.entries)
 	for first := true; ; first = false {
 		l := p.lines[p.i]
 		if !first && (l.indent != indent || isSeqItem(p.text(p.i))) {
-			return m
+			break
 		}
-		line := p.src[l.start+indent : l.end]
-		key, rest := splitKey(line)
-		if key == nil {
-			p.decline()
+		key, rest, ok := splitKey(p.src[l.start+indent : l.end])
+		if !ok || key == "<<" {
+			p.decline() // a merge is left to converter
 		}
-		k := internKey(key)
-		if _, dup := m[k]; dup || k == "<<" {
-			p.decline() // converter words the problem, or merges
-		}
-		p.count(len(k))
-		m[k] = p.value(indent, rest)
+		p.count(len(key))
+		v := p.value(indent, rest)
+		p.entries = append(p.entries, fastEntry{key, v})
 		p.skipBlank()
 		if p.i == len(p.lines) || p.lines[p.i].indent < indent {
-			return m
+			break
 		}
 		if p.lines[p.i].indent > indent {
 			p.decline()
 		}
 	}
+	entries := p.entries[base:]
+	m := make(map[string]any, len(entries))
+	for _, e := range entries {
+		m[e.key] = e.value
+	}
+	if len(m) < len(entries) {
+		p.decline() // a duplicate key: converter words the problem
+	}
+	clear(entries) // the pooled parser must not keep the values alive
+	p.entries = p.entries[:base]
+	return m
+}
+
+// fastEntry is a mapping entry waiting for its map.
+type fastEntry struct {
+	key   string
+	value any
 }
 
 // value parses the value of a mapping entry at indent, rest being what
 // follows "key:" on its line.
-func (p *fastParser) value(indent int, rest []byte) any {
+func (p *fastParser) value(indent int, rest string) any {
 	if len(rest) == 0 || rest[0] == '#' { // rest follows ": "
 		p.i++
 		p.skipBlank()
@@ -214,11 +237,12 @@ func (p *fastParser) value(indent int, rest []byte) any {
 	return p.inline(indent, rest)
 }
 
-// sequence parses a block sequence whose "-" are at column indent.
+// sequence parses a block sequence whose "-" are at column indent. Its
+// items wait on p.items until it ends, as mapping's entries do.
 func (p *fastParser) sequence(indent int) []any {
 	p.enter()
 	defer p.leave()
-	out := make([]any, 0, 4)
+	base := len(p.items)
 	for {
 		l := p.lines[p.i]
 		line := p.src[l.start+indent : l.end]
@@ -231,26 +255,32 @@ func (p *fastParser) sequence(indent int) []any {
 		case len(item) == 0 || item[0] == '#' || isSeqItem(item):
 			p.decline() // a nested block or list on the next lines
 		case looksLikeKey(item):
-			out = append(out, p.mapping(indent+j))
+			v := p.mapping(indent + j)
+			p.items = append(p.items, v)
 		default:
-			out = append(out, p.inline(indent, item))
+			v := p.inline(indent, item)
+			p.items = append(p.items, v)
 		}
 		p.skipBlank()
 		if p.i == len(p.lines) || p.lines[p.i].indent < indent {
-			return out
+			break
 		}
 		if p.lines[p.i].indent > indent {
 			p.decline()
 		}
 		if !isSeqItem(p.text(p.i)) {
-			return out // the mapping that holds the list goes on
+			break // the mapping that holds the list goes on
 		}
 	}
+	out := append(make([]any, 0, len(p.items)-base), p.items[base:]...)
+	clear(p.items[base:])
+	p.items = p.items[:base]
+	return out
 }
 
 // inline parses a scalar, a flow list or a literal block that starts on
 // line p.i with rest, in a collection at indent, and moves past it.
-func (p *fastParser) inline(indent int, rest []byte) any {
+func (p *fastParser) inline(indent int, rest string) any {
 	var v any
 	switch c := rest[0]; {
 	case c == '"' || c == '\'':
@@ -265,7 +295,7 @@ func (p *fastParser) inline(indent int, rest []byte) any {
 		v = p.flowList(rest)
 		p.i++
 	case c == '{':
-		if !bytes.HasPrefix(rest, []byte("{}")) || !isCommentTail(rest[2:]) {
+		if !strings.HasPrefix(rest, "{}") || !isCommentTail(rest[2:]) {
 			p.decline()
 		}
 		v = map[string]any{}
@@ -273,12 +303,12 @@ func (p *fastParser) inline(indent int, rest []byte) any {
 	case c == '|':
 		return p.literal(indent, rest[1:])
 	default:
-		s := plain(rest, false)
-		if s == nil {
+		s, ok := plain(rest, false)
+		if !ok {
 			p.decline()
 		}
 		p.count(len(s))
-		v = coreScalar(string(s))
+		v = coreScalar(s)
 		p.i++
 	}
 	// A more indented line would continue a plain scalar or be an error.
@@ -290,7 +320,7 @@ func (p *fastParser) inline(indent int, rest []byte) any {
 }
 
 // flowList parses a one-line flow list of scalars: [a, "b", 'c'].
-func (p *fastParser) flowList(rest []byte) []any {
+func (p *fastParser) flowList(rest string) []any {
 	out := make([]any, 0, 4)
 	j := skipSpaces(rest, 1)
 	if j < len(rest) && rest[j] == ']' {
@@ -316,12 +346,12 @@ func (p *fastParser) flowList(rest []byte) []any {
 			for end < len(rest) && rest[end] != ',' && rest[end] != ']' {
 				end++
 			}
-			s := plain(rest[j:end], true)
-			if s == nil {
+			s, ok := plain(rest[j:end], true)
+			if !ok {
 				p.decline()
 			}
 			p.count(len(s))
-			out = append(out, coreScalar(string(s)))
+			out = append(out, coreScalar(s))
 			j = end
 		}
 		if j == len(rest) {
@@ -346,7 +376,7 @@ func (p *fastParser) flowList(rest []byte) []any {
 // literal parses a "|" or "|-" block whose header's remainder is hdr, in a
 // collection at indent. Leading blank lines, lines of spaces only, "|+",
 // indentation indicators and empty blocks are left to yaml.v3.
-func (p *fastParser) literal(indent int, hdr []byte) any {
+func (p *fastParser) literal(indent int, hdr string) any {
 	strip := len(hdr) > 0 && hdr[0] == '-'
 	if strip {
 		hdr = hdr[1:]
@@ -385,7 +415,7 @@ func (p *fastParser) literal(indent int, hdr []byte) any {
 	for j := p.i; j <= last; j++ {
 		l := p.lines[j]
 		if l.start != l.end {
-			b.Write(p.src[l.start+n : l.end])
+			b.WriteString(p.src[l.start+n : l.end])
 		}
 		// Clipping keeps the last line break, if the file has one.
 		if j < last || (!strip && l.end < len(p.src)) {

@@ -8,9 +8,9 @@ import "strings"
 // splitKey splits a "key: rest" line at the first ": " (or a final ":")
 // into a plain key and what follows the spaces after the colon. It
 // returns a nil key when the line is not such an entry in the subset.
-func splitKey(line []byte) (key, rest []byte) {
+func splitKey(line string) (key, rest string, ok bool) {
 	if len(line) == 0 || isIndicator(line[0]) {
-		return nil, nil
+		return "", "", false
 	}
 	for j := 0; j < len(line); j++ {
 		switch line[j] {
@@ -18,54 +18,52 @@ func splitKey(line []byte) (key, rest []byte) {
 			if j+1 == len(line) || line[j+1] == ' ' {
 				key = line[:j]
 				if key[len(key)-1] == ' ' || len(key) > 1024 {
-					return nil, nil
+					return "", "", false
 				}
-				return key, line[skipSpaces(line, j+1):]
+				return key, line[skipSpaces(line, j+1):], true
 			}
 		case '#':
 			if line[j-1] == ' ' {
-				return nil, nil
+				return "", "", false
 			}
 		}
 	}
-	return nil, nil
+	return "", "", false
 }
 
 // looksLikeKey reports whether a list item starts a mapping ("- key: v").
 // A quoted key is not in the subset: the item is then declined.
-func looksLikeKey(item []byte) bool {
-	if k, _ := splitKey(item); k != nil {
-		return true
-	}
-	return false
+func looksLikeKey(item string) bool {
+	_, _, ok := splitKey(item)
+	return ok
 }
 
 // plain returns a one-line plain scalar (trailing comment and spaces
-// removed), or nil when s is not one: it starts with an indicator, holds
+// removed), or false when s is not one: it starts with an indicator, holds
 // ": " or " #", or ends with ":". In a flow list, s is one item and flow
 // indicators and "#" are refused too.
-func plain(s []byte, flow bool) []byte {
+func plain(s string, flow bool) (string, bool) {
 	if len(s) == 0 {
-		return nil
+		return "", false
 	}
 	c := s[0]
 	if isIndicator(c) && (c != '-' || len(s) == 1 || s[1] == ' ') {
-		return nil
+		return "", false
 	}
 	end := len(s)
 	for j := 0; j < len(s); j++ {
 		switch s[j] {
 		case ':':
 			if j+1 == len(s) || s[j+1] == ' ' || (flow && strings.IndexByte(",?[]{}", s[j+1]) >= 0) {
-				return nil
+				return "", false
 			}
 		case '?':
 			if flow {
-				return nil
+				return "", false
 			}
 		case '#':
 			if flow {
-				return nil
+				return "", false
 			}
 			if s[j-1] == ' ' {
 				end = j
@@ -73,7 +71,7 @@ func plain(s []byte, flow bool) []byte {
 			}
 		case '[', ']', '{', '}':
 			if flow {
-				return nil
+				return "", false
 			}
 		}
 	}
@@ -81,16 +79,16 @@ func plain(s []byte, flow bool) []byte {
 		end--
 	}
 	if end == 0 {
-		return nil
+		return "", false
 	}
-	return s[:end]
+	return s[:end], true
 }
 
 // quoted reads a one-line quoted scalar at the start of s. It returns the
 // string and the index after the closing quote, or -1 for escapes ("\"),
 // a missing closing quote, or a quote not followed by a space, ",", "]" or
 // the end.
-func quoted(s []byte) (string, int) {
+func quoted(s string) (string, int) {
 	q := s[0]
 	var b []byte
 	j := 1
@@ -124,7 +122,7 @@ func quoted(s []byte) (string, int) {
 	if b != nil {
 		return string(b), after
 	}
-	return string(s[1:j]), after
+	return s[1:j], after
 }
 
 // isIndicator reports whether c cannot start a plain scalar in the subset.
@@ -134,13 +132,13 @@ func isIndicator(c byte) bool {
 
 // isSeqItem reports whether a line's text (after its indent) is a list
 // item: "-" alone or before a space.
-func isSeqItem(text []byte) bool {
+func isSeqItem(text string) bool {
 	return len(text) > 0 && text[0] == '-' && (len(text) == 1 || text[1] == ' ')
 }
 
 // isMarker reports whether a line at column 0 starts "---": a document
 // start. ("..." ends a document; the fast path leaves it to yaml.v3.)
-func isMarker(line []byte) bool {
+func isMarker[T string | []byte](line T) bool {
 	if len(line) < 3 || string(line[:3]) != "---" {
 		return false
 	}
@@ -149,34 +147,14 @@ func isMarker(line []byte) bool {
 
 // isCommentTail reports whether s, which follows a token, is spaces
 // only, or at least one space and a comment.
-func isCommentTail(s []byte) bool {
+func isCommentTail(s string) bool {
 	j := skipSpaces(s, 0)
 	return j == len(s) || (j > 0 && s[j] == '#')
 }
 
-func skipSpaces(s []byte, j int) int {
+func skipSpaces(s string, j int) int {
 	for j < len(s) && s[j] == ' ' {
 		j++
 	}
 	return j
-}
-
-// commonKeys are keys that most descriptors hold; internKey returns them
-// without allocating.
-var commonKeys = map[string]string{}
-
-func init() {
-	for _, k := range []string{"apiVersion", "kind", "metadata", "name", "namespace", "title", "description",
-		"labels", "annotations", "tags", "links", "url", "icon", "type", "spec", "lifecycle", "owner", "system",
-		"domain", "dependsOn", "dependencyOf", "providesApis", "consumesApis", "subcomponentOf", "definition",
-		"profile", "displayName", "email", "picture", "parent", "children", "members", "memberOf", "targets", "target"} {
-		commonKeys[k] = k
-	}
-}
-
-func internKey(b []byte) string {
-	if k, ok := commonKeys[string(b)]; ok {
-		return k
-	}
-	return string(b)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -32,7 +33,7 @@ type Doc struct {
 	Raw  map[string]any // JSON-compatible: map[string]any, []any, string, float64, bool, nil
 
 	node    *yaml.Node           // the document's root mapping, for LineOf
-	src     []byte               // for a fast-path Doc: its text, parsed for node when LineOf needs it
+	src     string               // for a fast-path Doc: its text, parsed for node when LineOf needs it
 	srcLine int                  // the line of src's first byte
 	once    sync.Once            // parses src
 	skipped map[string][2]string // field -> {key, target} of placeholders deliberately not read
@@ -110,7 +111,7 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 		}
 		// yaml.v3 reads on from this document's first line, with the
 		// lines before it blank so that its lines are the file's.
-		rest := fullReader{io.MultiReader(&newlines{n: seg.line - 1}, bytes.NewReader(seg.data), bytes.NewReader(sg.marker), sg.r, errReader{sg.err})}
+		rest := fullReader{io.MultiReader(&newlines{n: seg.line - 1}, strings.NewReader(seg.data), bytes.NewReader(sg.marker), sg.r, errReader{sg.err})}
 		return append(problems, parseNodes(file, rest, lr, lim, each)...)
 	}
 	return problems
@@ -124,16 +125,16 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 // false otherwise: the caller then hands yaml.v3 the rest of the stream.
 func parseSegment(file string, seg segment, lim Limits) (docs []*Doc, problems []Problem, ok bool) {
 	for rest := seg.data; len(rest) > 0; {
-		if rest[0] == '%' || bytes.HasPrefix(rest, []byte("...")) {
+		if rest[0] == '%' || strings.HasPrefix(rest, "...") {
 			return nil, nil, false
 		}
-		i := bytes.IndexByte(rest, '\n')
+		i := strings.IndexByte(rest, '\n')
 		if i < 0 {
 			break
 		}
 		rest = rest[i+1:]
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(seg.data))
+	dec := yaml.NewDecoder(strings.NewReader(seg.data))
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)

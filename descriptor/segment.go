@@ -26,7 +26,7 @@ var segmenters = sync.Pool{New: func() any { return &segmenter{r: bufio.NewReade
 func (s *segmenter) reset(r io.Reader) {
 	s.r.Reset(r)
 	s.line, s.marker, s.markerLine, s.err = 0, nil, 0, nil
-	s.fp.src = nil
+	s.fp.src = ""
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil // one huge document need not stay in the pool
 	}
@@ -35,8 +35,10 @@ func (s *segmenter) reset(r io.Reader) {
 	}
 }
 
+// A segment is a string: the fast path's scalars are cut from it rather
+// than copied one by one.
 type segment struct {
-	data []byte
+	data string
 	line int // the line of data's first byte
 }
 
@@ -71,7 +73,7 @@ func (s *segmenter) next() (segment, bool) {
 		}
 		s.buf = append(s.buf, l...)
 	}
-	seg.data = append([]byte(nil), s.buf...)
+	seg.data = string(s.buf)
 	return seg, true
 }
 
