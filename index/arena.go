@@ -71,6 +71,15 @@ func (a *valueArena) str(off, n uint32) string {
 	return unsafe.String(&b[off&0xffff], n)
 }
 
+// first returns the first of the n bytes at off, 0 when n is 0: resolve
+// reads it to bring the value into the cache.
+func (a *valueArena) first(off, n uint32) byte {
+	if n == 0 {
+		return 0
+	}
+	return a.blocks[off>>16][off&0xffff]
+}
+
 // A rowArena hands out documents' row lists cut from shared blocks; the
 // snapshot's restore uses it. (Not Put: a first ingest puts most documents
 // again once their relations are known, which left the first lists dead

@@ -137,6 +137,7 @@ func (x *Index) put(e *callboard.Entity) {
 	w := &x.walker
 	w.ids = w.ids[:0]
 	w.rows(e)
+	w.resolve()
 	ids := w.ids
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

@@ -25,6 +25,7 @@ func (x *Index) SetRelations(uid string, rels []callboard.Relation) {
 		w.field(rel.Type, rel.TargetRef)
 	}
 	w.pop(r)
+	w.resolve()
 	d := &x.docs[o]
 	ids := slices.Clone(w.ids)
 	for _, id := range d.rows {

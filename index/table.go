@@ -131,14 +131,13 @@ func (x *Index) findPairs(dst []int32, key int32, lower string) []int32 {
 }
 
 // valuePair returns the pair (key, orig), creating it if needed. lower is
-// strings.ToLower(orig).
-func (x *Index) valuePair(key int32, lower, orig string) int32 {
+// strings.ToLower(orig) and h is t.hash(key, lower).
+func (x *Index) valuePair(key int32, h uint64, lower, orig string) int32 {
 	t := &x.table
 	if t.n+1 > len(t.slots)*3/4 {
 		x.growTable()
 	}
 	mask := uint64(len(t.slots) - 1)
-	h := t.hash(key, lower)
 	tag := tagOf(h)
 	i := h & mask
 	for ; t.slots[i] != 0; i = (i + 1) & mask {
