@@ -53,22 +53,29 @@ type writer struct {
 }
 
 // startWriter starts a writer; last, if set, runs once the last batch is
-// stored, while the index takes it. With relEvery set, the relations that
-// batches changed on entities of earlier batches are given to the index
-// at most that often, and all of them once the last batch is indexed.
+// stored, while the index takes it and the relations its batches changed.
+// With relEvery set, the relations that batches changed on entities of
+// earlier batches are given to the index at most that often, and all of
+// them once the last batch is indexed.
 func (s *Service) startWriter(ctx context.Context, last func() error, relEvery time.Duration) *writer {
 	w := &writer{in: make(chan *batch), done: make(chan error, 1)}
 	stored := make(chan *storedBatch)
-	var first error
+	storeDone := make(chan error, 1) // the first store error
 	go func() {
-		defer close(stored)
-		if last != nil {
-			defer func() {
+		var first error
+		// The index's last work (the relations of a whole first ingest's
+		// last stretch: 69,000 entities at 100k) need not wait for last
+		// (the edge origins' rebuild): the two ran one after the other
+		// with one CPU idle.
+		defer func() {
+			close(stored)
+			if last != nil {
 				if err := last(); err != nil && first == nil {
 					first = err
 				}
-			}()
-		}
+			}
+			storeDone <- first
+		}()
 		for b := range w.in {
 			sb, err := s.writeStore(ctx, b)
 			if err != nil {
@@ -85,31 +92,55 @@ func (s *Service) startWriter(ctx context.Context, last func() error, relEvery t
 		// A group that owns a thousand components has its relations
 		// changed by every batch of a first ingest: while the next batch
 		// waits already, the relations wait with it and are set once.
+		// A round of them is given to the index a slice at a time, between
+		// batches: set at once, a round held the index for seconds, and
+		// the store, the pass and the readers all stopped behind it (at a
+		// million entities, one of the two CPUs idled for a fifth of the
+		// ingest).
 		touched := map[int32]bool{}
+		var round []int32 // ids of the round being set
 		lastSet := time.Now()
-		for sb := range stored {
-			s.indexBatch(sb, touched)
-		waiting:
-			for {
+		for {
+			var sb *storedBatch
+			ok := true
+			if len(round) > 0 {
 				select {
-				case next, ok := <-stored:
-					if !ok {
-						break waiting
-					}
-					s.indexBatch(next, touched)
+				case sb, ok = <-stored:
 				default:
-					break waiting
+					round = s.setRelations(round, relationsSlice)
+					continue
 				}
+			} else {
+				sb, ok = <-stored
 			}
-			if time.Since(lastSet) >= relEvery {
-				s.setRelations(touched)
+			if !ok {
+				break
+			}
+			s.indexBatch(sb, touched)
+			if len(round) == 0 && time.Since(lastSet) >= relEvery {
+				round = takeTouched(round, touched)
 				lastSet = time.Now()
 			}
 		}
-		s.setRelations(touched)
-		w.done <- first // written before stored closed
+		round = takeTouched(round, touched)
+		for len(round) > 0 {
+			round = s.setRelations(round, relationsSlice)
+		}
+		w.done <- <-storeDone
 	}()
 	return w
+}
+
+// relationsSlice is how many entities' relations are set between batches.
+const relationsSlice = 500
+
+// takeTouched appends the touched ids to round and empties touched.
+func takeTouched(round []int32, touched map[int32]bool) []int32 {
+	for id := range touched {
+		round = append(round, id)
+	}
+	clear(touched)
+	return round
 }
 
 // put hands b over; b is not used by the caller afterwards.
@@ -194,7 +225,8 @@ func (s *Service) writeStore(ctx context.Context, b *batch) (*storedBatch, error
 func (s *Service) writeIndex(sb *storedBatch) {
 	touched := map[int32]bool{}
 	s.indexBatch(sb, touched)
-	s.setRelations(touched)
+	round := takeTouched(nil, touched)
+	s.setRelations(round, len(round))
 }
 
 // indexBatch gives the index a stored batch's puts and deletes, and adds
@@ -221,27 +253,29 @@ func (s *Service) indexBatch(sb *storedBatch, touched map[int32]bool) {
 	s.changed(sb.puts, sb.deletes)
 }
 
-// setRelations gives the index the relations of the touched entities, as
-// the graph holds them now, and empties touched. The relations are read
-// under s.mu and given to the index after: applying the next batch takes
-// s.mu, and would wait for the index otherwise.
-func (s *Service) setRelations(touched map[int32]bool) {
+// setRelations gives the index the relations of the last n ids of round
+// (all of them if fewer), as the graph holds them now, and returns the
+// rest of round. The relations are read under s.mu and given to the index
+// after: applying the next batch takes s.mu, and would wait for the index
+// otherwise.
+func (s *Service) setRelations(round []int32, n int) []int32 {
 	type relations struct {
 		uid  string
 		rels []callboard.Relation
 	}
-	var all []relations
+	rest := round[:max(0, len(round)-n)]
+	all := make([]relations, 0, len(round)-len(rest))
 	s.mu.RLock()
-	for id := range touched {
+	for _, id := range round[len(rest):] {
 		if n := s.g.nodes[id]; n != nil {
 			all = append(all, relations{n.uid, s.g.relations(s.g.refs[id])})
 		}
 	}
 	s.mu.RUnlock()
-	clear(touched)
 	for _, t := range all {
 		s.idx.SetRelations(t.uid, t.rels)
 	}
+	return rest
 }
 
 // bulkLoader is a store that can index edge origins once, at the end of a

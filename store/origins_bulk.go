@@ -55,6 +55,11 @@ func (db *DB) RebuildEdgeOrigins(ctx context.Context) error {
 		var add []originRow
 		if d != nil {
 			// Rows there are of writes before the deferral: kept.
+			n := 0
+			for _, hashes := range d.sources {
+				n += len(hashes)
+			}
+			add = make([]originRow, 0, n) // 3 million rows at 1M entities
 			for ref, hashes := range d.sources {
 				for _, h := range hashes {
 					add = append(add, originRow{h, ref})
