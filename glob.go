@@ -52,18 +52,32 @@ func MatchPath(pattern, name string) bool {
 // or the error to end the glob with. A name that does not exist is no
 // error: it matches nothing.
 func GlobFS(fsys fs.FS, pattern string, skip func(name string, err error) error) ([]string, error) {
-	g := globber{fsys: fsys, skip: skip}
-	if err := g.walk(".", strings.Split(path.Clean(pattern), "/")); err != nil {
+	var out []string
+	err := GlobFSFunc(fsys, pattern, skip, func(name string) error {
+		out = append(out, name)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	slices.Sort(g.out)
-	return slices.Compact(g.out), nil // "**" twice can reach a file twice
+	slices.Sort(out)
+	return slices.Compact(out), nil // "**" twice can reach a file twice
+}
+
+// GlobFSFunc is GlobFS handing each match to fn as soon as it is found,
+// so that a caller can read the first files of a large glob while the
+// rest are looked up. Matches come in the order of the walk, and a
+// pattern with "**" twice can give a file twice. An error from fn ends
+// the glob with it.
+func GlobFSFunc(fsys fs.FS, pattern string, skip func(name string, err error) error, fn func(name string) error) error {
+	g := globber{fsys: fsys, skip: skip, found: fn}
+	return g.walk(".", strings.Split(path.Clean(pattern), "/"))
 }
 
 type globber struct {
-	fsys fs.FS
-	skip func(name string, err error) error
-	out  []string
+	fsys  fs.FS
+	skip  func(name string, err error) error
+	found func(name string) error
 }
 
 func (g *globber) walk(dir string, segs []string) error {
@@ -82,7 +96,7 @@ func (g *globber) walk(dir string, segs []string) error {
 		case fi.IsDir():
 			return g.walk(p, rest)
 		case onlyStars(rest):
-			g.out = append(g.out, p)
+			return g.found(p)
 		}
 		return nil
 	}
@@ -113,7 +127,9 @@ func (g *globber) walk(dir string, segs []string) error {
 				return err
 			}
 		} else if onlyStars(rest) {
-			g.out = append(g.out, p)
+			if err := g.found(p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

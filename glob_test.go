@@ -94,6 +94,24 @@ func TestGlobFSSkip(t *testing.T) {
 	}
 }
 
+// TestGlobFSFuncStreams: GlobFSFunc hands over each match as the walk
+// reaches it, and an error from its func ends the glob there.
+func TestGlobFSFuncStreams(t *testing.T) {
+	fsys := fstest.MapFS{"a/x.yaml": {}, "b/x.yaml": {}, "c/x.yaml": {}}
+	stop := errors.New("enough")
+	var got []string
+	err := callboard.GlobFSFunc(fsys, "*/x.yaml", func(_ string, err error) error { return err }, func(name string) error {
+		got = append(got, name)
+		if len(got) == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || !slices.Equal(got, []string{"a/x.yaml", "b/x.yaml"}) {
+		t.Errorf("got %q, %v; want the first two matches and %v", got, err, stop)
+	}
+}
+
 // failingFS fails to list one directory.
 type failingFS struct {
 	fs.FS

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -460,5 +461,29 @@ func TestUpdateLocationKeepsEntityItStillEmits(t *testing.T) {
 	got, err := c.LocationByEntity(t.Context(), callboard.MustParseRef("component:svc-a"))
 	if err != nil || got.ID != loc.ID {
 		t.Errorf("LocationByEntity = %+v, %v; want %s", got, err, loc.ID)
+	}
+}
+
+// A glob is read as it is expanded (expandInRoot streams its matches);
+// a pattern with "**" twice finds a file twice, and it is read once.
+func TestGlobReadsEachFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		writeFile(t, filepath.Join(dir, "repos", name, "catalog-info.yaml"),
+			"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: "+name+"}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	}
+	var reads atomic.Int32
+	c := newTestCatalog(t, catalog.Options{
+		Locations:   []catalog.StaticLocation{{Type: "file", Target: filepath.Join(dir, "**", "**", "catalog-info.yaml")}},
+		ObserveRead: func(string, time.Duration, bool) { reads.Add(1) },
+	})
+	mustProcess(t, c)
+	if n := reads.Load(); n != 2 {
+		t.Errorf("%d file reads, want 2", n)
+	}
+	for _, ref := range []string{"component:default/a", "component:default/b"} {
+		if msg := statusMessages(mustEntity(t, c, ref)); msg != "" {
+			t.Errorf("%s: %s", ref, msg)
+		}
 	}
 }

@@ -292,23 +292,28 @@ func pathErr(err error) string {
 }
 
 // expandInRoot resolves a file target that may hold a glob into the
-// matching files inside root, sorted; the walk goes through an os.Root, so
-// that symlinked directories cannot lead it out.
-func expandInRoot(root, target string) ([]string, error) {
+// matching files inside root, handing each to found as soon as the glob
+// finds it (in the walk's order; a pattern with "**" twice can find a
+// file twice), so that reading a large tree begins at once: at a million
+// entities the glob took 5 s, during which nothing was read. The walk
+// goes through an os.Root, so that symlinked directories cannot lead it
+// out. On an error, the files found before it have been handed over.
+func expandInRoot(root, target string, found func(file string)) error {
 	target = absPath(target)
 	if !strings.ContainsAny(target, "*?[") {
-		return []string{target}, nil
+		found(target)
+		return nil
 	}
 	rel, err := filepath.Rel(root, target)
 	if err != nil || !filepath.IsLocal(rel) {
-		return nil, refuse("outside the location's root")
+		return refuse("outside the location's root")
 	}
 	r, err := os.OpenRoot(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
+		return callboard.Errorf(callboard.Upstream, "cannot open the location's root: %s", pathErr(err))
 	}
 	defer r.Close()
 	// A missing start matches nothing; a directory that cannot be listed
@@ -319,20 +324,19 @@ func expandInRoot(root, target string) ([]string, error) {
 	if i := strings.IndexAny(start, "*?["); i >= 0 {
 		start = path.Dir(start[:i+1])
 	}
-	matches, err := callboard.GlobFS(r.FS(), pattern, func(name string, err error) error {
+	err = callboard.GlobFSFunc(r.FS(), pattern, func(name string, err error) error {
 		if name == start || strings.HasPrefix(start, name+"/") {
 			return err
 		}
 		return nil
+	}, func(m string) error {
+		found(filepath.Join(root, filepath.FromSlash(m)))
+		return nil
 	})
 	if err != nil {
-		return nil, callboard.Errorf(callboard.Upstream, "expand %s: %s", shownPath(root, target), pathErr(err))
+		return callboard.Errorf(callboard.Upstream, "expand %s: %s", shownPath(root, target), pathErr(err))
 	}
-	out := make([]string, len(matches))
-	for i, m := range matches {
-		out[i] = filepath.Join(root, filepath.FromSlash(m))
-	}
-	return out, nil
+	return nil
 }
 
 // placeholderReader reads the $text/$json/$yaml targets of a descriptor

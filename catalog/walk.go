@@ -155,28 +155,18 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 				emit(&fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err, refused: true})
 				continue
 			}
-			var files []string
-			var err error
-			if p.spec.typ == TypeFile {
-				files, err = expandInRoot(p.root, t)
-			} else {
-				files, err = s.opts.Reader.Expand(p.spec.typ, t)
-			}
-			if err != nil || (len(files) == 0 && !p.spec.optional && strings.ContainsAny(t, "*?[")) {
-				// An empty glob is not an error in Backstage; a broken one is.
-				if err != nil {
-					emit(&fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err, refused: isRefused(err)})
-				}
-				continue
-			}
-			for _, f := range files {
+			read := func(f string) {
 				key := p.spec.typ + ":" + f
 				mu.Lock()
+				seen := res.expanded[p.ref][key]
 				res.expanded[p.ref][key] = true
 				mu.Unlock()
+				if seen {
+					return // a glob with "**" twice finds a file twice
+				}
 				wg.Add(1)
 				sem <- struct{}{}
-				go func(f string) {
+				go func() {
 					defer wg.Done()
 					fr := s.readFile(ctx, dirs, p, f, force, dry)
 					mu.Lock()
@@ -193,7 +183,22 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 						wg.Add(1)
 						go visit(child)
 					}
-				}(f)
+				}()
+			}
+			var err error
+			if p.spec.typ == TypeFile {
+				err = expandInRoot(p.root, t, read)
+			} else {
+				var files []string
+				if files, err = s.opts.Reader.Expand(p.spec.typ, t); err == nil {
+					for _, f := range files {
+						read(f)
+					}
+				}
+			}
+			// An empty glob is not an error in Backstage; a broken one is.
+			if err != nil {
+				emit(&fileRead{parent: p, file: p.spec.typ + ":" + t, typ: p.spec.typ, target: t, err: err, refused: isRefused(err)})
 			}
 		}
 	}
