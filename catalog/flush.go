@@ -92,11 +92,13 @@ func (s *Service) startWriter(ctx context.Context, last func() error, relEvery t
 		// A group that owns a thousand components has its relations
 		// changed by every batch of a first ingest: while the next batch
 		// waits already, the relations wait with it and are set once.
-		// A round of them is given to the index a slice at a time, between
-		// batches: set at once, a round held the index for seconds, and
-		// the store, the pass and the readers all stopped behind it (at a
-		// million entities, one of the two CPUs idled for a fifth of the
-		// ingest).
+		// A round of them is given to the index a slice at a time, while
+		// no batch waits: set at once, a round held the index for seconds,
+		// and the store, the pass and the readers all stopped behind it (at
+		// a million entities, one of the two CPUs idled for a fifth of the
+		// ingest). A round still unfinished after relEvery is finished at
+		// once, so that relation filters are never more than twice that
+		// behind.
 		touched := map[int32]bool{}
 		var round []int32 // ids of the round being set
 		lastSet := time.Now()
@@ -109,6 +111,9 @@ func (s *Service) startWriter(ctx context.Context, last func() error, relEvery t
 				default:
 					round = s.setRelations(round, relationsSlice)
 					continue
+				}
+				if time.Since(lastSet) >= relEvery {
+					round = s.setRelations(round, len(round))
 				}
 			} else {
 				sb, ok = <-stored
