@@ -125,10 +125,10 @@ func (s *Service) ProcessAll(ctx context.Context, force bool) error {
 // stage (the index) with a set after every 5,000-entity batch, 22 s with
 // one every 30 s. Meanwhile relation filters (relations.ownedBy=...) miss
 // what an entity gained since it was indexed, at most twice this long (a
-// round is set between batches, and at once if it is not done within
-// this long, flush.go); by-name
-// and list answers take relations from the graph and are never behind;
-// every entity has all of them in the index when ProcessAll returns.
+// round is set between batches, and at once if it is not done within this
+// long: flush.go); by-name and list answers take relations from the graph
+// and are never behind; every entity has all of them in the index when
+// ProcessAll returns.
 const firstIngestRelEvery = 30 * time.Second
 
 // applyChunk is how many read entities are applied and written at once,

@@ -34,7 +34,7 @@ type walker struct {
 	ids     []int32      // pair ids of the rows so far
 	pending []pendingRow // value rows waiting for resolve
 	low     []byte       // lowercased values of the pending rows
-	touched int32        // see resolve
+	touched int32        // see warm
 }
 
 // rows appends the pair ids of e's search rows to w.ids, creating keys and
@@ -190,44 +190,49 @@ type pendingRow struct {
 }
 
 // resolve appends the pairs of the pending rows to w.ids, creating those
-// that are new, and ends the strings lower returned. At a million
-// entities the pair table is over 100 MB and each row's probe began with
-// a cache miss (a quarter of the index's time); looking up all of an
-// entity's rows together lets the loads of their slots overlap: the first
-// loop asks for all of them, and the probes then find them in the cache.
+// that are new, and ends the strings lower returned.
 func (w *walker) resolve() {
 	x, rows := w.x, w.pending
-	t := &x.table
 	for i := range rows {
-		rows[i].h = t.hash(rows[i].key, rows[i].lower)
+		rows[i].h = x.table.hash(rows[i].key, rows[i].lower)
 	}
-	if len(t.slots) > 0 {
-		mask := uint64(len(t.slots) - 1)
-		var touched int32
-		for i := range rows {
-			j := rows[i].h & mask
-			touched += t.slots[j] + int32(t.tags[j])
-		}
-		// Then the pairs that the probes will compare first, and their
-		// values, for the same reason.
-		for i := range rows {
-			tag := tagOf(rows[i].h)
-			for j := rows[i].h & mask; t.slots[j] != 0; j = (j + 1) & mask {
-				if t.tags[j] == tag {
-					p := x.pairs.at(t.slots[j] - 1)
-					touched += p.kf + int32(x.values.first(p.off, p.n))
-					break
-				}
-			}
-		}
-		w.touched = touched // used, so that the loads are kept
-	}
+	w.warm(rows)
 	for i := range rows {
 		r := &rows[i]
 		w.ids = append(w.ids, x.valuePair(r.key, r.h, r.lower, r.orig))
 	}
 	clear(rows) // the entity's strings must not outlive it here
 	w.pending, w.low = rows[:0], w.low[:0]
+}
+
+// warm loads the memory that the probes of rows will read first: each
+// row's table slot, then the pair and value in the first slot of its
+// probe run with its tag. At a million entities the pair table is over
+// 100 MB and each probe began with a cache miss (a quarter of the index's
+// time); the loads of one entity's rows are independent, so asked for
+// together they overlap, and the probes then find them in the cache.
+func (w *walker) warm(rows []pendingRow) {
+	x, t := w.x, &w.x.table
+	if len(t.slots) == 0 {
+		return
+	}
+	mask := uint64(len(t.slots) - 1)
+	var touched int32
+	for i := range rows {
+		j := rows[i].h & mask
+		touched += t.slots[j] + int32(t.tags[j])
+	}
+	for i := range rows {
+		tag := tagOf(rows[i].h)
+		for j := rows[i].h & mask; t.slots[j] != 0; j = (j + 1) & mask {
+			if t.tags[j] == tag {
+				p := x.pairs.at(t.slots[j] - 1)
+				touched += p.kf + int32(x.values.first(p.off, p.n))
+				break
+			}
+		}
+	}
+	w.touched = touched // used, so that the loads are kept
 }
 
 // lower returns strings.ToLower(v). It lowercases ASCII into w.low rather
