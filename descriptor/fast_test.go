@@ -140,6 +140,17 @@ var mixedCases = []string{
 	"a: \"multi\n  line\"\n",
 	"a:\n\tb: 1\n",
 	"a: 1\r\nb: 2\r\n",
+	// Lone CRs, NEL and LS break lines for yaml.v3: the lines after them
+	// must carry the same numbers on both paths.
+	"\r0\n--- 0",
+	"a: 1\rb: 2\n---\nc: [\n",
+	"a: 1\r---\rb: 2\n---\n- x\n",
+	"a: 1\u0085b: 2\n---\n- x\n",
+	"a: \"x\u2028y\"\n---\n- x\n",
+	"a: 1\r...\r%YAML 1.1\r---\rb: 2\n---\nc: 1\n",
+	// A line longer than the reader's buffer that ends in "---" is no
+	// document marker.
+	"a: " + strings.Repeat("x", 16<<10-3) + "---\nb: 1\n",
 	"a: 1\na: 2\n",
 	"<<: {a: 1}\n",
 	"\"quoted\": key\n",

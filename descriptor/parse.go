@@ -124,15 +124,10 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 // end ("...") line, which could concern the documents after it. ok is
 // false otherwise: the caller then hands yaml.v3 the rest of the stream.
 func parseSegment(file string, seg segment, lim Limits) (docs []*Doc, problems []Problem, ok bool) {
-	for rest := seg.data; len(rest) > 0; {
+	for rest := seg.data; len(rest) > 0; rest = afterBreak(rest) {
 		if rest[0] == '%' || strings.HasPrefix(rest, "...") {
 			return nil, nil, false
 		}
-		i := strings.IndexByte(rest, '\n')
-		if i < 0 {
-			break
-		}
-		rest = rest[i+1:]
 	}
 	dec := yaml.NewDecoder(strings.NewReader(seg.data))
 	for {

@@ -13,7 +13,7 @@ import (
 // small files.
 type segmenter struct {
 	r          *bufio.Reader
-	line       int    // lines read
+	line       int    // line breaks read, counted as yaml.v3 counts them
 	marker     []byte // a marker line read ahead: it starts the next segment
 	markerLine int
 	err        error  // what ended reading: io.EOF at the end
@@ -55,6 +55,7 @@ func (s *segmenter) next() (segment, bool) {
 		s.marker = nil
 	}
 	for s.err == nil {
+		start := len(s.buf)
 		l, err := s.r.ReadSlice('\n')
 		for errors.Is(err, bufio.ErrBufferFull) {
 			s.buf = append(s.buf, l...)
@@ -63,18 +64,65 @@ func (s *segmenter) next() (segment, bool) {
 		if err != nil {
 			s.err = err
 		}
-		if len(l) == 0 {
-			break
-		}
-		s.line++
-		if isMarker(l) {
-			s.marker, s.markerLine = append([]byte(nil), l...), s.line
-			break
-		}
 		s.buf = append(s.buf, l...)
+		line := s.buf[start:]
+		if len(line) == 0 {
+			break
+		}
+		if isMarker(line) {
+			s.marker, s.markerLine = append([]byte(nil), line...), s.line+1
+			s.buf = s.buf[:start]
+			s.line += lineBreaks(line)
+			break
+		}
+		s.line += lineBreaks(line)
 	}
 	seg.data = string(s.buf)
 	return seg, true
+}
+
+// breakAt returns the width of the line break at b[i], 0 if there is
+// none. Breaks are what yaml.v3 counts lines by: LF, CR LF, a lone CR,
+// NEL, and the Unicode line and paragraph separators; a file written with
+// lone CRs must get the same line numbers from the segmenter as from
+// yaml.v3.
+func breakAt[T string | []byte](b T, i int) int {
+	switch {
+	case b[i] == '\n':
+		return 1
+	case b[i] == '\r':
+		if i+1 < len(b) && b[i+1] == '\n' {
+			return 2
+		}
+		return 1
+	case b[i] == 0xC2 && i+1 < len(b) && b[i+1] == 0x85:
+		return 2
+	case b[i] == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9):
+		return 3
+	}
+	return 0
+}
+
+// lineBreaks counts the line breaks in b.
+func lineBreaks[T string | []byte](b T) int {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		if w := breakAt(b, i); w > 0 {
+			n++
+			i += w - 1
+		}
+	}
+	return n
+}
+
+// afterBreak returns what follows s's first line break, "" if it has none.
+func afterBreak(s string) string {
+	for i := range len(s) {
+		if w := breakAt(s, i); w > 0 {
+			return s[i+w:]
+		}
+	}
+	return ""
 }
 
 // newlines reads as n line breaks.
