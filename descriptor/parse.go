@@ -99,6 +99,7 @@ func ParseStream(file string, r io.Reader, lim Limits, each func(*Doc)) (problem
 				}
 				continue
 			}
+			sg.addBreaks(seg)
 			// One odd document in a big exported file need not send
 			// the rest to yaml.v3.
 			if docs, ps, ok := parseSegment(file, seg, lim); ok {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -13,7 +14,8 @@ import (
 // small files.
 type segmenter struct {
 	r          *bufio.Reader
-	line       int    // line breaks read, counted as yaml.v3 counts them
+	line       int    // lines read, each ended by LF or the end
+	extra      int    // other line breaks in the segments before (addBreaks)
 	marker     []byte // a marker line read ahead: it starts the next segment
 	markerLine int
 	err        error  // what ended reading: io.EOF at the end
@@ -25,7 +27,7 @@ var segmenters = sync.Pool{New: func() any { return &segmenter{r: bufio.NewReade
 
 func (s *segmenter) reset(r io.Reader) {
 	s.r.Reset(r)
-	s.line, s.marker, s.markerLine, s.err = 0, nil, 0, nil
+	s.line, s.extra, s.marker, s.markerLine, s.err = 0, 0, nil, 0, nil
 	s.fp.src = ""
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil // one huge document need not stay in the pool
@@ -47,10 +49,10 @@ func (s *segmenter) next() (segment, bool) {
 	if s.marker == nil && s.err != nil {
 		return segment{}, false
 	}
-	seg := segment{line: s.line + 1}
+	seg := segment{line: s.line + 1 + s.extra}
 	s.buf = s.buf[:0]
 	if s.marker != nil {
-		seg.line = s.markerLine
+		seg.line = s.markerLine + s.extra
 		s.buf = append(s.buf, s.marker...)
 		s.marker = nil
 	}
@@ -69,13 +71,12 @@ func (s *segmenter) next() (segment, bool) {
 		if len(line) == 0 {
 			break
 		}
+		s.line++
 		if isMarker(line) {
-			s.marker, s.markerLine = append([]byte(nil), line...), s.line+1
+			s.marker, s.markerLine = append([]byte(nil), line...), s.line
 			s.buf = s.buf[:start]
-			s.line += lineBreaks(line)
 			break
 		}
-		s.line += lineBreaks(line)
 	}
 	seg.data = string(s.buf)
 	return seg, true
@@ -86,7 +87,7 @@ func (s *segmenter) next() (segment, bool) {
 // NEL, and the Unicode line and paragraph separators; a file written with
 // lone CRs must get the same line numbers from the segmenter as from
 // yaml.v3.
-func breakAt[T string | []byte](b T, i int) int {
+func breakAt(b string, i int) int {
 	switch {
 	case b[i] == '\n':
 		return 1
@@ -103,16 +104,20 @@ func breakAt[T string | []byte](b T, i int) int {
 	return 0
 }
 
-// lineBreaks counts the line breaks in b.
-func lineBreaks[T string | []byte](b T) int {
+// addBreaks counts the line breaks other than LF in seg, a segment the
+// fast path declined, into the lines of the segments after it. The
+// segmenter cuts lines at LF alone: the fast path refuses the other
+// breaks, so only a declined segment can hold them, and counting them
+// there costs nothing per line of the documents it takes.
+func (s *segmenter) addBreaks(seg segment) {
 	n := 0
-	for i := 0; i < len(b); i++ {
-		if w := breakAt(b, i); w > 0 {
+	for i := 0; i < len(seg.data); i++ {
+		if w := breakAt(seg.data, i); w > 0 {
 			n++
 			i += w - 1
 		}
 	}
-	return n
+	s.extra += n - strings.Count(seg.data, "\n")
 }
 
 // afterBreak returns what follows s's first line break, "" if it has none.
