@@ -46,7 +46,7 @@ func (db *DB) logChanges(ctx context.Context, tx *sql.Tx, kind string, keys []st
 			return fmt.Errorf("lock change log: %w", err)
 		}
 	}
-	err := db.execRows(ctx, tx, `INSERT INTO change_log (kind, key, origin)`, "", 3, len(keys), nil,
+	err := db.insertRows(ctx, tx, `INSERT INTO change_log (kind, key, origin)`, "", 3, len(keys), nil,
 		func(args []any, i int) []any { return append(args, kind, keys[i], db.origin) })
 	if err != nil {
 		return fmt.Errorf("append change log: %w", err)

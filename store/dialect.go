@@ -61,6 +61,9 @@ type dialect struct {
 	// "" for none. changeNotify wakes the other replicas' followers at
 	// commit; "" for none (they poll).
 	changeLock, changeNotify string
+	// unnestInsert sends the rows of a bulk insert as one array a column
+	// (insertRows) instead of a multi-row VALUES list.
+	unnestInsert bool
 	// compressBodies stores entity bodies compressed (body.go): on SQLite,
 	// whose commits write whole pages twice, their size is most of what
 	// an ingest writes.
@@ -124,6 +127,10 @@ var postgresDialect = dialect{
 	rebind:    rebindDollar,
 	maxParams: 65535, // the wire protocol's int16 parameter count
 	maxRows:   2000,
+	// At 100,000 entities (bench catalog -db postgres) the ingest's store
+	// writes took 10.0 s with VALUES lists of 2,000 rows, 8.3-8.6 s with
+	// arrays, and the process's CPU fell by 1.1-1.4 s.
+	unnestInsert: true,
 	isUniqueErr: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation

@@ -83,7 +83,7 @@ func (db *DB) PutEntities(ctx context.Context, entities []*callboard.StoredEntit
 			return err
 		}
 		written = len(rows) + ch.len()
-		err = db.execRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
+		err = db.insertRows(ctx, tx, upsertEntityHead, upsertEntityTail, upsertEntityCols, len(rows), enc.wait,
 			func(args []any, i int) []any {
 				r := &rows[i]
 				args = append(args, r.uid, r.ref, r.kind, r.namespace, r.name, r.body, r.edgesJSON, r.parentsJSON,

@@ -87,7 +87,7 @@ func (db *DB) writeOrigins(ctx context.Context, tx *sql.Tx, del map[string][]int
 		}
 	}
 	slices.SortFunc(add, compareOrigins)
-	err := db.execRows(ctx, tx, insertOriginsHead, onConflictNothing, 2, len(add), nil, func(args []any, i int) []any {
+	err := db.insertRows(ctx, tx, insertOriginsHead, onConflictNothing, 2, len(add), nil, func(args []any, i int) []any {
 		return append(args, add[i].source, add[i].origin)
 	})
 	if err != nil {
