@@ -35,7 +35,7 @@ func (x *Index) FacetsWhere(facets []string, f Filter, p *Predicate) map[string]
 	sc := getScratch()
 	defer sc.release()
 	if f.validate() == nil {
-		m, all = x.matchCached(sc, f)
+		m, _, all = x.matchCached(sc, f)
 		if p != nil {
 			m, all = x.and(sc, m, all, p)
 		}

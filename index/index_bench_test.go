@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -17,7 +18,9 @@ import (
 // The benchmarks run at catalog scale:
 //
 //	go test ./index/ -run '^$' -bench . -benchtime 2s
-const benchN = 100_000
+//
+// and at a million with -index.n 1000000 (the Put benchmarks included).
+var benchNFlag = flag.Int("index.n", 100_000, "entities the index benchmarks generate")
 
 var words = strings.Fields(`payment ledger billing invoice checkout cart search catalog
 	user account identity auth session token notification email sms push
@@ -174,21 +177,21 @@ var (
 	benchIndex *index.Index
 )
 
-// benchFixture returns an index of benchN generated entities, built once.
+// benchFixture returns an index of -index.n generated entities, built once.
 // The entities themselves are dropped, as the catalog keeps them in SQL, so
 // that their garbage does not weigh on the timings.
 func benchFixture(b *testing.B) *index.Index {
 	b.Helper()
 	benchOnce.Do(func() {
 		benchIndex = index.New()
-		benchIndex.PutMany(generate(benchN))
+		benchIndex.PutMany(generate(*benchNFlag))
 	})
 	runtime.GC()
 	return benchIndex
 }
 
 func BenchmarkPut100k(b *testing.B) {
-	es := generate(benchN)
+	es := generate(*benchNFlag)
 	b.ResetTimer()
 	for b.Loop() {
 		x := index.New()
@@ -201,7 +204,7 @@ func BenchmarkPut100k(b *testing.B) {
 // BenchmarkRePutUnchanged100k re-puts every entity unchanged, as a catalog
 // refresh that changes nothing does.
 func BenchmarkRePutUnchanged100k(b *testing.B) {
-	es := generate(benchN)
+	es := generate(*benchNFlag)
 	x := index.New()
 	x.PutMany(es)
 	for b.Loop() {
@@ -306,11 +309,11 @@ func BenchmarkFacetsFiltered(b *testing.B) {
 	reportLatency(b, lat)
 }
 
-// BenchmarkHeap100k reports the heap the index holds for benchN entities:
+// BenchmarkHeap100k reports the heap the index holds for -index.n entities:
 // live heap after GC with the index, minus without it.
 func BenchmarkHeap100k(b *testing.B) {
 	for b.Loop() {
-		es := generate(benchN)
+		es := generate(*benchNFlag)
 		before := liveHeap()
 		x := index.New()
 		x.PutMany(es)

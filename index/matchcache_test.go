@@ -2,7 +2,10 @@ package index_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"callboard"
 	"callboard/index"
@@ -57,4 +60,57 @@ func TestFilterMatchCacheFollowsWrites(t *testing.T) {
 	if got := total(); got != n/2+1 {
 		t.Errorf("after a change of type: total = %d, want %d", got, n/2+1)
 	}
+}
+
+// Pages of a match large enough for the match cache (and its set) agree
+// with the pages worked out by hand, when cached and after a write.
+func TestLargeMatchPages(t *testing.T) {
+	const n = 12_000
+	var es []*callboard.Entity
+	var comps []string // uids of the components, ascending
+	for i := range n {
+		kind := "Component"
+		if i%3 == 0 {
+			kind = "Resource"
+		}
+		uid := fmt.Sprintf("u-%05d", i)
+		es = append(es, &callboard.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind,
+			Metadata: callboard.Metadata{Name: fmt.Sprintf("e-%05d", i), Namespace: "default", UID: uid}})
+		if kind == "Component" {
+			comps = append(comps, uid)
+		}
+	}
+	x := index.New()
+	x.PutMany(es)
+	f := mustFilter(t, "kind=component")
+	byNameDesc := []index.Order{{Field: "metadata.name", Desc: true}}
+	reversed := slices.Clone(comps)
+	slices.Reverse(reversed)
+	check := func(comps, reversed []string) {
+		t.Helper()
+		for _, off := range []int{0, 500, len(comps) - 10} {
+			for range 2 { // the second query is served from the cache
+				p, err := x.Query(index.Query{Filter: f, Offset: off, Limit: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(comps[off:min(off+50, len(comps))], p.UIDs); diff != "" || p.Total != len(comps) {
+					t.Fatalf("offset %d by uid: total %d, want %d; (-want +got):\n%s", off, p.Total, len(comps), diff)
+				}
+				got := mustQuery(t, x, index.Query{Filter: f, Order: byNameDesc, Offset: off, Limit: 50})
+				if diff := cmp.Diff(reversed[off:min(off+50, len(reversed))], got); diff != "" {
+					t.Fatalf("offset %d by name desc (-want +got):\n%s", off, diff)
+				}
+			}
+		}
+	}
+	check(comps, reversed)
+
+	// A write makes the cached match stale: the new component shows.
+	x.PutMany([]*callboard.Entity{{APIVersion: "backstage.io/v1alpha1", Kind: "Component",
+		Metadata: callboard.Metadata{Name: "e-00001a", Namespace: "default", UID: "u-00001a"}}})
+	comps = slices.Insert(comps, 1, "u-00001a")
+	reversed = slices.Clone(comps)
+	slices.Reverse(reversed)
+	check(comps, reversed)
 }

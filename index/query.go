@@ -68,12 +68,14 @@ func (x *Index) Query(q Query) (Page, error) {
 	defer x.mu.RUnlock()
 	sc := getScratch()
 	defer sc.release()
-	m, all := x.matchCached(sc, q.Filter)
+	m, set, all := x.matchCached(sc, q.Filter)
 	if q.Predicate != nil {
 		m, all = x.and(sc, m, all, q.Predicate)
+		set = nil
 	}
 	if term := strings.ToLower(strings.TrimSpace(q.FullText.Term)); term != "" {
 		m, all = x.fullText(sc, term, textFields(q), m, all), false
+		set = nil
 	}
 	total := len(m)
 	if all {
@@ -90,7 +92,7 @@ func (x *Index) Query(q Query) (Page, error) {
 	if len(orders) == 0 && q.ByRef {
 		orders = []Order{{Field: refField}}
 	}
-	ords := x.page(sc, x.sorted(orders), m, all, q.Offset, end)
+	ords := x.page(sc, x.sorted(orders), m, set, all, q.Offset, end)
 	uids := make([]string, len(ords))
 	for i, o := range ords {
 		uids[i] = x.docs[o].uid
@@ -99,8 +101,9 @@ func (x *Index) Query(q Query) (Page, error) {
 }
 
 // page returns the ordinals at positions [from, to) of the documents of m (or
-// of all documents) in order s, in a set from sc.
-func (x *Index) page(sc *scratch, s *sortOrder, m []int32, all bool, from, to int) []int32 {
+// of all documents) in order s, in a set from sc. set, if not nil, is m
+// as a set.
+func (x *Index) page(sc *scratch, s *sortOrder, m []int32, set bitset, all bool, from, to int) []int32 {
 	if all {
 		return s.order[from:to]
 	}
@@ -113,13 +116,16 @@ func (x *Index) page(sc *scratch, s *sortOrder, m []int32, all bool, from, to in
 		slices.SortFunc(ords, func(a, b int32) int { return int(s.rank[a] - s.rank[b]) })
 		return ords[from:to]
 	}
-	b := getBits(len(x.docs))
-	defer putBits(b)
-	b.addAll(m)
+	if set == nil {
+		b := getBits(len(x.docs))
+		defer putBits(b)
+		b.addAll(m)
+		set = *b
+	}
 	out := sc.ints(to - from)
 	seen := 0
 	for _, o := range s.order {
-		if !b.has(o) {
+		if !set.has(o) {
 			continue
 		}
 		if seen >= from {
