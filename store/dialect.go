@@ -61,9 +61,10 @@ type dialect struct {
 	// "" for none. changeNotify wakes the other replicas' followers at
 	// commit; "" for none (they poll).
 	changeLock, changeNotify string
-	// unnestInsert sends the rows of a bulk insert as one array a column
-	// (insertRows) instead of a multi-row VALUES list.
-	unnestInsert bool
+	// arrays binds arrays: the rows of a bulk insert go as one array a
+	// column (insertRows) instead of a multi-row VALUES list, and the
+	// values of an IN list as one array (inCond).
+	arrays bool
 	// compressBodies stores entity bodies compressed (body.go): on SQLite,
 	// whose commits write whole pages twice, their size is most of what
 	// an ingest writes.
@@ -130,7 +131,7 @@ var postgresDialect = dialect{
 	// At 100,000 entities (bench catalog -db postgres) the ingest's store
 	// writes took 10.0 s with VALUES lists of 2,000 rows, 8.3-8.6 s with
 	// arrays, and the process's CPU fell by 1.1-1.4 s.
-	unnestInsert: true,
+	arrays: true,
 	isUniqueErr: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation

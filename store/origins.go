@@ -79,9 +79,8 @@ func (db *DB) writeOrigins(ctx context.Context, tx *sql.Tx, del map[string][]int
 		hashes := del[ref]
 		for lo := 0; lo < len(hashes); lo += maxIn {
 			chunk := hashes[lo:min(lo+maxIn, len(hashes))]
-			in, size := inList(len(chunk))
-			args := append([]any{ref}, inArgs(chunk, size)...)
-			if _, err := tx.ExecContext(ctx, db.d.rebind(deleteOriginsHead+in), args...); err != nil {
+			cond, args, _ := inCond(db.d, chunk)
+			if _, err := tx.ExecContext(ctx, db.d.rebind(deleteOriginsHead+cond), append([]any{ref}, args...)...); err != nil {
 				return fmt.Errorf("delete edge origins: %w", err)
 			}
 		}

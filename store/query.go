@@ -61,17 +61,16 @@ func (db *DB) queryIn(ctx context.Context, q querier, head, tail string, vals []
 func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, vals []T, fn func(*sql.Rows) error) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
+		cond, args, size := inCond(db.d, chunk)
 		var rows *sql.Rows
 		var err error
 		if q == querier(db.read) {
 			var st *sql.Stmt
-			size := inSize(len(chunk))
 			if st, err = db.readStmt(ctx, stmtKey{head: head, tail: tail, in: size}); err == nil {
-				rows, err = st.QueryContext(ctx, inArgs(chunk, size)...)
+				rows, err = st.QueryContext(ctx, args...)
 			}
 		} else {
-			in, size := inList(len(chunk))
-			rows, err = q.QueryContext(ctx, db.d.rebind(head+in+tail), inArgs(chunk, size)...)
+			rows, err = q.QueryContext(ctx, db.d.rebind(head+cond+tail), args...)
 		}
 		if err != nil {
 			return err
@@ -92,12 +91,29 @@ func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, v
 	return nil
 }
 
+// anyArray is the condition that takes an IN list's values as one array.
+// PostgreSQL types the parameter from the column before it.
+const anyArray = " = ANY(?)"
+
+// inCond returns the condition that matches the column before it against
+// vals, with its arguments and its size for stmtKey: " IN (?, …)" padded
+// to a power of two (inList), or, where the dialect binds arrays, one
+// array parameter (size -1): one parameter to parse, type and bind
+// instead of hundreds.
+func inCond[T any](d *dialect, vals []T) (string, []any, int) {
+	if d.arrays {
+		return anyArray, []any{vals}, -1
+	}
+	in, size := inList(len(vals))
+	return in, inArgs(vals, size), size
+}
+
 // deleteIn runs head + " IN (…)" for vals in chunks.
 func (db *DB) deleteIn(ctx context.Context, q querier, head string, vals []string) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
-		in, size := inList(len(chunk))
-		if _, err := q.ExecContext(ctx, db.d.rebind(head+in), inArgs(chunk, size)...); err != nil {
+		cond, args, _ := inCond(db.d, chunk)
+		if _, err := q.ExecContext(ctx, db.d.rebind(head+cond), args...); err != nil {
 			return err
 		}
 	}
@@ -180,7 +196,7 @@ func valuesSQL(head, tail string, cols, rows int) string {
 }
 
 // stmtKey names a statement of the read pool: head, then " IN (…)" with in
-// places unless in is 0, then tail. Heads and tails are constants of this
+// places when in > 0, or " = ANY(?)" when in < 0, then tail. Heads and tails are constants of this
 // package, so the statements are few.
 type stmtKey struct {
 	head, tail string
@@ -197,9 +213,12 @@ func (db *DB) readStmt(ctx context.Context, k stmtKey) (*sql.Stmt, error) {
 		return st.(*sql.Stmt), nil
 	}
 	query := k.head + k.tail
-	if k.in > 0 {
+	switch {
+	case k.in > 0:
 		in, _ := inList(k.in)
 		query = k.head + in + k.tail
+	case k.in < 0:
+		query = k.head + anyArray + k.tail
 	}
 	st, err := db.read.PrepareContext(ctx, db.d.rebind(query))
 	if err != nil {
