@@ -103,7 +103,15 @@ func (s *Service) applyReads(ctx context.Context, b *batch, reads []*fileRead) {
 		}
 		start := len(b.locErrs[pid])
 		s.applyRead(ctx, b, pid, fr)
-		s.rememberErrs(pid, fr.file, b.locErrs[pid][start:])
+		errs := b.locErrs[pid][start:]
+		if fr.parts != nil {
+			fr.parts.errs = append(fr.parts.errs, errs...)
+			if fr.more {
+				continue
+			}
+			errs = fr.parts.errs
+		}
+		s.rememberErrs(pid, fr.file, errs)
 	}
 }
 
@@ -125,6 +133,14 @@ func (s *Service) applyRead(ctx context.Context, b *batch, pid int32, fr *fileRe
 		if id, ok := s.applyDoc(ctx, b, fr, pid, d); ok {
 			kids = append(kids, id)
 		}
+	}
+	if fr.parts != nil {
+		// The file's children are set when it has been read to the end.
+		fr.parts.kids = append(fr.parts.kids, kids...)
+		if fr.more {
+			return
+		}
+		kids = fr.parts.kids
 	}
 	old := s.g.children[pid][fr.file]
 	if len(fr.problems) > 0 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -76,6 +77,47 @@ type fileRead struct {
 	problems  []descriptor.Problem // file-level problems (syntax)
 	docs      []*docResult
 	cache     *descriptor.ReadCache // placeholder targets read for its documents, while they are processed
+	// A big file is handed on in parts (fileDocsPart): more is set on
+	// all but the last, and parts, shared by them, gathers what the last
+	// needs of the ones before.
+	more  bool
+	parts *fileParts
+}
+
+// fileParts is what the parts of one file read add up to, for its last
+// part: the file's children are set and its problems remembered once it
+// has been read to the end.
+type fileParts struct {
+	kids      []int32                // entities the earlier parts emitted
+	errs      []callboard.StatusItem // problems they found
+	locations []*docResult           // Location entities among their documents
+	rejected  bool                   // one of their documents was rejected
+}
+
+// fileDocsPart is how many documents of a file are handed on at once: an
+// exported file of 25,000 entities is applied as it is read instead of
+// sitting whole in memory as entities until its last document (with four
+// such files read at once, the whole catalog did).
+const fileDocsPart = 256
+
+// sendPart hands the documents read so far on to send as a part of fr.
+func (fr *fileRead) sendPart(send func(*fileRead)) {
+	if fr.parts == nil {
+		fr.parts = &fileParts{}
+	}
+	for _, d := range fr.docs {
+		fr.parts.rejected = fr.parts.rejected || len(d.rejected) > 0
+		if isLocationDoc(d) {
+			fr.parts.locations = append(fr.parts.locations, d)
+		}
+	}
+	send(&fileRead{parent: fr.parent, file: fr.file, typ: fr.typ, target: fr.target, docs: fr.docs, more: true, parts: fr.parts})
+	fr.docs = nil
+}
+
+// isLocationDoc reports whether d is a Location entity.
+func isLocationDoc(d *docResult) bool {
+	return d.entity != nil && d.ref != "" && strings.HasPrefix(d.ref, "location:")
 }
 
 // docResult is one processed document.
@@ -166,9 +208,13 @@ func (s *Service) walk(ctx context.Context, roots []parentLoc, force, dry bool, 
 				}
 				wg.Add(1)
 				sem <- struct{}{}
+				var part func(*fileRead)
+				if out != nil {
+					part = func(fr *fileRead) { out <- fr }
+				}
 				go func() {
 					defer wg.Done()
-					fr := s.readFile(ctx, dirs, p, f, force, dry)
+					fr := s.readFile(ctx, dirs, p, f, force, dry, part)
 					mu.Lock()
 					res.add(fr, out)
 					mu.Unlock()
@@ -241,16 +287,22 @@ func (s *Service) childLocations(fr *fileRead) []parentLoc {
 		}
 		return out
 	}
-	for _, d := range fr.docs {
-		if d.entity != nil && d.ref != "" && strings.HasPrefix(d.ref, "location:") {
+	docs := fr.docs
+	if fr.parts != nil {
+		docs = append(slices.Clip(fr.parts.locations), fr.docs...)
+	}
+	for _, d := range docs {
+		if isLocationDoc(d) {
 			out = append(out, childOf(fr.parent, d.ref, locationOf(d.entity)))
 		}
 	}
 	return out
 }
 
-// readFile reads, parses and processes one target file of parent p.
-func (s *Service) readFile(ctx context.Context, dirs *rootDirs, p parentLoc, target string, force, dry bool) *fileRead {
+// readFile reads, parses and processes one target file of parent p. With
+// part set, a big file's documents go there in parts (sendPart) as they
+// are read, and the read returned is the last part.
+func (s *Service) readFile(ctx context.Context, dirs *rootDirs, p parentLoc, target string, force, dry bool, part func(*fileRead)) *fileRead {
 	typ := p.spec.typ
 	fr := &fileRead{parent: p, file: typ + ":" + target, typ: typ, target: target}
 	s.filesMu.Lock()
@@ -326,6 +378,9 @@ func (s *Service) readFile(ctx context.Context, dirs *rootDirs, p parentLoc, tar
 	// never sits in memory as bytes and YAML nodes at once.
 	fr.problems = descriptor.ParseStream(fr.shown(), src, lim, func(d *descriptor.Doc) {
 		fr.docs = append(fr.docs, s.processDoc(ctx, fr, d))
+		if part != nil && len(fr.docs) == fileDocsPart {
+			fr.sendPart(part)
+		}
 	})
 	fr.cache = nil // reads are kept until applied; the targets need not be
 	remember()
@@ -512,7 +567,7 @@ var builtinKinds = [...]string{"component", "api", "resource", "system", "domain
 
 // observeRead reports a file read that began at start to ObserveRead.
 func (s *Service) observeRead(fr *fileRead, start time.Time) {
-	failed := fr.err != nil || len(fr.problems) > 0
+	failed := fr.err != nil || len(fr.problems) > 0 || fr.parts != nil && fr.parts.rejected
 	for _, d := range fr.docs {
 		failed = failed || len(d.rejected) > 0
 	}
