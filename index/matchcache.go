@@ -52,7 +52,7 @@ func filterKey(f Filter) string {
 }
 
 // matchCached is match, from the cache when f was matched at this write
-// generation, with the match as a set when it came from the cache (nil
+// generation, with the match as a set when the match is cached (nil
 // otherwise). What it returns may be shared: callers only read it. Call
 // with x.mu held (for reading at least).
 func (x *Index) matchCached(sc *scratch, f Filter) (m []int32, bits bitset, all bool) {

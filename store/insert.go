@@ -18,8 +18,11 @@ import (
 // Other dialects use execRows.
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int,
 	ready func(hi int) error, appendRow func(args []any, i int) []any) error {
-	if !db.d.arrays || n < 2 {
+	if !db.d.arrays {
 		return db.execRows(ctx, tx, head, tail, cols, n, ready, appendRow)
+	}
+	if n == 0 {
+		return nil
 	}
 	if ready != nil {
 		if err := ready(n); err != nil {

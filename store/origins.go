@@ -79,7 +79,7 @@ func (db *DB) writeOrigins(ctx context.Context, tx *sql.Tx, del map[string][]int
 		hashes := del[ref]
 		for lo := 0; lo < len(hashes); lo += maxIn {
 			chunk := hashes[lo:min(lo+maxIn, len(hashes))]
-			cond, args, _ := inCond(db.d, chunk)
+			cond, args := inCond(db.d, chunk)
 			if _, err := tx.ExecContext(ctx, db.d.rebind(deleteOriginsHead+cond), append([]any{ref}, args...)...); err != nil {
 				return fmt.Errorf("delete edge origins: %w", err)
 			}

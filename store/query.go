@@ -61,12 +61,12 @@ func (db *DB) queryIn(ctx context.Context, q querier, head, tail string, vals []
 func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, vals []T, fn func(*sql.Rows) error) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
-		cond, args, size := inCond(db.d, chunk)
+		cond, args := inCond(db.d, chunk)
 		var rows *sql.Rows
 		var err error
 		if q == querier(db.read) {
 			var st *sql.Stmt
-			if st, err = db.readStmt(ctx, stmtKey{head: head, tail: tail, in: size}); err == nil {
+			if st, err = db.readStmt(ctx, stmtKey{head: head, cond: cond, tail: tail}); err == nil {
 				rows, err = st.QueryContext(ctx, args...)
 			}
 		} else {
@@ -96,23 +96,22 @@ func queryIn[T any](ctx context.Context, db *DB, q querier, head, tail string, v
 const anyArray = " = ANY(?)"
 
 // inCond returns the condition that matches the column before it against
-// vals, with its arguments and its size for stmtKey: " IN (?, …)" padded
-// to a power of two (inList), or, where the dialect binds arrays, one
-// array parameter (size -1): one parameter to parse, type and bind
-// instead of hundreds.
-func inCond[T any](d *dialect, vals []T) (string, []any, int) {
+// vals, with its arguments: " IN (?, …)" padded to a power of two
+// (inList), or, where the dialect binds arrays, one array parameter: one
+// parameter to parse, type and bind instead of hundreds.
+func inCond[T any](d *dialect, vals []T) (string, []any) {
 	if d.arrays {
-		return anyArray, []any{vals}, -1
+		return anyArray, []any{vals}
 	}
 	in, size := inList(len(vals))
-	return in, inArgs(vals, size), size
+	return in, inArgs(vals, size)
 }
 
 // deleteIn runs head + " IN (…)" for vals in chunks.
 func (db *DB) deleteIn(ctx context.Context, q querier, head string, vals []string) error {
 	for lo := 0; lo < len(vals); lo += maxIn {
 		chunk := vals[lo:min(lo+maxIn, len(vals))]
-		cond, args, _ := inCond(db.d, chunk)
+		cond, args := inCond(db.d, chunk)
 		if _, err := q.ExecContext(ctx, db.d.rebind(head+cond), args...); err != nil {
 			return err
 		}
@@ -195,12 +194,11 @@ func valuesSQL(head, tail string, cols, rows int) string {
 	return b.String()
 }
 
-// stmtKey names a statement of the read pool: head, then " IN (…)" with in
-// places when in > 0, or " = ANY(?)" when in < 0, then tail. Heads and tails are constants of this
-// package, so the statements are few.
+// stmtKey names the statement head + cond + tail of the read pool. Heads
+// and tails are constants of this package and conds come from inCond, so
+// the statements are few.
 type stmtKey struct {
-	head, tail string
-	in         int
+	head, cond, tail string
 }
 
 // readStmt returns the statement k on the read pool, prepared at its first
@@ -212,15 +210,7 @@ func (db *DB) readStmt(ctx context.Context, k stmtKey) (*sql.Stmt, error) {
 	if st, ok := db.stmts.Load(k); ok {
 		return st.(*sql.Stmt), nil
 	}
-	query := k.head + k.tail
-	switch {
-	case k.in > 0:
-		in, _ := inList(k.in)
-		query = k.head + in + k.tail
-	case k.in < 0:
-		query = k.head + anyArray + k.tail
-	}
-	st, err := db.read.PrepareContext(ctx, db.d.rebind(query))
+	st, err := db.read.PrepareContext(ctx, db.d.rebind(k.head+k.cond+k.tail))
 	if err != nil {
 		return nil, err
 	}
